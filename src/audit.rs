@@ -1,0 +1,197 @@
+//! The prod audit log: one JSON line per operation on prod, rotated by size.
+
+use crate::error::{Error, Result};
+use crate::paths::Layout;
+use serde_json::{json, Value};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The log is rotated when it grows past this many bytes.
+pub const ROTATE_BYTES: u64 = 1024 * 1024;
+/// How many rotated files (`prod_audit.log.1` … `.N`) are kept.
+pub const KEEP_ROTATED: usize = 5;
+
+/// One audit record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The command line, secrets redacted.
+    pub command: Vec<String>,
+    /// The database file.
+    pub database: PathBuf,
+    /// How the operation was confirmed: `typed`, `--yes`, `dry-run`, `not needed`, `refused`.
+    pub confirmation: String,
+    /// `ok`, `refused: …` or `failed: …`.
+    pub outcome: String,
+    /// How long it took.
+    pub duration_ms: u128,
+    /// The backup made before the operation, if any.
+    pub backup: Option<PathBuf>,
+}
+
+/// The open log: opened (and rotated) before the operation starts, appended to when it ends.
+#[derive(Debug)]
+pub struct AuditLog {
+    file: File,
+    path: PathBuf,
+}
+
+impl AuditLog {
+    /// Opens the log for appending, rotating it first if it is too large.
+    pub fn open(layout: &Layout) -> Result<AuditLog> {
+        let path = layout.audit_log();
+        let cannot = |e: std::io::Error| {
+            Error::failed(format!(
+                "cannot write the audit log `{}`; a prod operation does not start without it: make the folder writable",
+                path.display()
+            ))
+            .because(e)
+        };
+        std::fs::create_dir_all(layout.log_dir()).map_err(cannot)?;
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() >= ROTATE_BYTES) {
+            rotate(&path).map_err(cannot)?;
+        }
+        let file = OpenOptions::new().create(true).append(true).open(&path).map_err(cannot)?;
+        Ok(AuditLog { file, path })
+    }
+
+    /// Appends one record as a JSON line and syncs it.
+    pub fn append(&mut self, record: &Record) -> Result<()> {
+        let mut line = to_json(record).to_string();
+        line.push('\n');
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| Error::failed(format!("cannot append to the audit log `{}`", self.path.display())).because(e))
+    }
+}
+
+fn to_json(record: &Record) -> Value {
+    json!({
+        "time": crate::time::utc_now(),
+        "user": user(),
+        "host": host(),
+        "command": record.command,
+        "database": record.database.display().to_string(),
+        "confirmation": record.confirmation,
+        "outcome": record.outcome,
+        "duration_ms": record.duration_ms,
+        "backup": record.backup.as_ref().map(|p| p.display().to_string()),
+    })
+}
+
+/// Shifts `log.N-1` to `log.N` … and `log` to `log.1`, dropping the oldest.
+fn rotate(path: &Path) -> std::io::Result<()> {
+    let numbered = |n: usize| PathBuf::from(format!("{}.{n}", path.display()));
+    for n in (1..KEEP_ROTATED).rev() {
+        if numbered(n).exists() {
+            std::fs::rename(numbered(n), numbered(n + 1))?;
+        }
+    }
+    std::fs::rename(path, numbered(1))
+}
+
+fn user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Words in a flag or key name that mark its value as secret.
+const SECRET_WORDS: [&str; 6] = ["password", "passwd", "secret", "token", "apikey", "api-key"];
+
+fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase().replace('_', "-");
+    SECRET_WORDS.iter().any(|word| name.contains(word))
+}
+
+/// The command line with secret values replaced by `***`: the value after a secret-looking flag
+/// (`--token X`, `--token=X`), `NAME=value` with a secret-looking name, and passwords in URLs.
+pub fn redact(args: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut hide_next = false;
+    for arg in args {
+        if std::mem::take(&mut hide_next) {
+            out.push("***".to_string());
+            continue;
+        }
+        if let Some((name, _)) = arg.split_once('=').filter(|(name, _)| is_secret_name(name)) {
+            out.push(format!("{name}=***"));
+        } else if arg.starts_with('-') && is_secret_name(arg) {
+            hide_next = true;
+            out.push(arg.clone());
+        } else {
+            out.push(redact_url_password(arg));
+        }
+    }
+    out
+}
+
+fn redact_url_password(arg: &str) -> String {
+    let Some(scheme_end) = arg.find("://") else { return arg.to_string() };
+    let rest = &arg[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@').and_then(|at| rest[..at].find(':').map(|colon| (colon, at))) {
+        Some((colon, at)) => format!("{}{}:***{}", &arg[..scheme_end + 3], &rest[..colon], &rest[at..]),
+        None => arg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let args = strings(&[
+            "xtask", "--api-token", "abc", "--password=hunter2", "DB_PASSWORD=pw", "postgres://me:pw@host/db",
+            "visit", "add", "--notes", "token-free text",
+        ]);
+        let shown = redact(&args).join(" ");
+        for secret in ["abc", "hunter2", "=pw", ":pw@"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("postgres://me:***@host/db"), "{shown}");
+        assert!(shown.contains("--notes token-free text"), "{shown}");
+    }
+
+    #[test]
+    fn records_are_json_lines_and_rotate() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path().to_path_buf());
+        let record = Record {
+            command: strings(&["onsendo", "visit", "delete", "3"]),
+            database: PathBuf::from("/x/onsen.prod.db"),
+            confirmation: "--yes".into(),
+            outcome: "ok".into(),
+            duration_ms: 12,
+            backup: None,
+        };
+        AuditLog::open(&layout).unwrap().append(&record).unwrap();
+        let text = std::fs::read_to_string(layout.audit_log()).unwrap();
+        let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(line["outcome"], "ok");
+        assert!(line["time"].as_str().unwrap().ends_with('Z'));
+
+        std::fs::write(layout.audit_log(), vec![b'x'; ROTATE_BYTES as usize]).unwrap();
+        AuditLog::open(&layout).unwrap().append(&record).unwrap();
+        let rotated = PathBuf::from(format!("{}.1", layout.audit_log().display()));
+        assert_eq!(std::fs::metadata(rotated).unwrap().len(), ROTATE_BYTES);
+        assert_eq!(std::fs::read_to_string(layout.audit_log()).unwrap().lines().count(), 1);
+    }
+}

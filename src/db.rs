@@ -1,0 +1,322 @@
+//! The one way to open a database: header check, environment identity (stamp, canonical path),
+//! the test guard, then a configured connection.
+//!
+//! Journal mode: databases are created in rollback-journal mode (`DELETE`) with `synchronous=FULL`.
+//! At rest the database is then one self-contained file (no `-wal`/`-shm` beside it), which a user
+//! may copy or inspect safely, and a reader's shared lock keeps writers out, so a copy taken under
+//! it is consistent. The app's writes are short, single-user transactions, where WAL's concurrency
+//! buys nothing. A database already in WAL mode (a legacy file) is left in WAL mode.
+
+use crate::config::{DatabaseConfig, Rule};
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::{guard, migrate, stamp};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+/// How long a statement waits for another process's lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// What a command needs from the database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read only; the file must exist.
+    Read,
+    /// Read and write; the file must exist.
+    Write,
+}
+
+/// Which environment a database file belongs to, and how that was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    /// The environment whose rules apply (a custom file gets the care of dev).
+    pub env: Environment,
+    /// The stamp inside the file, if any.
+    pub stamp: Option<Environment>,
+    /// A `--database` file that is no environment's: neither stamped nor at a canonical path.
+    pub custom: bool,
+}
+
+/// An open database with its resolved identity.
+#[derive(Debug)]
+pub struct Database {
+    conn: Connection,
+    config: DatabaseConfig,
+    identity: Identity,
+    dry_run: bool,
+}
+
+impl Database {
+    /// The connection.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The resolution that led here.
+    pub fn config(&self) -> &DatabaseConfig {
+        &self.config
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.config.path
+    }
+
+    /// The environment and stamp.
+    pub fn identity(&self) -> Identity {
+        self.identity
+    }
+
+    /// The schema version.
+    pub fn version(&self) -> Result<usize> {
+        migrate::current(&self.conn, self.path())
+    }
+
+    /// Runs `work` in one `BEGIN IMMEDIATE` transaction; commits it, or rolls it back on error or
+    /// in a dry run.
+    pub fn write<T>(&mut self, work: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let path = self.config.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sqlite_error(&path, "cannot start a write", e))?;
+        let value = work(&tx)?;
+        if self.dry_run {
+            tx.rollback().map_err(|e| sqlite_error(&path, "cannot roll back the dry run", e))?;
+        } else {
+            tx.commit().map_err(|e| sqlite_error(&path, "cannot commit", e))?;
+        }
+        Ok(value)
+    }
+
+    /// Whether writes are rolled back instead of committed.
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// Marks every later [`Database::write`] as a dry run.
+    pub fn set_dry_run(&mut self, dry_run: bool) {
+        self.dry_run = dry_run;
+    }
+}
+
+/// Refuses a file that is not SQLite by its header; a 0-byte file is not a database.
+pub fn check_header(path: &Path) -> Result<()> {
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
+    let mut header = [0u8; 100];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) => return Err(Error::failed(format!("cannot read `{}`", path.display())).because(e)),
+        }
+    }
+    if read == 0 {
+        return Err(Error::failed(format!(
+            "`{}` is empty (0 bytes), not a SQLite database; remove it, or restore it from a backup",
+            path.display()
+        )));
+    }
+    if read < header.len() || &header[..16] != SQLITE_HEADER {
+        return Err(Error::failed(format!(
+            "`{}` is not a SQLite database (its header is wrong); check the path, or restore it from a backup",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Opens an existing database for `config`, after checking its header, its identity and the
+/// test guard. A stamp that disagrees with the selected environment is refused.
+pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
+    let path = &config.path;
+    if !path.exists() {
+        let env = config.env.map_or("ENV", Environment::name);
+        return Err(Error::failed(format!(
+            "database `{}` does not exist; create it with `cargo xtask database init --env {env}`",
+            path.display()
+        )));
+    }
+    let canonical = config.layout.environment_of(path);
+    if config.env == Some(Environment::Prod) || canonical == Some(Environment::Prod) {
+        guard::ensure_prod_allowed(path)?;
+    }
+    check_header(path)?;
+    let reader = connect(path, Access::Read)?;
+    let stamp = stamp::read(&reader, path).map_err(|e| damaged_or(e, path))?;
+    drop(reader);
+    let identity = identify(config, canonical, stamp)?;
+    if identity.env == Environment::Prod {
+        guard::ensure_prod_allowed(path)?;
+    }
+    let conn = connect(path, access)?;
+    Ok(Database { conn, config: config.clone(), identity, dry_run: false })
+}
+
+/// Decides the environment of a file from the selection, its canonical path and its stamp.
+pub fn identify(
+    config: &DatabaseConfig,
+    canonical: Option<Environment>,
+    stamp: Option<Environment>,
+) -> Result<Identity> {
+    let path = config.path.display();
+    match config.env {
+        Some(selected) => {
+            let found = stamp.or(if config.rule == Rule::DatabaseFlag { canonical } else { None });
+            if let Some(found) = found.filter(|found| *found != selected) {
+                let how = if stamp.is_some() { "is stamped" } else { "is the canonical file of" };
+                return Err(Error::refused(format!(
+                    "database `{path}` {how} `{found}`, but `{selected}` was selected ({}); select it with --env {found}, or re-stamp it with `cargo xtask database stamp --env {selected} --database {path}`",
+                    config.rule.describe()
+                )));
+            }
+            Ok(Identity { env: selected, stamp, custom: false })
+        }
+        None => {
+            let prod = Some(Environment::Prod);
+            let env = if stamp == prod || canonical == prod { prod } else { stamp.or(canonical) };
+            Ok(Identity { env: env.unwrap_or(Environment::Dev), stamp, custom: env.is_none() })
+        }
+    }
+}
+
+/// A connection with the project's settings: busy timeout, foreign keys on.
+pub fn connect(path: &Path, access: Access) -> Result<Connection> {
+    let flags = match access {
+        Access::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
+        Access::Write => OpenFlags::SQLITE_OPEN_READ_WRITE,
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| sqlite_error(path, "cannot open database", e))?;
+    configure(&conn, path)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection, path: &Path) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sqlite_error(path, "cannot configure", e))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
+        .map_err(|e| sqlite_error(path, "cannot configure", e))
+}
+
+/// Creates a new database at a temporary path: rollback-journal mode, migrated to head, stamped
+/// (unless it is a custom file of no environment); `prepare` adds data in the same transaction.
+pub fn build_new(path: &Path, env: Option<Environment>, prepare: impl FnOnce(&Transaction) -> Result<usize>) -> Result<usize> {
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| sqlite_error(path, "cannot create database", e))?;
+    configure(&conn, path)?;
+    conn.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(|e| sqlite_error(path, "cannot set the journal mode of", e))?;
+    migrate::to_head(&mut conn, path)?;
+    let tx = conn.transaction().map_err(|e| sqlite_error(path, "cannot start a write on", e))?;
+    if let Some(env) = env {
+        stamp::write(&tx, env).map_err(|e| sqlite_error(path, "cannot stamp", e))?;
+    }
+    let added = prepare(&tx)?;
+    tx.commit().map_err(|e| sqlite_error(path, "cannot commit", e))?;
+    conn.close().map_err(|(_, e)| sqlite_error(path, "cannot close", e))?;
+    Ok(added)
+}
+
+/// Turns a SQLite error into a message that names the file and says what to do.
+pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode::*;
+    let shown = path.display();
+    let message = match error.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked) => format!(
+            "database `{shown}` is locked by another process (waited {}s); let it finish, then retry",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        Some(NotADatabase | DatabaseCorrupt) => format!(
+            "database `{shown}` is damaged or not a SQLite database; restore it from a backup"
+        ),
+        Some(ReadOnly) | Some(CannotOpen) | Some(PermissionDenied) => {
+            format!("{doing} `{shown}`: the file or its folder is not writable or readable by you")
+        }
+        Some(DiskFull) => format!("{doing} `{shown}`: the disk is full; free space and retry"),
+        _ => format!("{doing} `{shown}`"),
+    };
+    Error::failed(message).because(error)
+}
+
+fn damaged_or(error: Error, path: &Path) -> Error {
+    use std::error::Error as _;
+    let code = error.source().and_then(|s| s.downcast_ref::<rusqlite::Error>()).and_then(|e| e.sqlite_error_code());
+    match code {
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => Error::failed(format!(
+            "database `{}` is damaged or not a SQLite database; restore it from a backup",
+            path.display()
+        ))
+        .because(error),
+        _ => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RootRule;
+    use crate::error::Kind;
+    use crate::paths::Layout;
+    use std::path::PathBuf;
+
+    fn config(env: Option<Environment>, rule: Rule) -> DatabaseConfig {
+        DatabaseConfig {
+            layout: Layout::new(PathBuf::from("/r")),
+            root_rule: RootRule::Flag,
+            path: PathBuf::from("/r/x.db"),
+            env,
+            rule,
+        }
+    }
+
+    #[test]
+    fn a_stamp_that_disagrees_is_refused() {
+        let err = identify(&config(Some(Environment::Dev), Rule::EnvFlag), None, Some(Environment::Prod)).unwrap_err();
+        assert_eq!(err.kind(), Kind::Refused);
+        assert!(err.to_string().contains("stamped `prod`"), "{err}");
+    }
+
+    #[test]
+    fn a_database_flag_takes_the_files_environment() {
+        use Environment::*;
+        let by_path = config(None, Rule::DatabaseFlag);
+        let cases = [
+            (None, None, Dev, true),
+            (None, Some(Test), Test, false),
+            (Some(Prod), None, Prod, false),
+            (Some(Dev), Some(Prod), Prod, false),
+            (Some(Prod), Some(Dev), Prod, false),
+            (Some(Test), Some(Dev), Dev, false),
+        ];
+        for (canonical, stamp, env, custom) in cases {
+            let identity = identify(&by_path, canonical, stamp).unwrap();
+            assert_eq!((identity.env, identity.custom), (env, custom), "{canonical:?} {stamp:?}");
+        }
+        let err = identify(&config(Some(Dev), Rule::DatabaseFlag), Some(Prod), None).unwrap_err();
+        assert_eq!(err.kind(), Kind::Refused);
+    }
+
+    #[test]
+    fn headers_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(check_header(&empty).unwrap_err().to_string().contains("0 bytes"));
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "hello ".repeat(40)).unwrap();
+        assert!(check_header(&text).unwrap_err().to_string().contains("not a SQLite database"));
+        let real = dir.path().join("real.db");
+        build_new(&real, Some(Environment::Test), |_| Ok(0)).unwrap();
+        check_header(&real).unwrap();
+    }
+}

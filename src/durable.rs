@@ -1,0 +1,94 @@
+//! Crash-safe placement of new files: build under a temporary name in the destination folder,
+//! fsync, then link into place without overwriting and fsync the folder.
+
+use crate::error::{Context, Error, Result};
+use crate::paths::folder_of;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// A file under a temporary name beside its destination; removed on drop unless placed.
+#[derive(Debug)]
+pub struct TempFile {
+    path: PathBuf,
+    placed: bool,
+}
+
+impl TempFile {
+    /// A new temporary name beside `destination` (the file itself is not created).
+    pub fn beside(destination: &Path) -> Result<TempFile> {
+        let dir = folder_of(destination);
+        let name = destination.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let path = dir.join(format!(".{name}.tmp-{}-{nanos:09}", std::process::id()));
+        if path.exists() {
+            return Err(Error::failed(format!("temporary file `{}` already exists", path.display())));
+        }
+        Ok(TempFile { path, placed: false })
+    }
+
+    /// The temporary path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fsyncs the file, links it to `destination` (failing if that exists), removes the temporary
+    /// name and fsyncs the folder.
+    pub fn place(mut self, destination: &Path) -> Result<()> {
+        File::open(&self.path)
+            .and_then(|file| file.sync_all())
+            .failed(|| format!("cannot sync `{}` to disk", self.path.display()))?;
+        std::fs::hard_link(&self.path, destination).map_err(|e| {
+            let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                format!("`{}` appeared while it was being created; nothing was overwritten", destination.display())
+            } else {
+                format!("cannot move the new file into place at `{}`", destination.display())
+            };
+            Error::failed(message).because(e)
+        })?;
+        self.placed = true;
+        std::fs::remove_file(&self.path)
+            .failed(|| format!("cannot remove the temporary name `{}`", self.path.display()))?;
+        sync_dir(&folder_of(destination))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Fsyncs a directory so that its entries survive a crash.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|handle| handle.sync_all())
+        .failed(|| format!("cannot sync folder `{}` to disk", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn place_never_overwrites_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.db");
+        let temp = TempFile::beside(&target).unwrap();
+        std::fs::write(temp.path(), b"new").unwrap();
+        temp.place(&target).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+
+        let second = TempFile::beside(&target).unwrap();
+        std::fs::write(second.path(), b"other").unwrap();
+        let err = second.place(&target).unwrap_err();
+        assert!(err.to_string().contains("nothing was overwritten"), "{err}");
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("a.db")]);
+    }
+}

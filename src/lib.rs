@@ -1,0 +1,22 @@
+//! onsendo: records onsen visits in SQLite, one database per environment, every access guarded.
+//!
+//! The binaries (`onsendo`, `xtask`) are thin: they parse flags and render; everything that
+//! touches a database lives here and goes through [`session`].
+
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod durable;
+pub mod env;
+pub mod error;
+pub mod guard;
+pub mod migrate;
+pub mod paths;
+pub mod seed;
+pub mod session;
+pub mod stamp;
+pub mod time;
+pub mod ui;
+
+pub use env::Environment;
+pub use error::{Error, Kind, Result};

@@ -1,0 +1,143 @@
+//! Where things live under the root: database files, backups, logs; and finding the root.
+
+use crate::config::ROOT_VAR;
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// The directory layout under one root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    root: PathBuf,
+}
+
+impl Layout {
+    /// The layout under `root`.
+    pub fn new(root: PathBuf) -> Layout {
+        Layout { root }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `data/db/`, the folder of the database files.
+    pub fn database_dir(&self) -> PathBuf {
+        self.root.join("data").join("db")
+    }
+
+    /// The canonical database file of an environment: `data/db/onsen.<env>.db`.
+    pub fn database(&self, env: Environment) -> PathBuf {
+        self.database_dir().join(format!("onsen.{}.db", env.name()))
+    }
+
+    /// The environment whose canonical file `path` is, however it is spelled.
+    pub fn environment_of(&self, path: &Path) -> Option<Environment> {
+        let path = real_path(path)?;
+        Environment::ALL
+            .into_iter()
+            .find(|env| real_path(&self.database(*env)).is_some_and(|canonical| canonical == path))
+    }
+
+    /// The legacy single database, `data/db/onsen.db`.
+    pub fn legacy_database(&self) -> PathBuf {
+        self.database_dir().join("onsen.db")
+    }
+
+    /// `artifacts/db/backups/`
+    pub fn backup_dir(&self) -> PathBuf {
+        self.root.join("artifacts").join("db").join("backups")
+    }
+
+    /// `artifacts/logs/`
+    pub fn log_dir(&self) -> PathBuf {
+        self.root.join("artifacts").join("logs")
+    }
+
+    /// `artifacts/logs/prod_audit.log`
+    pub fn audit_log(&self) -> PathBuf {
+        self.log_dir().join("prod_audit.log")
+    }
+}
+
+/// Finds the repository root from `start` or any directory above it: the first directory that
+/// holds both `Cargo.toml` and `migrations/`.
+pub fn discover_root(start: &Path) -> Result<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.toml").is_file() && dir.join("migrations").is_dir())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "cannot find the onsendo repository from `{}`; run inside it, or name the root with --root DIR or {ROOT_VAR}",
+                start.display()
+            ))
+        })
+}
+
+/// Finds the repository root from the current directory.
+pub fn discover_root_from_cwd() -> Result<PathBuf> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::failed("cannot read the current directory").because(e))?;
+    discover_root(&cwd)
+}
+
+/// The folder a file lives in (`.` for a bare file name).
+pub fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The path with symlinks and `..` resolved as far as it exists, so that no spelling of a path
+/// can step around a check; `None` when a part that does not exist yet holds `..`.
+pub fn real_path(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return Some(rest.iter().rev().fold(real, |acc: PathBuf, part| acc.join(part)));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_paths() {
+        let layout = Layout::new(PathBuf::from("/r"));
+        assert_eq!(layout.database(Environment::Prod), Path::new("/r/data/db/onsen.prod.db"));
+        assert_eq!(layout.legacy_database(), Path::new("/r/data/db/onsen.db"));
+        assert_eq!(layout.audit_log(), Path::new("/r/artifacts/logs/prod_audit.log"));
+    }
+
+    #[test]
+    fn root_is_found_from_a_subdirectory() {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(discover_root(&here.join("src").join("nowhere")).unwrap(), here);
+        let outside = tempfile::tempdir().unwrap();
+        assert!(discover_root(outside.path()).is_err());
+    }
+
+    #[test]
+    fn real_path_resolves_dots_and_missing_tails() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().canonicalize().unwrap();
+        let spelled = dir.path().join("a").join("..").join("b").join("c.db");
+        assert_eq!(real_path(&spelled), None);
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        assert_eq!(real_path(&spelled), Some(real.join("b").join("c.db")));
+    }
+}

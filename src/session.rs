@@ -1,0 +1,206 @@
+//! The guarded road every command of both binaries takes: resolve, open, guard (banner,
+//! confirmation, audit), work, record.
+
+use crate::audit::{self, AuditLog, Record};
+use crate::config::{self, DatabaseConfig, Flags, Vars};
+use crate::db::{self, Access, Database, Identity};
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::guard::{self, Decision, Situation};
+use crate::paths::{discover_root_from_cwd, folder_of};
+use crate::{durable, ui};
+use std::time::Instant;
+
+/// The options every command takes, before or after its subcommand.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--database`, `--env`, `--root`.
+    pub flags: Flags,
+    /// `--yes`: the confirmation for destructive work on prod.
+    pub yes: bool,
+    /// `--dry-run`: show what would change, change nothing.
+    pub dry_run: bool,
+}
+
+/// What a command does to its database, as far as the guards care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Only reads.
+    Read,
+    /// Creates the database if it is missing; never changes an existing one.
+    Create,
+    /// Adds data without changing or deleting existing data.
+    Write,
+    /// Changes or deletes existing data or schema: confirmation on prod.
+    Destructive,
+}
+
+/// A command run through the road: its description and its resolved database.
+#[derive(Debug)]
+pub struct Session {
+    options: Options,
+    operation: String,
+    effect: Effect,
+    config: DatabaseConfig,
+    started: Instant,
+    audit: Option<AuditLog>,
+    confirmation: &'static str,
+}
+
+/// Whether [`Session::create_or_open`] made the database or found it.
+#[derive(Debug)]
+pub enum Opened {
+    /// It was created: migrated, stamped, with this many rows of reference data.
+    Created { seeded: usize },
+    /// It was there already.
+    Existing(Database),
+    /// `--dry-run`: it is missing and would be created.
+    WouldCreate,
+}
+
+impl Session {
+    /// Resolves the database from the options and this process's environment variables.
+    pub fn begin(options: &Options, operation: impl Into<String>, effect: Effect) -> Result<Session> {
+        let config = config::resolve(&options.flags, &Vars::from_process(), discover_root_from_cwd)?;
+        Ok(Session {
+            options: options.clone(),
+            operation: operation.into(),
+            effect,
+            config,
+            started: Instant::now(),
+            audit: None,
+            confirmation: "not needed",
+        })
+    }
+
+    /// The resolved configuration.
+    pub fn config(&self) -> &DatabaseConfig {
+        &self.config
+    }
+
+    /// Opens the existing database through every guard.
+    pub fn open(&mut self) -> Result<Database> {
+        let access = if self.effect == Effect::Read { Access::Read } else { Access::Write };
+        let mut db = db::open(&self.config, access)?;
+        self.guard(db.identity())?;
+        db.set_dry_run(self.options.dry_run);
+        Ok(db)
+    }
+
+    /// Opens the database, or creates it (migrated, stamped, with `seed` run in the same
+    /// transaction) under a temporary name and moves it into place without overwriting.
+    pub fn create_or_open(
+        &mut self,
+        seed: impl FnOnce(&rusqlite::Transaction) -> Result<usize>,
+    ) -> Result<Opened> {
+        let path = self.config.path.clone();
+        if path.exists() {
+            return self.open().map(Opened::Existing);
+        }
+        let canonical = self.config.layout.environment_of(&path);
+        let env = self.config.env.or(canonical);
+        let identity = Identity { env: env.unwrap_or(Environment::Dev), stamp: env, custom: env.is_none() };
+        if identity.env == Environment::Prod {
+            guard::ensure_prod_allowed(&path)?;
+        }
+        self.guard(identity)?;
+        if self.options.dry_run {
+            return Ok(Opened::WouldCreate);
+        }
+        let folder = folder_of(&path);
+        std::fs::create_dir_all(&folder).map_err(|e| {
+            Error::failed(format!("cannot create the folder `{}`", folder.display())).because(e)
+        })?;
+        let temp = durable::TempFile::beside(&path)?;
+        let seeded = db::build_new(temp.path(), env, seed)?;
+        temp.place(&path)?;
+        Ok(Opened::Created { seeded })
+    }
+
+    /// Banner or notice, confirmation, and the audit log for prod.
+    fn guard(&mut self, identity: Identity) -> Result<()> {
+        let Identity { env, custom, .. } = identity;
+        let path = self.config.path.clone();
+        if env == Environment::Prod {
+            match AuditLog::open(&self.config.layout) {
+                Ok(log) => self.audit = Some(log),
+                Err(e) if self.effect == Effect::Read => eprintln!("warning: {e}"),
+                Err(e) => return Err(e),
+            }
+        }
+        let decided_by = if self.config.rule == config::Rule::DatabaseFlag && identity.stamp.is_some() {
+            "the stamp in the --database file"
+        } else {
+            self.config.rule.describe()
+        };
+        if self.effect != Effect::Read {
+            if env == Environment::Prod {
+                ui::show_banner(env, &path, &self.operation, decided_by);
+            } else {
+                ui::show_write_line(env, &path, &self.operation, custom);
+            }
+        }
+        let situation = Situation {
+            env,
+            destructive: self.effect == Effect::Destructive,
+            yes: self.options.yes,
+            dry_run: self.options.dry_run,
+            tty: ui::interactive(),
+        };
+        let decision = guard::decide(situation);
+        self.confirmation = match decision {
+            Decision::Proceed if !situation.destructive || env != Environment::Prod => "not needed",
+            Decision::Proceed if self.options.dry_run => "dry-run",
+            Decision::Proceed => "--yes",
+            Decision::Ask => "typed",
+            Decision::Refuse => "refused",
+        };
+        let outcome = match decision {
+            Decision::Proceed => Ok(()),
+            Decision::Ask => ui::ask_typed(env, &mut std::io::stdin().lock()),
+            Decision::Refuse => Err(Error::refused(format!(
+                "refusing to run `{}` on prod without a confirmation: there is no terminal to ask on; re-run with --yes to confirm, or with --dry-run to preview",
+                self.operation
+            ))),
+        };
+        if outcome.is_err() {
+            self.confirmation = "refused";
+        }
+        outcome
+    }
+
+    /// Records the outcome in the audit log (prod only) and passes the result on.
+    pub fn finish<T>(mut self, result: Result<T>) -> Result<T> {
+        if let Some(mut log) = self.audit.take() {
+            let outcome = match &result {
+                Ok(_) => "ok".to_string(),
+                Err(e) if e.kind() == crate::error::Kind::Refused => format!("refused: {e}"),
+                Err(e) => format!("failed: {e}"),
+            };
+            let record = Record {
+                command: audit::redact(&std::env::args().collect::<Vec<_>>()),
+                database: self.config.path.clone(),
+                confirmation: self.confirmation.to_string(),
+                outcome,
+                duration_ms: self.started.elapsed().as_millis(),
+                backup: None,
+            };
+            if let Err(e) = log.append(&record) {
+                eprintln!("warning: {e}");
+            }
+        }
+        result
+    }
+}
+
+/// The whole road for a command on an existing database: begin, open, work, finish.
+pub fn run<T>(
+    options: &Options,
+    operation: impl Into<String>,
+    effect: Effect,
+    work: impl FnOnce(&mut Database) -> Result<T>,
+) -> Result<T> {
+    let mut session = Session::begin(options, operation, effect)?;
+    let result = session.open().and_then(|mut db| work(&mut db));
+    session.finish(result)
+}

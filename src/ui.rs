@@ -1,0 +1,115 @@
+//! What both binaries show people: the prod banner, the dev line, the typed confirmation,
+//! errors and JSON. Colour only on a terminal and never with `NO_COLOR`.
+
+use crate::env::Environment;
+use crate::error::{exit_code_of, Error, Result};
+use owo_colors::{OwoColorize, Stream};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// The banner shown on stderr before a write on prod.
+pub fn banner_text(env: Environment, path: &Path, operation: &str, decided_by: &str) -> String {
+    let rows = [
+        format!("{} DATABASE", env.name().to_uppercase()),
+        format!("environment: {env} (from {decided_by})"),
+        format!("database:    {}", path.display()),
+        format!("operation:   {operation}"),
+    ];
+    let width = rows.iter().map(|row| row.chars().count()).max().unwrap_or(0) + 4;
+    let rule = "=".repeat(width);
+    let mut text = format!("{rule}\n");
+    for row in rows {
+        text.push_str(&format!("  {row}\n"));
+    }
+    text.push_str(&rule);
+    text
+}
+
+/// Prints the prod banner on stderr.
+pub fn show_banner(env: Environment, path: &Path, operation: &str, decided_by: &str) {
+    let text = banner_text(env, path, operation, decided_by);
+    eprintln!("{}", text.if_supports_color(Stream::Stderr, |t| t.red().bold().to_string()));
+}
+
+/// The one line naming the database, shown on stderr before a write outside prod.
+pub fn write_line(env: Environment, path: &Path, operation: &str, custom: bool) -> String {
+    let label = if custom { format!("{env} care, custom database") } else { env.to_string() };
+    format!("{label}: {operation} on `{}`", path.display())
+}
+
+/// Prints the one-line notice on stderr.
+pub fn show_write_line(env: Environment, path: &Path, operation: &str, custom: bool) {
+    let line = write_line(env, path, operation, custom);
+    eprintln!("{}", line.if_supports_color(Stream::Stderr, |t| t.dimmed().to_string()));
+}
+
+/// Whether a person can answer a question: stdin and stderr are terminals.
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Asks on stderr for the environment name to be typed, reading the answer from `input`.
+pub fn ask_typed(env: Environment, input: &mut impl BufRead) -> Result<()> {
+    eprint!("Type `{env}` to continue, anything else to cancel: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    input.read_line(&mut answer).map_err(|e| Error::failed("cannot read the confirmation").because(e))?;
+    if answer.trim() == env.name() {
+        Ok(())
+    } else {
+        Err(Error::refused(format!("confirmation did not match `{env}`; nothing was changed")))
+    }
+}
+
+/// Prints an error as one line plus its causes, and returns its exit code.
+pub fn report_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(&format!(": {e}"));
+        cause = e.source();
+    }
+    let label = "error:".if_supports_color(Stream::Stderr, |t| t.red().bold().to_string()).to_string();
+    eprintln!("{label} {text}");
+    ExitCode::from(exit_code_of(error))
+}
+
+/// Prints a JSON value on stdout, pretty.
+pub fn print_json(value: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Kind;
+
+    #[test]
+    fn banner_names_environment_path_operation_and_rule() {
+        let text = banner_text(Environment::Prod, Path::new("/r/data/db/onsen.prod.db"), "visit delete 3", "--env");
+        assert!(text.contains("PROD DATABASE"));
+        assert!(text.contains("environment: prod (from --env)"));
+        assert!(text.contains("database:    /r/data/db/onsen.prod.db"));
+        assert!(text.contains("operation:   visit delete 3"));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.first(), lines.last());
+        assert!(lines.iter().all(|line| line.chars().count() <= lines[0].len()));
+    }
+
+    #[test]
+    fn write_line_names_the_database() {
+        let line = write_line(Environment::Dev, Path::new("d.db"), "visit delete 3", false);
+        assert_eq!(line, "dev: visit delete 3 on `d.db`");
+        assert!(write_line(Environment::Dev, Path::new("x.db"), "op", true).contains("custom database"));
+    }
+
+    #[test]
+    fn only_the_exact_name_confirms() {
+        assert!(ask_typed(Environment::Prod, &mut " prod\n".as_bytes()).is_ok());
+        for answer in ["PROD\n", "yes\n", "\n", ""] {
+            let err = ask_typed(Environment::Prod, &mut answer.as_bytes()).unwrap_err();
+            assert_eq!(err.kind(), Kind::Refused, "{answer:?}");
+        }
+    }
+}
