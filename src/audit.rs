@@ -72,7 +72,7 @@ fn to_json(record: &Record) -> Value {
         "user": user(),
         "host": host(),
         "command": record.command,
-        "database": record.database.display().to_string(),
+        "database": std::path::absolute(&record.database).unwrap_or_else(|_| record.database.clone()).display().to_string(),
         "confirmation": record.confirmation,
         "outcome": record.outcome,
         "duration_ms": record.duration_ms,
@@ -95,7 +95,20 @@ fn user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .or_else(user_from_uid)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The name of this process's user from `/proc/self/status` and `/etc/passwd` (Linux).
+fn user_from_uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status.lines().find_map(|line| line.strip_prefix("Uid:"))?.split_whitespace().next()?.to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.get(2) == Some(&uid.as_str())).then(|| fields[0].to_string())
+    });
+    Some(name.unwrap_or_else(|| format!("uid {uid}")))
 }
 
 fn host() -> String {

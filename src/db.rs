@@ -171,9 +171,9 @@ pub fn identify(
             let found = stamp.or(if config.rule == Rule::DatabaseFlag { canonical } else { None });
             if let Some(found) = found.filter(|found| *found != selected) {
                 let how = if stamp.is_some() { "is stamped" } else { "is the canonical file of" };
+                let rule = if config.rule == Rule::DatabaseFlag { "--env" } else { config.rule.describe() };
                 return Err(Error::refused(format!(
-                    "database `{path}` {how} `{found}`, but `{selected}` was selected ({}); select it with --env {found}, or re-stamp it with `cargo xtask database stamp --env {selected} --database {path}`",
-                    config.rule.describe()
+                    "database `{path}` {how} `{found}`, but `{selected}` was selected ({rule}); select it with --env {found}, or re-stamp it with `cargo xtask database stamp --env {selected} --database {path}`"
                 )));
             }
             Ok(Identity { env: selected, stamp, custom: false })
@@ -219,7 +219,7 @@ pub fn build_new(path: &Path, env: Option<Environment>, prepare: impl FnOnce(&Tr
     migrate::to_head(&mut conn, path)?;
     let tx = conn.transaction().map_err(|e| sqlite_error(path, "cannot start a write on", e))?;
     if let Some(env) = env {
-        stamp::write(&tx, env).map_err(|e| sqlite_error(path, "cannot stamp", e))?;
+        stamp::write(&tx, env, path)?;
     }
     let added = prepare(&tx)?;
     tx.commit().map_err(|e| sqlite_error(path, "cannot commit", e))?;

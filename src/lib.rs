@@ -15,6 +15,7 @@ pub mod paths;
 pub mod seed;
 pub mod session;
 pub mod stamp;
+pub mod store;
 pub mod time;
 pub mod ui;
 

@@ -1,1 +1,51 @@
-fn main() {}
+//! `onsendo`: record onsen visits. Every command goes through the library's guarded session.
+
+mod app;
+mod cli_flags;
+
+use clap::{Parser, Subcommand};
+use cli_flags::GlobalArgs;
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  onsendo onsen list
+  onsendo visit add --onsen 1 --date 2026-11-22 --rating 8 --fee 300 --minutes 45
+  onsendo visit list --since 2026-01-01 --json
+  onsendo --env prod visit delete 3 --yes
+  ONSENDO_ENV=test onsendo location list
+
+Exit codes: 0 done, 1 failed, 2 usage error, 3 refused by a safety rule, 4 a check found problems.";
+
+/// Record onsen (hot-spring) visits in a per-environment SQLite database.
+#[derive(Parser, Debug)]
+#[command(name = "onsendo", version, after_help = EXAMPLES)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// The reference list of onsens
+    #[command(subcommand)]
+    Onsen(app::onsen::OnsenCommand),
+    /// Named places, such as a home base
+    #[command(subcommand)]
+    Location(app::location::LocationCommand),
+    /// Your visits
+    #[command(subcommand)]
+    Visit(app::visit::VisitCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Onsen(command) => app::onsen::run(command, &cli.global),
+        Command::Location(command) => app::location::run(command, &cli.global),
+        Command::Visit(command) => app::visit::run(command, &cli.global),
+    };
+    cli_flags::exit(result)
+}

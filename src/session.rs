@@ -87,6 +87,30 @@ impl Session {
         Ok(db)
     }
 
+    /// Opens the database to re-stamp it as `target`: the file is identified by itself, and the
+    /// prod rules apply when either its current environment or `target` is prod. A canonical file
+    /// cannot take another environment's stamp.
+    pub fn open_for_stamp(&mut self, target: Environment) -> Result<Database> {
+        let path = self.config.path.clone();
+        if let Some(canonical) = self.config.layout.environment_of(&path).filter(|env| *env != target) {
+            return Err(Error::refused(format!(
+                "`{}` is the canonical {canonical} database and cannot be stamped `{target}`; stamp it `{canonical}`",
+                path.display()
+            )));
+        }
+        if target == Environment::Prod {
+            guard::ensure_prod_allowed(&path)?;
+        }
+        let by_file = DatabaseConfig { env: None, ..self.config.clone() };
+        let mut db = db::open(&by_file, Access::Write)?;
+        let current = db.identity();
+        let prod = Environment::Prod;
+        let env = if current.env == prod || target == prod { prod } else { target };
+        self.guard(Identity { env, stamp: current.stamp, custom: false })?;
+        db.set_dry_run(self.options.dry_run);
+        Ok(db)
+    }
+
     /// Opens the database, or creates it (migrated, stamped, with `seed` run in the same
     /// transaction) under a temporary name and moves it into place without overwriting.
     pub fn create_or_open(

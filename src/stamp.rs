@@ -38,14 +38,17 @@ pub fn read(conn: &Connection, path: &Path) -> Result<Option<Environment>> {
 }
 
 /// Writes the stamp (creating the metadata table if the database predates it).
-pub fn write(conn: &Connection, env: Environment) -> rusqlite::Result<()> {
+pub fn write(conn: &Connection, env: Environment, path: &Path) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS onsendo_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID",
-    )?;
-    conn.execute(
-        "INSERT INTO onsendo_meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [STAMP_KEY, env.name()],
-    )?;
+    )
+    .and_then(|()| {
+        conn.execute(
+            "INSERT INTO onsendo_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [STAMP_KEY, env.name()],
+        )
+    })
+    .map_err(|e| crate::db::sqlite_error(path, "cannot stamp", e))?;
     Ok(())
 }

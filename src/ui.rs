@@ -80,6 +80,31 @@ pub fn print_json(value: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
+/// Rows as an aligned text table with a header line; an empty list says so.
+pub fn table(headers: &[&str], rows: &[Vec<String>], empty: &str) -> String {
+    if rows.is_empty() {
+        return empty.to_string();
+    }
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let mut out = vec![line(headers.to_vec())];
+    out.extend(rows.iter().map(|row| line(row.iter().map(String::as_str).collect())));
+    out.join("\n")
+}
+
+/// An optional value as table text (`-` when absent).
+pub fn cell<T: std::fmt::Display>(value: &Option<T>) -> String {
+    value.as_ref().map_or_else(|| "-".to_string(), T::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +120,13 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.first(), lines.last());
         assert!(lines.iter().all(|line| line.chars().count() <= lines[0].len()));
+    }
+
+    #[test]
+    fn tables_align_columns() {
+        let rows = vec![vec!["1".to_string(), "Takegawara".to_string()], vec!["12".to_string(), "-".to_string()]];
+        assert_eq!(table(&["id", "name"], &rows, "none"), "id  name\n1   Takegawara\n12  -");
+        assert_eq!(table(&["id"], &[], "no rows"), "no rows");
     }
 
     #[test]

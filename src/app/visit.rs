@@ -1,0 +1,105 @@
+//! `onsendo visit …`: record, list and delete visits.
+
+use super::render;
+use crate::cli_flags::GlobalArgs;
+use clap::Subcommand;
+use onsendo::session::{self, Effect};
+use onsendo::store::visits::{self, Filter, NewVisit, Visit};
+use onsendo::ui::{cell, table};
+use serde_json::{json, Value};
+
+#[derive(Subcommand, Debug)]
+pub enum VisitCommand {
+    /// Record a visit
+    #[command(after_help = "Example:\n  onsendo visit add --onsen 1 --date 2026-11-22 --rating 8 --fee 300 --minutes 45 --notes \"hot\"")]
+    Add {
+        /// The onsen's id (see `onsen list`)
+        #[arg(long)]
+        onsen: i64,
+        /// The day, YYYY-MM-DD
+        #[arg(long)]
+        date: String,
+        /// Your rating, 1 to 10
+        #[arg(long, allow_hyphen_values = true)]
+        rating: i64,
+        /// Entry fee in yen
+        #[arg(long, allow_hyphen_values = true)]
+        fee: Option<i64>,
+        /// Time spent, in minutes
+        #[arg(long, allow_hyphen_values = true)]
+        minutes: Option<i64>,
+        /// Free text
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// List visits, newest first
+    #[command(after_help = "Examples:\n  onsendo visit list\n  onsendo visit list --onsen 1 --since 2026-01-01 --json")]
+    List {
+        /// Only visits to this onsen
+        #[arg(long)]
+        onsen: Option<i64>,
+        /// Only visits on or after this day, YYYY-MM-DD
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Delete a visit (destructive: on prod, confirm by typing `prod` or pass --yes)
+    #[command(after_help = "Examples:\n  onsendo visit delete 3\n  onsendo --env prod visit delete 3 --dry-run\n  onsendo --env prod visit delete 3 --yes")]
+    Delete {
+        /// The visit's id (see `visit list`)
+        id: i64,
+    },
+}
+
+pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
+    let options = global.options();
+    match command {
+        VisitCommand::Add { onsen, date, rating, fee, minutes, notes } => {
+            let new = NewVisit {
+                onsen_id: *onsen,
+                date: date.clone(),
+                rating: *rating,
+                entry_fee_yen: *fee,
+                stay_minutes: *minutes,
+                notes: notes.clone(),
+            };
+            visits::validate(&new)?;
+            let operation = format!("visit add --onsen {onsen} --date {date}");
+            let (id, dry_run) = session::run(&options, operation, Effect::Write, |db| {
+                let id = db.write(|tx| visits::add(tx, &new))?;
+                Ok((id, db.dry_run()))
+            })?;
+            let verb = if dry_run { "would record" } else { "recorded" };
+            render(global.json, json!({ "id": id, "dry_run": dry_run }), format!("{verb} visit {id}"));
+        }
+        VisitCommand::List { onsen, since } => {
+            let filter = Filter { onsen_id: *onsen, since: since.clone() };
+            let list = session::run(&options, "visit list", Effect::Read, |db| visits::list(db.conn(), &filter))?;
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|v| {
+                    vec![
+                        v.id.to_string(),
+                        v.visited_at.clone(),
+                        v.onsen_name.clone(),
+                        v.personal_rating.to_string(),
+                        cell(&v.entry_fee_yen),
+                        cell(&v.stay_minutes),
+                        cell(&v.notes),
+                    ]
+                })
+                .collect();
+            let text = table(&["id", "date", "onsen", "rating", "fee", "minutes", "notes"], &rows, "no visits");
+            render(global.json, Value::Array(list.iter().map(Visit::to_json).collect()), text);
+        }
+        VisitCommand::Delete { id } => {
+            let (visit, dry_run) = session::run(&options, format!("visit delete {id}"), Effect::Destructive, |db| {
+                let visit = db.write(|tx| visits::delete(tx, *id))?;
+                Ok((visit, db.dry_run()))
+            })?;
+            let verb = if dry_run { "would delete" } else { "deleted" };
+            let text = format!("{verb} visit {id} ({} at {})", visit.visited_at, visit.onsen_name);
+            render(global.json, json!({ "deleted": visit.to_json(), "dry_run": dry_run }), text);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! The global flags both binaries take, before or after the subcommand, and the shared `main` tail.
+//! Included by `src/main.rs` and `xtask/src/main.rs` (the library itself stays free of clap).
+
+use onsendo::config::Flags;
+use onsendo::session::Options;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Flags that select the database and the safety behaviour; valid on every subcommand.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct GlobalArgs {
+    /// Environment: dev, prod or test (case-insensitive). Default: $ONSENDO_ENV, else dev
+    #[arg(long, global = true, value_name = "NAME")]
+    pub env: Option<String>,
+    /// A database file; its environment is the one stamped inside it (prod stays prod)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub database: Option<PathBuf>,
+    /// The directory holding data/ and artifacts/. Default: $ONSENDO_ROOT, else the repository
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Confirm destructive work on prod without being asked
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// Show what would change and change nothing
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+}
+
+impl GlobalArgs {
+    /// The library's options for the session.
+    pub fn options(&self) -> Options {
+        Options {
+            flags: Flags { database: self.database.clone(), env: self.env.clone(), root: self.root.clone() },
+            yes: self.yes,
+            dry_run: self.dry_run,
+        }
+    }
+}
+
+/// Turns a command's result into the process exit code, printing the error if any.
+pub fn exit(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => onsendo::ui::report_error(error.as_ref()),
+    }
+}

@@ -1,0 +1,152 @@
+//! Visits: one bath at one onsen on one day, with a rating.
+
+use super::{onsens, query_failed, require_row};
+use crate::error::{Error, Result};
+use crate::time::Date;
+use rusqlite::{Connection, Row};
+use serde_json::{json, Value};
+
+/// One visit, with its onsen's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visit {
+    pub id: i64,
+    pub onsen_id: i64,
+    pub onsen_name: String,
+    pub visited_at: String,
+    pub entry_fee_yen: Option<i64>,
+    pub stay_minutes: Option<i64>,
+    pub personal_rating: i64,
+    pub notes: Option<String>,
+}
+
+/// A visit to record, as typed by the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVisit {
+    pub onsen_id: i64,
+    pub date: String,
+    pub rating: i64,
+    pub entry_fee_yen: Option<i64>,
+    pub stay_minutes: Option<i64>,
+    pub notes: Option<String>,
+}
+
+/// Which visits to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub onsen_id: Option<i64>,
+    pub since: Option<String>,
+}
+
+impl Visit {
+    /// The JSON form shown by `--json`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id, "onsen_id": self.onsen_id, "onsen_name": self.onsen_name,
+            "visited_at": self.visited_at, "entry_fee_yen": self.entry_fee_yen,
+            "stay_minutes": self.stay_minutes, "personal_rating": self.personal_rating, "notes": self.notes,
+        })
+    }
+
+    fn from_row(row: &Row) -> rusqlite::Result<Visit> {
+        Ok(Visit {
+            id: row.get(0)?,
+            onsen_id: row.get(1)?,
+            onsen_name: row.get(2)?,
+            visited_at: row.get(3)?,
+            entry_fee_yen: row.get(4)?,
+            stay_minutes: row.get(5)?,
+            personal_rating: row.get(6)?,
+            notes: row.get(7)?,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT v.id, v.onsen_id, o.name, v.visited_at, v.entry_fee_yen, v.stay_minutes,
+    v.personal_rating, v.notes FROM visits v JOIN onsens o ON o.id = v.onsen_id";
+
+/// Checks a visit before anything is written: a real date, a rating of 1 to 10, no negative fee,
+/// a positive stay.
+pub fn validate(new: &NewVisit) -> Result<()> {
+    Date::parse(&new.date)?;
+    if !(1..=10).contains(&new.rating) {
+        return Err(Error::usage(format!("rating {} is out of range; give a whole number from 1 to 10", new.rating)));
+    }
+    if new.entry_fee_yen.is_some_and(|fee| fee < 0) {
+        return Err(Error::usage("--fee cannot be negative"));
+    }
+    if new.stay_minutes.is_some_and(|minutes| minutes <= 0) {
+        return Err(Error::usage("--minutes must be positive"));
+    }
+    Ok(())
+}
+
+/// Records a visit; returns its id.
+pub fn add(conn: &Connection, new: &NewVisit) -> Result<i64> {
+    validate(new)?;
+    onsens::require(conn, new.onsen_id)?;
+    conn.execute(
+        "INSERT INTO visits (onsen_id, visited_at, entry_fee_yen, stay_minutes, personal_rating, notes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            new.onsen_id,
+            Date::parse(&new.date)?.to_string(),
+            new.entry_fee_yen,
+            new.stay_minutes,
+            new.rating,
+            new.notes
+        ],
+    )
+    .map_err(|e| Error::failed("cannot record the visit").because(e))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Visits matching the filter, newest first.
+pub fn list(conn: &Connection, filter: &Filter) -> Result<Vec<Visit>> {
+    let since = filter.since.as_deref().map(Date::parse).transpose()?.map(|d| d.to_string());
+    if let Some(id) = filter.onsen_id {
+        onsens::require(conn, id)?;
+    }
+    let sql = format!(
+        "{SELECT} WHERE (?1 IS NULL OR v.onsen_id = ?1) AND (?2 IS NULL OR v.visited_at >= ?2)
+         ORDER BY v.visited_at DESC, v.id DESC"
+    );
+    let read = || -> rusqlite::Result<Vec<Visit>> {
+        conn.prepare(&sql)?.query_map(rusqlite::params![filter.onsen_id, since], Visit::from_row)?.collect()
+    };
+    read().map_err(|e| query_failed("visits", e))
+}
+
+/// One visit; an unknown id is a usage error.
+pub fn get(conn: &Connection, id: i64) -> Result<Visit> {
+    require_row(conn, "visits", id, "list them with `onsendo visit list`")?;
+    conn.query_row(&format!("{SELECT} WHERE v.id = ?1"), [id], Visit::from_row)
+        .map_err(|e| query_failed("visits", e))
+}
+
+/// Deletes a visit and returns what it was; an unknown id is a usage error.
+pub fn delete(conn: &Connection, id: i64) -> Result<Visit> {
+    let visit = get(conn, id)?;
+    conn.execute("DELETE FROM visits WHERE id = ?1", [id])
+        .map_err(|e| Error::failed(format!("cannot delete visit {id}")).because(e))?;
+    Ok(visit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visit(date: &str, rating: i64) -> NewVisit {
+        NewVisit { onsen_id: 1, date: date.into(), rating, entry_fee_yen: Some(300), stay_minutes: Some(40), notes: None }
+    }
+
+    #[test]
+    fn validation_catches_bad_input() {
+        assert!(validate(&visit("2026-11-22", 10)).is_ok());
+        for bad in [visit("2026-11-22", 11), visit("2026-11-22", 0), visit("2026-02-30", 5)] {
+            assert_eq!(validate(&bad).unwrap_err().kind(), crate::Kind::Usage, "{bad:?}");
+        }
+        let mut negative = visit("2026-11-22", 5);
+        negative.entry_fee_yen = Some(-1);
+        assert!(validate(&negative).is_err());
+    }
+}
