@@ -136,6 +136,7 @@ pub fn check_header(path: &Path) -> Result<()> {
 /// test guard. A stamp that disagrees with the selected environment is refused.
 pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
     let path = &config.path;
+    guard::ensure_test_sandbox(path)?;
     if !path.exists() {
         let env = config.env.map_or("ENV", Environment::name);
         return Err(Error::failed(format!(
@@ -144,17 +145,11 @@ pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
         )));
     }
     let canonical = config.layout.environment_of(path);
-    if config.env == Some(Environment::Prod) || canonical == Some(Environment::Prod) {
-        guard::ensure_prod_allowed(path)?;
-    }
     check_header(path)?;
     let reader = connect(path, Access::Read)?;
     let stamp = stamp::read(&reader, path).map_err(|e| damaged_or(e, path))?;
     drop(reader);
     let identity = identify(config, canonical, stamp)?;
-    if identity.env == Environment::Prod {
-        guard::ensure_prod_allowed(path)?;
-    }
     let conn = connect(path, access)?;
     Ok(Database { conn, config: config.clone(), identity, dry_run: false })
 }

@@ -1,5 +1,5 @@
 //! Safety rules: the confirmation policy for destructive commands, and the rule that code running
-//! under tests can never open a prod database outside a test sandbox.
+//! under tests opens no database outside its own sandbox (so never prod).
 
 use crate::env::Environment;
 use crate::error::{Error, Result};
@@ -56,9 +56,10 @@ pub fn under_test() -> bool {
     cfg!(test) || std::env::var_os(TEST_SANDBOX_VAR).is_some()
 }
 
-/// Refuses a prod database under tests unless it lies inside the test's own sandbox: a directory
-/// named by [`TEST_SANDBOX_VAR`], holding [`SANDBOX_MARKER`], and not inside this repository.
-pub fn ensure_prod_allowed(path: &Path) -> Result<()> {
+/// Under tests, refuses every database outside the test's own sandbox, before anything opens it:
+/// the sandbox is the directory named by [`TEST_SANDBOX_VAR`], holding [`SANDBOX_MARKER`], outside
+/// this repository. So no flag, path, symlink or stamp can lead a test to prod.
+pub fn ensure_test_sandbox(path: &Path) -> Result<()> {
     if !under_test() {
         return Ok(());
     }
@@ -78,7 +79,7 @@ pub fn ensure_prod_allowed(path: &Path) -> Result<()> {
     match reason {
         None => Ok(()),
         Some(reason) => Err(Error::refused(format!(
-            "CRITICAL: refusing to open prod database `{}` under tests: {reason}",
+            "CRITICAL: refusing to open `{}` under tests: {reason}; tests only open databases inside their own sandbox, never prod",
             path.display()
         ))),
     }
@@ -123,7 +124,7 @@ mod tests {
     #[test]
     fn unit_tests_count_as_under_test_and_have_no_sandbox() {
         assert!(under_test());
-        let err = ensure_prod_allowed(Path::new("/srv/data/db/onsen.prod.db")).unwrap_err();
+        let err = ensure_test_sandbox(Path::new("/srv/data/db/onsen.prod.db")).unwrap_err();
         assert!(err.to_string().starts_with("CRITICAL"), "{err}");
     }
 }

@@ -98,9 +98,6 @@ impl Session {
                 path.display()
             )));
         }
-        if target == Environment::Prod {
-            guard::ensure_prod_allowed(&path)?;
-        }
         let by_file = DatabaseConfig { env: None, ..self.config.clone() };
         let mut db = db::open(&by_file, Access::Write)?;
         let current = db.identity();
@@ -124,9 +121,7 @@ impl Session {
         let canonical = self.config.layout.environment_of(&path);
         let env = self.config.env.or(canonical);
         let identity = Identity { env: env.unwrap_or(Environment::Dev), stamp: env, custom: env.is_none() };
-        if identity.env == Environment::Prod {
-            guard::ensure_prod_allowed(&path)?;
-        }
+        guard::ensure_test_sandbox(&path)?;
         self.guard(identity)?;
         if self.options.dry_run {
             return Ok(Opened::WouldCreate);

@@ -1,0 +1,10 @@
+//! Integration tests: the real `onsendo` and `xtask` binaries run as processes in temporary roots.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod app;
+mod guards;
+mod info;
+mod init;
+mod makefile;

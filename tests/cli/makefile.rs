@@ -1,0 +1,65 @@
+//! The Makefile: `ENV` handling and the database targets, run with `make -s`.
+
+use crate::support::Sandbox;
+use std::path::Path;
+
+fn make(sandbox: &Sandbox, args: &[&str]) -> crate::support::Run {
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = Path::new(env!("CARGO_BIN_EXE_onsendo")).parent().unwrap();
+    sandbox
+        .command("make")
+        .arg("-s")
+        .arg("-C")
+        .arg(repository)
+        .arg(format!("ONSENDO={}", bin.join("onsendo").display()))
+        .arg(format!("XTASK={}", bin.join("xtask").display()))
+        .args(args)
+}
+
+#[test]
+fn env_comes_from_onsendo_env_then_defaults_to_dev() {
+    let sandbox = Sandbox::new();
+    let out = make(&sandbox, &["show-env"]).env_remove("ONSENDO_ENV").run().ok();
+    assert!(out.stdout.contains("environment: dev (from default)"), "{}", out.stdout);
+    let out = make(&sandbox, &["show-env"]).run().ok();
+    assert!(out.stdout.contains("environment: test (from ONSENDO_ENV)"), "{}", out.stdout);
+    let out = make(&sandbox, &["show-env", "ENV=prod"]).run().ok();
+    assert!(out.stdout.contains("environment: prod (from ENV on the command line)"), "{}", out.stdout);
+    assert!(out.stdout.contains(&sandbox.db("prod").display().to_string()), "{}", out.stdout);
+    let out = make(&sandbox, &["db-path", "ENV=dev"]).run().ok();
+    assert_eq!(out.stdout.trim(), sandbox.db("dev").display().to_string());
+}
+
+#[test]
+fn an_unknown_env_fails_before_anything_runs() {
+    let sandbox = Sandbox::new();
+    for target in ["db-path", "db-init", "help"] {
+        let out = make(&sandbox, &[target, "ENV=staging"]).run();
+        assert_ne!(out.code, 0, "{target}");
+        assert!(out.stderr.contains("unknown ENV `staging`"), "{target}: {}", out.stderr);
+    }
+    assert!(!sandbox.root().join("data").exists(), "nothing ran");
+}
+
+#[test]
+fn use_prod_and_use_dev_print_export_lines() {
+    let sandbox = Sandbox::new();
+    assert_eq!(make(&sandbox, &["use-prod"]).run().ok().stdout.trim(), "export ONSENDO_ENV=prod");
+    assert_eq!(make(&sandbox, &["use-dev"]).run().ok().stdout.trim(), "export ONSENDO_ENV=dev");
+}
+
+#[test]
+fn database_targets_pass_the_environment() {
+    let sandbox = Sandbox::new();
+    make(&sandbox, &["db-init", "ENV=dev"]).run().ok();
+    assert!(sandbox.db("dev").exists());
+    assert!(!sandbox.db("test").exists());
+    let out = make(&sandbox, &["onsen-list", "ENV=dev"]).run().ok();
+    assert!(out.stdout.contains("Takegawara"), "{}", out.stdout);
+    let out = make(&sandbox, &["visit-list", "ENV=dev"]).run().ok();
+    assert!(out.stdout.contains("no visits"), "{}", out.stdout);
+    let out = make(&sandbox, &["help"]).run().ok();
+    for target in ["show-env", "db-path", "use-prod", "db-init", "onsen-list", "visit-list", "test", "lint", "ci"] {
+        assert!(out.stdout.contains(target), "help lists {target}: {}", out.stdout);
+    }
+}

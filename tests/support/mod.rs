@@ -1,0 +1,182 @@
+//! The fixture every integration test uses: a temporary root marked as a test sandbox, the real
+//! binaries run as processes inside it, and the `sqlite3` CLI as an independent checker.
+//! It refuses to start when `ONSENDO_ENV` names prod, in any spelling.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The marker file the library's test guard looks for (`onsendo::guard::SANDBOX_MARKER`).
+const SANDBOX_MARKER: &str = ".onsendo-test-sandbox";
+
+/// Panics with a `CRITICAL` message when `ONSENDO_ENV` names prod.
+pub fn refuse_prod_environment() {
+    if let Ok(value) = std::env::var("ONSENDO_ENV") {
+        if value.trim().eq_ignore_ascii_case("prod") {
+            panic!(
+                "CRITICAL: ONSENDO_ENV={value:?} names the production environment; tests never run against prod. Run them with `unset ONSENDO_ENV`."
+            );
+        }
+    }
+}
+
+/// A temporary root with `data/` and `artifacts/`, removed when dropped.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        refuse_prod_environment();
+        let dir = tempfile::Builder::new().prefix("onsendo test ✓ ").tempdir().expect("temporary root");
+        std::fs::write(dir.path().join(SANDBOX_MARKER), "").unwrap();
+        let repository = Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+        assert!(!dir.path().canonicalize().unwrap().starts_with(repository), "the sandbox must be outside the repository");
+        Sandbox { dir }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The canonical database of an environment in this sandbox.
+    pub fn db(&self, env: &str) -> PathBuf {
+        self.root().join("data").join("db").join(format!("onsen.{env}.db"))
+    }
+
+    pub fn audit_log(&self) -> PathBuf {
+        self.root().join("artifacts").join("logs").join("prod_audit.log")
+    }
+
+    /// The app binary, run in this sandbox.
+    pub fn onsendo(&self) -> Run {
+        self.command(self.onsendo_path())
+    }
+
+    /// Where the app binary is.
+    pub fn onsendo_path(&self) -> PathBuf {
+        bin_dir().join("onsendo")
+    }
+
+    /// The developer tool, run in this sandbox.
+    pub fn xtask(&self) -> Run {
+        self.command(bin_dir().join("xtask"))
+    }
+
+    /// Any program, with the sandbox's environment.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Run {
+        let mut command = Command::new(program);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("ONSENDO_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .current_dir(self.root())
+            .env("ONSENDO_ROOT", self.root())
+            .env("ONSENDO_TEST_SANDBOX", self.root())
+            .env("ONSENDO_ENV", "test")
+            .env("NO_COLOR", "1");
+        Run { command, stdin: None }
+    }
+
+    /// Runs `sql` with the `sqlite3` CLI and returns its output, trimmed.
+    pub fn sqlite(&self, db: &Path, sql: &str) -> String {
+        let out = self.command("sqlite3").arg(db).arg(sql).run();
+        assert_eq!(out.code, 0, "sqlite3 failed: {}", out.stderr);
+        out.stdout.trim().to_string()
+    }
+
+    /// Initialises an environment's database with the real tool.
+    pub fn init(&self, env: &str) {
+        self.xtask().args(["database", "init", "--env", env]).arg("--yes").run().ok();
+    }
+}
+
+/// The folder the test binaries' sibling executables live in (`target/debug`).
+fn bin_dir() -> PathBuf {
+    let exe = option_env!("CARGO_BIN_EXE_onsendo").or(option_env!("CARGO_BIN_EXE_xtask")).expect("a binary path");
+    Path::new(exe).parent().unwrap().to_path_buf()
+}
+
+/// A process to run.
+pub struct Run {
+    command: Command,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Run {
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Run {
+        self.command.arg(arg);
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Run {
+        self.command.args(args);
+        self
+    }
+
+    pub fn env(mut self, name: &str, value: impl AsRef<std::ffi::OsStr>) -> Run {
+        self.command.env(name, value);
+        self
+    }
+
+    pub fn env_remove(mut self, name: &str) -> Run {
+        self.command.env_remove(name);
+        self
+    }
+
+    pub fn stdin(mut self, text: &str) -> Run {
+        self.stdin = Some(text.as_bytes().to_vec());
+        self
+    }
+
+    pub fn run(mut self) -> Output {
+        self.command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = self.command.spawn().expect("the program starts");
+        let mut input = child.stdin.take().unwrap();
+        if let Some(bytes) = self.stdin.take() {
+            input.write_all(&bytes).unwrap();
+        }
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// What a process did.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Asserts exit code 0 and returns self.
+    pub fn ok(self) -> Output {
+        self.code(0)
+    }
+
+    /// Asserts the exit code and returns self.
+    pub fn code(self, expected: i32) -> Output {
+        assert_eq!(self.code, expected, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// Parses stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// The SHA-free fingerprint of a file: its bytes (the test files are small).
+pub fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
