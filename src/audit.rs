@@ -51,7 +51,11 @@ impl AuditLog {
         if std::fs::metadata(&path).is_ok_and(|m| m.len() >= ROTATE_BYTES) {
             rotate(&path).map_err(cannot)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(&path).map_err(cannot)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(cannot)?;
         Ok(AuditLog { file, path })
     }
 
@@ -62,7 +66,13 @@ impl AuditLog {
         self.file
             .write_all(line.as_bytes())
             .and_then(|()| self.file.sync_data())
-            .map_err(|e| Error::failed(format!("cannot append to the audit log `{}`", self.path.display())).because(e))
+            .map_err(|e| {
+                Error::failed(format!(
+                    "cannot append to the audit log `{}`",
+                    self.path.display()
+                ))
+                .because(e)
+            })
     }
 }
 
@@ -102,7 +112,12 @@ fn user() -> String {
 /// The name of this process's user from `/proc/self/status` and `/etc/passwd` (Linux).
 fn user_from_uid() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let uid = status.lines().find_map(|line| line.strip_prefix("Uid:"))?.split_whitespace().next()?.to_string();
+    let uid = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     let name = passwd.lines().find_map(|line| {
         let fields: Vec<&str> = line.split(':').collect();
@@ -152,11 +167,21 @@ pub fn redact(args: &[String]) -> Vec<String> {
 }
 
 fn redact_url_password(arg: &str) -> String {
-    let Some(scheme_end) = arg.find("://") else { return arg.to_string() };
+    let Some(scheme_end) = arg.find("://") else {
+        return arg.to_string();
+    };
     let rest = &arg[scheme_end + 3..];
     let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@').and_then(|at| rest[..at].find(':').map(|colon| (colon, at))) {
-        Some((colon, at)) => format!("{}{}:***{}", &arg[..scheme_end + 3], &rest[..colon], &rest[at..]),
+    match rest[..authority_end]
+        .rfind('@')
+        .and_then(|at| rest[..at].find(':').map(|colon| (colon, at)))
+    {
+        Some((colon, at)) => format!(
+            "{}{}:***{}",
+            &arg[..scheme_end + 3],
+            &rest[..colon],
+            &rest[at..]
+        ),
         None => arg.to_string(),
     }
 }
@@ -172,8 +197,16 @@ mod tests {
     #[test]
     fn secrets_are_redacted() {
         let args = strings(&[
-            "xtask", "--api-token", "abc", "--password=hunter2", "DB_PASSWORD=pw", "postgres://me:pw@host/db",
-            "visit", "add", "--notes", "token-free text",
+            "xtask",
+            "--api-token",
+            "abc",
+            "--password=hunter2",
+            "DB_PASSWORD=pw",
+            "postgres://me:pw@host/db",
+            "visit",
+            "add",
+            "--notes",
+            "token-free text",
         ]);
         let shown = redact(&args).join(" ");
         for secret in ["abc", "hunter2", "=pw", ":pw@"] {
@@ -205,6 +238,12 @@ mod tests {
         AuditLog::open(&layout).unwrap().append(&record).unwrap();
         let rotated = PathBuf::from(format!("{}.1", layout.audit_log().display()));
         assert_eq!(std::fs::metadata(rotated).unwrap().len(), ROTATE_BYTES);
-        assert_eq!(std::fs::read_to_string(layout.audit_log()).unwrap().lines().count(), 1);
+        assert_eq!(
+            std::fs::read_to_string(layout.audit_log())
+                .unwrap()
+                .lines()
+                .count(),
+            1
+        );
     }
 }

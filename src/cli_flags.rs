@@ -33,7 +33,11 @@ impl GlobalArgs {
     /// The library's options for the session.
     pub fn options(&self) -> Options {
         Options {
-            flags: Flags { database: self.database.clone(), env: self.env.clone(), root: self.root.clone() },
+            flags: Flags {
+                database: self.database.clone(),
+                env: self.env.clone(),
+                root: self.root.clone(),
+            },
             yes: self.yes,
             dry_run: self.dry_run,
         }

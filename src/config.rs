@@ -37,7 +37,10 @@ pub struct Vars {
 impl Vars {
     /// Reads the variables from this process's environment.
     pub fn from_process() -> Vars {
-        Vars { env: std::env::var(ENV_VAR).ok(), root: std::env::var(ROOT_VAR).ok() }
+        Vars {
+            env: std::env::var(ENV_VAR).ok(),
+            root: std::env::var(ROOT_VAR).ok(),
+        }
     }
 }
 
@@ -107,7 +110,11 @@ impl fmt::Display for DatabaseConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.env {
             Some(env) => write!(f, "{env}, from {}", self.rule.describe()),
-            None => write!(f, "the file's own environment, from {}", self.rule.describe()),
+            None => write!(
+                f,
+                "the file's own environment, from {}",
+                self.rule.describe()
+            ),
         }
     }
 }
@@ -122,7 +129,11 @@ pub fn resolve(
     let var_env = non_empty(vars.env.as_deref())
         .map(|text| Environment::parse(text, ENV_VAR))
         .transpose()?;
-    let flag_env = flags.env.as_deref().map(|text| Environment::parse(text, "--env")).transpose()?;
+    let flag_env = flags
+        .env
+        .as_deref()
+        .map(|text| Environment::parse(text, "--env"))
+        .transpose()?;
     let (root, root_rule) = match (&flags.root, non_empty(vars.root.as_deref())) {
         (Some(dir), _) => (dir.clone(), RootRule::Flag),
         (None, Some(dir)) => (PathBuf::from(dir), RootRule::Var),
@@ -146,7 +157,13 @@ pub fn resolve(
         (None, Some(env)) => layout.database(env),
         (None, None) => unreachable!("an environment is always chosen without --database"),
     };
-    Ok(DatabaseConfig { layout, root_rule, path, env, rule })
+    Ok(DatabaseConfig {
+        layout,
+        root_rule,
+        path,
+        env,
+        rule,
+    })
 }
 
 fn non_empty(value: Option<&str>) -> Option<&str> {
@@ -164,11 +181,18 @@ mod tests {
     }
 
     fn flags(database: Option<&str>, env: Option<&str>) -> Flags {
-        Flags { database: database.map(PathBuf::from), env: env.map(String::from), root: None }
+        Flags {
+            database: database.map(PathBuf::from),
+            env: env.map(String::from),
+            root: None,
+        }
     }
 
     fn vars(env: Option<&str>) -> Vars {
-        Vars { env: env.map(String::from), root: None }
+        Vars {
+            env: env.map(String::from),
+            root: None,
+        }
     }
 
     /// Every combination of the three inputs, with what must win.
@@ -183,13 +207,29 @@ mod tests {
                     let config = resolve(&flags(database, env_flag), &vars(env_var), repo).unwrap();
                     let var_set = env_var.is_some_and(|v| !v.trim().is_empty());
                     let (env, rule, path) = if database.is_some() {
-                        (env_flag.map(|_| Environment::Test), Rule::DatabaseFlag, "/tmp/x.db")
+                        (
+                            env_flag.map(|_| Environment::Test),
+                            Rule::DatabaseFlag,
+                            "/tmp/x.db",
+                        )
                     } else if env_flag.is_some() {
-                        (Some(Environment::Test), Rule::EnvFlag, "/repo/data/db/onsen.test.db")
+                        (
+                            Some(Environment::Test),
+                            Rule::EnvFlag,
+                            "/repo/data/db/onsen.test.db",
+                        )
                     } else if var_set {
-                        (Some(Environment::Prod), Rule::EnvVar, "/repo/data/db/onsen.prod.db")
+                        (
+                            Some(Environment::Prod),
+                            Rule::EnvVar,
+                            "/repo/data/db/onsen.prod.db",
+                        )
                     } else {
-                        (Some(Environment::Dev), Rule::Default, "/repo/data/db/onsen.dev.db")
+                        (
+                            Some(Environment::Dev),
+                            Rule::Default,
+                            "/repo/data/db/onsen.dev.db",
+                        )
                     };
                     let case = format!("{database:?} {env_flag:?} {env_var:?}");
                     assert_eq!(config.env, env, "{case}");
@@ -215,12 +255,24 @@ mod tests {
         let no_discovery = || -> Result<PathBuf> { panic!("discovery must not run") };
         let mut with_root = flags(None, None);
         with_root.root = Some(PathBuf::from("/flag"));
-        let var_root = Vars { env: None, root: Some("/var".into()) };
+        let var_root = Vars {
+            env: None,
+            root: Some("/var".into()),
+        };
         let config = resolve(&with_root, &var_root, no_discovery).unwrap();
-        assert_eq!((config.layout.root(), config.root_rule), (Path::new("/flag"), RootRule::Flag));
+        assert_eq!(
+            (config.layout.root(), config.root_rule),
+            (Path::new("/flag"), RootRule::Flag)
+        );
         let config = resolve(&flags(None, None), &var_root, no_discovery).unwrap();
-        assert_eq!((config.layout.root(), config.root_rule), (Path::new("/var"), RootRule::Var));
-        let empty_root = Vars { env: None, root: Some(String::new()) };
+        assert_eq!(
+            (config.layout.root(), config.root_rule),
+            (Path::new("/var"), RootRule::Var)
+        );
+        let empty_root = Vars {
+            env: None,
+            root: Some(String::new()),
+        };
         let config = resolve(&flags(None, None), &empty_root, repo).unwrap();
         assert_eq!(config.root_rule, RootRule::Discovered);
         let failing = || -> Result<PathBuf> { Err(Error::failed("no repository")) };
@@ -232,6 +284,9 @@ mod tests {
         let config = resolve(&flags(None, None), &vars(Some("prod")), repo).unwrap();
         assert_eq!(config.to_string(), "prod, from ONSENDO_ENV");
         let config = resolve(&flags(Some("a.db"), None), &vars(None), repo).unwrap();
-        assert_eq!(config.to_string(), "the file's own environment, from --database");
+        assert_eq!(
+            config.to_string(),
+            "the file's own environment, from --database"
+        );
     }
 }

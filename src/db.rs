@@ -86,9 +86,11 @@ impl Database {
             .map_err(|e| sqlite_error(&path, "cannot start a write", e))?;
         let value = work(&tx)?;
         if self.dry_run {
-            tx.rollback().map_err(|e| sqlite_error(&path, "cannot roll back the dry run", e))?;
+            tx.rollback()
+                .map_err(|e| sqlite_error(&path, "cannot roll back the dry run", e))?;
         } else {
-            tx.commit().map_err(|e| sqlite_error(&path, "cannot commit", e))?;
+            tx.commit()
+                .map_err(|e| sqlite_error(&path, "cannot commit", e))?;
         }
         Ok(value)
     }
@@ -114,7 +116,9 @@ pub fn check_header(path: &Path) -> Result<()> {
         match file.read(&mut header[read..]) {
             Ok(0) => break,
             Ok(n) => read += n,
-            Err(e) => return Err(Error::failed(format!("cannot read `{}`", path.display())).because(e)),
+            Err(e) => {
+                return Err(Error::failed(format!("cannot read `{}`", path.display())).because(e))
+            }
         }
     }
     if read == 0 {
@@ -151,7 +155,12 @@ pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
     drop(reader);
     let identity = identify(config, canonical, stamp)?;
     let conn = connect(path, access)?;
-    Ok(Database { conn, config: config.clone(), identity, dry_run: false })
+    Ok(Database {
+        conn,
+        config: config.clone(),
+        identity,
+        dry_run: false,
+    })
 }
 
 /// Decides the environment of a file from the selection, its canonical path and its stamp.
@@ -163,20 +172,44 @@ pub fn identify(
     let path = config.path.display();
     match config.env {
         Some(selected) => {
-            let found = stamp.or(if config.rule == Rule::DatabaseFlag { canonical } else { None });
+            let found = stamp.or(if config.rule == Rule::DatabaseFlag {
+                canonical
+            } else {
+                None
+            });
             if let Some(found) = found.filter(|found| *found != selected) {
-                let how = if stamp.is_some() { "is stamped" } else { "is the canonical file of" };
-                let rule = if config.rule == Rule::DatabaseFlag { "--env" } else { config.rule.describe() };
+                let how = if stamp.is_some() {
+                    "is stamped"
+                } else {
+                    "is the canonical file of"
+                };
+                let rule = if config.rule == Rule::DatabaseFlag {
+                    "--env"
+                } else {
+                    config.rule.describe()
+                };
                 return Err(Error::refused(format!(
                     "database `{path}` {how} `{found}`, but `{selected}` was selected ({rule}); select it with --env {found}, or re-stamp it with `cargo xtask database stamp --env {selected} --database {path}`"
                 )));
             }
-            Ok(Identity { env: selected, stamp, custom: false })
+            Ok(Identity {
+                env: selected,
+                stamp,
+                custom: false,
+            })
         }
         None => {
             let prod = Some(Environment::Prod);
-            let env = if stamp == prod || canonical == prod { prod } else { stamp.or(canonical) };
-            Ok(Identity { env: env.unwrap_or(Environment::Dev), stamp, custom: env.is_none() })
+            let env = if stamp == prod || canonical == prod {
+                prod
+            } else {
+                stamp.or(canonical)
+            };
+            Ok(Identity {
+                env: env.unwrap_or(Environment::Dev),
+                stamp,
+                custom: env.is_none(),
+            })
         }
     }
 }
@@ -195,30 +228,41 @@ pub fn connect(path: &Path, access: Access) -> Result<Connection> {
 }
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| sqlite_error(path, "cannot configure", e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sqlite_error(path, "cannot configure", e))?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
         .map_err(|e| sqlite_error(path, "cannot configure", e))
 }
 
 /// Creates a new database at a temporary path: rollback-journal mode, migrated to head, stamped
 /// (unless it is a custom file of no environment); `prepare` adds data in the same transaction.
-pub fn build_new(path: &Path, env: Option<Environment>, prepare: impl FnOnce(&Transaction) -> Result<usize>) -> Result<usize> {
+pub fn build_new(
+    path: &Path,
+    env: Option<Environment>,
+    prepare: impl FnOnce(&Transaction) -> Result<usize>,
+) -> Result<usize> {
     let mut conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| sqlite_error(path, "cannot create database", e))?;
     configure(&conn, path)?;
     conn.pragma_update(None, "journal_mode", "DELETE")
         .map_err(|e| sqlite_error(path, "cannot set the journal mode of", e))?;
     migrate::to_head(&mut conn, path)?;
-    let tx = conn.transaction().map_err(|e| sqlite_error(path, "cannot start a write on", e))?;
+    let tx = conn
+        .transaction()
+        .map_err(|e| sqlite_error(path, "cannot start a write on", e))?;
     if let Some(env) = env {
         stamp::write(&tx, env, path)?;
     }
     let added = prepare(&tx)?;
-    tx.commit().map_err(|e| sqlite_error(path, "cannot commit", e))?;
-    conn.close().map_err(|(_, e)| sqlite_error(path, "cannot close", e))?;
+    tx.commit()
+        .map_err(|e| sqlite_error(path, "cannot commit", e))?;
+    conn.close()
+        .map_err(|(_, e)| sqlite_error(path, "cannot close", e))?;
     Ok(added)
 }
 
@@ -245,13 +289,18 @@ pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
 
 fn damaged_or(error: Error, path: &Path) -> Error {
     use std::error::Error as _;
-    let code = error.source().and_then(|s| s.downcast_ref::<rusqlite::Error>()).and_then(|e| e.sqlite_error_code());
+    let code = error
+        .source()
+        .and_then(|s| s.downcast_ref::<rusqlite::Error>())
+        .and_then(|e| e.sqlite_error_code());
     match code {
-        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => Error::failed(format!(
-            "database `{}` is damaged or not a SQLite database; restore it from a backup",
-            path.display()
-        ))
-        .because(error),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+            Error::failed(format!(
+                "database `{}` is damaged or not a SQLite database; restore it from a backup",
+                path.display()
+            ))
+            .because(error)
+        }
         _ => error,
     }
 }
@@ -276,7 +325,12 @@ mod tests {
 
     #[test]
     fn a_stamp_that_disagrees_is_refused() {
-        let err = identify(&config(Some(Environment::Dev), Rule::EnvFlag), None, Some(Environment::Prod)).unwrap_err();
+        let err = identify(
+            &config(Some(Environment::Dev), Rule::EnvFlag),
+            None,
+            Some(Environment::Prod),
+        )
+        .unwrap_err();
         assert_eq!(err.kind(), Kind::Refused);
         assert!(err.to_string().contains("stamped `prod`"), "{err}");
     }
@@ -295,7 +349,11 @@ mod tests {
         ];
         for (canonical, stamp, env, custom) in cases {
             let identity = identify(&by_path, canonical, stamp).unwrap();
-            assert_eq!((identity.env, identity.custom), (env, custom), "{canonical:?} {stamp:?}");
+            assert_eq!(
+                (identity.env, identity.custom),
+                (env, custom),
+                "{canonical:?} {stamp:?}"
+            );
         }
         let err = identify(&config(Some(Dev), Rule::DatabaseFlag), Some(Prod), None).unwrap_err();
         assert_eq!(err.kind(), Kind::Refused);
@@ -306,10 +364,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let empty = dir.path().join("empty.db");
         std::fs::write(&empty, b"").unwrap();
-        assert!(check_header(&empty).unwrap_err().to_string().contains("0 bytes"));
+        assert!(check_header(&empty)
+            .unwrap_err()
+            .to_string()
+            .contains("0 bytes"));
         let text = dir.path().join("notes.txt");
         std::fs::write(&text, "hello ".repeat(40)).unwrap();
-        assert!(check_header(&text).unwrap_err().to_string().contains("not a SQLite database"));
+        assert!(check_header(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("not a SQLite database"));
         let real = dir.path().join("real.db");
         build_new(&real, Some(Environment::Test), |_| Ok(0)).unwrap();
         check_header(&real).unwrap();

@@ -17,16 +17,25 @@ impl TempFile {
     /// A new temporary name beside `destination` (the file itself is not created).
     pub fn beside(destination: &Path) -> Result<TempFile> {
         let dir = folder_of(destination);
-        let name = destination.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = destination
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or_default();
         let path = dir.join(format!(".{name}.tmp-{}-{nanos:09}", std::process::id()));
         if path.exists() {
-            return Err(Error::failed(format!("temporary file `{}` already exists", path.display())));
+            return Err(Error::failed(format!(
+                "temporary file `{}` already exists",
+                path.display()
+            )));
         }
-        Ok(TempFile { path, placed: false })
+        Ok(TempFile {
+            path,
+            placed: false,
+        })
     }
 
     /// The temporary path.
@@ -42,9 +51,15 @@ impl TempFile {
             .failed(|| format!("cannot sync `{}` to disk", self.path.display()))?;
         std::fs::hard_link(&self.path, destination).map_err(|e| {
             let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                format!("`{}` appeared while it was being created; nothing was overwritten", destination.display())
+                format!(
+                    "`{}` appeared while it was being created; nothing was overwritten",
+                    destination.display()
+                )
             } else {
-                format!("cannot move the new file into place at `{}`", destination.display())
+                format!(
+                    "cannot move the new file into place at `{}`",
+                    destination.display()
+                )
             };
             Error::failed(message).because(e)
         })?;
@@ -88,7 +103,10 @@ mod tests {
         let err = second.place(&target).unwrap_err();
         assert!(err.to_string().contains("nothing was overwritten"), "{err}");
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.db")]);
     }
 }

@@ -41,7 +41,13 @@ pub enum Decision {
 /// The confirmation policy: only destructive work on prod needs a confirmation; a dry run changes
 /// nothing, `--yes` is the confirmation, a terminal can answer, anything else is refused.
 pub fn decide(situation: Situation) -> Decision {
-    let Situation { env, destructive, yes, dry_run, tty } = situation;
+    let Situation {
+        env,
+        destructive,
+        yes,
+        dry_run,
+        tty,
+    } = situation;
     if env != Environment::Prod || !destructive || dry_run || yes {
         Decision::Proceed
     } else if tty {
@@ -93,7 +99,12 @@ fn sandbox_problem(sandbox: &Path) -> Option<String> {
     let repository = real_path(Path::new(env!("CARGO_MANIFEST_DIR")));
     repository
         .is_some_and(|repository| real.starts_with(repository))
-        .then(|| format!("the sandbox `{}` is inside the repository", sandbox.display()))
+        .then(|| {
+            format!(
+                "the sandbox `{}` is inside the repository",
+                sandbox.display()
+            )
+        })
 }
 
 #[cfg(test)]
@@ -107,12 +118,23 @@ mod tests {
                 for yes in [false, true] {
                     for dry_run in [false, true] {
                         for tty in [false, true] {
-                            let s = Situation { env, destructive, yes, dry_run, tty };
-                            let expected = if env == Environment::Prod && destructive && !yes && !dry_run {
-                                if tty { Decision::Ask } else { Decision::Refuse }
-                            } else {
-                                Decision::Proceed
+                            let s = Situation {
+                                env,
+                                destructive,
+                                yes,
+                                dry_run,
+                                tty,
                             };
+                            let expected =
+                                if env == Environment::Prod && destructive && !yes && !dry_run {
+                                    if tty {
+                                        Decision::Ask
+                                    } else {
+                                        Decision::Refuse
+                                    }
+                                } else {
+                                    Decision::Proceed
+                                };
                             assert_eq!(decide(s), expected, "{s:?}");
                         }
                     }

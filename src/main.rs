@@ -30,13 +30,22 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// The reference list of onsens
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  onsendo onsen list\n  onsendo onsen show 1 --json"
+    )]
     Onsen(app::onsen::OnsenCommand),
     /// Named places, such as a home base
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  onsendo location list\n  onsendo location add --name home --lat 33.28 --lon 131.50"
+    )]
     Location(app::location::LocationCommand),
     /// Your visits
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  onsendo visit add --onsen 1 --date 2026-11-22 --rating 8\n  onsendo visit list --since 2026-01-01\n  onsendo visit delete 3"
+    )]
     Visit(app::visit::VisitCommand),
 }
 

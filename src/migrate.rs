@@ -23,7 +23,11 @@ pub fn current(conn: &Connection, path: &Path) -> Result<usize> {
     match MIGRATIONS.current_version(conn) {
         Ok(SchemaVersion::NoneSet) => Ok(0),
         Ok(SchemaVersion::Inside(n) | SchemaVersion::Outside(n)) => Ok(n.get()),
-        Err(e) => Err(Error::failed(format!("cannot read the schema version of `{}`", path.display())).because(e)),
+        Err(e) => Err(Error::failed(format!(
+            "cannot read the schema version of `{}`",
+            path.display()
+        ))
+        .because(e)),
     }
 }
 

@@ -99,7 +99,11 @@ pub fn real_path(path: &Path) -> Option<PathBuf> {
     let mut rest = Vec::new();
     loop {
         if let Ok(real) = existing.canonicalize() {
-            return Some(rest.iter().rev().fold(real, |acc: PathBuf, part| acc.join(part)));
+            return Some(
+                rest.iter()
+                    .rev()
+                    .fold(real, |acc: PathBuf, part| acc.join(part)),
+            );
         }
         match (existing.parent(), existing.file_name()) {
             (Some(parent), Some(name)) => {
@@ -118,15 +122,24 @@ mod tests {
     #[test]
     fn canonical_paths() {
         let layout = Layout::new(PathBuf::from("/r"));
-        assert_eq!(layout.database(Environment::Prod), Path::new("/r/data/db/onsen.prod.db"));
+        assert_eq!(
+            layout.database(Environment::Prod),
+            Path::new("/r/data/db/onsen.prod.db")
+        );
         assert_eq!(layout.legacy_database(), Path::new("/r/data/db/onsen.db"));
-        assert_eq!(layout.audit_log(), Path::new("/r/artifacts/logs/prod_audit.log"));
+        assert_eq!(
+            layout.audit_log(),
+            Path::new("/r/artifacts/logs/prod_audit.log")
+        );
     }
 
     #[test]
     fn root_is_found_from_a_subdirectory() {
         let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        assert_eq!(discover_root(&here.join("src").join("nowhere")).unwrap(), here);
+        assert_eq!(
+            discover_root(&here.join("src").join("nowhere")).unwrap(),
+            here
+        );
         let outside = tempfile::tempdir().unwrap();
         assert!(discover_root(outside.path()).is_err());
     }

@@ -18,12 +18,19 @@ pub struct SeedOnsen {
     pub details: [Option<Value>; 6],
 }
 
-const DETAIL_COLUMNS: [&str; 6] = ["region", "address", "latitude", "longitude", "spring_quality", "description"];
+const DETAIL_COLUMNS: [&str; 6] = [
+    "region",
+    "address",
+    "latitude",
+    "longitude",
+    "spring_quality",
+    "description",
+];
 
 /// The reference onsens.
 pub fn onsens() -> Result<Vec<SeedOnsen>> {
-    let document: Value =
-        serde_json::from_str(ONSENS_JSON).failed(|| "data/seed/onsens.json is not valid JSON".to_string())?;
+    let document: Value = serde_json::from_str(ONSENS_JSON)
+        .failed(|| "data/seed/onsens.json is not valid JSON".to_string())?;
     let list = document["onsens"].as_array().cloned().unwrap_or_default();
     Ok(list
         .into_iter()
@@ -31,7 +38,8 @@ pub fn onsens() -> Result<Vec<SeedOnsen>> {
             Some(SeedOnsen {
                 ban_number: item["ban_number"].as_i64()?,
                 name: item["name"].as_str()?.to_string(),
-                details: DETAIL_COLUMNS.map(|column| item.get(column).cloned().filter(|v| !v.is_null())),
+                details: DETAIL_COLUMNS
+                    .map(|column| item.get(column).cloned().filter(|v| !v.is_null())),
             })
         })
         .collect())
@@ -49,13 +57,25 @@ pub fn load(conn: &Connection) -> Result<usize> {
     for onsen in onsens()? {
         let sql = |value: &Option<Value>| match value {
             Some(Value::Number(n)) => rusqlite::types::Value::Real(n.as_f64().unwrap_or_default()),
-            Some(other) => rusqlite::types::Value::Text(other.as_str().map_or_else(|| other.to_string(), String::from)),
+            Some(other) => rusqlite::types::Value::Text(
+                other
+                    .as_str()
+                    .map_or_else(|| other.to_string(), String::from),
+            ),
             None => rusqlite::types::Value::Null,
         };
-        let [region, address, latitude, longitude, quality, description] = onsen.details.each_ref().map(sql);
+        let [region, address, latitude, longitude, quality, description] =
+            onsen.details.each_ref().map(sql);
         added += insert
             .execute(rusqlite::params![
-                onsen.ban_number, onsen.name, region, address, latitude, longitude, quality, description
+                onsen.ban_number,
+                onsen.name,
+                region,
+                address,
+                latitude,
+                longitude,
+                quality,
+                description
             ])
             .failed(|| format!("cannot insert seed onsen {}", onsen.ban_number))?;
     }

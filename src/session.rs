@@ -60,8 +60,16 @@ pub enum Opened {
 
 impl Session {
     /// Resolves the database from the options and this process's environment variables.
-    pub fn begin(options: &Options, operation: impl Into<String>, effect: Effect) -> Result<Session> {
-        let config = config::resolve(&options.flags, &Vars::from_process(), discover_root_from_cwd)?;
+    pub fn begin(
+        options: &Options,
+        operation: impl Into<String>,
+        effect: Effect,
+    ) -> Result<Session> {
+        let config = config::resolve(
+            &options.flags,
+            &Vars::from_process(),
+            discover_root_from_cwd,
+        )?;
         Ok(Session {
             options: options.clone(),
             operation: operation.into(),
@@ -80,7 +88,11 @@ impl Session {
 
     /// Opens the existing database through every guard.
     pub fn open(&mut self) -> Result<Database> {
-        let access = if self.effect == Effect::Read { Access::Read } else { Access::Write };
+        let access = if self.effect == Effect::Read {
+            Access::Read
+        } else {
+            Access::Write
+        };
         let mut db = db::open(&self.config, access)?;
         self.guard(db.identity())?;
         db.set_dry_run(self.options.dry_run);
@@ -92,18 +104,34 @@ impl Session {
     /// cannot take another environment's stamp.
     pub fn open_for_stamp(&mut self, target: Environment) -> Result<Database> {
         let path = self.config.path.clone();
-        if let Some(canonical) = self.config.layout.environment_of(&path).filter(|env| *env != target) {
+        if let Some(canonical) = self
+            .config
+            .layout
+            .environment_of(&path)
+            .filter(|env| *env != target)
+        {
             return Err(Error::refused(format!(
                 "`{}` is the canonical {canonical} database and cannot be stamped `{target}`; stamp it `{canonical}`",
                 path.display()
             )));
         }
-        let by_file = DatabaseConfig { env: None, ..self.config.clone() };
+        let by_file = DatabaseConfig {
+            env: None,
+            ..self.config.clone()
+        };
         let mut db = db::open(&by_file, Access::Write)?;
         let current = db.identity();
         let prod = Environment::Prod;
-        let env = if current.env == prod || target == prod { prod } else { target };
-        self.guard(Identity { env, stamp: current.stamp, custom: false })?;
+        let env = if current.env == prod || target == prod {
+            prod
+        } else {
+            target
+        };
+        self.guard(Identity {
+            env,
+            stamp: current.stamp,
+            custom: false,
+        })?;
         db.set_dry_run(self.options.dry_run);
         Ok(db)
     }
@@ -120,7 +148,11 @@ impl Session {
         }
         let canonical = self.config.layout.environment_of(&path);
         let env = self.config.env.or(canonical);
-        let identity = Identity { env: env.unwrap_or(Environment::Dev), stamp: env, custom: env.is_none() };
+        let identity = Identity {
+            env: env.unwrap_or(Environment::Dev),
+            stamp: env,
+            custom: env.is_none(),
+        };
         guard::ensure_test_sandbox(&path)?;
         self.guard(identity)?;
         if self.options.dry_run {
@@ -147,11 +179,12 @@ impl Session {
                 Err(e) => return Err(e),
             }
         }
-        let decided_by = if self.config.rule == config::Rule::DatabaseFlag && identity.stamp.is_some() {
-            "the stamp in the --database file"
-        } else {
-            self.config.rule.describe()
-        };
+        let decided_by =
+            if self.config.rule == config::Rule::DatabaseFlag && identity.stamp.is_some() {
+                "the stamp in the --database file"
+            } else {
+                self.config.rule.describe()
+            };
         if self.effect != Effect::Read {
             if env == Environment::Prod {
                 ui::show_banner(env, &path, &self.operation, decided_by);

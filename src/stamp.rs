@@ -21,7 +21,11 @@ pub fn read(conn: &Connection, path: &Path) -> Result<Option<Environment>> {
         return Ok(None);
     }
     let value: Option<String> = conn
-        .query_row("SELECT value FROM onsendo_meta WHERE key = ?1", [STAMP_KEY], |row| row.get(0))
+        .query_row(
+            "SELECT value FROM onsendo_meta WHERE key = ?1",
+            [STAMP_KEY],
+            |row| row.get(0),
+        )
         .optional()
         .failed(cannot)?;
     value

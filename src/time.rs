@@ -14,20 +14,36 @@ pub struct Date {
 impl Date {
     /// Reads `YYYY-MM-DD`; anything else, or a day that does not exist, is a usage error.
     pub fn parse(text: &str) -> Result<Date> {
-        let bad = || Error::usage(format!("invalid date `{text}`; expected YYYY-MM-DD, e.g. 2026-11-22"));
+        let bad = || {
+            Error::usage(format!(
+                "invalid date `{text}`; expected YYYY-MM-DD, e.g. 2026-11-22"
+            ))
+        };
         let parts: Vec<&str> = text.trim().split('-').collect();
-        let [year, month, day] = parts.as_slice() else { return Err(bad()) };
+        let [year, month, day] = parts.as_slice() else {
+            return Err(bad());
+        };
         if year.len() != 4 || month.len() != 2 || day.len() != 2 {
             return Err(bad());
         }
-        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok()).flatten();
-        let (Some(year), Some(month), Some(day)) = (digits(year), digits(month), digits(day)) else {
+        let digits = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| s.parse().ok())
+                .flatten()
+        };
+        let (Some(year), Some(month), Some(day)) = (digits(year), digits(month), digits(day))
+        else {
             return Err(bad());
         };
         if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return Err(bad());
         }
-        Ok(Date { year, month: month as u32, day: day as u32 })
+        Ok(Date {
+            year,
+            month: month as u32,
+            day: day as u32,
+        })
     }
 }
 
@@ -48,7 +64,9 @@ fn days_in_month(year: i64, month: i64) -> i64 {
 
 /// The current time in UTC as RFC 3339 with milliseconds: `2026-11-22T05:35:00.123Z`.
 pub fn utc_now() -> String {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     format_utc(since.as_secs() as i64, since.subsec_millis())
 }
 
@@ -86,7 +104,17 @@ mod tests {
 
     #[test]
     fn impossible_or_malformed_dates_are_usage_errors() {
-        for text in ["2026-13-01", "2026-02-29", "1900-02-29", "2026-04-31", "2026-1-01", "22/11/2026", "", "2026-11-22x", "+026-11-22"] {
+        for text in [
+            "2026-13-01",
+            "2026-02-29",
+            "1900-02-29",
+            "2026-04-31",
+            "2026-1-01",
+            "22/11/2026",
+            "",
+            "2026-11-22x",
+            "+026-11-22",
+        ] {
             assert!(Date::parse(text).is_err(), "{text}");
         }
     }

@@ -16,7 +16,12 @@ pub fn banner_text(env: Environment, path: &Path, operation: &str, decided_by: &
         format!("database:    {}", path.display()),
         format!("operation:   {operation}"),
     ];
-    let width = rows.iter().map(|row| row.chars().count()).max().unwrap_or(0) + 4;
+    let width = rows
+        .iter()
+        .map(|row| row.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 4;
     let rule = "=".repeat(width);
     let mut text = format!("{rule}\n");
     for row in rows {
@@ -29,19 +34,29 @@ pub fn banner_text(env: Environment, path: &Path, operation: &str, decided_by: &
 /// Prints the prod banner on stderr.
 pub fn show_banner(env: Environment, path: &Path, operation: &str, decided_by: &str) {
     let text = banner_text(env, path, operation, decided_by);
-    eprintln!("{}", text.if_supports_color(Stream::Stderr, |t| t.red().bold().to_string()));
+    eprintln!(
+        "{}",
+        text.if_supports_color(Stream::Stderr, |t| t.red().bold().to_string())
+    );
 }
 
 /// The one line naming the database, shown on stderr before a write outside prod.
 pub fn write_line(env: Environment, path: &Path, operation: &str, custom: bool) -> String {
-    let label = if custom { format!("{env} care, custom database") } else { env.to_string() };
+    let label = if custom {
+        format!("{env} care, custom database")
+    } else {
+        env.to_string()
+    };
     format!("{label}: {operation} on `{}`", path.display())
 }
 
 /// Prints the one-line notice on stderr.
 pub fn show_write_line(env: Environment, path: &Path, operation: &str, custom: bool) {
     let line = write_line(env, path, operation, custom);
-    eprintln!("{}", line.if_supports_color(Stream::Stderr, |t| t.dimmed().to_string()));
+    eprintln!(
+        "{}",
+        line.if_supports_color(Stream::Stderr, |t| t.dimmed().to_string())
+    );
 }
 
 /// Whether a person can answer a question: stdin and stderr are terminals.
@@ -54,11 +69,15 @@ pub fn ask_typed(env: Environment, input: &mut impl BufRead) -> Result<()> {
     eprint!("Type `{env}` to continue, anything else to cancel: ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    input.read_line(&mut answer).map_err(|e| Error::failed("cannot read the confirmation").because(e))?;
+    input
+        .read_line(&mut answer)
+        .map_err(|e| Error::failed("cannot read the confirmation").because(e))?;
     if answer.trim() == env.name() {
         Ok(())
     } else {
-        Err(Error::refused(format!("confirmation did not match `{env}`; nothing was changed")))
+        Err(Error::refused(format!(
+            "confirmation did not match `{env}`; nothing was changed"
+        )))
     }
 }
 
@@ -70,14 +89,19 @@ pub fn report_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
         text.push_str(&format!(": {e}"));
         cause = e.source();
     }
-    let label = "error:".if_supports_color(Stream::Stderr, |t| t.red().bold().to_string()).to_string();
+    let label = "error:"
+        .if_supports_color(Stream::Stderr, |t| t.red().bold().to_string())
+        .to_string();
     eprintln!("{label} {text}");
     ExitCode::from(exit_code_of(error))
 }
 
 /// Prints a JSON value on stdout, pretty.
 pub fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
 
 /// Rows as an aligned text table with a header line; an empty list says so.
@@ -92,11 +116,18 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], empty: &str) -> String {
         }
     }
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
         padded.join("  ").trim_end().to_string()
     };
     let mut out = vec![line(headers.to_vec())];
-    out.extend(rows.iter().map(|row| line(row.iter().map(String::as_str).collect())));
+    out.extend(
+        rows.iter()
+            .map(|row| line(row.iter().map(String::as_str).collect())),
+    );
     out.join("\n")
 }
 
@@ -112,20 +143,33 @@ mod tests {
 
     #[test]
     fn banner_names_environment_path_operation_and_rule() {
-        let text = banner_text(Environment::Prod, Path::new("/r/data/db/onsen.prod.db"), "visit delete 3", "--env");
+        let text = banner_text(
+            Environment::Prod,
+            Path::new("/r/data/db/onsen.prod.db"),
+            "visit delete 3",
+            "--env",
+        );
         assert!(text.contains("PROD DATABASE"));
         assert!(text.contains("environment: prod (from --env)"));
         assert!(text.contains("database:    /r/data/db/onsen.prod.db"));
         assert!(text.contains("operation:   visit delete 3"));
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.first(), lines.last());
-        assert!(lines.iter().all(|line| line.chars().count() <= lines[0].len()));
+        assert!(lines
+            .iter()
+            .all(|line| line.chars().count() <= lines[0].len()));
     }
 
     #[test]
     fn tables_align_columns() {
-        let rows = vec![vec!["1".to_string(), "Takegawara".to_string()], vec!["12".to_string(), "-".to_string()]];
-        assert_eq!(table(&["id", "name"], &rows, "none"), "id  name\n1   Takegawara\n12  -");
+        let rows = vec![
+            vec!["1".to_string(), "Takegawara".to_string()],
+            vec!["12".to_string(), "-".to_string()],
+        ];
+        assert_eq!(
+            table(&["id", "name"], &rows, "none"),
+            "id  name\n1   Takegawara\n12  -"
+        );
         assert_eq!(table(&["id"], &[], "no rows"), "no rows");
     }
 
@@ -133,7 +177,9 @@ mod tests {
     fn write_line_names_the_database() {
         let line = write_line(Environment::Dev, Path::new("d.db"), "visit delete 3", false);
         assert_eq!(line, "dev: visit delete 3 on `d.db`");
-        assert!(write_line(Environment::Dev, Path::new("x.db"), "op", true).contains("custom database"));
+        assert!(
+            write_line(Environment::Dev, Path::new("x.db"), "op", true).contains("custom database")
+        );
     }
 
     #[test]

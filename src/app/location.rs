@@ -14,7 +14,9 @@ pub enum LocationCommand {
     #[command(after_help = "Example:\n  onsendo location list")]
     List,
     /// Add a location
-    #[command(after_help = "Example:\n  onsendo location add --name \"Beppu station\" --lat 33.2796 --lon 131.5006")]
+    #[command(
+        after_help = "Example:\n  onsendo location add --name \"Beppu station\" --lat 33.2796 --lon 131.5006"
+    )]
     Add {
         /// A unique name
         #[arg(long)]
@@ -35,16 +37,39 @@ pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()>
     let options = global.options();
     match command {
         LocationCommand::List => {
-            let list = session::run(&options, "location list", Effect::Read, |db| locations::list(db.conn()))?;
+            let list = session::run(&options, "location list", Effect::Read, |db| {
+                locations::list(db.conn())
+            })?;
             let rows: Vec<Vec<String>> = list
                 .iter()
-                .map(|l| vec![l.id.to_string(), l.name.clone(), cell(&l.latitude), cell(&l.longitude)])
+                .map(|l| {
+                    vec![
+                        l.id.to_string(),
+                        l.name.clone(),
+                        cell(&l.latitude),
+                        cell(&l.longitude),
+                    ]
+                })
                 .collect();
             let text = table(&["id", "name", "lat", "lon"], &rows, "no locations yet");
-            render(global.json, Value::Array(list.iter().map(Location::to_json).collect()), text);
+            render(
+                global.json,
+                Value::Array(list.iter().map(Location::to_json).collect()),
+                text,
+            );
         }
-        LocationCommand::Add { name, lat, lon, description } => {
-            let new = NewLocation { name: name.clone(), latitude: *lat, longitude: *lon, description: description.clone() };
+        LocationCommand::Add {
+            name,
+            lat,
+            lon,
+            description,
+        } => {
+            let new = NewLocation {
+                name: name.clone(),
+                latitude: *lat,
+                longitude: *lon,
+                description: description.clone(),
+            };
             locations::validate(&new)?;
             let operation = format!("location add {}", name.trim());
             let (id, dry_run) = session::run(&options, operation, Effect::Write, |db| {

@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 #[derive(Subcommand, Debug)]
 pub enum VisitCommand {
     /// Record a visit
-    #[command(after_help = "Example:\n  onsendo visit add --onsen 1 --date 2026-11-22 --rating 8 --fee 300 --minutes 45 --notes \"hot\"")]
+    #[command(
+        after_help = "Example:\n  onsendo visit add --onsen 1 --date 2026-11-22 --rating 8 --fee 300 --minutes 45 --notes \"hot\""
+    )]
     Add {
         /// The onsen's id (see `onsen list`)
         #[arg(long)]
@@ -33,7 +35,9 @@ pub enum VisitCommand {
         notes: Option<String>,
     },
     /// List visits, newest first
-    #[command(after_help = "Examples:\n  onsendo visit list\n  onsendo visit list --onsen 1 --since 2026-01-01 --json")]
+    #[command(
+        after_help = "Examples:\n  onsendo visit list\n  onsendo visit list --onsen 1 --since 2026-01-01 --json"
+    )]
     List {
         /// Only visits to this onsen
         #[arg(long)]
@@ -43,7 +47,9 @@ pub enum VisitCommand {
         since: Option<String>,
     },
     /// Delete a visit (destructive: on prod, confirm by typing `prod` or pass --yes)
-    #[command(after_help = "Examples:\n  onsendo visit delete 3\n  onsendo --env prod visit delete 3 --dry-run\n  onsendo --env prod visit delete 3 --yes")]
+    #[command(
+        after_help = "Examples:\n  onsendo visit delete 3\n  onsendo --env prod visit delete 3 --dry-run\n  onsendo --env prod visit delete 3 --yes"
+    )]
     Delete {
         /// The visit's id (see `visit list`)
         id: i64,
@@ -53,7 +59,14 @@ pub enum VisitCommand {
 pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     let options = global.options();
     match command {
-        VisitCommand::Add { onsen, date, rating, fee, minutes, notes } => {
+        VisitCommand::Add {
+            onsen,
+            date,
+            rating,
+            fee,
+            minutes,
+            notes,
+        } => {
             let new = NewVisit {
                 onsen_id: *onsen,
                 date: date.clone(),
@@ -69,11 +82,20 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 Ok((id, db.dry_run()))
             })?;
             let verb = if dry_run { "would record" } else { "recorded" };
-            render(global.json, json!({ "id": id, "dry_run": dry_run }), format!("{verb} visit {id}"));
+            render(
+                global.json,
+                json!({ "id": id, "dry_run": dry_run }),
+                format!("{verb} visit {id}"),
+            );
         }
         VisitCommand::List { onsen, since } => {
-            let filter = Filter { onsen_id: *onsen, since: since.clone() };
-            let list = session::run(&options, "visit list", Effect::Read, |db| visits::list(db.conn(), &filter))?;
+            let filter = Filter {
+                onsen_id: *onsen,
+                since: since.clone(),
+            };
+            let list = session::run(&options, "visit list", Effect::Read, |db| {
+                visits::list(db.conn(), &filter)
+            })?;
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|v| {
@@ -88,17 +110,37 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                     ]
                 })
                 .collect();
-            let text = table(&["id", "date", "onsen", "rating", "fee", "minutes", "notes"], &rows, "no visits");
-            render(global.json, Value::Array(list.iter().map(Visit::to_json).collect()), text);
+            let text = table(
+                &["id", "date", "onsen", "rating", "fee", "minutes", "notes"],
+                &rows,
+                "no visits",
+            );
+            render(
+                global.json,
+                Value::Array(list.iter().map(Visit::to_json).collect()),
+                text,
+            );
         }
         VisitCommand::Delete { id } => {
-            let (visit, dry_run) = session::run(&options, format!("visit delete {id}"), Effect::Destructive, |db| {
-                let visit = db.write(|tx| visits::delete(tx, *id))?;
-                Ok((visit, db.dry_run()))
-            })?;
+            let (visit, dry_run) = session::run(
+                &options,
+                format!("visit delete {id}"),
+                Effect::Destructive,
+                |db| {
+                    let visit = db.write(|tx| visits::delete(tx, *id))?;
+                    Ok((visit, db.dry_run()))
+                },
+            )?;
             let verb = if dry_run { "would delete" } else { "deleted" };
-            let text = format!("{verb} visit {id} ({} at {})", visit.visited_at, visit.onsen_name);
-            render(global.json, json!({ "deleted": visit.to_json(), "dry_run": dry_run }), text);
+            let text = format!(
+                "{verb} visit {id} ({} at {})",
+                visit.visited_at, visit.onsen_name
+            );
+            render(
+                global.json,
+                json!({ "deleted": visit.to_json(), "dry_run": dry_run }),
+                text,
+            );
         }
     }
     Ok(())

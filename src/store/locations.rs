@@ -47,9 +47,11 @@ impl Location {
 /// Every location, by name.
 pub fn list(conn: &Connection) -> Result<Vec<Location>> {
     let read = || -> rusqlite::Result<Vec<Location>> {
-        conn.prepare("SELECT id, name, latitude, longitude, description FROM locations ORDER BY name")?
-            .query_map([], Location::from_row)?
-            .collect()
+        conn.prepare(
+            "SELECT id, name, latitude, longitude, description FROM locations ORDER BY name",
+        )?
+        .query_map([], Location::from_row)?
+        .collect()
     };
     read().map_err(|e| query_failed("locations", e))
 }
@@ -62,10 +64,16 @@ pub fn validate(new: &NewLocation) -> Result<()> {
     if new.latitude.is_some() != new.longitude.is_some() {
         return Err(Error::usage("give both --lat and --lon, or neither"));
     }
-    if new.latitude.is_some_and(|lat| !(-90.0..=90.0).contains(&lat)) {
+    if new
+        .latitude
+        .is_some_and(|lat| !(-90.0..=90.0).contains(&lat))
+    {
         return Err(Error::usage("--lat must be between -90 and 90"));
     }
-    if new.longitude.is_some_and(|lon| !(-180.0..=180.0).contains(&lon)) {
+    if new
+        .longitude
+        .is_some_and(|lon| !(-180.0..=180.0).contains(&lon))
+    {
         return Err(Error::usage("--lon must be between -180 and 180"));
     }
     Ok(())
@@ -76,10 +84,16 @@ pub fn add(conn: &Connection, new: &NewLocation) -> Result<i64> {
     validate(new)?;
     let name = new.name.trim();
     let taken: bool = conn
-        .query_row("SELECT EXISTS (SELECT 1 FROM locations WHERE name = ?1)", [name], |row| row.get(0))
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM locations WHERE name = ?1)",
+            [name],
+            |row| row.get(0),
+        )
         .map_err(|e| query_failed("locations", e))?;
     if taken {
-        return Err(Error::usage(format!("a location named `{name}` already exists")));
+        return Err(Error::usage(format!(
+            "a location named `{name}` already exists"
+        )));
     }
     conn.execute(
         "INSERT INTO locations (name, latitude, longitude, description) VALUES (?1, ?2, ?3, ?4)",

@@ -11,7 +11,9 @@ use rusqlite::Connection;
 /// Fails with a usage error unless `table` has a row with `id`.
 fn require_row(conn: &Connection, table: &str, id: i64, hint: &str) -> Result<()> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)");
-    let found: bool = conn.query_row(&sql, [id], |row| row.get(0)).map_err(|e| query_failed(table, e))?;
+    let found: bool = conn
+        .query_row(&sql, [id], |row| row.get(0))
+        .map_err(|e| query_failed(table, e))?;
     if found {
         Ok(())
     } else {

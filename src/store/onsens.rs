@@ -44,13 +44,16 @@ impl Onsen {
     }
 }
 
-const COLUMNS: &str = "id, ban_number, name, region, address, latitude, longitude, spring_quality, description";
+const COLUMNS: &str =
+    "id, ban_number, name, region, address, latitude, longitude, spring_quality, description";
 
 /// Every onsen, by ban number.
 pub fn list(conn: &Connection) -> Result<Vec<Onsen>> {
     let sql = format!("SELECT {COLUMNS} FROM onsens ORDER BY ban_number");
     let read = || -> rusqlite::Result<Vec<Onsen>> {
-        conn.prepare(&sql)?.query_map([], Onsen::from_row)?.collect()
+        conn.prepare(&sql)?
+            .query_map([], Onsen::from_row)?
+            .collect()
     };
     read().map_err(|e| query_failed("onsens", e))
 }
@@ -59,7 +62,8 @@ pub fn list(conn: &Connection) -> Result<Vec<Onsen>> {
 pub fn get(conn: &Connection, id: i64) -> Result<Onsen> {
     require(conn, id)?;
     let sql = format!("SELECT {COLUMNS} FROM onsens WHERE id = ?1");
-    conn.query_row(&sql, [id], Onsen::from_row).map_err(|e| query_failed("onsens", e))
+    conn.query_row(&sql, [id], Onsen::from_row)
+        .map_err(|e| query_failed("onsens", e))
 }
 
 /// Fails with a usage error unless the onsen exists.

@@ -61,7 +61,8 @@ impl Visit {
     }
 }
 
-const SELECT: &str = "SELECT v.id, v.onsen_id, o.name, v.visited_at, v.entry_fee_yen, v.stay_minutes,
+const SELECT: &str =
+    "SELECT v.id, v.onsen_id, o.name, v.visited_at, v.entry_fee_yen, v.stay_minutes,
     v.personal_rating, v.notes FROM visits v JOIN onsens o ON o.id = v.onsen_id";
 
 /// Checks a visit before anything is written: a real date, a rating of 1 to 10, no negative fee,
@@ -69,7 +70,10 @@ const SELECT: &str = "SELECT v.id, v.onsen_id, o.name, v.visited_at, v.entry_fee
 pub fn validate(new: &NewVisit) -> Result<()> {
     Date::parse(&new.date)?;
     if !(1..=10).contains(&new.rating) {
-        return Err(Error::usage(format!("rating {} is out of range; give a whole number from 1 to 10", new.rating)));
+        return Err(Error::usage(format!(
+            "rating {} is out of range; give a whole number from 1 to 10",
+            new.rating
+        )));
     }
     if new.entry_fee_yen.is_some_and(|fee| fee < 0) {
         return Err(Error::usage("--fee cannot be negative"));
@@ -102,7 +106,12 @@ pub fn add(conn: &Connection, new: &NewVisit) -> Result<i64> {
 
 /// Visits matching the filter, newest first.
 pub fn list(conn: &Connection, filter: &Filter) -> Result<Vec<Visit>> {
-    let since = filter.since.as_deref().map(Date::parse).transpose()?.map(|d| d.to_string());
+    let since = filter
+        .since
+        .as_deref()
+        .map(Date::parse)
+        .transpose()?
+        .map(|d| d.to_string());
     if let Some(id) = filter.onsen_id {
         onsens::require(conn, id)?;
     }
@@ -111,7 +120,9 @@ pub fn list(conn: &Connection, filter: &Filter) -> Result<Vec<Visit>> {
          ORDER BY v.visited_at DESC, v.id DESC"
     );
     let read = || -> rusqlite::Result<Vec<Visit>> {
-        conn.prepare(&sql)?.query_map(rusqlite::params![filter.onsen_id, since], Visit::from_row)?.collect()
+        conn.prepare(&sql)?
+            .query_map(rusqlite::params![filter.onsen_id, since], Visit::from_row)?
+            .collect()
     };
     read().map_err(|e| query_failed("visits", e))
 }
@@ -136,14 +147,29 @@ mod tests {
     use super::*;
 
     fn visit(date: &str, rating: i64) -> NewVisit {
-        NewVisit { onsen_id: 1, date: date.into(), rating, entry_fee_yen: Some(300), stay_minutes: Some(40), notes: None }
+        NewVisit {
+            onsen_id: 1,
+            date: date.into(),
+            rating,
+            entry_fee_yen: Some(300),
+            stay_minutes: Some(40),
+            notes: None,
+        }
     }
 
     #[test]
     fn validation_catches_bad_input() {
         assert!(validate(&visit("2026-11-22", 10)).is_ok());
-        for bad in [visit("2026-11-22", 11), visit("2026-11-22", 0), visit("2026-02-30", 5)] {
-            assert_eq!(validate(&bad).unwrap_err().kind(), crate::Kind::Usage, "{bad:?}");
+        for bad in [
+            visit("2026-11-22", 11),
+            visit("2026-11-22", 0),
+            visit("2026-02-30", 5),
+        ] {
+            assert_eq!(
+                validate(&bad).unwrap_err().kind(),
+                crate::Kind::Usage,
+                "{bad:?}"
+            );
         }
         let mut negative = visit("2026-11-22", 5);
         negative.entry_fee_yen = Some(-1);

@@ -14,13 +14,30 @@ fn onsens_are_listed_and_shown() {
     let out = sandbox.onsendo().args(["onsen", "list"]).run().ok();
     assert!(out.stdout.starts_with("id  ban  name"), "{}", out.stdout);
     assert!(out.stdout.contains("Takegawara Onsen"), "{}", out.stdout);
-    let list = sandbox.onsendo().args(["onsen", "list", "--json"]).run().ok().json();
+    let list = sandbox
+        .onsendo()
+        .args(["onsen", "list", "--json"])
+        .run()
+        .ok()
+        .json();
     let count = sandbox.sqlite(&sandbox.db("test"), "SELECT count(*) FROM onsens");
     assert_eq!(list.as_array().unwrap().len().to_string(), count);
     let out = sandbox.onsendo().args(["onsen", "show", "1"]).run().ok();
-    assert!(out.stdout.contains("Takegawara Onsen (ban 1)"), "{}", out.stdout);
-    let out = sandbox.onsendo().args(["onsen", "show", "999"]).run().code(2);
-    assert!(out.stderr.contains("no onsen with id 999"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Takegawara Onsen (ban 1)"),
+        "{}",
+        out.stdout
+    );
+    let out = sandbox
+        .onsendo()
+        .args(["onsen", "show", "999"])
+        .run()
+        .code(2);
+    assert!(
+        out.stderr.contains("no onsen with id 999"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -29,27 +46,84 @@ fn visits_are_added_listed_filtered_and_deleted() {
     let add = |onsen: &str, date: &str| {
         sandbox
             .onsendo()
-            .args(["visit", "add", "--onsen", onsen, "--date", date, "--rating", "8", "--fee", "300", "--minutes", "45", "--notes", "milky water"])
+            .args([
+                "visit",
+                "add",
+                "--onsen",
+                onsen,
+                "--date",
+                date,
+                "--rating",
+                "8",
+                "--fee",
+                "300",
+                "--minutes",
+                "45",
+                "--notes",
+                "milky water",
+            ])
             .run()
             .ok()
     };
     assert!(add("1", "2026-01-05").stdout.contains("recorded visit 1"));
     add("2", "2026-03-10");
     add("1", "2026-11-22");
-    let all = sandbox.onsendo().args(["visit", "list", "--json"]).run().ok().json();
-    let dates: Vec<&str> = all.as_array().unwrap().iter().map(|v| v["visited_at"].as_str().unwrap()).collect();
+    let all = sandbox
+        .onsendo()
+        .args(["visit", "list", "--json"])
+        .run()
+        .ok()
+        .json();
+    let dates: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["visited_at"].as_str().unwrap())
+        .collect();
     assert_eq!(dates, ["2026-11-22", "2026-03-10", "2026-01-05"]);
     assert_eq!(all[0]["onsen_name"], "Takegawara Onsen");
     assert_eq!(all[0]["notes"], "milky water");
-    let filtered = sandbox.onsendo().args(["visit", "list", "--onsen", "1", "--since", "2026-02-01", "--json"]).run().ok().json();
+    let filtered = sandbox
+        .onsendo()
+        .args([
+            "visit",
+            "list",
+            "--onsen",
+            "1",
+            "--since",
+            "2026-02-01",
+            "--json",
+        ])
+        .run()
+        .ok()
+        .json();
     assert_eq!(filtered.as_array().unwrap().len(), 1);
     let text = sandbox.onsendo().args(["visit", "list"]).run().ok().stdout;
-    assert!(text.lines().next().unwrap().starts_with("id  date"), "{text}");
+    assert!(
+        text.lines().next().unwrap().starts_with("id  date"),
+        "{text}"
+    );
     let out = sandbox.onsendo().args(["visit", "delete", "2"]).run().ok();
-    assert!(out.stdout.contains("deleted visit 2 (2026-03-10 at Ekimae Koutou Onsen)"), "{}", out.stdout);
-    assert!(out.stderr.contains("test: visit delete 2 on"), "the one-line notice names the database: {}", out.stderr);
-    assert_eq!(sandbox.sqlite(&sandbox.db("test"), "SELECT group_concat(id) FROM visits"), "1,3");
-    sandbox.onsendo().args(["visit", "delete", "2"]).run().code(2);
+    assert!(
+        out.stdout
+            .contains("deleted visit 2 (2026-03-10 at Ekimae Koutou Onsen)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("test: visit delete 2 on"),
+        "the one-line notice names the database: {}",
+        out.stderr
+    );
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("test"), "SELECT group_concat(id) FROM visits"),
+        "1,3"
+    );
+    sandbox
+        .onsendo()
+        .args(["visit", "delete", "2"])
+        .run()
+        .code(2);
 }
 
 #[test]
@@ -57,43 +131,152 @@ fn invalid_visits_are_usage_errors_and_write_nothing() {
     let sandbox = ready();
     let before = bytes(&sandbox.db("test"));
     let cases: [(&[&str], &str); 6] = [
-        (&["--onsen", "99", "--date", "2026-11-22", "--rating", "5"], "no onsen with id 99"),
-        (&["--onsen", "1", "--date", "2026-11-22", "--rating", "11"], "rating 11 is out of range"),
-        (&["--onsen", "1", "--date", "2026-11-22", "--rating", "-1"], "rating -1 is out of range"),
-        (&["--onsen", "1", "--date", "22/11/2026", "--rating", "5"], "invalid date `22/11/2026`"),
-        (&["--onsen", "1", "--date", "2026-02-29", "--rating", "5"], "invalid date `2026-02-29`"),
-        (&["--onsen", "1", "--date", "2026-11-22", "--rating", "5", "--fee", "-300"], "--fee cannot be negative"),
+        (
+            &["--onsen", "99", "--date", "2026-11-22", "--rating", "5"],
+            "no onsen with id 99",
+        ),
+        (
+            &["--onsen", "1", "--date", "2026-11-22", "--rating", "11"],
+            "rating 11 is out of range",
+        ),
+        (
+            &["--onsen", "1", "--date", "2026-11-22", "--rating", "-1"],
+            "rating -1 is out of range",
+        ),
+        (
+            &["--onsen", "1", "--date", "22/11/2026", "--rating", "5"],
+            "invalid date `22/11/2026`",
+        ),
+        (
+            &["--onsen", "1", "--date", "2026-02-29", "--rating", "5"],
+            "invalid date `2026-02-29`",
+        ),
+        (
+            &[
+                "--onsen",
+                "1",
+                "--date",
+                "2026-11-22",
+                "--rating",
+                "5",
+                "--fee",
+                "-300",
+            ],
+            "--fee cannot be negative",
+        ),
     ];
     for (args, message) in cases {
-        let out = sandbox.onsendo().args(["visit", "add"]).args(args).run().code(2);
+        let out = sandbox
+            .onsendo()
+            .args(["visit", "add"])
+            .args(args)
+            .run()
+            .code(2);
         assert!(out.stderr.contains(message), "{args:?}: {}", out.stderr);
-        let errors: Vec<&str> = out.stderr.lines().filter(|line| line.starts_with("error: ")).collect();
+        let errors: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|line| line.starts_with("error: "))
+            .collect();
         assert_eq!(errors.len(), 1, "one clear line: {}", out.stderr);
-        assert_eq!(out.stderr.lines().last(), errors.first().copied(), "{}", out.stderr);
+        assert_eq!(
+            out.stderr.lines().last(),
+            errors.first().copied(),
+            "{}",
+            out.stderr
+        );
     }
-    let out = sandbox.onsendo().args(["visit", "add", "--onsen", "1", "--date", "2026-11-22", "--rating", "ten"]).run().code(2);
+    let out = sandbox
+        .onsendo()
+        .args([
+            "visit",
+            "add",
+            "--onsen",
+            "1",
+            "--date",
+            "2026-11-22",
+            "--rating",
+            "ten",
+        ])
+        .run()
+        .code(2);
     assert!(out.stderr.contains("invalid value 'ten'"), "{}", out.stderr);
-    sandbox.onsendo().args(["visit", "list", "--since", "yesterday"]).run().code(2);
+    sandbox
+        .onsendo()
+        .args(["visit", "list", "--since", "yesterday"])
+        .run()
+        .code(2);
     assert_eq!(bytes(&sandbox.db("test")), before, "nothing was written");
 }
 
 #[test]
 fn locations_are_added_and_listed() {
     let sandbox = ready();
-    let out = sandbox.onsendo().args(["location", "add", "--name", "Beppu station", "--lat", "33.2796", "--lon", "131.5006"]).run().ok();
-    assert!(out.stdout.contains("added location 1: Beppu station"), "{}", out.stdout);
-    let list = sandbox.onsendo().args(["location", "list", "--json"]).run().ok().json();
+    let out = sandbox
+        .onsendo()
+        .args([
+            "location",
+            "add",
+            "--name",
+            "Beppu station",
+            "--lat",
+            "33.2796",
+            "--lon",
+            "131.5006",
+        ])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("added location 1: Beppu station"),
+        "{}",
+        out.stdout
+    );
+    let list = sandbox
+        .onsendo()
+        .args(["location", "list", "--json"])
+        .run()
+        .ok()
+        .json();
     assert_eq!(list[0]["name"], "Beppu station");
     assert_eq!(list[0]["latitude"], 33.2796);
-    let out = sandbox.onsendo().args(["location", "add", "--name", "Beppu station"]).run().code(2);
+    let out = sandbox
+        .onsendo()
+        .args(["location", "add", "--name", "Beppu station"])
+        .run()
+        .code(2);
     assert!(out.stderr.contains("already exists"), "{}", out.stderr);
-    let out = sandbox.onsendo().args(["location", "add", "--name", "Nowhere", "--lat", "123", "--lon", "0"]).run().code(2);
-    assert!(out.stderr.contains("--lat must be between -90 and 90"), "{}", out.stderr);
-    let out = sandbox.onsendo().args(["location", "add", "--name", "Half", "--lat", "33"]).run().code(2);
-    assert!(out.stderr.contains("both --lat and --lon"), "{}", out.stderr);
-    let out = sandbox.onsendo().args(["location", "add", "--name", "Dry", "--dry-run"]).run().ok();
+    let out = sandbox
+        .onsendo()
+        .args([
+            "location", "add", "--name", "Nowhere", "--lat", "123", "--lon", "0",
+        ])
+        .run()
+        .code(2);
+    assert!(
+        out.stderr.contains("--lat must be between -90 and 90"),
+        "{}",
+        out.stderr
+    );
+    let out = sandbox
+        .onsendo()
+        .args(["location", "add", "--name", "Half", "--lat", "33"])
+        .run()
+        .code(2);
+    assert!(
+        out.stderr.contains("both --lat and --lon"),
+        "{}",
+        out.stderr
+    );
+    let out = sandbox
+        .onsendo()
+        .args(["location", "add", "--name", "Dry", "--dry-run"])
+        .run()
+        .ok();
     assert!(out.stdout.contains("would add"), "{}", out.stdout);
-    assert_eq!(sandbox.sqlite(&sandbox.db("test"), "SELECT count(*) FROM locations"), "1");
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("test"), "SELECT count(*) FROM locations"),
+        "1"
+    );
 }
 
 #[test]
@@ -109,18 +292,46 @@ fn global_flags_work_before_and_after_the_subcommand() {
         let out = sandbox.onsendo().args(&args).run().ok();
         assert!(out.json().as_array().is_some(), "{args:?}");
     }
-    let out = sandbox.onsendo().args(["onsen", "list", "--database"]).arg(&env).run().ok();
+    let out = sandbox
+        .onsendo()
+        .args(["onsen", "list", "--database"])
+        .arg(&env)
+        .run()
+        .ok();
     assert!(out.stdout.contains("Takegawara"), "{}", out.stdout);
-    let out = sandbox.onsendo().args(["onsen", "list", "--env", "staging"]).run().code(2);
-    assert!(out.stderr.contains("unknown environment `staging` from --env; valid names: dev, prod, test"), "{}", out.stderr);
-    let out = sandbox.onsendo().args(["onsen", "list"]).env("ONSENDO_ENV", "qa").run().code(2);
+    let out = sandbox
+        .onsendo()
+        .args(["onsen", "list", "--env", "staging"])
+        .run()
+        .code(2);
+    assert!(
+        out.stderr
+            .contains("unknown environment `staging` from --env; valid names: dev, prod, test"),
+        "{}",
+        out.stderr
+    );
+    let out = sandbox
+        .onsendo()
+        .args(["onsen", "list"])
+        .env("ONSENDO_ENV", "qa")
+        .run()
+        .code(2);
     assert!(out.stderr.contains("from ONSENDO_ENV"), "{}", out.stderr);
 }
 
 #[test]
 fn help_texts_carry_examples() {
     let sandbox = Sandbox::new();
-    for args in [vec!["--help"], vec!["visit", "add", "--help"], vec!["visit", "delete", "--help"], vec!["location", "add", "--help"], vec!["onsen", "show", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["onsen", "--help"],
+        vec!["location", "--help"],
+        vec!["visit", "--help"],
+        vec!["visit", "add", "--help"],
+        vec!["visit", "delete", "--help"],
+        vec!["location", "add", "--help"],
+        vec!["onsen", "show", "--help"],
+    ] {
         let out = sandbox.onsendo().args(&args).run().ok();
         assert!(out.stdout.contains("Example"), "{args:?}: {}", out.stdout);
     }

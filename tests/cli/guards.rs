@@ -8,7 +8,18 @@ fn prod_with_a_visit() -> Sandbox {
     sandbox.init("prod");
     sandbox
         .onsendo()
-        .args(["--env", "prod", "visit", "add", "--onsen", "1", "--date", "2026-11-01", "--rating", "7"])
+        .args([
+            "--env",
+            "prod",
+            "visit",
+            "add",
+            "--onsen",
+            "1",
+            "--date",
+            "2026-11-01",
+            "--rating",
+            "7",
+        ])
         .run()
         .ok();
     sandbox
@@ -27,26 +38,48 @@ fn last_audit(sandbox: &Sandbox) -> serde_json::Value {
 fn prod_destructive_without_tty_or_yes_is_refused() {
     let sandbox = prod_with_a_visit();
     let before = bytes(&sandbox.db("prod"));
-    let out = sandbox.onsendo().args(["visit", "delete", "1", "--env", "PROD"]).run().code(3);
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "delete", "1", "--env", "PROD"])
+        .run()
+        .code(3);
     assert!(out.stderr.contains("PROD DATABASE"), "{}", out.stderr);
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     assert_eq!(bytes(&sandbox.db("prod")), before);
     assert_eq!(last_audit(&sandbox)["confirmation"], "refused");
-    assert!(last_audit(&sandbox)["outcome"].as_str().unwrap().starts_with("refused"));
+    assert!(last_audit(&sandbox)["outcome"]
+        .as_str()
+        .unwrap()
+        .starts_with("refused"));
 }
 
 #[test]
 fn yes_confirms_and_dry_run_previews() {
     let sandbox = prod_with_a_visit();
     let before = bytes(&sandbox.db("prod"));
-    let out = sandbox.onsendo().args(["--env", "prod", "--dry-run", "visit", "delete", "1"]).run().ok();
-    assert!(out.stdout.contains("would delete visit 1"), "{}", out.stdout);
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "prod", "--dry-run", "visit", "delete", "1"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("would delete visit 1"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(bytes(&sandbox.db("prod")), before);
-    let out = sandbox.onsendo().args(["--env", "prod", "visit", "delete", "1", "--yes"]).run().ok();
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "prod", "visit", "delete", "1", "--yes"])
+        .run()
+        .ok();
     assert!(out.stdout.contains("deleted visit 1"), "{}", out.stdout);
     assert_eq!(visits(&sandbox), "0");
     let record = last_audit(&sandbox);
-    assert_eq!((record["confirmation"].as_str(), record["outcome"].as_str()), (Some("--yes"), Some("ok")));
+    assert_eq!(
+        (record["confirmation"].as_str(), record["outcome"].as_str()),
+        (Some("--yes"), Some("ok"))
+    );
 }
 
 /// The typed confirmation, answered through a real terminal (`script` gives the process a pty).
@@ -55,11 +88,25 @@ fn typing_prod_on_a_terminal_confirms_anything_else_cancels() {
     let sandbox = prod_with_a_visit();
     let onsendo = sandbox.onsendo_path();
     let delete = format!("'{}' --env prod visit delete 1", onsendo.display());
-    let out = sandbox.command("script").args(["-qec", &delete, "/dev/null"]).stdin("nope\n").run().code(3);
-    assert!(out.stdout.contains("Type `prod` to continue"), "{}", out.stdout);
+    let out = sandbox
+        .command("script")
+        .args(["-qec", &delete, "/dev/null"])
+        .stdin("nope\n")
+        .run()
+        .code(3);
+    assert!(
+        out.stdout.contains("Type `prod` to continue"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("did not match"), "{}", out.stdout);
     assert_eq!(visits(&sandbox), "1");
-    sandbox.command("script").args(["-qec", &delete, "/dev/null"]).stdin("prod\n").run().ok();
+    sandbox
+        .command("script")
+        .args(["-qec", &delete, "/dev/null"])
+        .stdin("prod\n")
+        .run()
+        .ok();
     assert_eq!(visits(&sandbox), "0");
     assert_eq!(last_audit(&sandbox)["confirmation"], "typed");
 }
@@ -67,22 +114,68 @@ fn typing_prod_on_a_terminal_confirms_anything_else_cancels() {
 #[test]
 fn database_flag_at_the_prod_file_is_prod() {
     let sandbox = prod_with_a_visit();
-    let out = sandbox.onsendo().args(["visit", "delete", "1", "--database", "data/db/onsen.prod.db"]).run().code(3);
-    assert!(out.stderr.contains("environment: prod (from the stamp in the --database file)"), "{}", out.stderr);
-    let out = sandbox.onsendo().args(["--database", "data/db/../db/onsen.prod.db", "--env", "dev", "visit", "list"]).run().code(3);
+    let out = sandbox
+        .onsendo()
+        .args([
+            "visit",
+            "delete",
+            "1",
+            "--database",
+            "data/db/onsen.prod.db",
+        ])
+        .run()
+        .code(3);
+    assert!(
+        out.stderr
+            .contains("environment: prod (from the stamp in the --database file)"),
+        "{}",
+        out.stderr
+    );
+    let out = sandbox
+        .onsendo()
+        .args([
+            "--database",
+            "data/db/../db/onsen.prod.db",
+            "--env",
+            "dev",
+            "visit",
+            "list",
+        ])
+        .run()
+        .code(3);
     assert!(out.stderr.contains("stamped `prod`"), "{}", out.stderr);
     assert_eq!(visits(&sandbox), "1");
     let copy = sandbox.root().join("copy of prod.db");
     std::fs::copy(sandbox.db("prod"), &copy).unwrap();
-    let out = sandbox.onsendo().arg("--database").arg(&copy).args(["visit", "delete", "1"]).run().code(3);
-    assert!(out.stderr.contains("PROD DATABASE"), "a copy stamped prod is prod: {}", out.stderr);
+    let out = sandbox
+        .onsendo()
+        .arg("--database")
+        .arg(&copy)
+        .args(["visit", "delete", "1"])
+        .run()
+        .code(3);
+    assert!(
+        out.stderr.contains("PROD DATABASE"),
+        "a copy stamped prod is prod: {}",
+        out.stderr
+    );
 }
 
 #[test]
 fn an_unstamped_file_at_the_prod_path_is_prod() {
     let sandbox = prod_with_a_visit();
     sandbox.sqlite(&sandbox.db("prod"), "DELETE FROM onsendo_meta");
-    let out = sandbox.onsendo().args(["--database", "data/db/onsen.prod.db", "visit", "delete", "1"]).run().code(3);
+    let out = sandbox
+        .onsendo()
+        .args([
+            "--database",
+            "data/db/onsen.prod.db",
+            "visit",
+            "delete",
+            "1",
+        ])
+        .run()
+        .code(3);
     assert!(out.stderr.contains("PROD DATABASE"), "{}", out.stderr);
 }
 
@@ -92,9 +185,22 @@ fn a_stamp_that_disagrees_with_the_environment_is_refused() {
     sandbox.init("dev");
     std::fs::copy(sandbox.db("dev"), sandbox.db("test")).unwrap();
     let out = sandbox.onsendo().args(["onsen", "list"]).run().code(3);
-    assert!(out.stderr.contains("is stamped `dev`, but `test` was selected (ONSENDO_ENV)"), "{}", out.stderr);
-    assert!(out.stderr.contains("cargo xtask database stamp --env test"), "{}", out.stderr);
-    sandbox.xtask().args(["database", "stamp", "--env", "test"]).run().ok();
+    assert!(
+        out.stderr
+            .contains("is stamped `dev`, but `test` was selected (ONSENDO_ENV)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("cargo xtask database stamp --env test"),
+        "{}",
+        out.stderr
+    );
+    sandbox
+        .xtask()
+        .args(["database", "stamp", "--env", "test"])
+        .run()
+        .ok();
     sandbox.onsendo().args(["onsen", "list"]).run().ok();
 }
 
@@ -104,14 +210,55 @@ fn stamp_guards_prod_and_canonical_files() {
     sandbox.init("prod");
     let copy = sandbox.root().join("scratch.db");
     std::fs::copy(sandbox.db("prod"), &copy).unwrap();
-    let out = sandbox.xtask().args(["database", "stamp", "--env", "dev", "--database"]).arg(&copy).run().code(3);
-    assert!(out.stderr.contains("PROD DATABASE"), "re-stamping a prod file needs confirmation: {}", out.stderr);
-    let out = sandbox.xtask().args(["database", "stamp", "--env", "dev", "--yes", "--database"]).arg(&copy).run().ok();
-    assert!(out.stdout.contains("stamped") && out.stdout.contains("was prod"), "{}", out.stdout);
-    assert_eq!(sandbox.sqlite(&copy, "SELECT value FROM onsendo_meta"), "dev");
-    let out = sandbox.xtask().args(["database", "stamp", "--env", "dev", "--database", "data/db/onsen.prod.db"]).run().code(3);
-    assert!(out.stderr.contains("canonical prod database"), "{}", out.stderr);
-    let out = sandbox.xtask().args(["database", "stamp"]).env_remove("ONSENDO_ENV").run().code(2);
+    let out = sandbox
+        .xtask()
+        .args(["database", "stamp", "--env", "dev", "--database"])
+        .arg(&copy)
+        .run()
+        .code(3);
+    assert!(
+        out.stderr.contains("PROD DATABASE"),
+        "re-stamping a prod file needs confirmation: {}",
+        out.stderr
+    );
+    let out = sandbox
+        .xtask()
+        .args(["database", "stamp", "--env", "dev", "--yes", "--database"])
+        .arg(&copy)
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("stamped") && out.stdout.contains("was prod"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        sandbox.sqlite(&copy, "SELECT value FROM onsendo_meta"),
+        "dev"
+    );
+    let out = sandbox
+        .xtask()
+        .args([
+            "database",
+            "stamp",
+            "--env",
+            "dev",
+            "--database",
+            "data/db/onsen.prod.db",
+        ])
+        .run()
+        .code(3);
+    assert!(
+        out.stderr.contains("canonical prod database"),
+        "{}",
+        out.stderr
+    );
+    let out = sandbox
+        .xtask()
+        .args(["database", "stamp"])
+        .env_remove("ONSENDO_ENV")
+        .run()
+        .code(2);
     assert!(out.stderr.contains("--env"), "{}", out.stderr);
 }
 
@@ -120,13 +267,23 @@ fn files_that_are_not_databases_are_refused_unchanged() {
     let sandbox = Sandbox::new();
     let cases: [(&str, &[u8], &str); 3] = [
         ("empty.db", b"", "0 bytes"),
-        ("notes.txt", b"these are not the tables you are looking for\n", "not a SQLite database"),
+        (
+            "notes.txt",
+            b"these are not the tables you are looking for\n",
+            "not a SQLite database",
+        ),
         ("short.db", b"SQLite format 3\0", "not a SQLite database"),
     ];
     for (name, content, message) in cases {
         let path = sandbox.root().join(name);
         std::fs::write(&path, content).unwrap();
-        let out = sandbox.onsendo().arg("--database").arg(&path).args(["onsen", "list"]).run().code(1);
+        let out = sandbox
+            .onsendo()
+            .arg("--database")
+            .arg(&path)
+            .args(["onsen", "list"])
+            .run()
+            .code(1);
         assert!(out.stderr.contains(message), "{name}: {}", out.stderr);
         assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
         assert_eq!(bytes(&path), content, "{name} unchanged");
@@ -142,7 +299,11 @@ fn a_database_with_a_damaged_body_gets_a_clear_error() {
     content[100..4096].fill(0xA5);
     std::fs::write(&path, &content).unwrap();
     let out = sandbox.onsendo().args(["onsen", "list"]).run().code(1);
-    assert!(out.stderr.contains("damaged or not a SQLite database"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("damaged or not a SQLite database"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(bytes(&path), content);
 }
 
@@ -150,7 +311,12 @@ fn a_database_with_a_damaged_body_gets_a_clear_error() {
 fn a_missing_database_says_how_to_create_it() {
     let sandbox = Sandbox::new();
     let out = sandbox.onsendo().args(["visit", "list"]).run().code(1);
-    assert!(out.stderr.contains("does not exist; create it with `cargo xtask database init --env test`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("does not exist; create it with `cargo xtask database init --env test`"),
+        "{}",
+        out.stderr
+    );
     assert!(!sandbox.db("test").exists());
 }
 
@@ -170,12 +336,31 @@ fn a_locked_database_waits_then_explains() {
     writeln!(input, "BEGIN EXCLUSIVE; SELECT 'locked';").unwrap();
     input.flush().unwrap();
     let mut line = String::new();
-    std::io::BufReader::new(holder.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    std::io::BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert_eq!(line.trim(), "locked");
-    let out = sandbox.onsendo().args(["visit", "add", "--onsen", "1", "--date", "2026-11-22", "--rating", "5"]).run().code(1);
+    let out = sandbox
+        .onsendo()
+        .args([
+            "visit",
+            "add",
+            "--onsen",
+            "1",
+            "--date",
+            "2026-11-22",
+            "--rating",
+            "5",
+        ])
+        .run()
+        .code(1);
     drop(input);
     holder.wait().unwrap();
-    assert!(out.stderr.contains("is locked by another process"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is locked by another process"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(sandbox.sqlite(&db, "SELECT count(*) FROM visits"), "0");
 }
 
@@ -183,9 +368,21 @@ fn a_locked_database_waits_then_explains() {
 fn a_prod_write_does_not_start_when_the_audit_log_cannot_be_written() {
     let sandbox = prod_with_a_visit();
     std::fs::remove_dir_all(sandbox.root().join("artifacts").join("logs")).unwrap();
-    std::fs::write(sandbox.root().join("artifacts").join("logs"), "a file where the folder should be").unwrap();
-    let out = sandbox.onsendo().args(["--env", "prod", "--yes", "visit", "delete", "1"]).run().code(1);
-    assert!(out.stderr.contains("cannot write the audit log"), "{}", out.stderr);
+    std::fs::write(
+        sandbox.root().join("artifacts").join("logs"),
+        "a file where the folder should be",
+    )
+    .unwrap();
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "prod", "--yes", "visit", "delete", "1"])
+        .run()
+        .code(1);
+    assert!(
+        out.stderr.contains("cannot write the audit log"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(visits(&sandbox), "1");
 }
 
@@ -194,7 +391,16 @@ fn secrets_never_reach_the_audit_log() {
     let sandbox = prod_with_a_visit();
     sandbox
         .onsendo()
-        .args(["--env", "prod", "location", "add", "--name", "home", "--description", "API_TOKEN=s3cr3t-value"])
+        .args([
+            "--env",
+            "prod",
+            "location",
+            "add",
+            "--name",
+            "home",
+            "--description",
+            "API_TOKEN=s3cr3t-value",
+        ])
         .run()
         .ok();
     let log = std::fs::read_to_string(sandbox.audit_log()).unwrap();
@@ -215,23 +421,68 @@ fn under_tests_no_road_leads_to_a_prod_database_outside_the_sandbox() {
     let before = bytes(&foreign);
     let link = sandbox.root().join("innocent.db");
     std::os::unix::fs::symlink(&foreign, &link).unwrap();
-    let unstamped = elsewhere.path().join("data").join("db").join("onsen.dev.db");
+    let unstamped = elsewhere
+        .path()
+        .join("data")
+        .join("db")
+        .join("onsen.dev.db");
     let roads: Vec<Vec<std::ffi::OsString>> = vec![
         vec!["--database".into(), foreign.clone().into()],
         vec!["--database".into(), link.clone().into()],
-        vec!["--root".into(), elsewhere.path().into(), "--env".into(), "prod".into()],
-        vec!["--root".into(), elsewhere.path().into(), "--env".into(), "Prod ".into()],
+        vec![
+            "--root".into(),
+            elsewhere.path().into(),
+            "--env".into(),
+            "prod".into(),
+        ],
+        vec![
+            "--root".into(),
+            elsewhere.path().into(),
+            "--env".into(),
+            "Prod ".into(),
+        ],
     ];
     for road in roads {
-        let out = sandbox.onsendo().args(&road).args(["visit", "list"]).run().code(3);
-        assert!(out.stderr.contains("CRITICAL: refusing to open"), "{road:?}: {}", out.stderr);
-        let out = sandbox.xtask().args(&road).args(["database", "init"]).run().code(3);
+        let out = sandbox
+            .onsendo()
+            .args(&road)
+            .args(["visit", "list"])
+            .run()
+            .code(3);
+        assert!(
+            out.stderr.contains("CRITICAL: refusing to open"),
+            "{road:?}: {}",
+            out.stderr
+        );
+        let out = sandbox
+            .xtask()
+            .args(&road)
+            .args(["database", "init"])
+            .run()
+            .code(3);
         assert!(out.stderr.contains("CRITICAL"), "{road:?}: {}", out.stderr);
     }
-    let out = sandbox.xtask().arg("--root").arg(elsewhere.path()).args(["database", "init", "--env", "prod"]).run().code(3);
+    let out = sandbox
+        .xtask()
+        .arg("--root")
+        .arg(elsewhere.path())
+        .args(["database", "init", "--env", "prod"])
+        .run()
+        .code(3);
     assert!(out.stderr.contains("CRITICAL"), "{}", out.stderr);
     assert!(!unstamped.exists());
     assert_eq!(bytes(&foreign), before);
-    let out = sandbox.onsendo().args(["visit", "list"]).env("ONSENDO_TEST_SANDBOX", elsewhere.path()).arg("--database").arg(&foreign).run().code(3);
-    assert!(out.stderr.contains("is not a test sandbox"), "{}", out.stderr);
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "list"])
+        .env("ONSENDO_TEST_SANDBOX", elsewhere.path())
+        .arg("--database")
+        .arg(&foreign)
+        .run()
+        .code(3);
+    assert!(
+        out.stderr.contains("is not a test sandbox"),
+        "{}",
+        out.stderr
+    );
 }

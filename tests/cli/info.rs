@@ -5,48 +5,149 @@ use crate::support::Sandbox;
 #[test]
 fn path_follows_the_resolution_order() {
     let sandbox = Sandbox::new();
-    let path = |run: crate::support::Run| run.args(["database", "path"]).run().ok().stdout.trim().to_string();
+    let path = |run: crate::support::Run| {
+        run.args(["database", "path"])
+            .run()
+            .ok()
+            .stdout
+            .trim()
+            .to_string()
+    };
     let shown = |env: &str| sandbox.db(env).display().to_string();
-    assert_eq!(path(sandbox.xtask().env_remove("ONSENDO_ENV")), shown("dev"));
+    assert_eq!(
+        path(sandbox.xtask().env_remove("ONSENDO_ENV")),
+        shown("dev")
+    );
     assert_eq!(path(sandbox.xtask().env("ONSENDO_ENV", "")), shown("dev"));
     assert_eq!(path(sandbox.xtask()), shown("test"));
-    assert_eq!(path(sandbox.xtask().env("ONSENDO_ENV", " Dev ")), shown("dev"));
+    assert_eq!(
+        path(sandbox.xtask().env("ONSENDO_ENV", " Dev ")),
+        shown("dev")
+    );
     assert_eq!(path(sandbox.xtask().args(["--env", "prod"])), shown("prod"));
-    assert_eq!(path(sandbox.xtask().args(["--env", "prod", "--database", "x.db"])), "x.db");
+    assert_eq!(
+        path(
+            sandbox
+                .xtask()
+                .args(["--env", "prod", "--database", "x.db"])
+        ),
+        "x.db"
+    );
     let other = sandbox.root().join("elsewhere");
-    let out = sandbox.xtask().args(["database", "path", "--root"]).arg(&other).run().ok();
-    assert_eq!(out.stdout.trim(), other.join("data/db/onsen.test.db").display().to_string());
+    let out = sandbox
+        .xtask()
+        .args(["database", "path", "--root"])
+        .arg(&other)
+        .run()
+        .ok();
+    assert_eq!(
+        out.stdout.trim(),
+        other.join("data/db/onsen.test.db").display().to_string()
+    );
 }
 
 #[test]
 fn env_names_the_rule_that_decided() {
     let sandbox = Sandbox::new();
     let out = sandbox.xtask().args(["database", "env"]).run().ok();
-    assert!(out.stdout.contains("environment: test (from ONSENDO_ENV)"), "{}", out.stdout);
-    assert!(out.stdout.contains("file:        missing"), "{}", out.stdout);
-    let out = sandbox.xtask().args(["database", "env", "--env", "dev"]).run().ok();
-    assert!(out.stdout.contains("environment: dev (from --env)"), "{}", out.stdout);
-    let out = sandbox.xtask().args(["database", "env"]).env_remove("ONSENDO_ENV").run().ok();
-    assert!(out.stdout.contains("environment: dev (from default)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("environment: test (from ONSENDO_ENV)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("file:        missing"),
+        "{}",
+        out.stdout
+    );
+    let out = sandbox
+        .xtask()
+        .args(["database", "env", "--env", "dev"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("environment: dev (from --env)"),
+        "{}",
+        out.stdout
+    );
+    let out = sandbox
+        .xtask()
+        .args(["database", "env"])
+        .env_remove("ONSENDO_ENV")
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("environment: dev (from default)"),
+        "{}",
+        out.stdout
+    );
     sandbox.init("test");
-    let json = sandbox.xtask().args(["database", "env", "--json"]).run().ok().json();
+    let json = sandbox
+        .xtask()
+        .args(["database", "env", "--json"])
+        .run()
+        .ok()
+        .json();
     assert_eq!(json["environment"], "test");
     assert_eq!(json["decided_by"], "ONSENDO_ENV");
     assert_eq!(json["stamp"], "test");
     assert_eq!(json["version"], json["head"]);
     assert_eq!(json["exists"], true);
-    let json = sandbox.xtask().args(["database", "env", "--json", "--database", "data/db/onsen.test.db"]).run().ok().json();
-    assert_eq!((json["environment"].as_str(), json["decided_by"].as_str()), (Some("test"), Some("--database")));
+    let json = sandbox
+        .xtask()
+        .args([
+            "database",
+            "env",
+            "--json",
+            "--database",
+            "data/db/onsen.test.db",
+        ])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(
+        (json["environment"].as_str(), json["decided_by"].as_str()),
+        (Some("test"), Some("--database"))
+    );
 }
 
 #[test]
 fn a_custom_database_gets_dev_care_and_its_path_shown() {
     let sandbox = Sandbox::new();
     let custom = sandbox.root().join("scratch área.db");
-    sandbox.xtask().args(["database", "init", "--database"]).arg(&custom).run().ok();
-    let json = sandbox.xtask().args(["database", "env", "--json", "--database"]).arg(&custom).run().ok().json();
-    assert_eq!((json["environment"].as_str(), json["custom"].as_bool()), (Some("dev"), Some(true)));
-    let out = sandbox.onsendo().args(["visit", "add", "--onsen", "1", "--date", "2026-11-22", "--rating", "9", "--database"]).arg(&custom).run().ok();
+    sandbox
+        .xtask()
+        .args(["database", "init", "--database"])
+        .arg(&custom)
+        .run()
+        .ok();
+    let json = sandbox
+        .xtask()
+        .args(["database", "env", "--json", "--database"])
+        .arg(&custom)
+        .run()
+        .ok()
+        .json();
+    assert_eq!(
+        (json["environment"].as_str(), json["custom"].as_bool()),
+        (Some("dev"), Some(true))
+    );
+    let out = sandbox
+        .onsendo()
+        .args([
+            "visit",
+            "add",
+            "--onsen",
+            "1",
+            "--date",
+            "2026-11-22",
+            "--rating",
+            "9",
+            "--database",
+        ])
+        .arg(&custom)
+        .run()
+        .ok();
     assert!(out.stderr.contains("custom database"), "{}", out.stderr);
     assert!(out.stderr.contains("scratch área.db"), "{}", out.stderr);
 }

@@ -5,31 +5,72 @@ use crate::support::{bytes, Sandbox};
 #[test]
 fn init_creates_a_migrated_stamped_seeded_database() {
     let sandbox = Sandbox::new();
-    let out = sandbox.xtask().args(["database", "init", "--env", "dev"]).run().ok();
+    let out = sandbox
+        .xtask()
+        .args(["database", "init", "--env", "dev"])
+        .run()
+        .ok();
     let db = sandbox.db("dev");
     assert!(out.stdout.contains("created"), "{}", out.stdout);
-    assert!(out.stderr.contains("dev: database init on"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("dev: database init on"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(sandbox.sqlite(&db, "PRAGMA user_version"), "1");
-    assert_eq!(sandbox.sqlite(&db, "SELECT value FROM onsendo_meta WHERE key = 'environment'"), "dev");
+    assert_eq!(
+        sandbox.sqlite(
+            &db,
+            "SELECT value FROM onsendo_meta WHERE key = 'environment'"
+        ),
+        "dev"
+    );
     assert_eq!(sandbox.sqlite(&db, "PRAGMA journal_mode"), "delete");
     assert_eq!(sandbox.sqlite(&db, "PRAGMA integrity_check"), "ok");
-    let onsens: usize = sandbox.sqlite(&db, "SELECT count(*) FROM onsens").parse().unwrap();
+    let onsens: usize = sandbox
+        .sqlite(&db, "SELECT count(*) FROM onsens")
+        .parse()
+        .unwrap();
     assert!(onsens >= 5, "{onsens} reference onsens");
     let tables = sandbox.sqlite(&db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)");
     assert_eq!(tables, "locations onsendo_meta onsens visits");
-    let leftovers: Vec<_> = std::fs::read_dir(db.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(leftovers, vec![std::ffi::OsString::from("onsen.dev.db")], "no temporary or side files remain");
+    let leftovers: Vec<_> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        vec![std::ffi::OsString::from("onsen.dev.db")],
+        "no temporary or side files remain"
+    );
 }
 
 #[test]
 fn a_second_init_changes_nothing_and_says_so() {
     let sandbox = Sandbox::new();
-    sandbox.xtask().args(["database", "init", "--env", "dev"]).run().ok();
+    sandbox
+        .xtask()
+        .args(["database", "init", "--env", "dev"])
+        .run()
+        .ok();
     let before = bytes(&sandbox.db("dev"));
-    let out = sandbox.xtask().args(["database", "init", "--env", "dev"]).run().ok();
-    assert!(out.stdout.contains("already initialised at version 1"), "{}", out.stdout);
+    let out = sandbox
+        .xtask()
+        .args(["database", "init", "--env", "dev"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("already initialised at version 1"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(bytes(&sandbox.db("dev")), before);
-    let json = sandbox.xtask().args(["database", "init", "--env", "dev", "--json"]).run().ok().json();
+    let json = sandbox
+        .xtask()
+        .args(["database", "init", "--env", "dev", "--json"])
+        .run()
+        .ok()
+        .json();
     assert_eq!(json["created"], false);
     assert_eq!(json["version"], 1);
 }
@@ -37,16 +78,31 @@ fn a_second_init_changes_nothing_and_says_so() {
 #[test]
 fn prod_init_shows_the_banner_and_writes_an_audit_record() {
     let sandbox = Sandbox::new();
-    let out = sandbox.xtask().args(["database", "init", "--env", "prod"]).run().ok();
+    let out = sandbox
+        .xtask()
+        .args(["database", "init", "--env", "prod"])
+        .run()
+        .ok();
     assert!(out.stderr.contains("PROD DATABASE"), "{}", out.stderr);
-    assert!(out.stderr.contains("operation:   database init"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("operation:   database init"),
+        "{}",
+        out.stderr
+    );
     let db = sandbox.db("prod");
-    assert_eq!(sandbox.sqlite(&db, "SELECT value FROM onsendo_meta"), "prod");
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT value FROM onsendo_meta"),
+        "prod"
+    );
     let log = std::fs::read_to_string(sandbox.audit_log()).unwrap();
     let record: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
     assert_eq!(record["outcome"], "ok");
     assert_eq!(record["database"], db.display().to_string());
-    assert!(record["command"].as_array().unwrap().iter().any(|a| a == "init"));
+    assert!(record["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "init"));
     for field in ["time", "user", "host", "confirmation", "duration_ms"] {
         assert!(!record[field].is_null(), "{field} in {record}");
     }
@@ -55,7 +111,11 @@ fn prod_init_shows_the_banner_and_writes_an_audit_record() {
 #[test]
 fn dry_run_init_creates_nothing() {
     let sandbox = Sandbox::new();
-    let out = sandbox.xtask().args(["database", "init", "--dry-run"]).run().ok();
+    let out = sandbox
+        .xtask()
+        .args(["database", "init", "--dry-run"])
+        .run()
+        .ok();
     assert!(out.stdout.contains("would create"), "{}", out.stdout);
     assert!(!sandbox.db("test").exists());
 }
@@ -67,6 +127,10 @@ fn init_refuses_a_database_newer_than_the_code() {
     sandbox.sqlite(&sandbox.db("test"), "PRAGMA user_version = 99");
     let before = bytes(&sandbox.db("test"));
     let out = sandbox.xtask().args(["database", "init"]).run().code(1);
-    assert!(out.stderr.contains("newer than this code"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("newer than this code"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(bytes(&sandbox.db("test")), before);
 }

@@ -19,13 +19,34 @@ fn make(sandbox: &Sandbox, args: &[&str]) -> crate::support::Run {
 #[test]
 fn env_comes_from_onsendo_env_then_defaults_to_dev() {
     let sandbox = Sandbox::new();
-    let out = make(&sandbox, &["show-env"]).env_remove("ONSENDO_ENV").run().ok();
-    assert!(out.stdout.contains("environment: dev (from default)"), "{}", out.stdout);
+    let out = make(&sandbox, &["show-env"])
+        .env_remove("ONSENDO_ENV")
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("environment: dev (from default)"),
+        "{}",
+        out.stdout
+    );
     let out = make(&sandbox, &["show-env"]).run().ok();
-    assert!(out.stdout.contains("environment: test (from ONSENDO_ENV)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("environment: test (from ONSENDO_ENV)"),
+        "{}",
+        out.stdout
+    );
     let out = make(&sandbox, &["show-env", "ENV=prod"]).run().ok();
-    assert!(out.stdout.contains("environment: prod (from ENV on the command line)"), "{}", out.stdout);
-    assert!(out.stdout.contains(&sandbox.db("prod").display().to_string()), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("environment: prod (from ENV on the command line)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(&sandbox.db("prod").display().to_string()),
+        "{}",
+        out.stdout
+    );
     let out = make(&sandbox, &["db-path", "ENV=dev"]).run().ok();
     assert_eq!(out.stdout.trim(), sandbox.db("dev").display().to_string());
 }
@@ -36,7 +57,11 @@ fn an_unknown_env_fails_before_anything_runs() {
     for target in ["db-path", "db-init", "help"] {
         let out = make(&sandbox, &[target, "ENV=staging"]).run();
         assert_ne!(out.code, 0, "{target}");
-        assert!(out.stderr.contains("unknown ENV `staging`"), "{target}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("unknown ENV `staging`"),
+            "{target}: {}",
+            out.stderr
+        );
     }
     assert!(!sandbox.root().join("data").exists(), "nothing ran");
 }
@@ -44,8 +69,14 @@ fn an_unknown_env_fails_before_anything_runs() {
 #[test]
 fn use_prod_and_use_dev_print_export_lines() {
     let sandbox = Sandbox::new();
-    assert_eq!(make(&sandbox, &["use-prod"]).run().ok().stdout.trim(), "export ONSENDO_ENV=prod");
-    assert_eq!(make(&sandbox, &["use-dev"]).run().ok().stdout.trim(), "export ONSENDO_ENV=dev");
+    assert_eq!(
+        make(&sandbox, &["use-prod"]).run().ok().stdout.trim(),
+        "export ONSENDO_ENV=prod"
+    );
+    assert_eq!(
+        make(&sandbox, &["use-dev"]).run().ok().stdout.trim(),
+        "export ONSENDO_ENV=dev"
+    );
 }
 
 #[test]
@@ -59,7 +90,21 @@ fn database_targets_pass_the_environment() {
     let out = make(&sandbox, &["visit-list", "ENV=dev"]).run().ok();
     assert!(out.stdout.contains("no visits"), "{}", out.stdout);
     let out = make(&sandbox, &["help"]).run().ok();
-    for target in ["show-env", "db-path", "use-prod", "db-init", "onsen-list", "visit-list", "test", "lint", "ci"] {
-        assert!(out.stdout.contains(target), "help lists {target}: {}", out.stdout);
+    for target in [
+        "show-env",
+        "db-path",
+        "use-prod",
+        "db-init",
+        "onsen-list",
+        "visit-list",
+        "test",
+        "lint",
+        "ci",
+    ] {
+        assert!(
+            out.stdout.contains(target),
+            "help lists {target}: {}",
+            out.stdout
+        );
     }
 }

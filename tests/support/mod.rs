@@ -30,10 +30,18 @@ pub struct Sandbox {
 impl Sandbox {
     pub fn new() -> Sandbox {
         refuse_prod_environment();
-        let dir = tempfile::Builder::new().prefix("onsendo test ✓ ").tempdir().expect("temporary root");
+        let dir = tempfile::Builder::new()
+            .prefix("onsendo test ✓ ")
+            .tempdir()
+            .expect("temporary root");
         std::fs::write(dir.path().join(SANDBOX_MARKER), "").unwrap();
-        let repository = Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
-        assert!(!dir.path().canonicalize().unwrap().starts_with(repository), "the sandbox must be outside the repository");
+        let repository = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .canonicalize()
+            .unwrap();
+        assert!(
+            !dir.path().canonicalize().unwrap().starts_with(repository),
+            "the sandbox must be outside the repository"
+        );
         Sandbox { dir }
     }
 
@@ -43,11 +51,17 @@ impl Sandbox {
 
     /// The canonical database of an environment in this sandbox.
     pub fn db(&self, env: &str) -> PathBuf {
-        self.root().join("data").join("db").join(format!("onsen.{env}.db"))
+        self.root()
+            .join("data")
+            .join("db")
+            .join(format!("onsen.{env}.db"))
     }
 
     pub fn audit_log(&self) -> PathBuf {
-        self.root().join("artifacts").join("logs").join("prod_audit.log")
+        self.root()
+            .join("artifacts")
+            .join("logs")
+            .join("prod_audit.log")
     }
 
     /// The app binary, run in this sandbox.
@@ -79,7 +93,10 @@ impl Sandbox {
             .env("ONSENDO_TEST_SANDBOX", self.root())
             .env("ONSENDO_ENV", "test")
             .env("NO_COLOR", "1");
-        Run { command, stdin: None }
+        Run {
+            command,
+            stdin: None,
+        }
     }
 
     /// Runs `sql` with the `sqlite3` CLI and returns its output, trimmed.
@@ -91,13 +108,19 @@ impl Sandbox {
 
     /// Initialises an environment's database with the real tool.
     pub fn init(&self, env: &str) {
-        self.xtask().args(["database", "init", "--env", env]).arg("--yes").run().ok();
+        self.xtask()
+            .args(["database", "init", "--env", env])
+            .arg("--yes")
+            .run()
+            .ok();
     }
 }
 
 /// The folder the test binaries' sibling executables live in (`target/debug`).
 fn bin_dir() -> PathBuf {
-    let exe = option_env!("CARGO_BIN_EXE_onsendo").or(option_env!("CARGO_BIN_EXE_xtask")).expect("a binary path");
+    let exe = option_env!("CARGO_BIN_EXE_onsendo")
+        .or(option_env!("CARGO_BIN_EXE_xtask"))
+        .expect("a binary path");
     Path::new(exe).parent().unwrap().to_path_buf()
 }
 
@@ -134,7 +157,10 @@ impl Run {
     }
 
     pub fn run(mut self) -> Output {
-        self.command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        self.command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = self.command.spawn().expect("the program starts");
         let mut input = child.stdin.take().unwrap();
         if let Some(bytes) = self.stdin.take() {
@@ -166,13 +192,18 @@ impl Output {
 
     /// Asserts the exit code and returns self.
     pub fn code(self, expected: i32) -> Output {
-        assert_eq!(self.code, expected, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     /// Parses stdout as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
     }
 }
 

@@ -1,8 +1,8 @@
 //! `cargo xtask`: the developer tool that owns the life of onsendo's databases.
 
+mod ci;
 #[path = "../../src/cli_flags.rs"]
 mod cli_flags;
-mod ci;
 mod database;
 
 use clap::{Parser, Subcommand};
@@ -31,7 +31,10 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Create, inspect and stamp the per-environment databases
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  cargo xtask database init --env dev\n  cargo xtask database env\n  cargo xtask database stamp --env dev --database copy.db"
+    )]
     Database(database::DatabaseCommand),
     /// Run the project's checks: rustfmt, clippy with -D warnings, the tests
     #[command(after_help = "Example:\n  cargo xtask ci")]

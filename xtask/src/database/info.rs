@@ -8,7 +8,11 @@ use onsendo::{migrate, ui};
 use serde_json::json;
 
 pub fn path(global: &GlobalArgs) -> anyhow::Result<()> {
-    let config = config::resolve(&global.options().flags, &Vars::from_process(), discover_root_from_cwd)?;
+    let config = config::resolve(
+        &global.options().flags,
+        &Vars::from_process(),
+        discover_root_from_cwd,
+    )?;
     if global.json {
         ui::print_json(&json!({ "path": config.path.display().to_string() }));
     } else {
@@ -19,10 +23,19 @@ pub fn path(global: &GlobalArgs) -> anyhow::Result<()> {
 
 pub fn env(global: &GlobalArgs) -> anyhow::Result<()> {
     let options = global.options();
-    let config = config::resolve(&options.flags, &Vars::from_process(), discover_root_from_cwd)?;
+    let config = config::resolve(
+        &options.flags,
+        &Vars::from_process(),
+        discover_root_from_cwd,
+    )?;
     let exists = config.path.exists();
     let file = if exists {
-        Some(session::run(&options, "database env", Effect::Read, |db| Ok((db.identity(), db.version()?)))?)
+        Some(session::run(
+            &options,
+            "database env",
+            Effect::Read,
+            |db| Ok((db.identity(), db.version()?)),
+        )?)
     } else {
         None
     };
@@ -47,14 +60,24 @@ pub fn env(global: &GlobalArgs) -> anyhow::Result<()> {
     let state = match file {
         None => "missing (create it with `cargo xtask database init`)".to_string(),
         Some((identity, version)) => {
-            let stamp = identity.stamp.map_or("no stamp".to_string(), |s| format!("stamped {s}"));
-            let custom = if identity.custom { ", custom database (dev care)" } else { "" };
+            let stamp = identity
+                .stamp
+                .map_or("no stamp".to_string(), |s| format!("stamped {s}"));
+            let custom = if identity.custom {
+                ", custom database (dev care)"
+            } else {
+                ""
+            };
             format!("exists, {stamp}, version {version} of {head}{custom}")
         }
     };
     println!("environment: {env_name} (from {})", config.rule.describe());
     println!("database:    {}", config.path.display());
-    println!("root:        {} (from {})", config.layout.root().display(), config.root_rule.describe());
+    println!(
+        "root:        {} (from {})",
+        config.layout.root().display(),
+        config.root_rule.describe()
+    );
     println!("file:        {state}");
     Ok(())
 }

@@ -17,11 +17,15 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
         Opened::Created { seeded } => {
             let env = config.env.or(config.layout.environment_of(&config.path));
             let label = env.map_or("custom", |e| e.name());
-            let text = format!("created `{path}` ({label}) at version {head} with {seeded} reference onsens");
+            let text = format!(
+                "created `{path}` ({label}) at version {head} with {seeded} reference onsens"
+            );
             (true, head, seeded, env, text)
         }
         Opened::WouldCreate => {
-            let text = format!("would create `{path}` at version {head} with the reference onsens (dry run)");
+            let text = format!(
+                "would create `{path}` at version {head} with the reference onsens (dry run)"
+            );
             (false, 0, 0, config.env, text)
         }
         Opened::Existing(db) => {
@@ -37,7 +41,10 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
                     "`{path}` is at version {version}, newer than this code (head {head}); update the code before using it"
                 )));
             }
-            let mut text = format!("`{path}` is already initialised at version {version} ({}); nothing to do", identity.env);
+            let mut text = format!(
+                "`{path}` is already initialised at version {version} ({}); nothing to do",
+                identity.env
+            );
             if identity.stamp.is_none() {
                 text.push_str(&format!(
                     "\nnote: it carries no environment stamp; add one with `cargo xtask database stamp --env {}`",

@@ -11,7 +11,11 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
         bail!(Error::usage("say which environment to stamp with --env NAME, e.g. `cargo xtask database stamp --env dev`"));
     };
     let target = Environment::parse(name, "--env")?;
-    let mut session = Session::begin(&global.options(), format!("database stamp --env {target}"), Effect::Destructive)?;
+    let mut session = Session::begin(
+        &global.options(),
+        format!("database stamp --env {target}"),
+        Effect::Destructive,
+    )?;
     let result = session.open_for_stamp(target).and_then(|mut db| {
         let before = db.identity().stamp;
         let path = db.path().to_path_buf();
@@ -23,7 +27,10 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
     let (before, dry_run, path) = session.finish(result)?;
     let was = before.map_or("unstamped".to_string(), |e| format!("was {e}"));
     let text = match (before == Some(target), dry_run) {
-        (true, _) => format!("`{}` is already stamped {target}; nothing to do", path.display()),
+        (true, _) => format!(
+            "`{}` is already stamped {target}; nothing to do",
+            path.display()
+        ),
         (false, true) => format!("would stamp `{}` as {target} ({was})", path.display()),
         (false, false) => format!("stamped `{}` as {target} ({was})", path.display()),
     };
