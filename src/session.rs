@@ -138,12 +138,14 @@ impl Session {
 
     /// Opens the database, or creates it (migrated, stamped, with `seed` run in the same
     /// transaction) under a temporary name and moves it into place without overwriting.
+    /// An existing database is only read.
     pub fn create_or_open(
         &mut self,
         seed: impl FnOnce(&rusqlite::Transaction) -> Result<usize>,
     ) -> Result<Opened> {
         let path = self.config.path.clone();
         if path.exists() {
+            self.effect = Effect::Read;
             return self.open().map(Opened::Existing);
         }
         let canonical = self.config.layout.environment_of(&path);
