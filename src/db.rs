@@ -95,11 +95,6 @@ impl Database {
         Ok(value)
     }
 
-    /// Whether writes are rolled back instead of committed.
-    pub fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-
     /// Marks every later [`Database::write`] as a dry run.
     pub fn set_dry_run(&mut self, dry_run: bool) {
         self.dry_run = dry_run;
@@ -151,7 +146,7 @@ pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
     let canonical = config.layout.environment_of(path);
     check_header(path)?;
     let reader = connect(path, Access::Read)?;
-    let stamp = stamp::read(&reader, path).map_err(|e| damaged_or(e, path))?;
+    let stamp = stamp::read(&reader, path)?;
     drop(reader);
     let identity = identify(config, canonical, stamp)?;
     let conn = connect(path, access)?;
@@ -285,24 +280,6 @@ pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
         _ => format!("{doing} `{shown}`"),
     };
     Error::failed(message).because(error)
-}
-
-fn damaged_or(error: Error, path: &Path) -> Error {
-    use std::error::Error as _;
-    let code = error
-        .source()
-        .and_then(|s| s.downcast_ref::<rusqlite::Error>())
-        .and_then(|e| e.sqlite_error_code());
-    match code {
-        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
-            Error::failed(format!(
-                "database `{}` is damaged or not a SQLite database; restore it from a backup",
-                path.display()
-            ))
-            .because(error)
-        }
-        _ => error,
-    }
 }
 
 #[cfg(test)]

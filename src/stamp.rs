@@ -1,7 +1,7 @@
 //! The environment stamp each database carries inside itself (table `onsendo_meta`).
 
 use crate::env::Environment;
-use crate::error::{Context, Error, Result};
+use crate::error::{Error, Result};
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 
@@ -9,14 +9,14 @@ const STAMP_KEY: &str = "environment";
 
 /// Reads the stamp; `None` when the database has none.
 pub fn read(conn: &Connection, path: &Path) -> Result<Option<Environment>> {
-    let cannot = || format!("cannot read the environment stamp of `{}`", path.display());
+    let cannot = |e| crate::db::sqlite_error(path, "cannot read the environment stamp of", e);
     let has_table: bool = conn
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'onsendo_meta')",
             [],
             |row| row.get(0),
         )
-        .failed(cannot)?;
+        .map_err(cannot)?;
     if !has_table {
         return Ok(None);
     }
@@ -27,7 +27,7 @@ pub fn read(conn: &Connection, path: &Path) -> Result<Option<Environment>> {
             |row| row.get(0),
         )
         .optional()
-        .failed(cannot)?;
+        .map_err(cannot)?;
     value
         .map(|text| {
             Environment::parse(&text, "the stamp").map_err(|_| {

@@ -72,10 +72,10 @@ pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()>
             };
             locations::validate(&new)?;
             let operation = format!("location add {}", name.trim());
-            let (id, dry_run) = session::run(&options, operation, Effect::Write, |db| {
-                let id = db.write(|tx| locations::add(tx, &new))?;
-                Ok((id, db.dry_run()))
+            let id = session::run(&options, operation, Effect::Write, |db| {
+                db.write(|tx| locations::add(tx, &new))
             })?;
+            let dry_run = global.dry_run;
             let verb = if dry_run { "would add" } else { "added" };
             let text = format!("{verb} location {id}: {}", name.trim());
             render(global.json, json!({ "id": id, "dry_run": dry_run }), text);

@@ -77,10 +77,10 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             };
             visits::validate(&new)?;
             let operation = format!("visit add --onsen {onsen} --date {date}");
-            let (id, dry_run) = session::run(&options, operation, Effect::Write, |db| {
-                let id = db.write(|tx| visits::add(tx, &new))?;
-                Ok((id, db.dry_run()))
+            let id = session::run(&options, operation, Effect::Write, |db| {
+                db.write(|tx| visits::add(tx, &new))
             })?;
+            let dry_run = global.dry_run;
             let verb = if dry_run { "would record" } else { "recorded" };
             render(
                 global.json,
@@ -122,15 +122,13 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             );
         }
         VisitCommand::Delete { id } => {
-            let (visit, dry_run) = session::run(
+            let visit = session::run(
                 &options,
                 format!("visit delete {id}"),
                 Effect::Destructive,
-                |db| {
-                    let visit = db.write(|tx| visits::delete(tx, *id))?;
-                    Ok((visit, db.dry_run()))
-                },
+                |db| db.write(|tx| visits::delete(tx, *id)),
             )?;
+            let dry_run = global.dry_run;
             let verb = if dry_run { "would delete" } else { "deleted" };
             let text = format!(
                 "{verb} visit {id} ({} at {})",

@@ -22,9 +22,10 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
         if before != Some(target) {
             db.write(|tx| stamp::write(tx, target, &path))?;
         }
-        Ok((before, db.dry_run(), path))
+        Ok((before, path))
     });
-    let (before, dry_run, path) = session.finish(result)?;
+    let (before, path) = session.finish(result)?;
+    let dry_run = global.dry_run;
     let was = before.map_or("unstamped".to_string(), |e| format!("was {e}"));
     let text = match (before == Some(target), dry_run) {
         (true, _) => format!(
