@@ -209,8 +209,10 @@ pub fn identify(
     }
 }
 
-/// A connection with the project's settings: busy timeout, foreign keys on.
+/// A connection with the project's settings: busy timeout, foreign keys on. Under tests, only
+/// inside the test sandbox.
 pub fn connect(path: &Path, access: Access) -> Result<Connection> {
+    guard::ensure_test_sandbox(path)?;
     let flags = match access {
         Access::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
         Access::Write => OpenFlags::SQLITE_OPEN_READ_WRITE,

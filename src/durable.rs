@@ -78,6 +78,32 @@ impl Drop for TempFile {
     }
 }
 
+/// Removes the temporary files that crashed runs left in `dir`: names this module makes whose
+/// process is gone. Returns how many were removed. Final names are never touched.
+pub fn remove_stale_temps(dir: &Path) -> Result<usize> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .starts_with('.')
+            .then(|| name.rsplit_once(".tmp-"))
+            .flatten()
+            .and_then(|(_, tail)| tail.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        let alive = |pid: u32| Path::new("/proc").join(pid.to_string()).exists();
+        if pid.is_some_and(|pid| !alive(pid)) {
+            std::fs::remove_file(entry.path()).failed(|| {
+                format!("cannot remove the stale temporary file `{}`", entry.path().display())
+            })?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Fsyncs a directory so that its entries survive a crash.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
@@ -108,5 +134,24 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.db")]);
+    }
+
+    #[test]
+    fn only_temporary_files_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = [
+            ".a.db.tmp-999999999-000000001",
+            &format!(".a.db.tmp-{}-000000002", std::process::id()),
+            "a.db",
+            ".a.db.tmp-notapid-1",
+        ];
+        for name in names {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        assert_eq!(remove_stale_temps(dir.path()).unwrap(), 1);
+        assert!(!dir.path().join(names[0]).exists());
+        for name in &names[1..] {
+            assert!(dir.path().join(name).exists(), "{name}");
+        }
     }
 }

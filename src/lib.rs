@@ -4,20 +4,28 @@
 //! touches a database lives here and goes through [`session`].
 
 pub mod audit;
+pub mod backup;
 pub mod config;
+pub mod copy;
 pub mod db;
+pub mod digest;
 pub mod durable;
 pub mod env;
+pub mod failpoint;
 pub mod error;
 pub mod guard;
+pub mod manifest;
 pub mod migrate;
 pub mod paths;
+pub mod restore;
 pub mod seed;
 pub mod session;
+pub mod split;
 pub mod stamp;
 pub mod store;
 pub mod time;
 pub mod ui;
+pub mod verify;
 
 pub use env::Environment;
 pub use error::{Error, Kind, Result};

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::guard::{self, Decision, Situation};
 use crate::paths::{discover_root_from_cwd, folder_of};
 use crate::{durable, ui};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The options every command takes, before or after its subcommand.
@@ -45,6 +46,7 @@ pub struct Session {
     started: Instant,
     audit: Option<AuditLog>,
     confirmation: &'static str,
+    backup: Option<PathBuf>,
 }
 
 /// Whether [`Session::create_or_open`] made the database or found it.
@@ -78,6 +80,7 @@ impl Session {
             started: Instant::now(),
             audit: None,
             confirmation: "not needed",
+            backup: None,
         })
     }
 
@@ -170,6 +173,24 @@ impl Session {
         Ok(Opened::Created { seeded })
     }
 
+    /// Guards work on `path`, a database of `env` that the command handles itself (the copy
+    /// engine) instead of opening it: banner or notice, confirmation, audit log.
+    pub fn confirm_for(&mut self, path: PathBuf, env: Environment) -> Result<()> {
+        guard::ensure_test_sandbox(&path)?;
+        self.config.path = path;
+        self.config.env = Some(env);
+        self.guard(Identity {
+            env,
+            stamp: Some(env),
+            custom: false,
+        })
+    }
+
+    /// Notes the backup the operation made, for the audit record.
+    pub fn record_backup(&mut self, path: &Path) {
+        self.backup = Some(path.to_path_buf());
+    }
+
     /// Banner or notice, confirmation, and the audit log for prod.
     fn guard(&mut self, identity: Identity) -> Result<()> {
         let Identity { env, custom, .. } = identity;
@@ -237,7 +258,7 @@ impl Session {
                 confirmation: self.confirmation.to_string(),
                 outcome,
                 duration_ms: self.started.elapsed().as_millis(),
-                backup: None,
+                backup: self.backup.take(),
             };
             if let Err(e) = log.append(&record) {
                 eprintln!("warning: {e}");

@@ -70,6 +70,23 @@ pub fn utc_now() -> String {
     format_utc(since.as_secs() as i64, since.subsec_millis())
 }
 
+/// Seconds since 1970-01-01 UTC.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64)
+}
+
+/// The compact form of a [`utc_now`] time for file names: `20261122T053500Z`.
+pub fn file_stamp(rfc3339: &str) -> String {
+    let digits: String = rfc3339
+        .chars()
+        .take(19)
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect();
+    format!("{digits}Z")
+}
+
 fn format_utc(seconds: i64, millis: u32) -> String {
     let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
@@ -124,5 +141,6 @@ mod tests {
         assert_eq!(format_utc(0, 0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_utc(951_782_400, 5), "2000-02-29T00:00:00.005Z");
         assert_eq!(format_utc(1_795_327_199, 999), "2026-11-22T05:59:59.999Z");
+        assert_eq!(file_stamp("2026-11-22T05:59:59.999Z"), "20261122T055959Z");
     }
 }

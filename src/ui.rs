@@ -131,6 +131,22 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], empty: &str) -> String {
     out.join("\n")
 }
 
+/// A byte count for people: `812 B`, `4.0 KiB`, `1.2 GiB`.
+pub fn size(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
 /// An optional value as table text (`-` when absent).
 pub fn cell<T: std::fmt::Display>(value: &Option<T>) -> String {
     value.as_ref().map_or_else(|| "-".to_string(), T::to_string)
@@ -171,6 +187,13 @@ mod tests {
             "id  name\n1   Takegawara\n12  -"
         );
         assert_eq!(table(&["id"], &[], "no rows"), "no rows");
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(size(812), "812 B");
+        assert_eq!(size(4096), "4.0 KiB");
+        assert_eq!(size(1_288_490_189), "1.2 GiB");
     }
 
     #[test]

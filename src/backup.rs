@@ -1,0 +1,358 @@
+//! Backups: made by the copy engine with a manifest beside them, listed, chosen, and pruned.
+
+use crate::copy::{self, write_error};
+use crate::digest;
+use crate::durable::{self, TempFile};
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::failpoint;
+use crate::manifest::{self, Manifest, Reason};
+use crate::time;
+use std::path::{Path, PathBuf};
+
+/// The file-name stem of the legacy file's backup before the split.
+pub const SPLIT_STEM: &str = "onsen_pre_migration";
+
+/// The file-name stem of an environment's backups: `onsen_<env>` (`onsen_custom` for a file of
+/// no environment).
+pub fn stem_for(env: Option<Environment>) -> String {
+    format!("onsen_{}", env.map_or("custom", Environment::name))
+}
+
+/// What to back up, where, and why.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// The live database.
+    pub source: &'a Path,
+    /// Its environment (`None`: a custom file).
+    pub env: Option<Environment>,
+    /// Why.
+    pub reason: Reason,
+    /// The backup folder.
+    pub dir: &'a Path,
+    /// The file-name stem; the UTC time and `.db` are added.
+    pub stem: String,
+    /// A vacuumed copy instead of a page-for-page one.
+    pub compact: bool,
+    /// The source's foreign-key violations, when a health check counted them.
+    pub foreign_key_violations: Option<u64>,
+}
+
+/// A placed backup.
+#[derive(Debug, Clone)]
+pub struct Made {
+    /// The backup file.
+    pub path: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+}
+
+/// Makes a verified backup with its manifest. On any failure nothing is left behind.
+pub fn make(request: &Request) -> Result<Made> {
+    let dir = request.dir;
+    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+    durable::remove_stale_temps(dir)?;
+    let path = free_name(dir, &request.stem);
+    let temp = TempFile::beside(&path)?;
+    let mut snapshot = copy::snapshot(request.source, &[temp.path()], true)?;
+    let temp = if request.compact {
+        let packed = TempFile::beside(&path)?;
+        snapshot = copy::compact(temp.path(), packed.path())?;
+        packed
+    } else {
+        temp
+    };
+    let mut manifest = Manifest::new(
+        &path,
+        &snapshot,
+        request.source,
+        request.env,
+        request.reason,
+    )?;
+    manifest.foreign_key_violations = request.foreign_key_violations;
+    place(temp, path, manifest)
+}
+
+/// Places a verified copy at `path` and writes its manifest beside it; if the manifest cannot be
+/// written, the placed copy is removed again.
+pub fn place(temp: TempFile, path: PathBuf, manifest: Manifest) -> Result<Made> {
+    failpoint::hit("backup.place")?;
+    temp.place(&path)?;
+    if let Err(e) = failpoint::hit("backup.manifest").and_then(|()| manifest.write(&path)) {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(Made { path, manifest })
+}
+
+/// `<dir>/<stem>_<UTC time>.db`, with `_2`, `_3`… when that name is taken.
+pub fn free_name(dir: &Path, stem: &str) -> PathBuf {
+    let when = time::file_stamp(&time::utc_now());
+    (1..)
+        .map(|n| match n {
+            1 => dir.join(format!("{stem}_{when}.db")),
+            n => dir.join(format!("{stem}_{when}_{n}.db")),
+        })
+        .find(|path| !path.exists() && !Manifest::path_for(path).exists())
+        .expect("some name is free")
+}
+
+/// One backup file found in the folder.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The file.
+    pub path: PathBuf,
+    /// Its manifest: `Ok(None)` when missing, `Err` when damaged.
+    pub manifest: std::result::Result<Option<Manifest>, String>,
+    /// Its size on disk.
+    pub size: u64,
+    /// When it was made (from the manifest, else the file's time), seconds since the epoch.
+    pub created_unix: i64,
+}
+
+/// Whether a backup still matches its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Size and file hash as recorded.
+    Matches,
+    /// Something differs; what.
+    Differs(String),
+    /// No manifest, or a damaged one.
+    Unverifiable(String),
+}
+
+impl Status {
+    /// The short form for listings.
+    pub fn label(&self) -> String {
+        match self {
+            Status::Matches => "yes".to_string(),
+            Status::Differs(why) => format!("NO: {why}"),
+            Status::Unverifiable(why) => format!("unverifiable: {why}"),
+        }
+    }
+}
+
+impl Entry {
+    /// The environment it belongs to, by its manifest, else by its name.
+    pub fn environment_label(&self) -> String {
+        match &self.manifest {
+            Ok(Some(manifest)) => match manifest.environment {
+                Some(env) => env.name().to_string(),
+                None if manifest.reason == Reason::PreSplit.name() => "legacy".to_string(),
+                None => "custom".to_string(),
+            },
+            _ => Environment::ALL
+                .into_iter()
+                .find(|env| manifest::file_name(&self.path).starts_with(&stem_for(Some(*env))))
+                .map_or("unknown".to_string(), |env| env.name().to_string()),
+        }
+    }
+
+    /// Why it was made, when the manifest says.
+    pub fn reason(&self) -> String {
+        match &self.manifest {
+            Ok(Some(manifest)) => manifest.reason.clone(),
+            _ => "?".to_string(),
+        }
+    }
+
+    /// Checks size and file hash against the manifest (reads the whole file).
+    pub fn status(&self) -> Status {
+        let manifest = match &self.manifest {
+            Ok(Some(manifest)) => manifest,
+            Ok(None) => return Status::Unverifiable("no manifest".to_string()),
+            Err(e) => return Status::Unverifiable(e.clone()),
+        };
+        if self.size != manifest.size {
+            return Status::Differs(format!(
+                "{} bytes, manifest says {}",
+                self.size, manifest.size
+            ));
+        }
+        match digest::file_digest(&self.path, None) {
+            Ok(found) if found == manifest.file_digest => Status::Matches,
+            Ok(_) => Status::Differs("its bytes changed since it was made".to_string()),
+            Err(e) => Status::Differs(e.to_string()),
+        }
+    }
+}
+
+/// Every `*.db` file in the backup folder, oldest first.
+pub fn list(dir: &Path) -> Result<Vec<Entry>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::failed(format!("cannot read `{}`", dir.display())).because(e))
+        }
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = manifest::file_name(&path);
+        if name.starts_with('.') || path.extension().is_none_or(|ext| ext != "db") {
+            continue;
+        }
+        let Ok(metadata) = entry.metadata() else {
+            continue;
+        };
+        let manifest = Manifest::read(&path).map_err(|e| e.to_string());
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs() as i64);
+        let created_unix = match &manifest {
+            Ok(Some(manifest)) => manifest.created_unix,
+            _ => modified,
+        };
+        found.push(Entry {
+            path,
+            manifest,
+            size: metadata.len(),
+            created_unix,
+        });
+    }
+    found.sort_by(|a, b| (a.created_unix, &a.path).cmp(&(b.created_unix, &b.path)));
+    Ok(found)
+}
+
+/// The newest backup of `env` that has a manifest (whether it still matches is checked by the
+/// caller's verification).
+pub fn latest(dir: &Path, env: Option<Environment>) -> Result<Entry> {
+    let label = env.map_or("custom", Environment::name);
+    list(dir)?
+        .into_iter()
+        .rev()
+        .find(|entry| matches!(entry.manifest, Ok(Some(_))) && entry.environment_label() == label)
+        .ok_or_else(|| {
+            Error::failed(format!(
+                "there is no backup of {label} in `{}`; make one with `cargo xtask database backup --env {label}`",
+                dir.display()
+            ))
+        })
+}
+
+/// Retention: which backups to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Keep at least the newest N of each environment.
+    pub keep: Option<usize>,
+    /// Keep everything younger than this many days.
+    pub older_than_days: Option<u64>,
+}
+
+/// One backup as retention sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Environment label (backups are kept per environment).
+    pub environment: String,
+    /// When it was made.
+    pub created_unix: i64,
+    /// Whether it still matches its manifest.
+    pub verified: bool,
+}
+
+/// The indexes of the backups to remove: those outside the newest `keep` of their environment
+/// *and* older than `older_than_days` (each rule applies only when given). The newest verified
+/// backup of each environment is never chosen.
+pub fn choose_to_prune(candidates: &[Candidate], retention: Retention, now: i64) -> Vec<usize> {
+    let mut by_age: Vec<usize> = (0..candidates.len()).collect();
+    by_age.sort_by_key(|i| std::cmp::Reverse(candidates[*i].created_unix));
+    let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+    let mut protected: std::collections::HashSet<&str> = Default::default();
+    let mut chosen = Vec::new();
+    for i in by_age {
+        let candidate = &candidates[i];
+        let env = candidate.environment.as_str();
+        let rank = seen.entry(env).or_default();
+        *rank += 1;
+        let newest_verified = candidate.verified && protected.insert(env);
+        let beyond_keep = retention.keep.is_none_or(|keep| *rank > keep);
+        let old = retention
+            .older_than_days
+            .is_none_or(|days| now - candidate.created_unix > days as i64 * 86_400);
+        if !newest_verified && beyond_keep && old {
+            chosen.push(i);
+        }
+    }
+    chosen.sort_unstable();
+    chosen
+}
+
+/// Removes a backup and its manifest.
+pub fn remove(entry: &Entry) -> Result<()> {
+    for path in [entry.path.clone(), Manifest::path_for(&entry.path)] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::failed(format!("cannot remove `{}`", path.display())).because(e))
+            }
+        }
+    }
+    durable::sync_dir(&crate::paths::folder_of(&entry.path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(env: &str, days_ago: i64, verified: bool) -> Candidate {
+        Candidate {
+            environment: env.to_string(),
+            created_unix: 100 * 86_400 - days_ago * 86_400,
+            verified,
+        }
+    }
+
+    const NOW: i64 = 100 * 86_400;
+
+    #[test]
+    fn keep_counts_per_environment() {
+        let all = [
+            candidate("dev", 1, true),
+            candidate("dev", 2, true),
+            candidate("dev", 3, true),
+            candidate("prod", 4, true),
+        ];
+        let keep_one = Retention {
+            keep: Some(1),
+            older_than_days: None,
+        };
+        assert_eq!(choose_to_prune(&all, keep_one, NOW), vec![1, 2]);
+    }
+
+    #[test]
+    fn the_newest_verified_backup_survives_every_rule() {
+        let all = [
+            candidate("prod", 30, false),
+            candidate("prod", 40, true),
+            candidate("prod", 50, true),
+        ];
+        let everything = Retention {
+            keep: Some(0),
+            older_than_days: Some(1),
+        };
+        assert_eq!(choose_to_prune(&all, everything, NOW), vec![0, 2]);
+    }
+
+    #[test]
+    fn both_rules_must_agree_to_remove() {
+        let all = [
+            candidate("dev", 1, true),
+            candidate("dev", 2, true),
+            candidate("dev", 20, true),
+        ];
+        let rules = Retention {
+            keep: Some(1),
+            older_than_days: Some(7),
+        };
+        assert_eq!(choose_to_prune(&all, rules, NOW), vec![2]);
+        let age_only = Retention {
+            keep: None,
+            older_than_days: Some(7),
+        };
+        assert_eq!(choose_to_prune(&all, age_only, NOW), vec![2]);
+    }
+}

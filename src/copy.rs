@@ -1,0 +1,328 @@
+//! The copy engine: a consistent snapshot of a live database into one or more new files, each
+//! checked equal to the snapshot before anyone may place it.
+//!
+//! A rollback-journal database is copied byte for byte under a shared lock (no writer can commit
+//! while it is held), hashing the bytes as they are read; each copy is then synced and hashed
+//! again from the file. A WAL database is copied through SQLite's backup API inside one read
+//! transaction (the WAL is part of the database, so the main file alone is not), switched to
+//! rollback-journal mode, and compared by logical hash. The caller owns the target paths
+//! (temporary names) and decides what to place.
+
+use crate::db::{self, Access};
+use crate::digest::{self, Digest, CHUNK};
+use crate::error::{Context, Error, Result};
+use crate::failpoint;
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OpenFlags};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Instant;
+
+/// How a copy was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// The main file's bytes, under a shared lock.
+    Bytes,
+    /// SQLite's backup API (WAL sources).
+    SqliteBackup,
+    /// `VACUUM INTO`: compacted.
+    Vacuum,
+}
+
+impl Method {
+    /// The name used in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Bytes => "bytes",
+            Method::SqliteBackup => "sqlite-backup",
+            Method::Vacuum => "vacuum",
+        }
+    }
+}
+
+/// What was copied: the same for every target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// How it was copied.
+    pub method: Method,
+    /// The hash of each copy's bytes.
+    pub file_digest: String,
+    /// The logical hash, when it was asked for (or needed for the check).
+    pub logical_digest: Option<String>,
+    /// Page size in bytes.
+    pub page_size: u64,
+    /// Number of pages.
+    pub page_count: u64,
+}
+
+impl Snapshot {
+    /// The size every copy has: page size × page count.
+    pub fn size(&self) -> u64 {
+        self.page_size * self.page_count
+    }
+}
+
+/// Copies a consistent snapshot of `source` into each of `targets` (new files; none may exist),
+/// synced and checked equal to the snapshot. With `logical`, the snapshot's logical hash is
+/// computed too (in parallel with the copy). On error the targets may hold partial data: the
+/// caller removes them (see [`crate::durable::TempFile`]).
+pub fn snapshot(source: &Path, targets: &[&Path], logical: bool) -> Result<Snapshot> {
+    db::check_header(source)?;
+    let conn = db::connect(source, Access::Read)?;
+    let cannot = |e| db::sqlite_error(source, "cannot take a snapshot of", e);
+    conn.execute_batch("BEGIN").map_err(cannot)?;
+    let (page_size, page_count, wal) = read_shape(&conn).map_err(cannot)?;
+    let snapshot = if wal {
+        copy_through_sqlite(conn, source, targets, page_size)?
+    } else {
+        let (file_digest, logical_digest) = copy_bytes(conn, source, targets, page_size * page_count, logical)?;
+        Snapshot {
+            method: Method::Bytes,
+            file_digest,
+            logical_digest,
+            page_size,
+            page_count,
+        }
+    };
+    failpoint::hit("copy.verified")?;
+    Ok(snapshot)
+}
+
+/// Page size, page count and whether the database is in WAL mode, inside the read transaction.
+fn read_shape(conn: &Connection) -> rusqlite::Result<(u64, u64, bool)> {
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+    let count: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    Ok((size as u64, count as u64, mode.eq_ignore_ascii_case("wal")))
+}
+
+/// Byte copy under the shared lock `conn` holds; the logical hash on `conn` in parallel.
+/// Returns the hashes of the bytes and (if asked) of the content.
+fn copy_bytes(
+    conn: Connection,
+    source: &Path,
+    targets: &[&Path],
+    length: u64,
+    logical: bool,
+) -> Result<(String, Option<String>)> {
+    let (copied, logical_digest) = if logical {
+        std::thread::scope(|scope| {
+            // The thread hands the connection back, so the lock is held until both are done.
+            let hashing = scope.spawn(move || (digest::logical_digest(&conn, source), conn));
+            let copied = stream(source, targets, length);
+            let (logical_digest, conn) = hashing.join().expect("the hashing thread panicked");
+            drop(conn);
+            (copied, logical_digest.map(Some))
+        })
+    } else {
+        let copied = stream(source, targets, length);
+        drop(conn);
+        (copied, Ok(None))
+    };
+    let file_digest = copied?;
+    let logical_digest = logical_digest?;
+    for target in targets {
+        check_copy(target, &file_digest, length)?;
+    }
+    Ok((file_digest, logical_digest))
+}
+
+/// Reads `length` bytes of `source` once, writing them to every target and hashing them.
+fn stream(source: &Path, targets: &[&Path], length: u64) -> Result<String> {
+    let mut input = File::open(source)
+        .failed(|| format!("cannot open `{}`", source.display()))?
+        .take(length);
+    let mut outputs = targets
+        .iter()
+        .map(|target| create_new(target))
+        .collect::<Result<Vec<_>>>()?;
+    let mut digest = Digest::new();
+    let mut buffer = vec![0u8; CHUNK];
+    let mut total = 0u64;
+    loop {
+        let read = input
+            .read(&mut buffer)
+            .failed(|| format!("cannot read `{}`", source.display()))?;
+        if read == 0 {
+            break;
+        }
+        digest.update(&buffer[..read]);
+        for (output, target) in outputs.iter_mut().zip(targets) {
+            output
+                .write_all(&buffer[..read])
+                .map_err(|e| write_error(target, e))?;
+        }
+        total += read as u64;
+        if total == read as u64 {
+            failpoint::hit("copy.writing")?;
+        }
+    }
+    if total != length {
+        return Err(Error::failed(format!(
+            "`{}` is shorter ({total} bytes) than its header says ({length} bytes): it is truncated; restore it from a backup",
+            source.display()
+        )));
+    }
+    for (output, target) in outputs.iter().zip(targets) {
+        output.sync_all().map_err(|e| write_error(target, e))?;
+    }
+    Ok(digest.finish())
+}
+
+fn create_new(target: &Path) -> Result<File> {
+    File::options()
+        .write(true)
+        .create_new(true)
+        .open(target)
+        .map_err(|e| write_error(target, e))
+}
+
+/// An error writing a new file, with the likely cause spelled out.
+pub fn write_error(target: &Path, e: std::io::Error) -> Error {
+    let folder = crate::paths::folder_of(target);
+    let why = match e.raw_os_error() {
+        Some(28) => "the disk is full; free space and retry".to_string(),
+        Some(30) | Some(13) => format!("`{}` is not writable", folder.display()),
+        _ => format!("check `{}`", folder.display()),
+    };
+    Error::failed(format!("cannot write `{}`: {why}", target.display())).because(e)
+}
+
+/// The equality check of one copy: SQLite header, size, and the hash of its bytes read back.
+pub fn check_copy(target: &Path, expected: &str, length: u64) -> Result<()> {
+    db::check_header(target)?;
+    let size = std::fs::metadata(target)
+        .failed(|| format!("cannot read `{}`", target.display()))?
+        .len();
+    if size != length {
+        return Err(Error::failed(format!(
+            "the copy `{}` has {size} bytes, not the {length} of its source; nothing was placed",
+            target.display()
+        )));
+    }
+    let found = digest::file_digest(target, None)?;
+    if found != expected {
+        return Err(Error::failed(format!(
+            "the copy `{}` does not match its source ({found} ≠ {expected}); nothing was placed",
+            target.display()
+        )));
+    }
+    Ok(())
+}
+
+/// WAL source: the backup API into the first target inside `conn`'s read transaction, switched
+/// to rollback-journal mode and compared by logical hash; the other targets are byte copies of it.
+fn copy_through_sqlite(
+    conn: Connection,
+    source: &Path,
+    targets: &[&Path],
+    page_size: u64,
+) -> Result<Snapshot> {
+    let (first, rest) = targets
+        .split_first()
+        .ok_or_else(|| Error::failed("nothing to copy into"))?;
+    if first.exists() {
+        return Err(Error::failed(format!("`{}` already exists", first.display())));
+    }
+    let mut copy = Connection::open_with_flags(
+        first,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    )
+    .map_err(|e| db::sqlite_error(first, "cannot create", e))?;
+    backup_all(&conn, &mut copy, source, first)?;
+    copy.pragma_update(None, "journal_mode", "DELETE")
+        .map_err(|e| db::sqlite_error(first, "cannot set the journal mode of", e))?;
+    copy.close()
+        .map_err(|(_, e)| db::sqlite_error(first, "cannot close", e))?;
+    let copy = db::connect(first, Access::Read)?;
+    let (source_digest, copy_digest) = std::thread::scope(|scope| {
+        let theirs = scope.spawn(move || digest::logical_digest(&conn, source));
+        let ours = digest::logical_digest(&copy, first);
+        (theirs.join().expect("the hashing thread panicked"), ours)
+    });
+    let (source_digest, copy_digest) = (source_digest?, copy_digest?);
+    if source_digest != copy_digest {
+        return Err(Error::failed(format!(
+            "the copy `{}` does not match the snapshot of `{}`; nothing was placed",
+            first.display(),
+            source.display()
+        )));
+    }
+    let (_, page_count, _) =
+        read_shape(&copy).map_err(|e| db::sqlite_error(first, "cannot read", e))?;
+    drop(copy);
+    File::open(first)
+        .and_then(|file| file.sync_all())
+        .map_err(|e| write_error(first, e))?;
+    let length = page_size * page_count;
+    let file_digest = stream(first, rest, length)?;
+    check_copy(first, &file_digest, length)?;
+    for target in rest {
+        check_copy(target, &file_digest, length)?;
+    }
+    Ok(Snapshot {
+        method: Method::SqliteBackup,
+        file_digest,
+        logical_digest: Some(source_digest),
+        page_size,
+        page_count,
+    })
+}
+
+/// Runs the backup API from `from` to `to` until done, giving up on locks after the busy timeout.
+pub fn backup_all(from: &Connection, to: &mut Connection, source: &Path, target: &Path) -> Result<()> {
+    let backup = Backup::new(from, to).map_err(|e| db::sqlite_error(target, "cannot write", e))?;
+    let started = Instant::now();
+    loop {
+        match backup.step(-1) {
+            Ok(StepResult::Done) => return Ok(()),
+            Ok(StepResult::More) => {}
+            Ok(StepResult::Busy | StepResult::Locked) if started.elapsed() < db::BUSY_TIMEOUT => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Ok(_) => {
+                return Err(db::sqlite_error(
+                    source,
+                    "cannot copy",
+                    rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                        None,
+                    ),
+                ))
+            }
+            Err(e) => return Err(db::sqlite_error(target, "cannot copy into", e)),
+        }
+    }
+}
+
+/// `VACUUM INTO`: a compacted copy of a private, unchanging database (a fresh snapshot), checked
+/// equal to it by logical hash and synced.
+pub fn compact(source: &Path, target: &Path) -> Result<Snapshot> {
+    let conn = db::connect(source, Access::Read)?;
+    conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])
+        .map_err(|e| db::sqlite_error(target, "cannot write a compacted copy to", e))?;
+    let copy = db::connect(target, Access::Read)?;
+    let theirs = digest::logical_digest(&conn, source)?;
+    let ours = digest::logical_digest(&copy, target)?;
+    if theirs != ours {
+        return Err(Error::failed(format!(
+            "the compacted copy `{}` does not match its source; nothing was placed",
+            target.display()
+        )));
+    }
+    let (page_size, page_count, _) =
+        read_shape(&copy).map_err(|e| db::sqlite_error(target, "cannot read", e))?;
+    drop((conn, copy));
+    File::open(target)
+        .and_then(|file| file.sync_all())
+        .map_err(|e| write_error(target, e))?;
+    Ok(Snapshot {
+        method: Method::Vacuum,
+        file_digest: digest::file_digest(target, None)?,
+        logical_digest: Some(ours),
+        page_size,
+        page_count,
+    })
+}

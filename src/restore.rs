@@ -1,0 +1,64 @@
+//! Putting a copy's content into a live database through SQLite: the backup API writes every
+//! page inside one transaction of the live file, so other connections never see a half-restored
+//! file and a crash rolls back from its journal. Never a rename or copy over an open database.
+
+use crate::copy::{self, write_error};
+use crate::db::{self, Access};
+use crate::digest;
+use crate::durable::{self, TempFile};
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::failpoint;
+use crate::stamp;
+use crate::verify::{self, Depth};
+use std::path::Path;
+
+/// A private copy of `source` beside `live`, stamped `env` when given, ready to go into `live`.
+/// Returns it with its logical hash.
+pub fn stage(source: &Path, live: &Path, env: Option<Environment>) -> Result<(TempFile, String)> {
+    let folder = crate::paths::folder_of(live);
+    std::fs::create_dir_all(&folder).map_err(|e| write_error(&folder, e))?;
+    durable::remove_stale_temps(&folder)?;
+    let staged = TempFile::beside(live)?;
+    copy::snapshot(source, &[staged.path()], false)?;
+    restamp(staged.path(), env)?;
+    let conn = db::connect(staged.path(), Access::Read)?;
+    let logical = digest::logical_digest(&conn, staged.path())?;
+    Ok((staged, logical))
+}
+
+/// Stamps a private copy (no-op for `None`).
+pub fn restamp(path: &Path, env: Option<Environment>) -> Result<()> {
+    let Some(env) = env else {
+        return Ok(());
+    };
+    let mut conn = db::connect(path, Access::Write)?;
+    let tx = conn
+        .transaction()
+        .map_err(|e| db::sqlite_error(path, "cannot start a write on", e))?;
+    stamp::write(&tx, env, path)?;
+    tx.commit()
+        .map_err(|e| db::sqlite_error(path, "cannot commit", e))
+}
+
+/// Replaces the content of `live` with the staged copy's, through SQLite, and checks that the
+/// live file now holds exactly `logical` and passes `quick_check`.
+pub fn replace_contents(staged: &Path, live: &Path, logical: &str) -> Result<()> {
+    let from = db::connect(staged, Access::Read)?;
+    let mut to = db::connect(live, Access::Write)?;
+    failpoint::hit("restore.replace")?;
+    copy::backup_all(&from, &mut to, staged, live)?;
+    drop((from, to));
+    failpoint::hit("restore.replaced")?;
+    let conn = db::connect(live, Access::Read)?;
+    let found = digest::logical_digest(&conn, live)?;
+    if found != logical {
+        return Err(Error::failed(format!(
+            "`{}` does not hold the restored content after the restore ({found} ≠ {logical}); restore it again from the pre-restore backup",
+            live.display()
+        )));
+    }
+    verify::database(live, Depth::Quick, u64::MAX)?
+        .into_result()
+        .map(|_| ())
+}

@@ -1,0 +1,243 @@
+//! The one-time split of the legacy single database (`data/db/onsen.db`) into the prod and dev
+//! databases: health-check the legacy file, back it up, copy it once into every missing target,
+//! stamp each copy, place it. The legacy file is only ever read. Every final name is written
+//! once, by a verified rename, so a crash at any moment leaves nothing that a re-run cannot finish.
+
+use crate::backup::{self, Made, Request};
+use crate::copy::{self, write_error};
+use crate::digest;
+use crate::durable::{self, TempFile};
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::failpoint;
+use crate::manifest::{Manifest, Reason};
+use crate::paths::Layout;
+use crate::restore;
+use crate::verify::{self, Depth};
+use std::path::{Path, PathBuf};
+
+/// The environments the legacy file is split into, in order.
+pub const TARGETS: [Environment; 2] = [Environment::Prod, Environment::Dev];
+
+/// One target database of the split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Its environment.
+    pub env: Environment,
+    /// Its canonical path.
+    pub path: PathBuf,
+    /// Whether it exists already.
+    pub exists: bool,
+}
+
+/// What a split would do, read from the files as they are now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The legacy file.
+    pub legacy: PathBuf,
+    /// Whether it exists.
+    pub legacy_exists: bool,
+    /// prod and dev.
+    pub targets: Vec<Target>,
+    /// Where the backups go.
+    pub backup_dir: PathBuf,
+    /// `--force`: replace existing targets, after backing them up.
+    pub force: bool,
+}
+
+/// Whether there is work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Every target exists (and no `--force`): done before.
+    Done,
+    /// No legacy file, and a target is missing: nothing to split from.
+    NoSource,
+    /// Targets to write.
+    Work,
+}
+
+impl Plan {
+    /// The plan under `layout`, from `from` (default: the legacy path).
+    pub fn new(layout: &Layout, from: Option<PathBuf>, force: bool) -> Plan {
+        let legacy = from.unwrap_or_else(|| layout.legacy_database());
+        let targets = TARGETS
+            .into_iter()
+            .map(|env| {
+                let path = layout.database(env);
+                Target {
+                    env,
+                    exists: path.exists(),
+                    path,
+                }
+            })
+            .collect();
+        Plan {
+            legacy_exists: legacy.exists(),
+            legacy,
+            targets,
+            backup_dir: layout.backup_dir(),
+            force,
+        }
+    }
+
+    /// What is left to do.
+    pub fn state(&self) -> State {
+        if self.targets.iter().all(|t| t.exists) && !self.force {
+            State::Done
+        } else if !self.legacy_exists {
+            State::NoSource
+        } else {
+            State::Work
+        }
+    }
+
+    /// The targets this run writes: the missing ones, or all with `--force`.
+    pub fn to_write(&self) -> Vec<&Target> {
+        self.targets
+            .iter()
+            .filter(|t| self.force || !t.exists)
+            .collect()
+    }
+
+    /// The plan as lines for the user.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = vec![
+            format!("1. check `{}`: SQLite header, integrity_check, foreign_key_check", self.legacy.display()),
+            format!(
+                "2. back it up to `{}` ({}_<UTC time>.db + manifest), verified",
+                self.backup_dir.display(),
+                backup::SPLIT_STEM
+            ),
+        ];
+        let mut step = 3;
+        for target in &self.targets {
+            let what = match (target.exists, self.force) {
+                (false, _) => "copy it to",
+                (true, true) => "back up, then replace the content of",
+                (true, false) => "keep (exists)",
+            };
+            lines.push(format!(
+                "{step}. {what} `{}` ({}), verified, stamped `{}`",
+                target.path.display(),
+                target.env,
+                target.env
+            ));
+            step += 1;
+        }
+        lines.push(format!("{step}. leave `{}` unchanged (hash checked before and after)", self.legacy.display()));
+        lines
+    }
+}
+
+/// What a split did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The verified backup of the legacy file.
+    pub legacy_backup: Made,
+    /// Each target written, with the backup of its previous content when `--force` replaced it.
+    pub written: Vec<(Environment, PathBuf, Option<Made>)>,
+    /// The hash of the legacy file, the same before and after.
+    pub legacy_digest: String,
+    /// The legacy file's foreign-key violations (carried into the copies as they were).
+    pub foreign_key_violations: u64,
+}
+
+/// Runs the plan (state [`State::Work`]).
+pub fn run(plan: &Plan) -> Result<Outcome> {
+    let legacy = plan.legacy.as_path();
+    crate::db::check_header(legacy)?;
+    let writes = plan.to_write();
+    for dir in [plan.backup_dir.clone()]
+        .into_iter()
+        .chain(writes.iter().map(|t| crate::paths::folder_of(&t.path)))
+    {
+        std::fs::create_dir_all(&dir).map_err(|e| write_error(&dir, e))?;
+        durable::remove_stale_temps(&dir)?;
+    }
+    let backup_path = backup::free_name(&plan.backup_dir, backup::SPLIT_STEM);
+    let backup_temp = TempFile::beside(&backup_path)?;
+    let temps = writes
+        .iter()
+        .map(|t| TempFile::beside(&t.path))
+        .collect::<Result<Vec<_>>>()?;
+    let mut paths = vec![backup_temp.path()];
+    paths.extend(temps.iter().map(TempFile::path));
+
+    // The health check and the copy run side by side; nothing is placed unless both pass.
+    let (health, copied) = std::thread::scope(|scope| {
+        let health = scope.spawn(|| verify::database(legacy, Depth::Full, u64::MAX));
+        let copied = copy::snapshot(legacy, &paths, true);
+        (health.join().expect("the checking thread panicked"), copied)
+    });
+    let report = health?;
+    let violations = report.foreign_key_violations;
+    report.into_result().map_err(|e| {
+        Error::check_failed(format!(
+            "the legacy database is not healthy, so nothing was split: {e}; repair it or restore it from a backup first"
+        ))
+    })?;
+    let snapshot = copied?;
+    let legacy_digest = match snapshot.method {
+        copy::Method::Bytes if file_size(legacy) == snapshot.size() => snapshot.file_digest.clone(),
+        _ => digest::file_digest(legacy, None)?,
+    };
+    failpoint::hit("split.copied")?;
+
+    let stamp = crate::db::connect(legacy, crate::db::Access::Read)
+        .and_then(|conn| crate::stamp::read(&conn, legacy))?;
+    let mut manifest = Manifest::new(&backup_path, &snapshot, legacy, stamp, Reason::PreSplit)?;
+    manifest.foreign_key_violations = Some(violations);
+    let legacy_backup = backup::place(backup_temp, backup_path, manifest)?;
+    failpoint::hit("split.backed-up")?;
+
+    let mut written = Vec::new();
+    for (target, temp) in writes.into_iter().zip(temps) {
+        restore::restamp(temp.path(), Some(target.env))?;
+        failpoint::hit("split.stamped")?;
+        let replaced = if target.path.exists() {
+            Some(replace(target, temp, &plan.backup_dir)?)
+        } else {
+            temp.place(&target.path)?;
+            None
+        };
+        failpoint::hit("split.placed")?;
+        written.push((target.env, target.path.clone(), replaced));
+    }
+
+    let after = digest::file_digest(legacy, None)?;
+    if after != legacy_digest {
+        return Err(Error::failed(format!(
+            "`{}` changed while it was being split (another process wrote to it); the copies hold the state it had at the start",
+            legacy.display()
+        )));
+    }
+    Ok(Outcome {
+        legacy_backup,
+        written,
+        legacy_digest,
+        foreign_key_violations: violations,
+    })
+}
+
+/// `--force` on an existing target: a verified backup of it, then its content replaced through
+/// SQLite with the stamped copy.
+fn replace(target: &Target, staged: TempFile, backup_dir: &Path) -> Result<Made> {
+    let made = backup::make(&Request {
+        source: &target.path,
+        env: Some(target.env),
+        reason: Reason::PreReplace,
+        dir: backup_dir,
+        stem: backup::stem_for(Some(target.env)),
+        compact: false,
+        foreign_key_violations: None,
+    })?;
+    let conn = crate::db::connect(staged.path(), crate::db::Access::Read)?;
+    let logical = digest::logical_digest(&conn, staged.path())?;
+    drop(conn);
+    restore::replace_contents(staged.path(), &target.path, &logical)?;
+    Ok(made)
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}

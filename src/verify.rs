@@ -1,0 +1,262 @@
+//! Health checks of a database or a backup: header and size, `PRAGMA integrity_check` (or
+//! `quick_check`), `foreign_key_check`, and for a backup its hashes against the manifest. The
+//! checks run in parallel on their own read-only connections. (Equality of a fresh copy with its
+//! source is checked by the copy engine itself, before a copy is placed.)
+
+use crate::db::{self, Access};
+use crate::digest;
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// How thorough the structural check is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// `PRAGMA integrity_check`: everything, indexes against tables included.
+    Full,
+    /// `PRAGMA quick_check`: structure and constraints, O(N).
+    Quick,
+}
+
+/// One check and what it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// What was checked.
+    pub name: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// What was found.
+    pub detail: String,
+}
+
+impl Check {
+    fn new(name: &str, passed: bool, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.to_string(),
+            passed,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Every check run on one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The file checked.
+    pub path: PathBuf,
+    /// The checks, in order.
+    pub checks: Vec<Check>,
+    /// Foreign-key violations found (0 when the check could not run).
+    pub foreign_key_violations: u64,
+}
+
+impl Report {
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.passed)
+    }
+
+    /// The JSON form.
+    pub fn to_json(&self) -> Value {
+        let checks: Vec<Value> = self
+            .checks
+            .iter()
+            .map(|c| json!({"check": c.name, "passed": c.passed, "detail": c.detail}))
+            .collect();
+        json!({"path": self.path.display().to_string(), "passed": self.passed(), "checks": checks})
+    }
+
+    /// `Ok(self)` when every check passed; otherwise a check failure (exit 4) naming each failure.
+    pub fn into_result(self) -> Result<Report> {
+        if self.passed() {
+            return Ok(self);
+        }
+        let failed: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .collect();
+        Err(Error::check_failed(format!(
+            "`{}` failed verification: {}",
+            self.path.display(),
+            failed.join("; ")
+        )))
+    }
+}
+
+/// The health of a database file: header and size, then the structural check and the
+/// foreign-key check in parallel. `allowed_violations` is how many foreign-key violations are
+/// not a failure (the source's own, for a copy).
+pub fn database(path: &Path, depth: Depth, allowed_violations: u64) -> Result<Report> {
+    let mut checks = Vec::new();
+    let shape = match header_shape(path) {
+        Ok(shape) => shape,
+        Err(e) => {
+            checks.push(Check::new("header", false, e.to_string()));
+            return Ok(Report {
+                path: path.to_path_buf(),
+                checks,
+                foreign_key_violations: 0,
+            });
+        }
+    };
+    checks.push(Check::new("header", true, "SQLite format 3"));
+    if let Some(check) = size_check(path, shape) {
+        checks.push(check);
+    }
+    let (structure, violations) = std::thread::scope(|scope| {
+        let keys = scope.spawn(|| foreign_key_violations(path));
+        (structural(path, depth), keys.join().expect("the checking thread panicked"))
+    });
+    checks.push(structure?);
+    let violations = violations?;
+    let fk = match violations.clone() {
+        Err(detail) => Check::new("foreign_key_check", false, detail),
+        Ok(0) => Check::new("foreign_key_check", true, "no violations"),
+        Ok(n) if n <= allowed_violations => Check::new(
+            "foreign_key_check",
+            true,
+            format!("{n} violations, as many as in the source"),
+        ),
+        Ok(n) => Check::new(
+            "foreign_key_check",
+            false,
+            format!("{n} violations (allowed: {allowed_violations})"),
+        ),
+    };
+    checks.push(fk);
+    Ok(Report {
+        path: path.to_path_buf(),
+        checks,
+        foreign_key_violations: violations.unwrap_or(0),
+    })
+}
+
+/// The health of a backup: [`database`], plus its size, file hash and logical hash against its
+/// manifest.
+pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> {
+    let allowed = manifest.foreign_key_violations.unwrap_or(0);
+    let (report, file_digest) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| digest::file_digest(path, None));
+        (
+            database(path, depth, allowed),
+            hashing.join().expect("the hashing thread panicked"),
+        )
+    });
+    let mut report = report?;
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    report.checks.push(Check::new(
+        "manifest size",
+        size == manifest.size,
+        format!("{size} bytes, manifest {}", manifest.size),
+    ));
+    let file_digest = file_digest?;
+    report.checks.push(Check::new(
+        "manifest file hash",
+        file_digest == manifest.file_digest,
+        if file_digest == manifest.file_digest {
+            file_digest
+        } else {
+            format!("{file_digest} ≠ {} in the manifest", manifest.file_digest)
+        },
+    ));
+    if report.passed() {
+        let conn = db::connect(path, Access::Read)?;
+        let logical = digest::logical_digest(&conn, path)?;
+        report.checks.push(Check::new(
+            "manifest content hash",
+            logical == manifest.logical_digest,
+            if logical == manifest.logical_digest {
+                logical
+            } else {
+                format!("{logical} ≠ {} in the manifest", manifest.logical_digest)
+            },
+        ));
+    }
+    Ok(report)
+}
+
+/// Page size and page count from the 100-byte header; the count is `None` when the header's
+/// copy of it is stale (its version-valid-for number differs from the change counter).
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    page_size: u64,
+    page_count: Option<u64>,
+    wal: bool,
+}
+
+fn header_shape(path: &Path) -> Result<Shape> {
+    db::check_header(path)?;
+    let mut header = [0u8; 100];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut header))
+        .map_err(|e| Error::failed(format!("cannot read `{}`", path.display())).because(e))?;
+    let be32 = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().expect("4 bytes"));
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let page_count = (be32(24) == be32(92)).then(|| u64::from(be32(28)));
+    Ok(Shape {
+        page_size,
+        page_count,
+        wal: header[18] == 2 || header[19] == 2,
+    })
+}
+
+/// The file's size against page size × page count (skipped for WAL files, whose pages may be in
+/// the WAL, and for stale header counts).
+fn size_check(path: &Path, shape: Shape) -> Option<Check> {
+    let count = shape.page_count.filter(|_| !shape.wal)?;
+    let expected = shape.page_size * count;
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Some(Check::new(
+        "size",
+        size == expected,
+        if size == expected {
+            format!("{size} bytes = {count} pages of {}", shape.page_size)
+        } else {
+            format!(
+                "{size} bytes, but the header says {count} pages of {} = {expected}: truncated or extended",
+                shape.page_size
+            )
+        },
+    ))
+}
+
+/// `integrity_check` or `quick_check`: passes when the answer is exactly `ok`.
+fn structural(path: &Path, depth: Depth) -> Result<Check> {
+    let name = match depth {
+        Depth::Full => "integrity_check",
+        Depth::Quick => "quick_check",
+    };
+    let conn = db::connect(path, Access::Read)?;
+    let rows = pragma_rows(&conn, name);
+    Ok(match rows {
+        Ok(rows) if rows == ["ok"] => Check::new(name, true, "ok"),
+        Ok(rows) => Check::new(name, false, rows.join("; ")),
+        Err(e) => Check::new(name, false, e.to_string()),
+    })
+}
+
+fn pragma_rows(conn: &Connection, pragma: &str) -> rusqlite::Result<Vec<String>> {
+    let mut statement = conn.prepare(&format!("PRAGMA {pragma}"))?;
+    let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+    rows.collect()
+}
+
+/// How many rows violate a foreign key; `Err(detail)` when the check itself cannot run.
+fn foreign_key_violations(path: &Path) -> Result<std::result::Result<u64, String>> {
+    let conn = db::connect(path, Access::Read)?;
+    let counted = conn
+        .prepare("PRAGMA foreign_key_check")
+        .and_then(|mut statement| {
+            let rows = statement.query_map([], |_| Ok(()))?;
+            rows.into_iter().try_fold(0u64, |n, row| row.map(|()| n + 1))
+        });
+    Ok(counted.map_err(|e| e.to_string()))
+}

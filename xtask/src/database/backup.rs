@@ -1,0 +1,142 @@
+//! `database backup` and `database backups`: make a verified backup with its manifest; list them.
+
+use crate::cli_flags::GlobalArgs;
+use onsendo::backup::{self, Request};
+use onsendo::manifest::Reason;
+use onsendo::session::{Effect, Session};
+use onsendo::verify::{self, Depth};
+use onsendo::ui;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// The flags of `database backup`.
+#[derive(clap::Args, Debug)]
+pub struct BackupArgs {
+    /// Write the backup into DIR instead of artifacts/db/backups/
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Write a compacted (vacuumed) copy
+    #[arg(long)]
+    pub compact: bool,
+    /// Check the database's health first (integrity_check, foreign_key_check)
+    #[arg(long)]
+    pub thorough: bool,
+}
+
+pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let mut session = Session::begin(&global.options(), "database backup", Effect::Read)?;
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| session.config().layout.backup_dir());
+    let result = session.open().and_then(|db| {
+        let (source, env) = (db.path().to_path_buf(), db.identity());
+        drop(db);
+        let env = (!env.custom).then_some(env.env);
+        if global.dry_run {
+            return Ok(None);
+        }
+        let violations = if args.thorough {
+            let report = verify::database(&source, Depth::Full, u64::MAX)?;
+            let violations = report.foreign_key_violations;
+            report.into_result()?;
+            Some(violations)
+        } else {
+            None
+        };
+        backup::make(&Request {
+            source: &source,
+            env,
+            reason: Reason::Manual,
+            dir: &dir,
+            stem: backup::stem_for(env),
+            compact: args.compact,
+            foreign_key_violations: violations,
+        })
+        .map(Some)
+    });
+    if let Ok(Some(made)) = &result {
+        session.record_backup(&made.path);
+    }
+    let source = session.config().path.clone();
+    match session.finish(result)? {
+        None => println!(
+            "would back up `{}` into `{}` (dry run)",
+            source.display(),
+            dir.display()
+        ),
+        Some(made) if global.json => ui::print_json(&json!({
+            "path": made.path.display().to_string(),
+            "manifest": made.manifest.to_json(),
+        })),
+        Some(made) => {
+            eprintln!(
+                "backed up `{}` ({}, {}, verified: {})",
+                source.display(),
+                ui::size(made.manifest.size),
+                made.manifest.method,
+                made.manifest.file_digest
+            );
+            println!("{}", made.path.display());
+        }
+    }
+    Ok(())
+}
+
+pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
+    let session = Session::begin(&global.options(), "database backups", Effect::Read)?;
+    let dir = session.config().layout.backup_dir();
+    let entries = session.finish(backup::list(&dir))?;
+    let rows: Vec<(backup::Entry, backup::Status)> = entries
+        .into_iter()
+        .map(|entry| {
+            let status = entry.status();
+            (entry, status)
+        })
+        .collect();
+    if global.json {
+        let items: Vec<_> = rows
+            .iter()
+            .map(|(entry, status)| {
+                json!({
+                    "path": entry.path.display().to_string(),
+                    "environment": entry.environment_label(),
+                    "created_unix": entry.created_unix,
+                    "size": entry.size,
+                    "reason": entry.reason(),
+                    "matches_manifest": *status == backup::Status::Matches,
+                    "status": status.label(),
+                })
+            })
+            .collect();
+        ui::print_json(&json!(items));
+        return Ok(());
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(entry, status)| {
+            let created = match &entry.manifest {
+                Ok(Some(manifest)) => manifest.created_at.clone(),
+                _ => "-".to_string(),
+            };
+            vec![
+                created,
+                entry.environment_label(),
+                ui::size(entry.size),
+                entry.reason(),
+                status.label(),
+                onsendo::manifest::file_name(&entry.path),
+            ]
+        })
+        .collect();
+    let empty = format!("no backups in `{}`", dir.display());
+    println!(
+        "{}",
+        ui::table(
+            &["created (UTC)", "env", "size", "reason", "matches", "file"],
+            &table,
+            &empty
+        )
+    );
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! `database prune`: retention per environment; the newest verified backup always stays.
+
+use crate::cli_flags::GlobalArgs;
+use onsendo::backup::{self, Candidate, Retention, Status};
+use onsendo::session::{Effect, Session};
+use onsendo::{time, ui};
+use serde_json::json;
+
+/// How many backups of each environment `prune` keeps when given no rule.
+pub const DEFAULT_KEEP: usize = 10;
+
+/// The flags of `database prune`.
+#[derive(clap::Args, Debug)]
+pub struct PruneArgs {
+    /// Keep the newest N backups of each environment [default: 10 when no rule is given]
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+    /// Keep every backup younger than DAYS days
+    #[arg(long, value_name = "DAYS")]
+    pub older_than: Option<u64>,
+}
+
+pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let retention = Retention {
+        keep: match (args.keep, args.older_than) {
+            (None, None) => Some(DEFAULT_KEEP),
+            (keep, _) => keep,
+        },
+        older_than_days: args.older_than,
+    };
+    let session = Session::begin(&global.options(), "database prune", Effect::Destructive)?;
+    let dir = session.config().layout.backup_dir();
+    let result = backup::list(&dir).and_then(|entries| {
+        let candidates: Vec<Candidate> = entries
+            .iter()
+            .map(|entry| Candidate {
+                environment: entry.environment_label(),
+                created_unix: entry.created_unix,
+                verified: entry.status() == Status::Matches,
+            })
+            .collect();
+        let chosen = backup::choose_to_prune(&candidates, retention, time::unix_now());
+        let mut removed = Vec::new();
+        for index in chosen {
+            let entry = &entries[index];
+            if !global.dry_run {
+                backup::remove(entry)?;
+            }
+            removed.push((entry.path.clone(), entry.environment_label(), entry.size));
+        }
+        Ok((entries.len(), removed))
+    });
+    let (total, removed) = session.finish(result)?;
+    let verb = if global.dry_run { "would remove" } else { "removed" };
+    if global.json {
+        let items: Vec<_> = removed
+            .iter()
+            .map(|(path, env, size)| json!({"path": path.display().to_string(), "environment": env, "size": size}))
+            .collect();
+        ui::print_json(&json!({"dry_run": global.dry_run, "removed": items, "kept": total - removed.len()}));
+        return Ok(());
+    }
+    for (path, env, size) in &removed {
+        println!("{verb} {} ({env}, {})", path.display(), ui::size(*size));
+    }
+    println!(
+        "{verb} {} of {total} backups in `{}`; kept {}",
+        removed.len(),
+        dir.display(),
+        total - removed.len()
+    );
+    Ok(())
+}

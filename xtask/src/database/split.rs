@@ -1,0 +1,115 @@
+//! `database migrate-to-envs`: split the legacy `data/db/onsen.db` into the prod and dev
+//! databases, once; show the plan, confirm, back up, copy, verify, stamp.
+
+use crate::cli_flags::GlobalArgs;
+use anyhow::bail;
+use onsendo::session::{Effect, Session};
+use onsendo::split::{self, Plan, State};
+use onsendo::{ui, Environment, Error};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// The flags of `database migrate-to-envs`.
+#[derive(clap::Args, Debug)]
+pub struct SplitArgs {
+    /// The legacy database [default: data/db/onsen.db under the root]
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<PathBuf>,
+    /// Replace targets that exist already (each is backed up and verified first)
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let mut session = Session::begin(
+        &global.options(),
+        "database migrate-to-envs",
+        Effect::Destructive,
+    )?;
+    let layout = session.config().layout.clone();
+    let plan = Plan::new(&layout, args.from.clone(), args.force);
+    match plan.state() {
+        State::Done => {
+            let legacy = if plan.legacy_exists {
+                format!("`{}` is still there, unchanged", plan.legacy.display())
+            } else {
+                "there is no legacy file".to_string()
+            };
+            println!(
+                "already split: `{}` and `{}` exist ({legacy}); nothing to do (--force replaces them from the legacy file, after backing them up)",
+                plan.targets[0].path.display(),
+                plan.targets[1].path.display()
+            );
+            return Ok(());
+        }
+        State::NoSource => bail!(Error::failed(format!(
+            "there is no legacy database `{}` to split, and the environment databases are missing; create fresh ones with `cargo xtask database init --env dev` (and --env prod), or name the legacy file with --from PATH",
+            plan.legacy.display()
+        ))),
+        State::Work => {}
+    }
+    eprintln!("plan:");
+    for line in plan.describe() {
+        eprintln!("  {line}");
+    }
+    if global.dry_run {
+        println!("dry run: nothing was changed");
+        return Ok(());
+    }
+    let prod = layout.database(Environment::Prod);
+    let result = session
+        .confirm_for(prod, Environment::Prod)
+        .and_then(|()| split::run(&plan));
+    if let Ok(outcome) = &result {
+        session.record_backup(&outcome.legacy_backup.path);
+    }
+    let outcome = session.finish(result)?;
+    if global.json {
+        let written: Vec<_> = outcome
+            .written
+            .iter()
+            .map(|(env, path, replaced)| {
+                json!({
+                    "environment": env.name(),
+                    "path": path.display().to_string(),
+                    "previous_content_backup": replaced.as_ref().map(|m| m.path.display().to_string()),
+                })
+            })
+            .collect();
+        ui::print_json(&json!({
+            "legacy": plan.legacy.display().to_string(),
+            "legacy_digest": outcome.legacy_digest,
+            "legacy_backup": outcome.legacy_backup.path.display().to_string(),
+            "written": written,
+            "foreign_key_violations": outcome.foreign_key_violations,
+        }));
+        return Ok(());
+    }
+    println!(
+        "backed up `{}` to `{}` (verified)",
+        plan.legacy.display(),
+        outcome.legacy_backup.path.display()
+    );
+    for (env, path, replaced) in &outcome.written {
+        match replaced {
+            Some(made) => println!(
+                "replaced `{}` ({env}); its previous content is in `{}`",
+                path.display(),
+                made.path.display()
+            ),
+            None => println!("created `{}` ({env}), verified and stamped", path.display()),
+        }
+    }
+    if outcome.foreign_key_violations > 0 {
+        eprintln!(
+            "note: the legacy file has {} foreign-key violations; the copies carry them as they were",
+            outcome.foreign_key_violations
+        );
+    }
+    println!(
+        "`{}` is unchanged ({})",
+        plan.legacy.display(),
+        outcome.legacy_digest
+    );
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! `database verify`: the health of a database or a backup; exit 4 when anything fails.
+
+use crate::cli_flags::GlobalArgs;
+use onsendo::backup;
+use onsendo::manifest::Manifest;
+use onsendo::session::{Effect, Session};
+use onsendo::verify::{self, Depth, Report};
+use onsendo::ui;
+use std::path::PathBuf;
+
+/// The flags of `database verify`.
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// A database or backup file; default: the selected environment's database
+    #[arg(value_name = "FILE", conflicts_with = "latest")]
+    pub file: Option<PathBuf>,
+    /// Verify the newest backup of the selected environment
+    #[arg(long)]
+    pub latest: bool,
+    /// quick_check instead of integrity_check (O(N): skips index-against-table checks)
+    #[arg(long)]
+    pub quick: bool,
+}
+
+pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let depth = if args.quick { Depth::Quick } else { Depth::Full };
+    let mut session = Session::begin(&global.options(), "database verify", Effect::Read)?;
+    let result = match (&args.file, args.latest) {
+        (Some(file), _) => check_file(file, depth),
+        (None, true) => {
+            let layout = session.config().layout.clone();
+            session.open().and_then(|db| {
+                let identity = db.identity();
+                let env = (!identity.custom).then_some(identity.env);
+                let entry = backup::latest(&layout.backup_dir(), env)?;
+                check_file(&entry.path, depth)
+            })
+        }
+        (None, false) => session.open().and_then(|db| {
+            let path = db.path().to_path_buf();
+            drop(db);
+            verify::database(&path, depth, 0)
+        }),
+    };
+    let report = session.finish(result)?;
+    if global.json {
+        ui::print_json(&report.to_json());
+    } else {
+        println!("{}", report.path.display());
+        for check in &report.checks {
+            let mark = if check.passed { "✓" } else { "✗" };
+            println!("  {mark} {}: {}", check.name, check.detail);
+        }
+    }
+    report.into_result()?;
+    Ok(())
+}
+
+/// A file with a manifest beside it is checked as a backup, any other as a database.
+fn check_file(file: &std::path::Path, depth: Depth) -> onsendo::Result<Report> {
+    match Manifest::read(file) {
+        Ok(Some(manifest)) => verify::backup(file, &manifest, depth),
+        Ok(None) => verify::database(file, depth, 0),
+        Err(e) => Err(e),
+    }
+}
