@@ -258,7 +258,8 @@ pub struct Candidate {
 /// backup of each environment is never chosen.
 pub fn choose_to_prune(candidates: &[Candidate], retention: Retention, now: i64) -> Vec<usize> {
     let mut by_age: Vec<usize> = (0..candidates.len()).collect();
-    by_age.sort_by_key(|i| std::cmp::Reverse(candidates[*i].created_unix));
+    // Newest first; among equal times the later in the list (which `list` sorts by name) is newer.
+    by_age.sort_by_key(|i| std::cmp::Reverse((candidates[*i].created_unix, *i)));
     let mut seen: std::collections::HashMap<&str, usize> = Default::default();
     let mut protected: std::collections::HashSet<&str> = Default::default();
     let mut chosen = Vec::new();

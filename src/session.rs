@@ -47,6 +47,7 @@ pub struct Session {
     audit: Option<AuditLog>,
     confirmation: &'static str,
     backup: Option<PathBuf>,
+    decided_by: Option<&'static str>,
 }
 
 /// Whether [`Session::create_or_open`] made the database or found it.
@@ -81,6 +82,7 @@ impl Session {
             audit: None,
             confirmation: "not needed",
             backup: None,
+            decided_by: None,
         })
     }
 
@@ -174,9 +176,16 @@ impl Session {
     }
 
     /// Guards work on `path`, a database of `env` that the command handles itself (the copy
-    /// engine) instead of opening it: banner or notice, confirmation, audit log.
-    pub fn confirm_for(&mut self, path: PathBuf, env: Environment) -> Result<()> {
+    /// engine) instead of opening it: banner or notice, confirmation, audit log. `why` says what
+    /// made it that environment's database.
+    pub fn confirm_for(
+        &mut self,
+        path: PathBuf,
+        env: Environment,
+        why: &'static str,
+    ) -> Result<()> {
         guard::ensure_test_sandbox(&path)?;
+        self.decided_by = Some(why);
         self.config.path = path;
         self.config.env = Some(env);
         self.guard(Identity {
@@ -202,8 +211,9 @@ impl Session {
                 Err(e) => return Err(e),
             }
         }
-        let decided_by =
-            if self.config.rule == config::Rule::DatabaseFlag && identity.stamp.is_some() {
+        let decided_by = if let Some(why) = self.decided_by {
+            why
+        } else if self.config.rule == config::Rule::DatabaseFlag && identity.stamp.is_some() {
                 "the stamp in the --database file"
             } else {
                 self.config.rule.describe()
