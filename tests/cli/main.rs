@@ -4,7 +4,10 @@
 mod support;
 
 mod app;
+mod backup;
+mod faults;
 mod guards;
 mod info;
 mod init;
 mod makefile;
+mod split;
