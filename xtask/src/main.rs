@@ -1,5 +1,6 @@
 //! `cargo xtask`: the developer tool that owns the life of onsendo's databases.
 
+mod bench;
 mod ci;
 #[path = "../../src/cli_flags.rs"]
 mod cli_flags;
@@ -15,6 +16,7 @@ Examples:
   cargo xtask database env --json
   cargo xtask database path --env prod
   cargo xtask ci
+  cargo xtask bench --size-mb 256
 
 Exit codes: 0 done, 1 failed, 2 usage error, 3 refused by a safety rule, 4 a check found problems.";
 
@@ -39,6 +41,12 @@ enum Command {
     /// Run the project's checks: rustfmt, clippy with -D warnings, the tests
     #[command(after_help = "Example:\n  cargo xtask ci")]
     Ci,
+    /// Benchmark backup, verify and migrate-to-envs against cp + sync and the sqlite3 CLI on a
+    /// generated database (release build; medians, ratios, peak memory)
+    #[command(
+        after_help = "Examples:\n  cargo xtask bench                      # 1 GiB, 5 runs each\n  cargo xtask bench --size-mb 256 --runs 3"
+    )]
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +54,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Database(command) => database::run(command, &cli.global),
         Command::Ci => ci::run(),
+        Command::Bench(args) => bench::run(args),
     };
     cli_flags::exit(result)
 }

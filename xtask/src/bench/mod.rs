@@ -1,0 +1,228 @@
+//! `cargo xtask bench`: the copy engine against its baselines (`cp` + `sync`, the `sqlite3` CLI)
+//! on a generated database, whole processes, in the same run; medians, ratios, peak memory.
+
+mod data;
+mod measure;
+
+use anyhow::Context;
+use measure::{median, Sample};
+use std::path::{Path, PathBuf};
+use xshell::{cmd, Shell};
+
+/// The flags of `bench`.
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Size of the generated database in MiB
+    #[arg(long, default_value_t = 1024, value_name = "MIB")]
+    pub size_mb: u64,
+    /// Runs of each command (the median is reported)
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub runs: usize,
+    /// Working folder (the generated database is kept there for the next run)
+    #[arg(long, default_value = "target/bench", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// A comparison: ours against a baseline, with the issue's target ratio.
+struct Case {
+    name: &'static str,
+    baseline: &'static str,
+    target: f64,
+    ours: Vec<Sample>,
+    theirs: Vec<Sample>,
+}
+
+impl Case {
+    fn new(name: &'static str, baseline: &'static str, target: f64) -> Case {
+        Case {
+            name,
+            baseline,
+            target,
+            ours: Vec::new(),
+            theirs: Vec::new(),
+        }
+    }
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."));
+    let sh = Shell::new()?;
+    sh.change_dir(repo);
+    cmd!(sh, "cargo build --release --quiet --package xtask --bin xtask").run()?;
+    let xtask = repo.join("target").join("release").join("xtask");
+    let dir = std::path::absolute(&args.dir)?;
+    std::fs::create_dir_all(&dir)?;
+
+    let source = generated(&dir, args.size_mb)?;
+    let small = generated(&dir, 16)?;
+    let work = Work::new(&dir, &source)?;
+    let log = dir.join("last-command.log");
+    let size = std::fs::metadata(&source)?.len();
+    println!(
+        "database: {} ({:.0} MiB), {} runs each, ours and baseline alternating",
+        source.display(),
+        size as f64 / 1048576.0,
+        args.runs
+    );
+
+    let mut cases = [
+        Case::new("database backup", "cp + sync", 1.5),
+        Case::new("database verify", "sqlite3 PRAGMA integrity_check", 0.6),
+        Case::new(
+            "database migrate-to-envs",
+            "3 × sqlite3 .backup + 3 × integrity_check",
+            0.3,
+        ),
+    ];
+    for round in 0..args.runs {
+        for (index, case) in cases.iter_mut().enumerate() {
+            let ours_first = round % 2 == 0;
+            for ours in [ours_first, !ours_first] {
+                let sample = if ours {
+                    work.ours(index, &xtask, &log)?
+                } else {
+                    work.baseline(index, &log)?
+                };
+                if ours {
+                    case.ours.push(sample);
+                } else {
+                    case.theirs.push(sample);
+                }
+            }
+        }
+        eprintln!("round {} of {} done", round + 1, args.runs);
+    }
+    let small_work = Work::new(&dir.join("small"), &small)?;
+    let small_peaks: Vec<u64> = (0..cases.len())
+        .map(|index| small_work.ours(index, &xtask, &log).map(|s| s.peak_kib))
+        .collect::<anyhow::Result<_>>()?;
+    report(&cases, &small_peaks, args.size_mb);
+    Ok(())
+}
+
+/// The generated database of `mib` MiB, built once and kept.
+fn generated(dir: &Path, mib: u64) -> anyhow::Result<PathBuf> {
+    let path = dir.join(format!("onsen-{mib}mib-v1.db"));
+    if !path.exists() {
+        eprintln!("generating {} …", path.display());
+        let temp = dir.join(format!(".onsen-{mib}mib.building"));
+        let _ = std::fs::remove_file(&temp);
+        let visits = data::build(&temp, mib * 1024 * 1024)?;
+        std::fs::rename(&temp, &path)?;
+        eprintln!("generated {visits} visits");
+    }
+    Ok(path)
+}
+
+/// The folders each case works in, reset between runs.
+struct Work {
+    /// Root with `data/db/onsen.dev.db`: backup and verify.
+    live: PathBuf,
+    /// Root with the legacy `data/db/onsen.db`: the split.
+    legacy: PathBuf,
+    /// Where copies go (emptied after each run).
+    out: PathBuf,
+}
+
+impl Work {
+    fn new(dir: &Path, source: &Path) -> anyhow::Result<Work> {
+        let live = dir.join("live");
+        let legacy = dir.join("legacy");
+        for root in [&live, &legacy] {
+            std::fs::create_dir_all(root.join("data").join("db"))?;
+            std::fs::create_dir_all(root.join("migrations"))?;
+            std::fs::write(root.join("Cargo.toml"), "# benchmark root\n")?;
+        }
+        let dev = live.join("data").join("db").join("onsen.dev.db");
+        let old = legacy.join("data").join("db").join("onsen.db");
+        for target in [&dev, &old] {
+            if !target.exists() {
+                std::fs::copy(source, target)
+                    .with_context(|| format!("cannot copy to {}", target.display()))?;
+            }
+        }
+        let out = dir.join("out");
+        let work = Work { live, legacy, out };
+        work.reset()?;
+        Ok(work)
+    }
+
+    /// Removes every copy a run made.
+    fn reset(&self) -> anyhow::Result<()> {
+        let _ = std::fs::remove_dir_all(&self.out);
+        std::fs::create_dir_all(&self.out)?;
+        let _ = std::fs::remove_dir_all(self.legacy.join("artifacts"));
+        for env in ["prod", "dev"] {
+            let _ = std::fs::remove_file(self.legacy.join("data").join("db").join(format!("onsen.{env}.db")));
+        }
+        Ok(())
+    }
+
+    fn dev(&self) -> PathBuf {
+        self.live.join("data").join("db").join("onsen.dev.db")
+    }
+
+    fn ours(&self, case: usize, xtask: &Path, log: &Path) -> anyhow::Result<Sample> {
+        let live = self.live.as_os_str();
+        let args: Vec<&std::ffi::OsStr> = match case {
+            0 => vec!["--root".as_ref(), live, "database".as_ref(), "backup".as_ref(), "--env".as_ref(), "dev".as_ref(), "--output".as_ref(), self.out.as_os_str()],
+            1 => vec!["--root".as_ref(), live, "database".as_ref(), "verify".as_ref(), "--env".as_ref(), "dev".as_ref()],
+            _ => vec!["--root".as_ref(), self.legacy.as_os_str(), "database".as_ref(), "migrate-to-envs".as_ref(), "--yes".as_ref()],
+        };
+        let sample = measure::run(xtask, &args, log)?;
+        self.reset()?;
+        Ok(sample)
+    }
+
+    fn baseline(&self, case: usize, log: &Path) -> anyhow::Result<Sample> {
+        let legacy = self.legacy.join("data").join("db").join("onsen.db");
+        let script = match case {
+            0 => r#"cp "$1" "$2/copy.db" && sync"#,
+            1 => r#"test "$(sqlite3 "$1" 'PRAGMA integrity_check')" = ok"#,
+            _ => r#"for n in 1 2 3; do sqlite3 "$3" ".backup '$2/copy$n.db'" || exit 1; done
+                   for n in 1 2 3; do test "$(sqlite3 "$2/copy$n.db" 'PRAGMA integrity_check')" = ok || exit 1; done"#,
+        };
+        let dev = self.dev();
+        let args: [&std::ffi::OsStr; 6] = [
+            "-c".as_ref(),
+            script.as_ref(),
+            "sh".as_ref(),
+            dev.as_os_str(),
+            self.out.as_os_str(),
+            legacy.as_os_str(),
+        ];
+        let sample = measure::run("sh", &args, log)?;
+        self.reset()?;
+        Ok(sample)
+    }
+}
+
+fn report(cases: &[Case], small_peaks: &[u64], size_mb: u64) {
+    println!();
+    println!(
+        "{:<26} {:>9} {:>10} {:>7} {:>7}  {:>14} {:>14}  baseline",
+        "ours", "median s", "baseline s", "ratio", "target", "peak MiB", "peak at 16 MiB"
+    );
+    for (case, small_peak) in cases.iter().zip(small_peaks) {
+        let ours = median(&case.ours.iter().map(|s| s.seconds).collect::<Vec<_>>());
+        let theirs = median(&case.theirs.iter().map(|s| s.seconds).collect::<Vec<_>>());
+        let ratio = ours / theirs;
+        let peak = case.ours.iter().map(|s| s.peak_kib).max().unwrap_or(0);
+        let verdict = if ratio <= case.target { "met" } else { "MISSED" };
+        println!(
+            "{:<26} {:>9.2} {:>10.2} {:>6.2}× {:>6.2}×  {:>9.1} {:<4} {:>14.1}  {} ({verdict})",
+            case.name,
+            ours,
+            theirs,
+            ratio,
+            case.target,
+            peak as f64 / 1024.0,
+            if peak <= 64 * 1024 { "ok" } else { "HIGH" },
+            *small_peak as f64 / 1024.0,
+            case.baseline
+        );
+    }
+    println!("\nsize {size_mb} MiB; peak memory target ≤ 64 MiB and flat in the database size");
+}
