@@ -22,11 +22,11 @@ ifeq ($(filter $(ENV),dev prod test),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init onsen-list visit-list test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs bench onsen-list visit-list test lint fmt ci
 
 help: ## List the targets
 	@echo "ENV=$(ENV) (from $(ENV_FROM)); override with ENV=dev|prod|test"
-	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | awk -F'\t' '{ printf "  %-12s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | awk -F'\t' '{ printf "  %-16s %s\n", $$1, $$2 }'
 
 show-env: ## Show the environment, where it came from, and its database
 	@echo "environment: $(ENV) (from $(ENV_FROM))"
@@ -43,6 +43,27 @@ use-dev: ## Print the export line for dev: eval "$$(make -s use-dev)"
 
 db-init: ## Create the database of ENV (idempotent)
 	@$(XTASK) database init --env $(ENV)
+
+backup: ## Make a verified backup of ENV's database (prints its path)
+	@$(XTASK) database backup --env $(ENV)
+
+backups: ## List the backups and whether each still matches its manifest
+	@$(XTASK) database backups --env $(ENV)
+
+verify: ## Check ENV's database (FILE=path checks a backup or file instead)
+	@$(XTASK) database verify --env $(ENV) $(FILE)
+
+restore: ## Restore FILE=backup (default: ENV's latest) into ENV's database; YES=1 confirms on prod
+	@$(XTASK) database restore --env $(ENV) $(if $(FILE),"$(FILE)",--latest) $(if $(YES),--yes)
+
+prune: ## Remove old backups (KEEP=10 per environment; the newest verified one always stays)
+	@$(XTASK) database prune --env $(ENV) --keep $(or $(KEEP),10)
+
+migrate-to-envs: ## Split the legacy data/db/onsen.db into prod and dev (asks to confirm; YES=1)
+	@$(XTASK) database migrate-to-envs $(if $(YES),--yes)
+
+bench: ## Benchmark the copy engine against cp and sqlite3 (SIZE_MB=1024)
+	$(XTASK) bench --size-mb $(or $(SIZE_MB),1024)
 
 onsen-list: ## List the onsens in ENV
 	@$(ONSENDO) onsen list --env $(ENV)

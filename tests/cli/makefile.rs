@@ -108,3 +108,42 @@ fn database_targets_pass_the_environment() {
         );
     }
 }
+
+#[test]
+fn backup_targets_make_list_verify_restore_and_prune() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    let made = make(&sandbox, &["backup", "ENV=dev"]).run().ok();
+    let backup = made.stdout.trim().to_string();
+    assert!(Path::new(&backup).is_file(), "{}", made.stdout);
+    assert!(backup.contains("onsen_dev_"), "{backup}");
+    let listed = make(&sandbox, &["backups"]).run().ok();
+    assert!(listed.stdout.contains("manual"), "{}", listed.stdout);
+    make(&sandbox, &["verify", "ENV=dev"]).run().ok();
+    let checked = make(&sandbox, &["verify", &format!("FILE={backup}")]).run().ok();
+    assert!(checked.stdout.contains("manifest file hash"), "{}", checked.stdout);
+    sandbox.sqlite(&db, "DELETE FROM onsens");
+    make(&sandbox, &["restore", "ENV=dev"]).run().ok();
+    assert_ne!(sandbox.sqlite(&db, "SELECT count(*) FROM onsens"), "0");
+    let pruned = make(&sandbox, &["prune", "KEEP=1"]).run().ok();
+    assert!(pruned.stdout.contains("removed 1 of 2 backups"), "{}", pruned.stdout);
+    let help = make(&sandbox, &["help"]).run().ok();
+    for target in ["backup", "backups", "verify", "restore", "prune", "migrate-to-envs", "bench"] {
+        assert!(help.stdout.contains(&format!("  {target} ")), "help lists {target}");
+    }
+}
+
+#[test]
+fn migrate_to_envs_target_confirms_with_yes() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir_all(sandbox.root().join("data").join("db")).unwrap();
+    let legacy = sandbox.root().join("data").join("db").join("onsen.db");
+    sandbox.sqlite(&legacy, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+    let refused = make(&sandbox, &["migrate-to-envs"]).run();
+    assert_ne!(refused.code, 0);
+    assert!(!sandbox.db("prod").exists());
+    make(&sandbox, &["migrate-to-envs", "YES=1"]).run().ok();
+    assert_eq!(sandbox.sqlite(&sandbox.db("prod"), "SELECT x FROM t"), "1");
+    assert_eq!(sandbox.sqlite(&sandbox.db("dev"), "SELECT x FROM t"), "1");
+}
