@@ -12,6 +12,7 @@ use crate::db::{self, Access};
 use crate::digest::{self, Digest, CHUNK};
 use crate::error::{Context, Error, Result};
 use crate::failpoint;
+use crate::records;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
@@ -110,7 +111,7 @@ fn copy_bytes(
     let (copied, logical_digest) = if logical {
         std::thread::scope(|scope| {
             // The thread hands the connection back, so the lock is held until both are done.
-            let hashing = scope.spawn(move || (digest::logical_digest(&conn, source), conn));
+            let hashing = scope.spawn(move || (records::digest(&conn, source), conn));
             let copied = stream(source, targets, length);
             let (logical_digest, conn) = hashing.join().expect("the hashing thread panicked");
             drop(conn);
@@ -252,6 +253,7 @@ fn copy_through_sqlite(
     }
     let (_, page_count, _) =
         read_shape(&copy).map_err(|e| db::sqlite_error(first, "cannot read", e))?;
+    let logical_digest = records::digest(&copy, first)?;
     drop(copy);
     File::open(first)
         .and_then(|file| file.sync_all())
@@ -265,7 +267,7 @@ fn copy_through_sqlite(
     Ok(Snapshot {
         method: Method::SqliteBackup,
         file_digest,
-        logical_digest: Some(source_digest),
+        logical_digest: Some(logical_digest),
         page_size,
         page_count,
     })
@@ -304,8 +306,8 @@ pub fn compact(source: &Path, target: &Path) -> Result<Snapshot> {
     conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])
         .map_err(|e| db::sqlite_error(target, "cannot write a compacted copy to", e))?;
     let copy = db::connect(target, Access::Read)?;
-    let theirs = digest::logical_digest(&conn, source)?;
-    let ours = digest::logical_digest(&copy, target)?;
+    let theirs = records::digest(&conn, source)?;
+    let ours = records::digest(&copy, target)?;
     if theirs != ours {
         return Err(Error::failed(format!(
             "the compacted copy `{}` does not match its source; nothing was placed",

@@ -1,5 +1,7 @@
-//! Fingerprints of a database: a hash of the file's bytes, and a logical hash of its content
-//! (schema, `user_version`, and every table's rows in key order, `sqlite_sequence` included).
+//! Fingerprints of a database: a hash of the file's bytes, and a hash of its values read through
+//! SQLite (schema, `user_version`, every table's rows in key order, `sqlite_sequence` included),
+//! which compares two databases in any journal mode. (Manifests keep the faster record hash of
+//! [`crate::records`].)
 //!
 //! Both are XXH3-128, written `xxh3-128:<32 hex digits>`: fast enough to run at disk speed, and
 //! meant to catch damage and mistakes, not an attacker (who could rewrite the manifest too).

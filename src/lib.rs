@@ -17,6 +17,7 @@ pub mod guard;
 pub mod manifest;
 pub mod migrate;
 pub mod paths;
+pub mod records;
 pub mod restore;
 pub mod seed;
 pub mod session;

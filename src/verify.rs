@@ -166,7 +166,7 @@ pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> 
     ));
     if report.passed() {
         let conn = db::connect(path, Access::Read)?;
-        let logical = digest::logical_digest(&conn, path)?;
+        let logical = crate::records::digest(&conn, path)?;
         report.checks.push(Check::new(
             "manifest content hash",
             logical == manifest.logical_digest,
