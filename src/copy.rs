@@ -9,14 +9,15 @@
 //! (temporary names) and decides what to place.
 
 use crate::db::{self, Access};
-use crate::digest::{self, Digest, CHUNK};
+use crate::digest::{self, Digest};
+use crate::direct::{self, AlignedBuffer, Writer};
 use crate::error::{Context, Error, Result};
 use crate::failpoint;
 use crate::records;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
@@ -137,22 +138,22 @@ fn stream(source: &Path, targets: &[&Path], length: u64) -> Result<String> {
         .take(length);
     let mut outputs = targets
         .iter()
-        .map(|target| create_new(target))
+        .map(|target| Writer::create_new(target).map_err(|e| write_error(target, e)))
         .collect::<Result<Vec<_>>>()?;
     let mut digest = Digest::new();
-    let mut buffer = vec![0u8; CHUNK];
+    let mut buffer = AlignedBuffer::new();
     let mut total = 0u64;
     loop {
-        let read = input
-            .read(&mut buffer)
+        let chunk = buffer.bytes();
+        let read = direct::read_full(&mut input, chunk)
             .failed(|| format!("cannot read `{}`", source.display()))?;
         if read == 0 {
             break;
         }
-        digest.update(&buffer[..read]);
+        digest.update(&chunk[..read]);
         for (output, target) in outputs.iter_mut().zip(targets) {
             output
-                .write_all(&buffer[..read])
+                .write(&chunk[..read])
                 .map_err(|e| write_error(target, e))?;
         }
         total += read as u64;
@@ -167,17 +168,9 @@ fn stream(source: &Path, targets: &[&Path], length: u64) -> Result<String> {
         )));
     }
     for (output, target) in outputs.iter().zip(targets) {
-        output.sync_all().map_err(|e| write_error(target, e))?;
+        output.sync().map_err(|e| write_error(target, e))?;
     }
     Ok(digest.finish())
-}
-
-fn create_new(target: &Path) -> Result<File> {
-    File::options()
-        .write(true)
-        .create_new(true)
-        .open(target)
-        .map_err(|e| write_error(target, e))
 }
 
 /// An error writing a new file, with the likely cause spelled out.
@@ -203,7 +196,8 @@ pub fn check_copy(target: &Path, expected: &str, length: u64) -> Result<()> {
             target.display()
         )));
     }
-    let found = digest::file_digest(target, None)?;
+    let found = direct::read_back_digest(target)
+        .failed(|| format!("cannot read back the copy `{}`", target.display()))?;
     if found != expected {
         return Err(Error::failed(format!(
             "the copy `{}` does not match its source ({found} ≠ {expected}); nothing was placed",

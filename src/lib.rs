@@ -9,6 +9,7 @@ pub mod config;
 pub mod copy;
 pub mod db;
 pub mod digest;
+pub mod direct;
 pub mod durable;
 pub mod env;
 pub mod failpoint;
