@@ -51,7 +51,7 @@ backups: ## List the backups and whether each still matches its manifest
 	@$(XTASK) database backups --env $(ENV)
 
 verify: ## Check ENV's database (FILE=path checks a backup or file instead)
-	@$(XTASK) database verify --env $(ENV) $(FILE)
+	@$(XTASK) database verify --env $(ENV) $(if $(FILE),"$(FILE)")
 
 restore: ## Restore FILE=backup (default: ENV's latest) into ENV's database; YES=1 confirms on prod
 	@$(XTASK) database restore --env $(ENV) $(if $(FILE),"$(FILE)",--latest) $(if $(YES),--yes)

@@ -182,9 +182,7 @@ pub fn list(dir: &Path) -> Result<Vec<Entry>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(Error::failed(format!("cannot read `{}`", dir.display())).because(e))
-        }
+        Err(e) => return Err(Error::failed(format!("cannot read `{}`", dir.display())).because(e)),
     };
     let mut found = Vec::new();
     for entry in entries.flatten() {

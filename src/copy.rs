@@ -78,7 +78,8 @@ pub fn snapshot(source: &Path, targets: &[&Path], logical: bool) -> Result<Snaps
     let snapshot = if wal {
         copy_through_sqlite(conn, source, targets, page_size)?
     } else {
-        let (file_digest, logical_digest) = copy_bytes(conn, source, targets, page_size * page_count, logical)?;
+        let (file_digest, logical_digest) =
+            copy_bytes(conn, source, targets, page_size * page_count, logical)?;
         Snapshot {
             method: Method::Bytes,
             file_digest,
@@ -219,7 +220,10 @@ fn copy_through_sqlite(
         .split_first()
         .ok_or_else(|| Error::failed("nothing to copy into"))?;
     if first.exists() {
-        return Err(Error::failed(format!("`{}` already exists", first.display())));
+        return Err(Error::failed(format!(
+            "`{}` already exists",
+            first.display()
+        )));
     }
     let mut copy = Connection::open_with_flags(
         first,
@@ -268,7 +272,12 @@ fn copy_through_sqlite(
 }
 
 /// Runs the backup API from `from` to `to` until done, giving up on locks after the busy timeout.
-pub fn backup_all(from: &Connection, to: &mut Connection, source: &Path, target: &Path) -> Result<()> {
+pub fn backup_all(
+    from: &Connection,
+    to: &mut Connection,
+    source: &Path,
+    target: &Path,
+) -> Result<()> {
     let backup = Backup::new(from, to).map_err(|e| db::sqlite_error(target, "cannot write", e))?;
     let started = Instant::now();
     loop {

@@ -39,8 +39,7 @@ impl Digest {
 
 /// The hash of the first `length` bytes of a file (the whole file when `None`).
 pub fn file_digest(path: &Path, length: Option<u64>) -> Result<String> {
-    let file =
-        std::fs::File::open(path).failed(|| format!("cannot open `{}`", path.display()))?;
+    let file = std::fs::File::open(path).failed(|| format!("cannot open `{}`", path.display()))?;
     let mut reader = file.take(length.unwrap_or(u64::MAX));
     let mut digest = Digest::new();
     let mut buffer = vec![0u8; CHUNK];
@@ -223,8 +222,10 @@ mod tests {
 
     #[test]
     fn rowids_of_tables_without_an_integer_key_count() {
-        let one = database("CREATE TABLE p (x); INSERT INTO p (rowid, x) VALUES (1, 'a'), (2, 'b');");
-        let two = database("CREATE TABLE p (x); INSERT INTO p (rowid, x) VALUES (1, 'a'), (3, 'b');");
+        let one =
+            database("CREATE TABLE p (x); INSERT INTO p (rowid, x) VALUES (1, 'a'), (2, 'b');");
+        let two =
+            database("CREATE TABLE p (x); INSERT INTO p (rowid, x) VALUES (1, 'a'), (3, 'b');");
         assert_ne!(logical(&one), logical(&two));
     }
 

@@ -89,7 +89,7 @@ impl Writer {
     /// Appends bytes from an [`AlignedBuffer`]; a length that is not a multiple of [`ALIGN`]
     /// (the file's tail) is written without `O_DIRECT`.
     pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        if self.direct && bytes.len() % ALIGN != 0 {
+        if self.direct && !bytes.len().is_multiple_of(ALIGN) {
             set_direct(&self.file, false)?;
             self.direct = false;
         }
@@ -171,6 +171,9 @@ mod tests {
         let mut digest = Digest::new();
         digest.update(&expected);
         assert_eq!(read_back_digest(&path).unwrap(), digest.finish());
-        assert!(Writer::create_new(&path).is_err(), "never over an existing file");
+        assert!(
+            Writer::create_new(&path).is_err(),
+            "never over an existing file"
+        );
     }
 }

@@ -96,7 +96,10 @@ pub fn remove_stale_temps(dir: &Path) -> Result<usize> {
         let alive = |pid: u32| Path::new("/proc").join(pid.to_string()).exists();
         if pid.is_some_and(|pid| !alive(pid)) {
             std::fs::remove_file(entry.path()).failed(|| {
-                format!("cannot remove the stale temporary file `{}`", entry.path().display())
+                format!(
+                    "cannot remove the stale temporary file `{}`",
+                    entry.path().display()
+                )
             })?;
             removed += 1;
         }

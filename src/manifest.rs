@@ -150,8 +150,7 @@ impl Manifest {
         let path = Manifest::path_for(backup);
         let temp = TempFile::beside(&path)?;
         let text = serde_json::to_string_pretty(&self.to_json()).expect("JSON renders") + "\n";
-        std::fs::write(temp.path(), text)
-            .map_err(|e| crate::copy::write_error(temp.path(), e))?;
+        std::fs::write(temp.path(), text).map_err(|e| crate::copy::write_error(temp.path(), e))?;
         temp.place(&path)
     }
 }
@@ -234,6 +233,9 @@ mod tests {
         assert!(err.to_string().contains("is damaged"), "{err}");
         let missing = dir.path().join("other.db");
         assert_eq!(Manifest::read(&missing).unwrap(), None);
-        assert!(require(&missing).unwrap_err().to_string().contains("no manifest"));
+        assert!(require(&missing)
+            .unwrap_err()
+            .to_string()
+            .contains("no manifest"));
     }
 }

@@ -21,9 +21,11 @@ pub fn digest(conn: &Connection, path: &Path) -> Result<String> {
     digest.update(b"records-v1");
     for pragma in ["user_version", "application_id", "encoding"] {
         let value: String = conn
-            .query_row(&format!("SELECT CAST({pragma} AS TEXT) FROM pragma_{pragma}"), [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                &format!("SELECT CAST({pragma} AS TEXT) FROM pragma_{pragma}"),
+                [],
+                |r| r.get(0),
+            )
             .map_err(cannot)?;
         digest.update(pragma.as_bytes());
         digest.update(value.as_bytes());
@@ -32,7 +34,9 @@ pub fn digest(conn: &Connection, path: &Path) -> Result<String> {
         .prepare("SELECT type, name, tbl_name, coalesce(sql, ''), rootpage FROM main.sqlite_schema ORDER BY type, name")
         .map_err(cannot)?;
     let rows: Vec<(String, String, String, String, i64)> = schema
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .and_then(|rows| rows.collect())
         .map_err(cannot)?;
     let without_rowid: Vec<String> = conn
@@ -100,13 +104,16 @@ impl<'a> Reader<'a> {
 
     fn page(&mut self, number: u32) -> Result<Vec<u8>> {
         self.visited += 1;
-        if number == 0 || number > self.page_count || self.visited > 4 * u64::from(self.page_count) {
+        if number == 0 || number > self.page_count || self.visited > 4 * u64::from(self.page_count)
+        {
             return Err(self.damaged("a b-tree points outside the file or loops"));
         }
         let mut page = vec![0u8; self.page_size];
         self.file
             .read_exact_at(&mut page, u64::from(number - 1) * self.page_size as u64)
-            .map_err(|e| Error::failed(format!("cannot read `{}`", self.path.display())).because(e))?;
+            .map_err(|e| {
+                Error::failed(format!("cannot read `{}`", self.path.display())).because(e)
+            })?;
         Ok(page)
     }
 
@@ -159,7 +166,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Hashes a cell's payload: its local bytes, then its overflow chain.
-    fn payload(&mut self, page: &[u8], start: usize, size: u64, index: bool, digest: &mut Digest) -> Result<()> {
+    fn payload(
+        &mut self,
+        page: &[u8],
+        start: usize,
+        size: u64,
+        index: bool,
+        digest: &mut Digest,
+    ) -> Result<()> {
         let size = usize::try_from(size).map_err(|_| self.damaged("a record is too large"))?;
         let local = local_size(size, self.usable, index);
         let bytes = page
@@ -210,7 +224,11 @@ impl<'a> Reader<'a> {
 /// How many bytes of a payload of `size` bytes are stored on the b-tree page itself (the rest
 /// goes to overflow pages), per SQLite's file format.
 fn local_size(size: usize, usable: usize, index: bool) -> usize {
-    let most = if index { (usable - 12) * 64 / 255 - 23 } else { usable - 35 };
+    let most = if index {
+        (usable - 12) * 64 / 255 - 23
+    } else {
+        usable - 35
+    };
     if size <= most {
         return size;
     }
@@ -257,7 +275,8 @@ mod tests {
         assert_ne!(fragmented, original);
 
         let vacuumed = dir.path().join("b.db");
-        conn.execute("VACUUM INTO ?1", [vacuumed.to_str().unwrap()]).unwrap();
+        conn.execute("VACUUM INTO ?1", [vacuumed.to_str().unwrap()])
+            .unwrap();
         let copy = Connection::open(&vacuumed).unwrap();
         assert_eq!(digest(&copy, &vacuumed).unwrap(), fragmented);
         assert_ne!(

@@ -214,10 +214,10 @@ impl Session {
         let decided_by = if let Some(why) = self.decided_by {
             why
         } else if self.config.rule == config::Rule::DatabaseFlag && identity.stamp.is_some() {
-                "the stamp in the --database file"
-            } else {
-                self.config.rule.describe()
-            };
+            "the stamp in the --database file"
+        } else {
+            self.config.rule.describe()
+        };
         if self.effect != Effect::Read {
             if env == Environment::Prod {
                 ui::show_banner(env, &path, &self.operation, decided_by);

@@ -102,7 +102,10 @@ impl Plan {
     /// The plan as lines for the user.
     pub fn describe(&self) -> Vec<String> {
         let mut lines = vec![
-            format!("1. check `{}`: SQLite header, integrity_check, foreign_key_check", self.legacy.display()),
+            format!(
+                "1. check `{}`: SQLite header, integrity_check, foreign_key_check",
+                self.legacy.display()
+            ),
             format!(
                 "2. back it up to `{}` ({}_<UTC time>.db + manifest), verified",
                 self.backup_dir.display(),
@@ -124,7 +127,10 @@ impl Plan {
             ));
             step += 1;
         }
-        lines.push(format!("{step}. leave `{}` unchanged (hash checked before and after)", self.legacy.display()));
+        lines.push(format!(
+            "{step}. leave `{}` unchanged (hash checked before and after)",
+            self.legacy.display()
+        ));
         lines
     }
 }

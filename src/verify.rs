@@ -110,7 +110,10 @@ pub fn database(path: &Path, depth: Depth, allowed_violations: u64) -> Result<Re
     }
     let (structure, violations) = std::thread::scope(|scope| {
         let keys = scope.spawn(|| foreign_key_violations(path));
-        (structural(path, depth), keys.join().expect("the checking thread panicked"))
+        (
+            structural(path, depth),
+            keys.join().expect("the checking thread panicked"),
+        )
     });
     checks.push(structure?);
     let violations = violations?;
@@ -256,7 +259,8 @@ fn foreign_key_violations(path: &Path) -> Result<std::result::Result<u64, String
         .prepare("PRAGMA foreign_key_check")
         .and_then(|mut statement| {
             let rows = statement.query_map([], |_| Ok(()))?;
-            rows.into_iter().try_fold(0u64, |n, row| row.map(|()| n + 1))
+            rows.into_iter()
+                .try_fold(0u64, |n, row| row.map(|()| n + 1))
         });
     Ok(counted.map_err(|e| e.to_string()))
 }

@@ -17,9 +17,14 @@ pub struct Sample {
 
 /// Runs `program args…` to completion with stdout discarded; fails when it exits non-zero,
 /// showing its stderr (kept in `log`).
-pub fn run<S: AsRef<OsStr>>(program: impl AsRef<OsStr>, args: &[S], log: &Path) -> anyhow::Result<Sample> {
+pub fn run<S: AsRef<OsStr>>(
+    program: impl AsRef<OsStr>,
+    args: &[S],
+    log: &Path,
+) -> anyhow::Result<Sample> {
     let program = program.as_ref();
-    let stderr = std::fs::File::create(log).with_context(|| format!("cannot write {}", log.display()))?;
+    let stderr =
+        std::fs::File::create(log).with_context(|| format!("cannot write {}", log.display()))?;
     let started = Instant::now();
     let child = Command::new(program)
         .args(args)
@@ -82,7 +87,12 @@ mod tests {
     fn a_process_is_timed_and_its_memory_read() {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("log");
-        let sample = run("sh", &["-c", "head -c 20000000 /dev/zero | tail -c 1 >/dev/null"], &log).unwrap();
+        let sample = run(
+            "sh",
+            &["-c", "head -c 20000000 /dev/zero | tail -c 1 >/dev/null"],
+            &log,
+        )
+        .unwrap();
         assert!(sample.seconds > 0.0);
         assert!(sample.peak_kib > 0);
         let err = run("sh", &["-c", "echo broken >&2; exit 3"], &log).unwrap_err();

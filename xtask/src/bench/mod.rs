@@ -59,7 +59,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         .unwrap_or(Path::new("."));
     let sh = Shell::new()?;
     sh.change_dir(repo);
-    cmd!(sh, "cargo build --release --quiet --package xtask --bin xtask").run()?;
+    cmd!(
+        sh,
+        "cargo build --release --quiet --package xtask --bin xtask"
+    )
+    .run()?;
     let xtask = repo.join("target").join("release").join("xtask");
     let dir = std::path::absolute(&args.dir)?;
     std::fs::create_dir_all(&dir)?;
@@ -172,7 +176,12 @@ impl Work {
         std::fs::create_dir_all(&self.out)?;
         let _ = std::fs::remove_dir_all(self.legacy.join("artifacts"));
         for env in ["prod", "dev"] {
-            let _ = std::fs::remove_file(self.legacy.join("data").join("db").join(format!("onsen.{env}.db")));
+            let _ = std::fs::remove_file(
+                self.legacy
+                    .join("data")
+                    .join("db")
+                    .join(format!("onsen.{env}.db")),
+            );
         }
         Ok(())
     }
@@ -184,9 +193,31 @@ impl Work {
     fn ours(&self, case: usize, xtask: &Path, log: &Path) -> anyhow::Result<Sample> {
         let live = self.live.as_os_str();
         let args: Vec<&std::ffi::OsStr> = match case {
-            0 => vec!["--root".as_ref(), live, "database".as_ref(), "backup".as_ref(), "--env".as_ref(), "dev".as_ref(), "--output".as_ref(), self.out.as_os_str()],
-            1 => vec!["--root".as_ref(), live, "database".as_ref(), "verify".as_ref(), "--env".as_ref(), "dev".as_ref()],
-            _ => vec!["--root".as_ref(), self.legacy.as_os_str(), "database".as_ref(), "migrate-to-envs".as_ref(), "--yes".as_ref()],
+            0 => vec![
+                "--root".as_ref(),
+                live,
+                "database".as_ref(),
+                "backup".as_ref(),
+                "--env".as_ref(),
+                "dev".as_ref(),
+                "--output".as_ref(),
+                self.out.as_os_str(),
+            ],
+            1 => vec![
+                "--root".as_ref(),
+                live,
+                "database".as_ref(),
+                "verify".as_ref(),
+                "--env".as_ref(),
+                "dev".as_ref(),
+            ],
+            _ => vec![
+                "--root".as_ref(),
+                self.legacy.as_os_str(),
+                "database".as_ref(),
+                "migrate-to-envs".as_ref(),
+                "--yes".as_ref(),
+            ],
         };
         let sample = measure::run(xtask, &args, log)?;
         self.reset()?;
@@ -198,8 +229,10 @@ impl Work {
         let script = match case {
             0 => r#"cp "$1" "$2/copy.db" && sync"#,
             1 => r#"test "$(sqlite3 "$1" 'PRAGMA integrity_check')" = ok"#,
-            _ => r#"for n in 1 2 3; do sqlite3 "$3" ".backup '$2/copy$n.db'" || exit 1; done
-                   for n in 1 2 3; do test "$(sqlite3 "$2/copy$n.db" 'PRAGMA integrity_check')" = ok || exit 1; done"#,
+            _ => {
+                r#"for n in 1 2 3; do sqlite3 "$3" ".backup '$2/copy$n.db'" || exit 1; done
+                   for n in 1 2 3; do test "$(sqlite3 "$2/copy$n.db" 'PRAGMA integrity_check')" = ok || exit 1; done"#
+            }
         };
         let dev = self.dev();
         let args: [&std::ffi::OsStr; 6] = [
@@ -227,7 +260,11 @@ fn report(cases: &[Case], small_peaks: &[u64], size_mb: u64) {
         let theirs = median(&case.theirs.iter().map(|s| s.seconds).collect::<Vec<_>>());
         let ratio = ours / theirs;
         let peak = case.ours.iter().map(|s| s.peak_kib).max().unwrap_or(0);
-        let verdict = if ratio <= case.target { "met" } else { "MISSED" };
+        let verdict = if ratio <= case.target {
+            "met"
+        } else {
+            "MISSED"
+        };
         println!(
             "{:<26} {:>9.2} {:>10.2} {:>6.2}× {:>6.2}×  {:>9.1} {:<4} {:>14.1}  {} ({verdict})",
             case.name,

@@ -4,8 +4,8 @@ use crate::cli_flags::GlobalArgs;
 use onsendo::backup::{self, Request};
 use onsendo::manifest::Reason;
 use onsendo::session::{Effect, Session};
-use onsendo::verify::{self, Depth};
 use onsendo::ui;
+use onsendo::verify::{self, Depth};
 use serde_json::json;
 use std::path::PathBuf;
 

@@ -48,7 +48,9 @@ pub enum DatabaseCommand {
     )]
     Backup(backup::BackupArgs),
     /// List the backups: time, environment, size, reason, whether each still matches its manifest
-    #[command(after_help = "Examples:\n  cargo xtask database backups\n  cargo xtask database backups --json")]
+    #[command(
+        after_help = "Examples:\n  cargo xtask database backups\n  cargo xtask database backups --json"
+    )]
     Backups,
     /// Check a database or a backup: header, size, integrity_check, foreign_key_check, and a
     /// backup's hashes against its manifest. Exit 4 when anything fails

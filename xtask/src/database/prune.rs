@@ -51,13 +51,19 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Ok((entries.len(), removed))
     });
     let (total, removed) = session.finish(result)?;
-    let verb = if global.dry_run { "would remove" } else { "removed" };
+    let verb = if global.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
     if global.json {
         let items: Vec<_> = removed
             .iter()
             .map(|(path, env, size)| json!({"path": path.display().to_string(), "environment": env, "size": size}))
             .collect();
-        ui::print_json(&json!({"dry_run": global.dry_run, "removed": items, "kept": total - removed.len()}));
+        ui::print_json(
+            &json!({"dry_run": global.dry_run, "removed": items, "kept": total - removed.len()}),
+        );
         return Ok(());
     }
     for (path, env, size) in &removed {

@@ -14,7 +14,11 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct RestoreArgs {
     /// The backup to restore
-    #[arg(value_name = "FILE", required_unless_present = "latest", conflicts_with = "latest")]
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "latest",
+        conflicts_with = "latest"
+    )]
     pub file: Option<PathBuf>,
     /// Restore the newest backup of the selected environment
     #[arg(long)]

@@ -58,7 +58,11 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     }
     let prod = layout.database(Environment::Prod);
     let result = session
-        .confirm_for(prod, Environment::Prod, "the split writes the prod database")
+        .confirm_for(
+            prod,
+            Environment::Prod,
+            "the split writes the prod database",
+        )
         .and_then(|()| split::run(&plan));
     if let Ok(outcome) = &result {
         session.record_backup(&outcome.legacy_backup.path);

@@ -4,8 +4,8 @@ use crate::cli_flags::GlobalArgs;
 use onsendo::backup;
 use onsendo::manifest::Manifest;
 use onsendo::session::{Effect, Session};
-use onsendo::verify::{self, Depth, Report};
 use onsendo::ui;
+use onsendo::verify::{self, Depth, Report};
 use std::path::PathBuf;
 
 /// The flags of `database verify`.
@@ -23,7 +23,11 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let depth = if args.quick { Depth::Quick } else { Depth::Full };
+    let depth = if args.quick {
+        Depth::Quick
+    } else {
+        Depth::Full
+    };
     let mut session = Session::begin(&global.options(), "database verify", Effect::Read)?;
     let result = match (&args.file, args.latest) {
         (Some(file), _) => check_file(file, depth),
