@@ -269,7 +269,7 @@ pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
     let shown = path.display();
     let message = match error.sqlite_error_code() {
         Some(DatabaseBusy | DatabaseLocked) => format!(
-            "database `{shown}` is locked by another process (waited {}s); let it finish, then retry",
+            "database `{shown}` is locked by another process (waited {}s); `fuser -v` or `lsof` on the file shows which; let it finish, then retry",
             BUSY_TIMEOUT.as_secs()
         ),
         Some(NotADatabase | DatabaseCorrupt) => format!(

@@ -121,16 +121,37 @@ fn backup_targets_make_list_verify_restore_and_prune() {
     let listed = make(&sandbox, &["backups"]).run().ok();
     assert!(listed.stdout.contains("manual"), "{}", listed.stdout);
     make(&sandbox, &["verify", "ENV=dev"]).run().ok();
-    let checked = make(&sandbox, &["verify", &format!("FILE={backup}")]).run().ok();
-    assert!(checked.stdout.contains("manifest file hash"), "{}", checked.stdout);
+    let checked = make(&sandbox, &["verify", &format!("FILE={backup}")])
+        .run()
+        .ok();
+    assert!(
+        checked.stdout.contains("manifest file hash"),
+        "{}",
+        checked.stdout
+    );
     sandbox.sqlite(&db, "DELETE FROM onsens");
     make(&sandbox, &["restore", "ENV=dev"]).run().ok();
     assert_ne!(sandbox.sqlite(&db, "SELECT count(*) FROM onsens"), "0");
     let pruned = make(&sandbox, &["prune", "KEEP=1"]).run().ok();
-    assert!(pruned.stdout.contains("removed 1 of 2 backups"), "{}", pruned.stdout);
+    assert!(
+        pruned.stdout.contains("removed 1 of 2 backups"),
+        "{}",
+        pruned.stdout
+    );
     let help = make(&sandbox, &["help"]).run().ok();
-    for target in ["backup", "backups", "verify", "restore", "prune", "migrate-to-envs", "bench"] {
-        assert!(help.stdout.contains(&format!("  {target} ")), "help lists {target}");
+    for target in [
+        "backup",
+        "backups",
+        "verify",
+        "restore",
+        "prune",
+        "migrate-to-envs",
+        "bench",
+    ] {
+        assert!(
+            help.stdout.contains(&format!("  {target} ")),
+            "help lists {target}"
+        );
     }
 }
 
