@@ -10,7 +10,7 @@
 
 use crate::db::{self, Access};
 use crate::digest::{self, Digest};
-use crate::direct::{self, AlignedBuffer, Writer};
+use crate::direct::{self, AlignedBuffer, Progress, Writer};
 use crate::error::{Context, Error, Result};
 use crate::failpoint;
 use crate::records;
@@ -101,7 +101,8 @@ fn read_shape(conn: &Connection) -> rusqlite::Result<(u64, u64, bool)> {
     Ok((size as u64, count as u64, mode.eq_ignore_ascii_case("wal")))
 }
 
-/// Byte copy under the shared lock `conn` holds; the logical hash on `conn` in parallel.
+/// Byte copy under the shared lock `conn` holds. Beside it run the record hash on `conn` (if
+/// asked) and, for each target, a reader that reads the copy back from the device as it grows.
 /// Returns the hashes of the bytes and (if asked) of the content.
 fn copy_bytes(
     conn: Connection,
@@ -110,30 +111,39 @@ fn copy_bytes(
     length: u64,
     logical: bool,
 ) -> Result<(String, Option<String>)> {
-    let (copied, logical_digest) = if logical {
-        std::thread::scope(|scope| {
-            // The thread hands the connection back, so the lock is held until both are done.
-            let hashing = scope.spawn(move || (records::digest(&conn, source), conn));
-            let copied = stream(source, targets, length);
-            let (logical_digest, conn) = hashing.join().expect("the hashing thread panicked");
-            drop(conn);
-            (copied, logical_digest.map(Some))
-        })
-    } else {
-        let copied = stream(source, targets, length);
-        drop(conn);
-        (copied, Ok(None))
-    };
+    let progress = Progress::default();
+    let (copied, read_back, logical_digest) = std::thread::scope(|scope| {
+        // The thread hands the connection back, so the lock is held until the copy is done.
+        let hashing = logical.then(|| scope.spawn(move || (records::digest(&conn, source), conn)));
+        let followers: Vec<_> = targets
+            .iter()
+            .map(|target| scope.spawn(|| direct::follow(target, &progress)))
+            .collect();
+        let copied = stream(source, targets, length, &progress);
+        progress.finish(copied.is_ok());
+        let read_back: Vec<_> = followers
+            .into_iter()
+            .map(|thread| thread.join().expect("the read-back thread panicked"))
+            .collect();
+        let logical_digest = hashing
+            .map(|thread| thread.join().expect("the hashing thread panicked").0)
+            .transpose();
+        (copied, read_back, logical_digest)
+    });
     let file_digest = copied?;
     let logical_digest = logical_digest?;
-    for target in targets {
-        check_copy(target, &file_digest, length)?;
+    for (target, found) in targets.iter().zip(read_back) {
+        check_shape(target, length)?;
+        let found = found
+            .failed(|| format!("cannot read back the copy `{}`", target.display()))?
+            .unwrap_or_default();
+        check_digest(target, &found, &file_digest)?;
     }
     Ok((file_digest, logical_digest))
 }
 
 /// Reads `length` bytes of `source` once, writing them to every target and hashing them.
-fn stream(source: &Path, targets: &[&Path], length: u64) -> Result<String> {
+fn stream(source: &Path, targets: &[&Path], length: u64, progress: &Progress) -> Result<String> {
     let mut input = File::open(source)
         .failed(|| format!("cannot open `{}`", source.display()))?
         .take(length);
@@ -158,6 +168,7 @@ fn stream(source: &Path, targets: &[&Path], length: u64) -> Result<String> {
                 .map_err(|e| write_error(target, e))?;
         }
         total += read as u64;
+        progress.advance(total);
         if total == read as u64 {
             failpoint::hit("copy.writing")?;
         }
@@ -187,6 +198,14 @@ pub fn write_error(target: &Path, e: std::io::Error) -> Error {
 
 /// The equality check of one copy: SQLite header, size, and the hash of its bytes read back.
 pub fn check_copy(target: &Path, expected: &str, length: u64) -> Result<()> {
+    check_shape(target, length)?;
+    let found = direct::read_back_digest(target)
+        .failed(|| format!("cannot read back the copy `{}`", target.display()))?;
+    check_digest(target, &found, expected)
+}
+
+/// A copy's SQLite header and size.
+fn check_shape(target: &Path, length: u64) -> Result<()> {
     db::check_header(target)?;
     let size = std::fs::metadata(target)
         .failed(|| format!("cannot read `{}`", target.display()))?
@@ -197,8 +216,10 @@ pub fn check_copy(target: &Path, expected: &str, length: u64) -> Result<()> {
             target.display()
         )));
     }
-    let found = direct::read_back_digest(target)
-        .failed(|| format!("cannot read back the copy `{}`", target.display()))?;
+    Ok(())
+}
+
+fn check_digest(target: &Path, found: &str, expected: &str) -> Result<()> {
     if found != expected {
         return Err(Error::failed(format!(
             "the copy `{}` does not match its source ({found} ≠ {expected}); nothing was placed",
@@ -257,7 +278,8 @@ fn copy_through_sqlite(
         .and_then(|file| file.sync_all())
         .map_err(|e| write_error(first, e))?;
     let length = page_size * page_count;
-    let file_digest = stream(first, rest, length)?;
+    let progress = Progress::default();
+    let file_digest = stream(first, rest, length, &progress)?;
     check_copy(first, &file_digest, length)?;
     for target in rest {
         check_copy(target, &file_digest, length)?;

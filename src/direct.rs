@@ -9,9 +9,10 @@
 use crate::digest::{Digest, CHUNK};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
+use std::sync::{Condvar, Mutex};
 
 /// The alignment `O_DIRECT` needs for buffers, offsets and lengths.
 pub const ALIGN: usize = 4096;
@@ -121,17 +122,83 @@ fn set_direct(file: &File, on: bool) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The hash of a whole file read back from the device (`O_DIRECT` where the filesystem takes it).
-pub fn read_back_digest(path: &Path) -> std::io::Result<String> {
-    let mut file = match File::options()
+/// How far a writer has got, shared with the threads that read its files back as they grow.
+#[derive(Debug, Default)]
+pub struct Progress {
+    state: Mutex<(u64, Option<bool>)>,
+    changed: Condvar,
+}
+
+impl Progress {
+    /// `bytes` are written to every file.
+    pub fn advance(&self, bytes: u64) {
+        self.update(|state| state.0 = bytes);
+    }
+
+    /// The writer is done: with every byte written and synced (`true`), or failed (`false`).
+    pub fn finish(&self, ok: bool) {
+        self.update(|state| state.1 = Some(ok));
+    }
+
+    fn update(&self, change: impl FnOnce(&mut (u64, Option<bool>))) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        change(&mut state);
+        self.changed.notify_all();
+    }
+
+    /// Waits until more than `seen` bytes are written or the writer is done.
+    fn wait_past(&self, seen: u64) -> (u64, Option<bool>) {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let state = self
+            .changed
+            .wait_while(state, |(written, done)| *written <= seen && done.is_none())
+            .unwrap_or_else(|e| e.into_inner());
+        *state
+    }
+}
+
+/// Reads a file back from the device while a writer grows it, hashing it; the hash of the whole
+/// file once the writer is done, `None` if the writer failed.
+pub fn follow(path: &Path, progress: &Progress) -> std::io::Result<Option<String>> {
+    let (mut written, mut done) = progress.wait_past(0);
+    if done == Some(false) {
+        return Ok(None);
+    }
+    let file = open_direct(path)?;
+    let mut buffer = AlignedBuffer::new();
+    let mut digest = Digest::new();
+    let mut offset = 0u64;
+    loop {
+        while offset + CHUNK as u64 <= written || (done == Some(true) && offset < written) {
+            let read = file.read_at(buffer.bytes(), offset)?;
+            if read == 0 {
+                break;
+            }
+            digest.update(&buffer.bytes()[..read]);
+            offset += read as u64;
+        }
+        match done {
+            Some(true) => return Ok(Some(digest.finish())),
+            Some(false) => return Ok(None),
+            None => (written, done) = progress.wait_past(written),
+        }
+    }
+}
+
+fn open_direct(path: &Path) -> std::io::Result<File> {
+    match File::options()
         .read(true)
         .custom_flags(libc::O_DIRECT)
         .open(path)
     {
-        Ok(file) => file,
-        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => File::open(path)?,
-        Err(e) => return Err(e),
-    };
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => File::open(path),
+        other => other,
+    }
+}
+
+/// The hash of a whole file read back from the device (`O_DIRECT` where the filesystem takes it).
+pub fn read_back_digest(path: &Path) -> std::io::Result<String> {
+    let mut file = open_direct(path)?;
     let mut buffer = AlignedBuffer::new();
     let mut digest = Digest::new();
     loop {
@@ -175,5 +242,34 @@ mod tests {
             Writer::create_new(&path).is_err(),
             "never over an existing file"
         );
+    }
+
+    #[test]
+    fn a_follower_reads_the_file_as_it_grows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("growing");
+        let progress = Progress::default();
+        let mut expected = Digest::new();
+        let followed = std::thread::scope(|scope| {
+            let follower = scope.spawn(|| follow(&path, &progress));
+            let mut writer = Writer::create_new(&path).unwrap();
+            let mut buffer = AlignedBuffer::new();
+            let mut total = 0;
+            for (fill, length) in [(7u8, CHUNK), (8, CHUNK), (9, 5000)] {
+                buffer.bytes()[..length].fill(fill);
+                writer.write(&buffer.bytes()[..length]).unwrap();
+                expected.update(&buffer.bytes()[..length]);
+                total += length as u64;
+                progress.advance(total);
+            }
+            writer.sync().unwrap();
+            progress.finish(true);
+            follower.join().unwrap().unwrap()
+        });
+        assert_eq!(followed, Some(expected.finish()));
+
+        let failed = Progress::default();
+        failed.finish(false);
+        assert_eq!(follow(&path, &failed).unwrap(), None);
     }
 }
