@@ -73,16 +73,28 @@ pub fn make(request: &Request) -> Result<Made> {
     place(temp, path, manifest)
 }
 
-/// Places a verified copy at `path` and writes its manifest beside it; if the manifest cannot be
-/// written, the placed copy is removed again.
+/// Writes the manifest of a verified copy, then places the copy at `path` beside it: a backup
+/// under its final name always has its manifest (a crash in between leaves only the manifest,
+/// which is no backup and keeps its name taken). If the copy cannot be placed, the manifest, and
+/// the copy if it was linked before the failure, are removed again.
 pub fn place(temp: TempFile, path: PathBuf, manifest: Manifest) -> Result<Made> {
-    failpoint::hit("backup.place")?;
-    temp.place(&path)?;
-    if let Err(e) = failpoint::hit("backup.manifest").and_then(|()| manifest.write(&path)) {
-        let _ = std::fs::remove_file(&path);
+    failpoint::hit("backup.manifest")?;
+    manifest.write(&path)?;
+    let ours = file_id(temp.path());
+    if let Err(e) = failpoint::hit("backup.place").and_then(|()| temp.place(&path)) {
+        if ours.is_some() && file_id(&path) == ours {
+            let _ = std::fs::remove_file(&path);
+        }
+        let _ = std::fs::remove_file(Manifest::path_for(&path));
         return Err(e);
     }
     Ok(Made { path, manifest })
+}
+
+/// A file's device and inode: tells our copy from another file at the same name.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// `<dir>/<stem>_<UTC time>.db`, with `_2`, `_3`… when that name is taken.
@@ -211,8 +223,23 @@ pub fn list(dir: &Path) -> Result<Vec<Entry>> {
             created_unix,
         });
     }
-    found.sort_by(|a, b| (a.created_unix, &a.path).cmp(&(b.created_unix, &b.path)));
+    found.sort_by_cached_key(|entry| (entry.created_unix, made_order(&entry.path)));
     Ok(found)
+}
+
+/// Orders the names [`free_name`] gives within one second as they were made: `<stem>_<time>.db`,
+/// then `_2`, `_3`… numerically (`_9` before `_10`, which plain name order would reverse).
+fn made_order(path: &Path) -> (String, u64) {
+    let name = manifest::file_name(path);
+    let stem = name.strip_suffix(".db").unwrap_or(&name);
+    match stem.rsplit_once('_') {
+        Some((base, n))
+            if base.ends_with('Z') && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (base.to_string(), n.parse().unwrap_or(u64::MAX))
+        }
+        _ => (stem.to_string(), 1),
+    }
 }
 
 /// The newest backup of `env` that has a manifest (whether it still matches is checked by the
@@ -256,7 +283,8 @@ pub struct Candidate {
 /// backup of each environment is never chosen.
 pub fn choose_to_prune(candidates: &[Candidate], retention: Retention, now: i64) -> Vec<usize> {
     let mut by_age: Vec<usize> = (0..candidates.len()).collect();
-    // Newest first; among equal times the later in the list (which `list` sorts by name) is newer.
+    // Newest first; among equal times the later in the list (which `list` sorts in the order the
+    // names were given) is newer.
     by_age.sort_by_key(|i| std::cmp::Reverse((candidates[*i].created_unix, *i)));
     let mut seen: std::collections::HashMap<&str, usize> = Default::default();
     let mut protected: std::collections::HashSet<&str> = Default::default();

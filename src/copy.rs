@@ -70,7 +70,21 @@ impl Snapshot {
 /// computed too (in parallel with the copy). On error the targets may hold partial data: the
 /// caller removes them (see [`crate::durable::TempFile`]).
 pub fn snapshot(source: &Path, targets: &[&Path], logical: bool) -> Result<Snapshot> {
-    db::check_header(source)?;
+    let file = File::open(source).failed(|| format!("cannot open `{}`", source.display()))?;
+    snapshot_from(&file, source, targets, logical)
+}
+
+/// [`snapshot`] through `file`, a descriptor of `source` that the caller opened before any
+/// connection of this process to `source` and closes after the last (see
+/// [`db::check_header_in`]): what a caller that checks the source in another thread meanwhile
+/// needs.
+pub fn snapshot_from(
+    file: &File,
+    source: &Path,
+    targets: &[&Path],
+    logical: bool,
+) -> Result<Snapshot> {
+    db::check_header_in(file, source)?;
     let conn = db::connect(source, Access::Read)?;
     let cannot = |e| db::sqlite_error(source, "cannot take a snapshot of", e);
     conn.execute_batch("BEGIN").map_err(cannot)?;
@@ -79,7 +93,7 @@ pub fn snapshot(source: &Path, targets: &[&Path], logical: bool) -> Result<Snaps
         copy_through_sqlite(conn, source, targets, page_size)?
     } else {
         let (file_digest, logical_digest) =
-            copy_bytes(conn, source, targets, page_size * page_count, logical)?;
+            copy_bytes(conn, file, source, targets, page_size * page_count, logical)?;
         Snapshot {
             method: Method::Bytes,
             file_digest,
@@ -106,20 +120,28 @@ fn read_shape(conn: &Connection) -> rusqlite::Result<(u64, u64, bool)> {
 /// Returns the hashes of the bytes and (if asked) of the content.
 fn copy_bytes(
     conn: Connection,
+    input: &File,
     source: &Path,
     targets: &[&Path],
     length: u64,
     logical: bool,
 ) -> Result<(String, Option<String>)> {
+    // The caller's descriptor of the source serves the copy and the record hash: closing any
+    // descriptor of a file drops all of this process's POSIX locks on it, SQLite's shared lock
+    // included, and a writer could then commit into the middle of the copy.
+    let mut held = Some(conn);
     let progress = Progress::default();
     let (copied, read_back, logical_digest) = std::thread::scope(|scope| {
         // The thread hands the connection back, so the lock is held until the copy is done.
-        let hashing = logical.then(|| scope.spawn(move || (records::digest(&conn, source), conn)));
+        let hashing = logical.then(|| {
+            let conn = held.take().expect("the connection");
+            scope.spawn(move || (records::digest_in(&conn, input, source), conn))
+        });
         let followers: Vec<_> = targets
             .iter()
             .map(|target| scope.spawn(|| direct::follow(target, &progress)))
             .collect();
-        let copied = stream(source, targets, length, &progress);
+        let copied = stream(input, source, targets, length, &progress);
         progress.finish(copied.is_ok());
         let read_back: Vec<_> = followers
             .into_iter()
@@ -130,6 +152,7 @@ fn copy_bytes(
             .transpose();
         (copied, read_back, logical_digest)
     });
+    drop(held);
     let file_digest = copied?;
     let logical_digest = logical_digest?;
     for (target, found) in targets.iter().zip(read_back) {
@@ -142,11 +165,16 @@ fn copy_bytes(
     Ok((file_digest, logical_digest))
 }
 
-/// Reads `length` bytes of `source` once, writing them to every target and hashing them.
-fn stream(source: &Path, targets: &[&Path], length: u64, progress: &Progress) -> Result<String> {
-    let mut input = File::open(source)
-        .failed(|| format!("cannot open `{}`", source.display()))?
-        .take(length);
+/// Reads `length` bytes of `source` (open as `input`) once, writing them to every target and
+/// hashing them.
+fn stream(
+    input: &File,
+    source: &Path,
+    targets: &[&Path],
+    length: u64,
+    progress: &Progress,
+) -> Result<String> {
+    let mut input = input.take(length);
     let mut outputs = targets
         .iter()
         .map(|target| Writer::create_new(target).map_err(|e| write_error(target, e)))
@@ -274,12 +302,12 @@ fn copy_through_sqlite(
         read_shape(&copy).map_err(|e| db::sqlite_error(first, "cannot read", e))?;
     let logical_digest = records::digest(&copy, first)?;
     drop(copy);
-    File::open(first)
-        .and_then(|file| file.sync_all())
+    let input = File::open(first)
+        .and_then(|file| file.sync_all().map(|()| file))
         .map_err(|e| write_error(first, e))?;
     let length = page_size * page_count;
     let progress = Progress::default();
-    let file_digest = stream(first, rest, length, &progress)?;
+    let file_digest = stream(&input, first, rest, length, &progress)?;
     check_copy(first, &file_digest, length)?;
     for target in rest {
         check_copy(target, &file_digest, length)?;

@@ -12,9 +12,8 @@ use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::{guard, migrate, stamp};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use std::io::Read;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a statement waits for another process's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -103,12 +102,21 @@ impl Database {
 
 /// Refuses a file that is not SQLite by its header; a 0-byte file is not a database.
 pub fn check_header(path: &Path) -> Result<()> {
-    let mut file = std::fs::File::open(path)
+    let file = std::fs::File::open(path)
         .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
+    check_header_in(&file, path)
+}
+
+/// [`check_header`] through an open descriptor of `path`. (A process must not close a
+/// descriptor of a database file while one of its connections holds a lock on it: POSIX drops all
+/// of the process's locks on the file at that close. Code that checks a file that another
+/// thread may have locked reads it through a descriptor opened before and closed after.)
+pub fn check_header_in(file: &std::fs::File, path: &Path) -> Result<()> {
+    use std::os::unix::fs::FileExt;
     let mut header = [0u8; 100];
     let mut read = 0;
     while read < header.len() {
-        match file.read(&mut header[read..]) {
+        match file.read_at(&mut header[read..], read as u64) {
             Ok(0) => break,
             Ok(n) => read += n,
             Err(e) => {
@@ -225,10 +233,29 @@ pub fn connect(path: &Path, access: Access) -> Result<Connection> {
 }
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
-    conn.busy_timeout(BUSY_TIMEOUT)
+    conn.busy_handler(Some(wait_for_lock))
         .map_err(|e| sqlite_error(path, "cannot configure", e))?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
         .map_err(|e| sqlite_error(path, "cannot configure", e))
+}
+
+/// The busy handler: retries every millisecond until [`BUSY_TIMEOUT`] has passed since the first
+/// try. (SQLite's own busy timeout backs off to 100 ms sleeps; against a writer committing back
+/// to back in rollback-journal mode, whose lock is free only between its transactions, those
+/// sleeps kept missing the gaps, and readers such as a backup gave up after the whole timeout.)
+fn wait_for_lock(attempts: i32) -> bool {
+    thread_local! {
+        static FIRST_TRY: std::cell::Cell<Instant> = std::cell::Cell::new(Instant::now());
+    }
+    let now = Instant::now();
+    if attempts == 0 {
+        FIRST_TRY.with(|first| first.set(now));
+    }
+    if now.duration_since(FIRST_TRY.with(std::cell::Cell::get)) >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
 }
 
 /// Creates a new database at a temporary path: rollback-journal mode, migrated to head, stamped

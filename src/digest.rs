@@ -40,7 +40,11 @@ impl Digest {
 /// The hash of the first `length` bytes of a file (the whole file when `None`).
 pub fn file_digest(path: &Path, length: Option<u64>) -> Result<String> {
     let file = std::fs::File::open(path).failed(|| format!("cannot open `{}`", path.display()))?;
-    let mut reader = file.take(length.unwrap_or(u64::MAX));
+    reader_digest(file.take(length.unwrap_or(u64::MAX)), path)
+}
+
+/// The hash of everything `reader` (reading `path`) yields.
+pub fn reader_digest(mut reader: impl Read, path: &Path) -> Result<String> {
     let mut digest = Digest::new();
     let mut buffer = vec![0u8; CHUNK];
     loop {

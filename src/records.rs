@@ -16,6 +16,15 @@ use std::path::Path;
 
 /// The hash of the database's content as `conn` sees it, reading the b-trees from `path`.
 pub fn digest(conn: &Connection, path: &Path) -> Result<String> {
+    let file = File::open(path)
+        .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
+    digest_in(conn, &file, path)
+}
+
+/// [`digest`], reading the b-trees through `file` (open on `path`), which the caller closes: a
+/// caller holding a read lock must not close any descriptor of the file before it lets the lock
+/// go (POSIX drops all of a process's locks on a file when any descriptor of it is closed).
+pub fn digest_in(conn: &Connection, file: &File, path: &Path) -> Result<String> {
     let cannot = |e| crate::db::sqlite_error(path, "cannot read the content of", e);
     let mut digest = Digest::new();
     digest.update(b"records-v1");
@@ -54,7 +63,7 @@ pub fn digest(conn: &Connection, path: &Path) -> Result<String> {
         }
     }
     tables.sort();
-    let mut reader = Reader::open(path)?;
+    let mut reader = Reader::open(file, path)?;
     for (name, root, index) in tables {
         digest.update(b"table");
         digest.update(name.as_bytes());
@@ -65,7 +74,7 @@ pub fn digest(conn: &Connection, path: &Path) -> Result<String> {
 
 /// Pages of one file, read with `pread`.
 struct Reader<'a> {
-    file: File,
+    file: &'a File,
     path: &'a Path,
     page_size: usize,
     usable: usize,
@@ -74,9 +83,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn open(path: &'a Path) -> Result<Reader<'a>> {
-        let file = File::open(path)
-            .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
+    fn open(file: &'a File, path: &'a Path) -> Result<Reader<'a>> {
         let mut header = [0u8; 100];
         file.read_exact_at(&mut header, 0)
             .map_err(|e| Error::failed(format!("cannot read `{}`", path.display())).because(e))?;

@@ -152,6 +152,18 @@ pub struct Outcome {
 pub fn run(plan: &Plan) -> Result<Outcome> {
     let legacy = plan.legacy.as_path();
     crate::db::check_header(legacy)?;
+    let unhealthy = |e: Error| {
+        Error::check_failed(format!(
+            "the legacy database is not healthy, so nothing was split: {e}; repair it or restore it from a backup first"
+        ))
+    };
+    let file_checks = verify::file_checks(legacy)
+        .into_result()
+        .map_err(unhealthy)?;
+    // One descriptor of the legacy file, open from before the first connection to it until after
+    // the last (see `db::check_header_in`).
+    let legacy_file = std::fs::File::open(legacy)
+        .map_err(|e| Error::failed(format!("cannot open `{}`", legacy.display())).because(e))?;
     let writes = plan.to_write();
     for dir in [plan.backup_dir.clone()]
         .into_iter()
@@ -171,17 +183,13 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
 
     // The health check and the copy run side by side; nothing is placed unless both pass.
     let (health, copied) = std::thread::scope(|scope| {
-        let health = scope.spawn(|| verify::database(legacy, Depth::Full, u64::MAX));
-        let copied = copy::snapshot(legacy, &paths, true);
+        let health = scope.spawn(|| verify::sqlite_checks(file_checks, Depth::Full, u64::MAX));
+        let copied = copy::snapshot_from(&legacy_file, legacy, &paths, true);
         (health.join().expect("the checking thread panicked"), copied)
     });
     let report = health?;
     let violations = report.foreign_key_violations;
-    report.into_result().map_err(|e| {
-        Error::check_failed(format!(
-            "the legacy database is not healthy, so nothing was split: {e}; repair it or restore it from a backup first"
-        ))
-    })?;
+    report.into_result().map_err(unhealthy)?;
     let snapshot = copied?;
     let legacy_digest = match snapshot.method {
         copy::Method::Bytes if file_size(legacy) == snapshot.size() => snapshot.file_digest.clone(),

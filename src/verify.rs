@@ -92,22 +92,38 @@ impl Report {
 /// foreign-key check in parallel. `allowed_violations` is how many foreign-key violations are
 /// not a failure (the source's own, for a copy).
 pub fn database(path: &Path, depth: Depth, allowed_violations: u64) -> Result<Report> {
-    let mut checks = Vec::new();
-    let shape = match header_shape(path) {
-        Ok(shape) => shape,
-        Err(e) => {
-            checks.push(Check::new("header", false, e.to_string()));
-            return Ok(Report {
-                path: path.to_path_buf(),
-                checks,
-                foreign_key_violations: 0,
-            });
-        }
-    };
-    checks.push(Check::new("header", true, "SQLite format 3"));
-    if let Some(check) = size_check(path, shape) {
-        checks.push(check);
+    let report = file_checks(path);
+    if !report.passed() {
+        return Ok(report);
     }
+    sqlite_checks(report, depth, allowed_violations)
+}
+
+/// The checks that read the file itself: header and size. Run them before any connection of this
+/// process to the file is open (see [`db::check_header_in`]).
+pub fn file_checks(path: &Path) -> Report {
+    let mut checks = Vec::new();
+    match header_shape(path) {
+        Ok(shape) => {
+            checks.push(Check::new("header", true, "SQLite format 3"));
+            checks.extend(size_check(path, shape));
+        }
+        Err(e) => checks.push(Check::new("header", false, e.to_string())),
+    }
+    Report {
+        path: path.to_path_buf(),
+        checks,
+        foreign_key_violations: 0,
+    }
+}
+
+/// Adds the checks through SQLite to a [`file_checks`] report: the structural check and the
+/// foreign-key check, in parallel, on their own read-only connections.
+pub fn sqlite_checks(report: Report, depth: Depth, allowed_violations: u64) -> Result<Report> {
+    let Report {
+        path, mut checks, ..
+    } = report;
+    let path = path.as_path();
     let (structure, violations) = std::thread::scope(|scope| {
         let keys = scope.spawn(|| foreign_key_violations(path));
         (
@@ -143,14 +159,27 @@ pub fn database(path: &Path, depth: Depth, allowed_violations: u64) -> Result<Re
 /// manifest.
 pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> {
     let allowed = manifest.foreign_key_violations.unwrap_or(0);
-    let (report, file_digest) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(|| digest::file_digest(path, None));
+    let mut report = file_checks(path);
+    // The hash reads through a descriptor opened before the connections and closed after them
+    // (see `db::check_header_in`).
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
+    let (checked, file_digest) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| digest::reader_digest(&file, path));
+        let checked = if report.passed() {
+            sqlite_checks(report.clone(), depth, allowed).map(Some)
+        } else {
+            Ok(None)
+        };
         (
-            database(path, depth, allowed),
+            checked,
             hashing.join().expect("the hashing thread panicked"),
         )
     });
-    let mut report = report?;
+    drop(file);
+    if let Some(checked) = checked? {
+        report = checked;
+    }
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     report.checks.push(Check::new(
         "manifest size",
@@ -237,13 +266,36 @@ fn structural(path: &Path, depth: Depth) -> Result<Check> {
         Depth::Full => "integrity_check",
         Depth::Quick => "quick_check",
     };
-    let conn = db::connect(path, Access::Read)?;
+    let conn = match connect_for_check(path)? {
+        Ok(conn) => conn,
+        Err(detail) => return Ok(Check::new(name, false, detail)),
+    };
     let rows = pragma_rows(&conn, name);
     Ok(match rows {
         Ok(rows) if rows == ["ok"] => Check::new(name, true, "ok"),
         Ok(rows) => Check::new(name, false, rows.join("; ")),
         Err(e) => Check::new(name, false, e.to_string()),
     })
+}
+
+/// A read-only connection for a check. A file too damaged to open (SQLite reads the schema while
+/// configuring the connection) is a finding of the check, `Err(detail)`, not a failure to run it;
+/// other errors (a lock, the test guard) stay errors.
+fn connect_for_check(path: &Path) -> Result<std::result::Result<Connection, String>> {
+    match db::connect(path, Access::Read) {
+        Ok(conn) => Ok(Ok(conn)),
+        Err(e) if is_damage(&e) => Ok(Err(e.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether an error's cause is SQLite finding the file damaged or not a database.
+fn is_damage(error: &Error) -> bool {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    std::error::Error::source(error)
+        .and_then(|cause| cause.downcast_ref::<rusqlite::Error>())
+        .and_then(rusqlite::Error::sqlite_error_code)
+        .is_some_and(|code| matches!(code, DatabaseCorrupt | NotADatabase))
 }
 
 fn pragma_rows(conn: &Connection, pragma: &str) -> rusqlite::Result<Vec<String>> {
@@ -254,7 +306,10 @@ fn pragma_rows(conn: &Connection, pragma: &str) -> rusqlite::Result<Vec<String>>
 
 /// How many rows violate a foreign key; `Err(detail)` when the check itself cannot run.
 fn foreign_key_violations(path: &Path) -> Result<std::result::Result<u64, String>> {
-    let conn = db::connect(path, Access::Read)?;
+    let conn = match connect_for_check(path)? {
+        Ok(conn) => conn,
+        Err(detail) => return Ok(Err(detail)),
+    };
     let counted = conn
         .prepare("PRAGMA foreign_key_check")
         .and_then(|mut statement| {

@@ -1,1 +1,1285 @@
-//! placeholder
+//! `database backup`, `backups`, `verify`, `restore` and `prune`: files, manifests, exit codes.
+
+use crate::support::{bytes, Output, Run, Sandbox};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Where backups go by default.
+fn backup_dir(sandbox: &Sandbox) -> PathBuf {
+    sandbox.root().join("artifacts").join("db").join("backups")
+}
+
+/// Runs `database backup --env ENV` plus `extra`, and returns the path it printed.
+fn backup(sandbox: &Sandbox, env: &str, extra: &[&str]) -> PathBuf {
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", env])
+        .args(extra)
+        .run()
+        .ok();
+    let path = PathBuf::from(out.stdout.trim());
+    assert!(path.is_file(), "the printed path is a file: {}", out.stdout);
+    path
+}
+
+/// `database verify` with `args`, to run.
+fn verify(sandbox: &Sandbox, args: &[&str]) -> Run {
+    sandbox.xtask().args(["database", "verify"]).args(args)
+}
+
+/// `database verify FILE`.
+fn verify_file(sandbox: &Sandbox, file: &Path) -> Output {
+    sandbox.xtask().args(["database", "verify"]).arg(file).run()
+}
+
+/// The manifest beside a backup.
+fn manifest_path(backup: &Path) -> PathBuf {
+    backup.with_extension("json")
+}
+
+fn manifest(backup: &Path) -> Value {
+    let text = std::fs::read_to_string(manifest_path(backup)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Sets one field of a backup's manifest, as a hand edit would.
+fn edit_manifest(backup: &Path, key: &str, value: Value) {
+    let mut fields = manifest(backup);
+    fields[key] = value;
+    std::fs::write(
+        manifest_path(backup),
+        serde_json::to_string_pretty(&fields).unwrap(),
+    )
+    .unwrap();
+}
+
+/// The names in a folder, sorted (empty when it does not exist).
+fn names_in(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// The backup files (`*.db`) in the default folder.
+fn backups_on_disk(sandbox: &Sandbox) -> Vec<String> {
+    names_in(&backup_dir(sandbox))
+        .into_iter()
+        .filter(|name| name.ends_with(".db"))
+        .collect()
+}
+
+/// `sqldiff A B`: empty when the two databases hold the same schema and rows.
+fn sqldiff(sandbox: &Sandbox, a: &Path, b: &Path) -> String {
+    let out = sandbox.command("/usr/bin/sqldiff").arg(a).arg(b).run();
+    assert_eq!(out.code, 0, "sqldiff failed: {}", out.stderr);
+    out.stdout
+}
+
+fn assert_same_content(sandbox: &Sandbox, a: &Path, b: &Path) {
+    let diff = sqldiff(sandbox, a, b);
+    assert!(
+        diff.is_empty(),
+        "{} and {} differ:\n{diff}",
+        a.display(),
+        b.display()
+    );
+}
+
+fn count(sandbox: &Sandbox, db: &Path, table: &str) -> u64 {
+    sandbox
+        .sqlite(db, &format!("SELECT count(*) FROM {table}"))
+        .parse()
+        .unwrap()
+}
+
+fn stamp(sandbox: &Sandbox, db: &Path) -> String {
+    sandbox.sqlite(
+        db,
+        "SELECT value FROM onsendo_meta WHERE key = 'environment'",
+    )
+}
+
+/// Adds `n` visits with some bulk to them, so the database spans many pages.
+fn add_visits(sandbox: &Sandbox, db: &Path, n: u32) {
+    sandbox.sqlite(
+        db,
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) \
+             INSERT INTO visits (onsen_id, visited_at, personal_rating, notes) \
+             SELECT 1, '2026-01-01', 5, printf('visit %d %s', i, hex(randomblob(60))) FROM n"
+        ),
+    );
+}
+
+/// A dev database spanning well over a hundred pages.
+fn big_dev(sandbox: &Sandbox) -> PathBuf {
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    add_visits(sandbox, &db, 3000);
+    db
+}
+
+/// Overwrites `length` bytes of a file at `offset` with `fill`.
+fn overwrite(path: &Path, offset: usize, length: usize, fill: u8) {
+    let mut content = bytes(path);
+    content[offset..offset + length].fill(fill);
+    std::fs::write(path, content).unwrap();
+}
+
+/// Changes one byte in the middle of a small backup, in a spot `integrity_check` does not look
+/// at: only the file hash can tell.
+fn change_one_byte(path: &Path) {
+    overwrite(path, 5000, 1, b'X');
+}
+
+/// Cuts a file to half its length.
+fn truncate_to_half(path: &Path) {
+    let content = bytes(path);
+    std::fs::write(path, &content[..content.len() / 2]).unwrap();
+}
+
+/// The names of the checks that failed in `verify --json` output.
+fn failed_checks(report: &Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .map(|c| c["check"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The row of `database backups` that lists `name`.
+fn listing_row(listing: &str, name: &str) -> String {
+    listing
+        .lines()
+        .find(|line| line.trim_end().ends_with(name))
+        .unwrap_or_else(|| panic!("{name} is listed:\n{listing}"))
+        .to_string()
+}
+
+fn last_audit(sandbox: &Sandbox) -> Value {
+    let log = std::fs::read_to_string(sandbox.audit_log()).unwrap();
+    serde_json::from_str(log.lines().last().unwrap()).unwrap()
+}
+
+/// A `sqlite3` process with an open connection to a database, fed statements line by line;
+/// dropping it closes the connection and waits for the process.
+struct Sqlite3 {
+    child: Child,
+    input: Option<ChildStdin>,
+    output: BufReader<ChildStdout>,
+}
+
+impl Sqlite3 {
+    fn open(db: &Path) -> Sqlite3 {
+        let mut child = Command::new("sqlite3")
+            .arg(db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sqlite3 starts");
+        let input = child.stdin.take();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        Sqlite3 {
+            child,
+            input,
+            output,
+        }
+    }
+
+    /// Runs `sql`, then waits until the process has answered it (so it has really run).
+    fn run(&mut self, sql: &str) {
+        let input = self.input.as_mut().unwrap();
+        writeln!(input, "{sql}\nSELECT 'done';").unwrap();
+        input.flush().unwrap();
+        let mut line = String::new();
+        while line.trim() != "done" {
+            line.clear();
+            let read = self.output.read_line(&mut line).unwrap();
+            assert!(read > 0, "sqlite3 stopped before running: {sql}");
+        }
+    }
+
+    /// Closes the connection; returns whether every statement succeeded.
+    fn close(&mut self) -> bool {
+        drop(self.input.take());
+        self.child.wait().unwrap().success()
+    }
+}
+
+impl Drop for Sqlite3 {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// A `sqlite3` process committing pairs of visits (two rows per transaction) into a database as
+/// fast as it can, until stopped or dropped.
+struct BusyWriter {
+    sqlite: Sqlite3,
+    feeder: Option<std::thread::JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl BusyWriter {
+    const PAIR: &'static str = "BEGIN IMMEDIATE; \
+        INSERT INTO visits (onsen_id, visited_at, personal_rating, notes) VALUES (1, '2026-02-01', 6, 'writer ' || hex(randomblob(200))); \
+        INSERT INTO visits (onsen_id, visited_at, personal_rating, notes) VALUES (2, '2026-02-01', 7, 'writer ' || hex(randomblob(200))); \
+        COMMIT;";
+
+    fn start(db: &Path) -> BusyWriter {
+        let mut sqlite = Sqlite3::open(db);
+        sqlite.run(".timeout 20000");
+        sqlite.run(Self::PAIR);
+        let mut input = sqlite.input.take().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let feeder = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                if writeln!(input, "{}", Self::PAIR).is_err() {
+                    break;
+                }
+            }
+        });
+        BusyWriter {
+            sqlite,
+            feeder: Some(feeder),
+            stop,
+        }
+    }
+
+    /// Stops feeding statements and waits for the process to run the ones it has; returns
+    /// whether every statement succeeded.
+    fn stop(&mut self) -> bool {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(feeder) = self.feeder.take() {
+            feeder.join().unwrap();
+        }
+        self.sqlite.close()
+    }
+}
+
+impl Drop for BusyWriter {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Rows the busy writer committed that a database holds.
+fn writer_rows(sandbox: &Sandbox, db: &Path) -> u64 {
+    sandbox
+        .sqlite(
+            db,
+            "SELECT count(*) FROM visits WHERE notes LIKE 'writer %'",
+        )
+        .parse()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// backup
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_backup_is_an_equal_copy_with_a_truthful_manifest() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    add_visits(&sandbox, &db, 200);
+    let before = bytes(&db);
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev"])
+        .run()
+        .ok();
+    let path = PathBuf::from(out.stdout.trim());
+    assert_eq!(out.stdout.lines().count(), 1, "stdout is the path only");
+    assert!(out.stderr.contains("backed up"), "{}", out.stderr);
+    assert_eq!(path.parent().unwrap(), backup_dir(&sandbox));
+    let name = name_of(&path);
+    assert!(
+        name.starts_with("onsen_dev_") && name.ends_with("Z.db"),
+        "{name}"
+    );
+    let stamp_part = &name["onsen_dev_".len()..name.len() - ".db".len()];
+    assert_eq!(stamp_part.len(), "20261122T081500Z".len(), "{name}");
+    assert_eq!(&stamp_part[8..9], "T", "{name}");
+
+    assert_eq!(bytes(&db), before, "the source is not changed");
+    assert_same_content(&sandbox, &db, &path);
+    assert_eq!(sandbox.sqlite(&path, "PRAGMA integrity_check"), "ok");
+    assert_eq!(stamp(&sandbox, &path), "dev");
+
+    let fields = manifest(&path);
+    let length = std::fs::metadata(&path).unwrap().len();
+    assert_eq!(fields["file"], name.as_str());
+    assert_eq!(fields["method"], "bytes");
+    assert_eq!(fields["environment"], "dev");
+    assert_eq!(fields["reason"], "manual");
+    assert_eq!(fields["size"], length);
+    assert_eq!(
+        fields["page_size"].as_u64().unwrap() * fields["page_count"].as_u64().unwrap(),
+        length
+    );
+    assert_eq!(
+        fields["page_size"].to_string(),
+        sandbox.sqlite(&path, "PRAGMA page_size")
+    );
+    assert_eq!(
+        fields["page_count"].to_string(),
+        sandbox.sqlite(&path, "PRAGMA page_count")
+    );
+    assert_eq!(fields["source"], db.display().to_string());
+    assert!(fields["file_digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("xxh3-128:"));
+    assert!(fields["logical_digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("xxh3-128:"));
+    assert!(fields["tool_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("onsendo "));
+    assert!(fields["created_at"].as_str().unwrap().ends_with('Z'));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        (now - fields["created_unix"].as_i64().unwrap()).abs() < 300,
+        "{fields}"
+    );
+    assert!(fields["foreign_key_violations"].is_null());
+
+    let json_name = name.replace(".db", ".json");
+    assert_eq!(
+        names_in(&backup_dir(&sandbox)),
+        vec![name, json_name],
+        "the backup and its manifest, no temporary files"
+    );
+}
+
+#[test]
+fn json_output_names_the_backup_and_its_manifest() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev", "--json"])
+        .run()
+        .ok();
+    let json = out.json();
+    let path = PathBuf::from(json["path"].as_str().unwrap());
+    assert!(path.is_file());
+    assert_eq!(json["manifest"], manifest(&path), "the manifest on disk");
+    assert_eq!(json["manifest"]["file"], name_of(&path).as_str());
+}
+
+#[test]
+fn output_puts_the_backup_in_another_folder() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let elsewhere = sandbox.root().join("off site").join("usb stick");
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev", "--output"])
+        .arg(&elsewhere)
+        .run()
+        .ok();
+    let path = PathBuf::from(out.stdout.trim());
+    assert_eq!(path.parent().unwrap(), elsewhere);
+    assert!(path.is_file() && manifest_path(&path).is_file());
+    assert_eq!(names_in(&elsewhere).len(), 2, "{:?}", names_in(&elsewhere));
+    assert!(backups_on_disk(&sandbox).is_empty());
+    assert_same_content(&sandbox, &sandbox.db("dev"), &path);
+    verify_file(&sandbox, &path).ok();
+}
+
+#[test]
+fn compact_writes_a_smaller_equal_copy() {
+    let sandbox = Sandbox::new();
+    let db = big_dev(&sandbox);
+    sandbox.sqlite(&db, "DELETE FROM visits WHERE id % 10 != 0");
+    let live_size = std::fs::metadata(&db).unwrap().len();
+    let plain = backup(&sandbox, "dev", &[]);
+    let compact = backup(&sandbox, "dev", &["--compact"]);
+    let compact_size = std::fs::metadata(&compact).unwrap().len();
+    assert_eq!(std::fs::metadata(&plain).unwrap().len(), live_size);
+    assert!(
+        compact_size * 2 < live_size,
+        "compacted {compact_size} bytes, live {live_size}"
+    );
+    let fields = manifest(&compact);
+    assert_eq!(fields["method"], "vacuum");
+    assert_eq!(fields["size"], compact_size);
+    assert_eq!(
+        fields["logical_digest"],
+        manifest(&plain)["logical_digest"],
+        "the same content"
+    );
+    assert_same_content(&sandbox, &db, &compact);
+    verify_file(&sandbox, &compact).ok();
+    assert!(
+        names_in(&backup_dir(&sandbox))
+            .iter()
+            .all(|name| !name.starts_with('.')),
+        "no temporary files: {:?}",
+        names_in(&backup_dir(&sandbox))
+    );
+}
+
+#[test]
+fn thorough_checks_the_source_first() {
+    let sandbox = Sandbox::new();
+    let db = big_dev(&sandbox);
+    let path = backup(&sandbox, "dev", &["--thorough"]);
+    assert_eq!(manifest(&path)["foreign_key_violations"], 0);
+    verify_file(&sandbox, &path).ok();
+
+    let page_size: usize = sandbox.sqlite(&db, "PRAGMA page_size").parse().unwrap();
+    let pages: usize = sandbox.sqlite(&db, "PRAGMA page_count").parse().unwrap();
+    overwrite(&db, pages / 2 * page_size, page_size, 0xA5);
+    let before = backups_on_disk(&sandbox);
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev", "--thorough"])
+        .run()
+        .code(4);
+    assert!(out.stderr.contains("integrity_check"), "{}", out.stderr);
+    assert_eq!(
+        backups_on_disk(&sandbox),
+        before,
+        "no backup of a damaged database"
+    );
+}
+
+#[test]
+fn dry_run_backup_writes_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let before = bytes(&sandbox.db("dev"));
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev", "--dry-run"])
+        .run()
+        .ok();
+    assert!(out.stdout.contains("would back up"), "{}", out.stdout);
+    assert!(names_in(&backup_dir(&sandbox)).is_empty());
+    assert_eq!(bytes(&sandbox.db("dev")), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// backups
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_listing_flags_changed_bytes_and_missing_or_damaged_manifests() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    sandbox.init("test");
+    let intact = backup(&sandbox, "dev", &[]);
+    let changed = backup(&sandbox, "dev", &[]);
+    let orphan = backup(&sandbox, "dev", &[]);
+    let garbled = backup(&sandbox, "test", &[]);
+    change_one_byte(&changed);
+    std::fs::remove_file(manifest_path(&orphan)).unwrap();
+    std::fs::write(manifest_path(&garbled), "{ not json").unwrap();
+
+    let listing = sandbox
+        .xtask()
+        .args(["database", "backups"])
+        .run()
+        .ok()
+        .stdout;
+    let header = listing.lines().next().unwrap();
+    for column in ["created (UTC)", "env", "size", "reason", "matches", "file"] {
+        assert!(header.contains(column), "{header}");
+    }
+    let row = listing_row(&listing, &name_of(&intact));
+    assert!(row.contains(" dev ") && row.contains(" manual "), "{row}");
+    assert!(row.contains(" yes "), "{row}");
+    assert!(row.contains("KiB"), "{row}");
+    let row = listing_row(&listing, &name_of(&changed));
+    assert!(row.contains(" NO: its bytes changed"), "{row}");
+    let row = listing_row(&listing, &name_of(&orphan));
+    assert!(row.contains(" dev "), "environment from the name: {row}");
+    assert!(row.contains("unverifiable: no manifest"), "{row}");
+    let row = listing_row(&listing, &name_of(&garbled));
+    assert!(row.contains(" test "), "{row}");
+    assert!(
+        row.contains("unverifiable") && row.contains("is damaged"),
+        "{row}"
+    );
+
+    let json = sandbox
+        .xtask()
+        .args(["database", "backups", "--json"])
+        .run()
+        .ok()
+        .json();
+    let matches: Vec<(String, bool)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let path = PathBuf::from(item["path"].as_str().unwrap());
+            (name_of(&path), item["matches_manifest"].as_bool().unwrap())
+        })
+        .collect();
+    assert_eq!(matches.len(), 4, "{json}");
+    for (path, expected) in [
+        (&intact, true),
+        (&changed, false),
+        (&orphan, false),
+        (&garbled, false),
+    ] {
+        assert!(
+            matches.contains(&(name_of(path), expected)),
+            "{}: {json}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn an_empty_folder_says_so() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.xtask().args(["database", "backups"]).run().ok();
+    assert!(out.stdout.contains("no backups in"), "{}", out.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// verify
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn verify_passes_a_healthy_database_and_backup() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let out = verify(&sandbox, &["--env", "dev"]).run().ok();
+    for line in [
+        "✓ header: SQLite format 3",
+        "✓ size:",
+        "✓ integrity_check: ok",
+        "✓ foreign_key_check: no violations",
+    ] {
+        assert!(out.stdout.contains(line), "{line}: {}", out.stdout);
+    }
+    assert!(
+        !out.stdout.contains("manifest"),
+        "a live database has no manifest"
+    );
+
+    let path = backup(&sandbox, "dev", &[]);
+    let report = verify(&sandbox, &["--json"]).arg(&path).run().ok().json();
+    assert_eq!(report["passed"], true);
+    let checks: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "header",
+            "size",
+            "integrity_check",
+            "foreign_key_check",
+            "manifest size",
+            "manifest file hash",
+            "manifest content hash"
+        ]
+    );
+}
+
+#[test]
+fn verify_latest_checks_the_newest_backup_of_the_environment() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    sandbox.init("test");
+    backup(&sandbox, "dev", &[]);
+    let newest = backup(&sandbox, "dev", &[]);
+    backup(&sandbox, "test", &[]);
+    let out = verify(&sandbox, &["--latest", "--env", "dev"]).run().ok();
+    assert_eq!(
+        out.stdout.lines().next().unwrap(),
+        newest.display().to_string()
+    );
+    assert!(
+        out.stdout.contains("✓ manifest content hash"),
+        "{}",
+        out.stdout
+    );
+
+    let empty = Sandbox::new();
+    empty.init("dev");
+    let out = verify(&empty, &["--latest", "--env", "dev"]).run().code(1);
+    assert!(
+        out.stderr.contains("there is no backup of dev"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn quick_runs_quick_check_instead_of_integrity_check() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let out = verify(&sandbox, &["--env", "dev", "--quick"]).run().ok();
+    assert!(out.stdout.contains("✓ quick_check: ok"), "{}", out.stdout);
+    assert!(!out.stdout.contains("integrity_check"), "{}", out.stdout);
+}
+
+#[test]
+fn changed_backup_bytes_fail_the_manifest_file_hash() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let path = backup(&sandbox, "dev", &[]);
+    change_one_byte(&path);
+    assert_eq!(
+        sandbox.sqlite(&path, "PRAGMA integrity_check"),
+        "ok",
+        "a change only the hash can see"
+    );
+    let out = verify_file(&sandbox, &path).code(4);
+    assert!(out.stderr.contains("manifest file hash"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("✗ manifest file hash"),
+        "{}",
+        out.stdout
+    );
+    let report = verify(&sandbox, &["--json"])
+        .arg(&path)
+        .run()
+        .code(4)
+        .json();
+    assert_eq!(report["passed"], false);
+    assert_eq!(failed_checks(&report), ["manifest file hash"]);
+}
+
+#[test]
+fn an_edited_manifest_fails_verification() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let path = backup(&sandbox, "dev", &[]);
+    edit_manifest(
+        &path,
+        "logical_digest",
+        Value::from("xxh3-128:00000000000000000000000000000000"),
+    );
+    let out = verify_file(&sandbox, &path).code(4);
+    assert!(
+        out.stderr.contains("manifest content hash"),
+        "{}",
+        out.stderr
+    );
+
+    std::fs::write(manifest_path(&path), "{\"file\": 1}").unwrap();
+    let out = verify_file(&sandbox, &path).code(4);
+    assert!(out.stderr.contains("is damaged"), "{}", out.stderr);
+}
+
+#[test]
+fn a_truncated_file_fails_naming_its_size() {
+    let sandbox = Sandbox::new();
+    let db = big_dev(&sandbox);
+    let copy = sandbox.root().join("cut in half.db");
+    std::fs::copy(&db, &copy).unwrap();
+    truncate_to_half(&copy);
+    let out = verify_file(&sandbox, &copy).code(4);
+    assert!(
+        out.stderr.contains("size:") && out.stderr.contains("truncated"),
+        "{}",
+        out.stderr
+    );
+    let report = verify(&sandbox, &["--json"])
+        .arg(&copy)
+        .run()
+        .code(4)
+        .json();
+    assert!(
+        failed_checks(&report).contains(&"size".to_string()),
+        "{report}"
+    );
+
+    let path = backup(&sandbox, "dev", &[]);
+    truncate_to_half(&path);
+    let report = verify(&sandbox, &["--json"])
+        .arg(&path)
+        .run()
+        .code(4)
+        .json();
+    let failed = failed_checks(&report);
+    for check in ["size", "manifest size", "manifest file hash"] {
+        assert!(failed.contains(&check.to_string()), "{check}: {report}");
+    }
+}
+
+#[test]
+fn a_damaged_page_fails_the_structural_check() {
+    let sandbox = Sandbox::new();
+    let db = big_dev(&sandbox);
+    let page_size: usize = sandbox.sqlite(&db, "PRAGMA page_size").parse().unwrap();
+    let pages: usize = sandbox.sqlite(&db, "PRAGMA page_count").parse().unwrap();
+    assert!(pages > 50, "{pages} pages");
+    let copy = sandbox.root().join("damaged copy.db");
+    std::fs::copy(&db, &copy).unwrap();
+    overwrite(&copy, pages / 2 * page_size + 16, 512, 0xA5);
+    let damaged = bytes(&copy);
+    let out = verify_file(&sandbox, &copy).code(4);
+    assert!(out.stderr.contains("integrity_check"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("✓ size"),
+        "the size is right: {}",
+        out.stdout
+    );
+    let out = verify(&sandbox, &["--quick"]).arg(&copy).run().code(4);
+    assert!(out.stderr.contains("quick_check"), "{}", out.stderr);
+    assert_eq!(bytes(&copy), damaged, "verify changes nothing");
+
+    // The schema's page (after the 100-byte header): SQLite cannot even open it.
+    let schema = sandbox.root().join("damaged schema.db");
+    std::fs::copy(&db, &schema).unwrap();
+    overwrite(&schema, 100, page_size - 100, 0xA5);
+    let out = verify_file(&sandbox, &schema).code(4);
+    assert!(
+        out.stdout.contains("✗ integrity_check: database")
+            && out.stdout.contains("is damaged or not a SQLite database"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn files_that_are_not_databases_fail_with_a_clear_message() {
+    let sandbox = Sandbox::new();
+    let cases: [(&str, &[u8], &str); 2] = [
+        ("empty.db", b"", "is empty (0 bytes)"),
+        (
+            "notes.txt",
+            b"a shopping list, not a database\n",
+            "not a SQLite database",
+        ),
+    ];
+    for (name, content, message) in cases {
+        let path = sandbox.root().join(name);
+        std::fs::write(&path, content).unwrap();
+        let out = verify_file(&sandbox, &path).code(4);
+        assert!(out.stderr.contains(message), "{name}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        assert_eq!(bytes(&path), content, "{name} unchanged");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// restore
+// ---------------------------------------------------------------------------------------------
+
+/// `database restore` with `args`, expecting success, returning its JSON.
+fn restore_json(sandbox: &Sandbox, args: &[&str]) -> Value {
+    sandbox
+        .xtask()
+        .args(["database", "restore", "--json"])
+        .args(args)
+        .run()
+        .ok()
+        .json()
+}
+
+/// Changes a database's content in ways a restore must undo.
+fn change_data(sandbox: &Sandbox, db: &Path) {
+    sandbox.sqlite(db, "DELETE FROM onsens WHERE id > 3");
+    add_visits(sandbox, db, 25);
+}
+
+#[test]
+fn restore_brings_the_content_back_and_keeps_what_it_replaced() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    let saved = backup(&sandbox, "dev", &[]);
+    change_data(&sandbox, &db);
+    let changed = sandbox.root().join("changed.db");
+    std::fs::copy(&db, &changed).unwrap();
+    assert!(!sqldiff(&sandbox, &db, &saved).is_empty());
+
+    let out = restore_json(&sandbox, &["--latest", "--env", "dev"]);
+    assert_eq!(out["restored"], saved.display().to_string());
+    assert_same_content(&sandbox, &db, &saved);
+    assert_eq!(count(&sandbox, &db, "visits"), 0);
+    assert_eq!(sandbox.sqlite(&db, "PRAGMA integrity_check"), "ok");
+    assert_eq!(sandbox.sqlite(&db, "PRAGMA journal_mode"), "delete");
+
+    let pre_restore = PathBuf::from(out["pre_restore_backup"].as_str().unwrap());
+    assert_same_content(&sandbox, &pre_restore, &changed);
+    assert_eq!(manifest(&pre_restore)["reason"], "pre-restore");
+    assert_eq!(manifest(&pre_restore)["environment"], "dev");
+    verify_file(&sandbox, &pre_restore).ok();
+    assert!(
+        names_in(db.parent().unwrap()) == ["onsen.dev.db"],
+        "no temporary or side files beside the live database: {:?}",
+        names_in(db.parent().unwrap())
+    );
+}
+
+#[test]
+fn a_damaged_backup_is_not_restored() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    let damages = [
+        ("changed bytes", change_one_byte as fn(&Path)),
+        ("truncated", truncate_to_half),
+    ];
+    for (what, damage) in damages {
+        let path = backup(&sandbox, "dev", &[]);
+        damage(&path);
+        change_data(&sandbox, &db);
+        let live = bytes(&db);
+        let before = backups_on_disk(&sandbox);
+        let out = sandbox
+            .xtask()
+            .args(["database", "restore", "--env", "dev"])
+            .arg(&path)
+            .run()
+            .code(4);
+        assert!(
+            out.stderr
+                .contains("refusing to restore a backup that fails verification"),
+            "{what}: {}",
+            out.stderr
+        );
+        assert_eq!(bytes(&db), live, "{what}: the live database is unchanged");
+        assert_eq!(
+            backups_on_disk(&sandbox),
+            before,
+            "{what}: no pre-restore backup"
+        );
+    }
+}
+
+#[test]
+fn a_backup_of_another_environment_needs_cross_env_and_is_restamped() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    sandbox.init("test");
+    add_visits(&sandbox, &sandbox.db("dev"), 10);
+    let from_dev = backup(&sandbox, "dev", &[]);
+    let test_db = sandbox.db("test");
+    let before = bytes(&test_db);
+    let out = sandbox
+        .xtask()
+        .args(["database", "restore", "--env", "test"])
+        .arg(&from_dev)
+        .run()
+        .code(3);
+    assert!(
+        out.stderr.contains("is a backup of dev") && out.stderr.contains("--cross-env"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&test_db), before);
+
+    sandbox
+        .xtask()
+        .args(["database", "restore", "--env", "test", "--cross-env"])
+        .arg(&from_dev)
+        .run()
+        .ok();
+    assert_eq!(stamp(&sandbox, &test_db), "test");
+    assert_eq!(count(&sandbox, &test_db, "visits"), 10);
+    let diff = sqldiff(&sandbox, &from_dev, &test_db);
+    assert_eq!(
+        diff.trim(),
+        "UPDATE onsendo_meta SET value='test' WHERE \"key\"='environment';",
+        "only the stamp differs"
+    );
+    sandbox
+        .onsendo()
+        .args(["--env", "test", "visit", "list"])
+        .run()
+        .ok();
+}
+
+#[test]
+fn prod_restore_needs_a_confirmation_and_is_audited() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let db = sandbox.db("prod");
+    let saved = backup(&sandbox, "prod", &[]);
+    change_data(&sandbox, &db);
+    let changed = bytes(&db);
+
+    let out = sandbox
+        .xtask()
+        .args(["database", "restore", "--latest", "--env", "prod"])
+        .run()
+        .code(3);
+    assert!(out.stderr.contains("PROD DATABASE"), "{}", out.stderr);
+    assert!(out.stderr.contains("--yes"), "{}", out.stderr);
+    assert_eq!(bytes(&db), changed);
+    assert_eq!(backups_on_disk(&sandbox), [name_of(&saved)]);
+    assert_eq!(last_audit(&sandbox)["confirmation"], "refused");
+
+    let out = restore_json(&sandbox, &["--latest", "--env", "prod", "--yes"]);
+    assert_same_content(&sandbox, &db, &saved);
+    let pre_restore = out["pre_restore_backup"].as_str().unwrap();
+    let record = last_audit(&sandbox);
+    assert_eq!(record["outcome"], "ok");
+    assert_eq!(record["confirmation"], "--yes");
+    assert_eq!(record["backup"], pre_restore);
+    assert_eq!(record["database"], db.display().to_string());
+    assert_eq!(manifest(Path::new(pre_restore))["environment"], "prod");
+    assert_eq!(count(&sandbox, Path::new(pre_restore), "visits"), 25);
+}
+
+/// The typed confirmation, answered through a real terminal (`script` gives the process a pty).
+#[test]
+fn typing_prod_on_a_terminal_confirms_a_prod_restore() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let db = sandbox.db("prod");
+    let saved = backup(&sandbox, "prod", &[]);
+    change_data(&sandbox, &db);
+    let changed = bytes(&db);
+    let xtask = sandbox.onsendo_path().with_file_name("xtask");
+    let restore = format!("'{}' database restore --latest --env prod", xtask.display());
+    let out = sandbox
+        .command("script")
+        .args(["-qec", &restore, "/dev/null"])
+        .stdin("production\n")
+        .run()
+        .code(3);
+    assert!(
+        out.stdout.contains("Type `prod` to continue"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(bytes(&db), changed);
+    sandbox
+        .command("script")
+        .args(["-qec", &restore, "/dev/null"])
+        .stdin("prod\n")
+        .run()
+        .ok();
+    assert_same_content(&sandbox, &db, &saved);
+    assert_eq!(last_audit(&sandbox)["confirmation"], "typed");
+}
+
+#[test]
+fn dry_run_restore_changes_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let db = sandbox.db("prod");
+    backup(&sandbox, "prod", &[]);
+    change_data(&sandbox, &db);
+    let changed = bytes(&db);
+    let listed = backups_on_disk(&sandbox);
+    let out = sandbox
+        .xtask()
+        .args([
+            "database",
+            "restore",
+            "--latest",
+            "--env",
+            "prod",
+            "--dry-run",
+        ])
+        .run()
+        .ok();
+    assert!(out.stdout.contains("would restore"), "{}", out.stdout);
+    assert_eq!(bytes(&db), changed);
+    assert_eq!(backups_on_disk(&sandbox), listed, "no pre-restore backup");
+    assert_eq!(last_audit(&sandbox)["confirmation"], "dry-run");
+}
+
+// ---------------------------------------------------------------------------------------------
+// prune
+// ---------------------------------------------------------------------------------------------
+
+/// `database prune` with `args`.
+fn prune(sandbox: &Sandbox, args: &[&str]) -> Output {
+    sandbox
+        .xtask()
+        .args(["database", "prune"])
+        .args(args)
+        .run()
+        .ok()
+}
+
+/// Makes `n` backups of `env` in a row (several within one second get `_2`, `_3`… names).
+fn backups_in_a_row(sandbox: &Sandbox, env: &str, n: usize) -> Vec<PathBuf> {
+    (0..n).map(|_| backup(sandbox, env, &[])).collect()
+}
+
+/// Moves every backup's recorded creation time `days` into the past, keeping their order.
+fn age_backups(sandbox: &Sandbox, days: i64) {
+    for name in backups_on_disk(sandbox) {
+        let path = backup_dir(sandbox).join(name);
+        let created = manifest(&path)["created_unix"].as_i64().unwrap();
+        edit_manifest(&path, "created_unix", Value::from(created - days * 86_400));
+    }
+}
+
+#[test]
+fn keep_one_leaves_the_newest_backup_of_each_environment() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    sandbox.init("test");
+    let dev = backups_in_a_row(&sandbox, "dev", 4);
+    let test = backups_in_a_row(&sandbox, "test", 2);
+    let everything = names_in(&backup_dir(&sandbox));
+    assert_eq!(everything.len(), 12, "{everything:?}");
+
+    let out = prune(&sandbox, &["--keep", "1", "--dry-run"]);
+    assert!(
+        out.stdout.contains("would remove 4 of 6 backups"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        names_in(&backup_dir(&sandbox)),
+        everything,
+        "a dry run removes nothing"
+    );
+
+    let out = prune(&sandbox, &["--keep", "1"]);
+    for gone in dev[..3].iter().chain(&test[..1]) {
+        assert!(
+            out.stdout.contains(&format!("removed {}", gone.display())),
+            "{}: {}",
+            gone.display(),
+            out.stdout
+        );
+        assert!(!gone.exists() && !manifest_path(gone).exists());
+    }
+    assert!(
+        out.stdout.contains("removed 4 of 6 backups"),
+        "{}",
+        out.stdout
+    );
+    let newest = [dev.last().unwrap(), test.last().unwrap()];
+    let mut expected: Vec<String> = newest
+        .iter()
+        .flat_map(|path| [name_of(path), name_of(&manifest_path(path))])
+        .collect();
+    expected.sort();
+    assert_eq!(names_in(&backup_dir(&sandbox)), expected);
+}
+
+#[test]
+fn the_newest_backup_that_still_matches_its_manifest_survives_every_rule() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let made = backups_in_a_row(&sandbox, "dev", 3);
+    let (oldest, middle, newest) = (&made[0], &made[1], &made[2]);
+    change_one_byte(newest);
+    age_backups(&sandbox, 30);
+
+    let out = prune(&sandbox, &["--keep", "0", "--older-than", "0"]);
+    assert!(
+        out.stdout.contains("removed 2 of 3 backups"),
+        "{}",
+        out.stdout
+    );
+    assert!(!oldest.exists() && !manifest_path(oldest).exists());
+    assert!(!newest.exists() && !manifest_path(newest).exists());
+    assert!(middle.exists() && manifest_path(middle).exists());
+    verify_file(&sandbox, middle).ok();
+
+    let out = prune(&sandbox, &["--keep", "0", "--older-than", "0"]);
+    assert!(
+        out.stdout.contains("removed 0 of 1 backups"),
+        "{}",
+        out.stdout
+    );
+    assert!(middle.exists());
+}
+
+#[test]
+fn older_than_keeps_young_backups() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let old = backups_in_a_row(&sandbox, "dev", 2);
+    age_backups(&sandbox, 40);
+    let young = backups_in_a_row(&sandbox, "dev", 2);
+    let out = prune(&sandbox, &["--older-than", "30", "--json"]).json();
+    assert_eq!(out["dry_run"], false);
+    assert_eq!(out["kept"], 2);
+    let removed: Vec<String> = out["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["path"].as_str().unwrap().to_string())
+        .collect();
+    let old_paths: Vec<String> = old.iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(removed, old_paths);
+    assert!(old.iter().all(|path| !path.exists()));
+    assert!(young.iter().all(|path| path.exists()));
+}
+
+/// Backups made within one second are named `_2` … `_10` …; the tenth is still the newest for
+/// `--latest`, the listing and prune (plain name order would put `_10` before `_9`).
+#[test]
+fn the_order_backups_were_made_in_holds_past_nine_in_one_second() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let mut made = Vec::new();
+    while !made
+        .last()
+        .is_some_and(|path: &PathBuf| name_of(path).ends_with("Z_10.db"))
+    {
+        assert!(made.len() < 500, "ten backups within one second");
+        made.push(backup(&sandbox, "dev", &[]));
+    }
+    let newest = made.last().unwrap();
+    let out = verify(&sandbox, &["--latest", "--env", "dev"]).run().ok();
+    assert_eq!(
+        out.stdout.lines().next().unwrap(),
+        newest.display().to_string()
+    );
+
+    let listing = sandbox
+        .xtask()
+        .args(["database", "backups", "--json"])
+        .run()
+        .ok()
+        .json();
+    let listed: Vec<String> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["path"].as_str().unwrap().to_string())
+        .collect();
+    let made_names: Vec<String> = made.iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(listed, made_names, "listed in the order they were made");
+
+    prune(&sandbox, &["--keep", "1"]);
+    assert_eq!(backups_on_disk(&sandbox), [name_of(newest)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// consistency under load, WAL
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn backups_taken_while_another_process_writes_are_consistent_snapshots() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    // Several megabytes: a copy long enough for the writer to commit into it if the copy's read
+    // lock were lost part-way.
+    const ROWS: u64 = 30_000;
+    add_visits(&sandbox, &db, ROWS as u32);
+    let mut writer = BusyWriter::start(&db);
+    let made = backups_in_a_row(&sandbox, "dev", 3);
+    assert!(writer.stop(), "every write of the writer succeeded");
+    let after = writer_rows(&sandbox, &db);
+
+    let mut previous = 0;
+    for path in &made {
+        verify_file(&sandbox, path).ok();
+        assert_eq!(sandbox.sqlite(path, "PRAGMA integrity_check"), "ok");
+        let rows = writer_rows(&sandbox, path);
+        assert_eq!(
+            rows % 2,
+            0,
+            "{}: whole transactions only ({rows} rows)",
+            path.display()
+        );
+        assert!(rows >= 2 && rows >= previous, "{rows} after {previous}");
+        assert_eq!(count(&sandbox, path, "visits"), ROWS + rows);
+        previous = rows;
+    }
+    assert!(previous <= after, "{previous} ≤ {after}");
+    assert!(
+        previous > writer_rows(&sandbox, &made[0]),
+        "the writer committed between the first backup and the last"
+    );
+}
+
+#[test]
+fn a_wal_database_is_backed_up_with_what_is_only_in_its_wal() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.root().join("wal mode ✓.db");
+    sandbox.sqlite(
+        &db,
+        "PRAGMA journal_mode = WAL; CREATE TABLE readings (id INTEGER PRIMARY KEY, value TEXT); \
+         INSERT INTO readings (value) VALUES ('in the main file');",
+    );
+    let mut holder = Sqlite3::open(&db);
+    holder.run(
+        "PRAGMA wal_autocheckpoint = 0; \
+         INSERT INTO readings (value) VALUES ('only in the wal 1'), ('only in the wal 2');",
+    );
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let shm = PathBuf::from(format!("{}-shm", db.display()));
+    let main_only = sandbox.root().join("main file only.db");
+    std::fs::copy(&db, &main_only).unwrap();
+    assert_eq!(
+        count(&sandbox, &main_only, "readings"),
+        1,
+        "the rows are in the WAL"
+    );
+    let (main_before, wal_before) = (bytes(&db), bytes(&wal));
+    let shm_size = std::fs::metadata(&shm).unwrap().len();
+
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--json", "--database"])
+        .arg(&db)
+        .run()
+        .ok()
+        .json();
+    let path = PathBuf::from(out["path"].as_str().unwrap());
+    assert_eq!(out["manifest"]["method"], "sqlite-backup");
+    assert!(out["manifest"]["environment"].is_null());
+    assert!(
+        name_of(&path).starts_with("onsen_custom_"),
+        "{}",
+        path.display()
+    );
+    assert_eq!(
+        sandbox.sqlite(&path, "SELECT group_concat(value, '|') FROM readings"),
+        "in the main file|only in the wal 1|only in the wal 2"
+    );
+    assert_eq!(sandbox.sqlite(&path, "PRAGMA journal_mode"), "delete");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().len(),
+        out["manifest"]["size"].as_u64().unwrap()
+    );
+    assert!(!PathBuf::from(format!("{}-wal", path.display())).exists());
+
+    assert_eq!(bytes(&db), main_before, "the main file is untouched");
+    assert_eq!(
+        bytes(&wal),
+        wal_before,
+        "the WAL is untouched (not checkpointed)"
+    );
+    assert_eq!(std::fs::metadata(&shm).unwrap().len(), shm_size);
+    assert!(holder.close());
+    verify_file(&sandbox, &path).ok();
+    assert_same_content(&sandbox, &db, &path);
+}

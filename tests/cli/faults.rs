@@ -1,1 +1,482 @@
-//! placeholder
+//! Faults: a failure or a crash at every step of the split, backup and restore, real SIGKILLs, a locked source, a full or read-only disk.
+
+use crate::split::{
+    assert_backups_verify, assert_only_the_stamp_differs, assert_split_from,
+    assert_whole_and_stamped, backup_dir, fingerprint, legacy_of_3_mb, legacy_path, make_legacy,
+    many_visits, names_in, split, sqldiff, stamp, temp_files_in, SqliteSession,
+};
+use crate::support::{bytes, Run, Sandbox};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Every failpoint the split passes, in order.
+const SPLIT_POINTS: [&str; 8] = [
+    "copy.writing",
+    "copy.verified",
+    "split.copied",
+    "backup.manifest",
+    "backup.place",
+    "split.backed-up",
+    "split.stamped",
+    "split.placed",
+];
+
+/// Every failpoint a backup passes.
+const BACKUP_POINTS: [&str; 4] = [
+    "copy.writing",
+    "copy.verified",
+    "backup.manifest",
+    "backup.place",
+];
+
+/// The failpoints of putting content into the live database.
+const RESTORE_POINTS: [&str; 2] = ["restore.replace", "restore.replaced"];
+
+/// `error`: the step fails; `crash`: the process aborts there, like a power cut.
+const MODES: [&str; 2] = ["error", "crash"];
+
+/// Runs `run` with the failpoint `point:mode` and checks that it fired and the run failed.
+fn fail_at(run: Run, point: &str, mode: &str) {
+    let out = run
+        .env("ONSENDO_FAILPOINT", format!("{point}:{mode}"))
+        .run();
+    let (code, said) = match mode {
+        "error" => (1, format!("failpoint `{point}` fired")),
+        _ => (-1, format!("failpoint `{point}`: crashing")),
+    };
+    assert_eq!(
+        (out.code, out.stderr.contains(&said)),
+        (code, true),
+        "{point}:{mode}\n{}",
+        out.stderr
+    );
+}
+
+/// No temporary file is left in any of `dirs`.
+fn assert_no_temp_files(dirs: &[PathBuf]) {
+    for dir in dirs {
+        assert_eq!(
+            temp_files_in(dir),
+            Vec::<String>::new(),
+            "in {}",
+            dir.display()
+        );
+    }
+}
+
+/// The folder of the environment databases.
+fn db_dir(sandbox: &Sandbox) -> PathBuf {
+    sandbox.db("dev").parent().unwrap().to_path_buf()
+}
+
+#[test]
+fn a_split_that_fails_or_crashes_at_any_step_is_finished_by_a_rerun() {
+    for point in SPLIT_POINTS {
+        for mode in MODES {
+            let sandbox = Sandbox::new();
+            let legacy = legacy_of_3_mb(&sandbox);
+            let before = bytes(&legacy);
+            fail_at(split(&sandbox, &[]), point, mode);
+            // Whatever a final name holds is complete: a whole stamped database, a backup with its
+            // manifest that verifies.
+            for env in ["prod", "dev"] {
+                if sandbox.db(env).exists() {
+                    assert_whole_and_stamped(&sandbox, &sandbox.db(env), env);
+                }
+            }
+            assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+            assert_eq!(bytes(&legacy), before, "{point}:{mode}");
+
+            split(&sandbox, &[]).run().ok();
+            assert_split_from(&sandbox, &legacy);
+            assert_eq!(bytes(&legacy), before, "{point}:{mode}");
+            let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+            for backup in &backups {
+                assert_eq!(
+                    sqldiff(&sandbox, &[], &legacy, backup),
+                    "",
+                    "{point}:{mode}"
+                );
+            }
+            assert!(!backups.is_empty());
+            assert_no_temp_files(&[db_dir(&sandbox), backup_dir(&sandbox)]);
+        }
+    }
+}
+
+/// A dev database of about 3 MB, made by the tool and filled with the `sqlite3` CLI.
+fn dev_of_3_mb(sandbox: &Sandbox) -> PathBuf {
+    sandbox.init("dev");
+    let dev = sandbox.db("dev");
+    sandbox.sqlite(&dev, &many_visits(10_000));
+    assert!(std::fs::metadata(&dev).unwrap().len() > 2 << 20);
+    dev
+}
+
+fn backup_dev(sandbox: &Sandbox) -> Run {
+    sandbox.xtask().args(["database", "backup", "--env", "dev"])
+}
+
+#[test]
+fn a_backup_that_fails_or_crashes_leaves_no_backup_without_its_manifest() {
+    for point in BACKUP_POINTS {
+        for mode in MODES {
+            let sandbox = Sandbox::new();
+            let dev = dev_of_3_mb(&sandbox);
+            let before = bytes(&dev);
+            fail_at(backup_dev(&sandbox), point, mode);
+            let left = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+            assert_eq!(
+                left,
+                Vec::<PathBuf>::new(),
+                "{point}:{mode}: a backup was placed"
+            );
+            assert_eq!(bytes(&dev), before);
+
+            let out = backup_dev(&sandbox).run().ok();
+            let made = PathBuf::from(out.stdout.trim());
+            assert_eq!(
+                assert_backups_verify(&sandbox, &backup_dir(&sandbox)),
+                vec![made.clone()]
+            );
+            assert_eq!(sqldiff(&sandbox, &[], &dev, &made), "");
+            assert_eq!(bytes(&dev), before);
+            assert_no_temp_files(&[db_dir(&sandbox), backup_dir(&sandbox)]);
+        }
+    }
+}
+
+#[test]
+fn a_restore_that_fails_or_crashes_leaves_the_old_or_the_new_content_and_a_rerun_finishes() {
+    for point in RESTORE_POINTS {
+        for mode in MODES {
+            let sandbox = Sandbox::new();
+            let dev = dev_of_3_mb(&sandbox);
+            let backup = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
+            let restored = sandbox.root().join("content of the backup.db");
+            std::fs::copy(&dev, &restored).unwrap();
+            sandbox.sqlite(
+                &dev,
+                "DELETE FROM visits WHERE id % 3 = 0; INSERT INTO locations (name) VALUES ('later');",
+            );
+            let replaced = sandbox.root().join("content before the restore.db");
+            std::fs::copy(&dev, &replaced).unwrap();
+            let restore = || {
+                sandbox
+                    .xtask()
+                    .args(["database", "restore", "--env", "dev"])
+                    .arg(&backup)
+            };
+
+            fail_at(restore(), point, mode);
+            assert_whole_and_stamped(&sandbox, &dev, "dev");
+            let (old, new) = (
+                sqldiff(&sandbox, &[], &replaced, &dev),
+                sqldiff(&sandbox, &[], &restored, &dev),
+            );
+            assert!(
+                old.is_empty() || new.is_empty(),
+                "{point}:{mode}: the live database holds a mix:\nagainst the old content: {old}\nagainst the new: {new}"
+            );
+            assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+
+            restore().run().ok();
+            assert_eq!(
+                sqldiff(&sandbox, &[], &restored, &dev),
+                "",
+                "{point}:{mode}"
+            );
+            assert_whole_and_stamped(&sandbox, &dev, "dev");
+            assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+            assert_no_temp_files(&[db_dir(&sandbox), backup_dir(&sandbox)]);
+        }
+    }
+}
+
+/// SplitMix64: a small deterministic generator, so a failing run can be repeated from its seed.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Removes what a split wrote (targets, backups, leftovers), keeping the legacy file.
+fn undo_split(sandbox: &Sandbox, legacy: &Path) {
+    for name in names_in(&db_dir(sandbox)) {
+        let path = db_dir(sandbox).join(name);
+        if path != legacy {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let _ = std::fs::remove_dir_all(backup_dir(sandbox));
+}
+
+/// Rounds of the SIGKILL test, and the visits of its legacy file (~300 bytes each on disk).
+const KILL_ROUNDS: u32 = 5;
+const KILL_VISITS: u32 = 700_000;
+
+#[test]
+fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, &many_visits(KILL_VISITS));
+    let size = std::fs::metadata(&legacy).unwrap().len();
+    let before = fingerprint(&legacy);
+    let started = Instant::now();
+    split(&sandbox, &[]).run().ok();
+    let whole_run = started.elapsed();
+    let seed = std::env::var("ONSENDO_TEST_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    eprintln!(
+        "SIGKILL test: legacy file {} MB, a whole split takes {whole_run:?}; seed {seed} (repeat with ONSENDO_TEST_KILL_SEED={seed})",
+        size >> 20
+    );
+    let mut random = SplitMix64(seed);
+    for round in 0..KILL_ROUNDS {
+        undo_split(&sandbox, &legacy);
+        // One kill in each slice of the run, at a random point inside it.
+        let delay = whole_run.mul_f64((f64::from(round) + random.unit()) / f64::from(KILL_ROUNDS));
+        let mut child = split(&sandbox, &[]).spawn();
+        std::thread::sleep(delay);
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        let targets: Vec<&str> = ["prod", "dev"]
+            .into_iter()
+            .filter(|env| sandbox.db(env).exists())
+            .collect();
+        eprintln!("round {round}: killed after {delay:?} ({status}); in place: {targets:?}");
+        for env in targets {
+            assert_eq!(stamp(&sandbox, &sandbox.db(env)), env);
+            assert_eq!(sandbox.sqlite(&sandbox.db(env), "PRAGMA quick_check"), "ok");
+        }
+
+        split(&sandbox, &[]).run().ok();
+        for env in ["prod", "dev"] {
+            assert_only_the_stamp_differs(&sandbox, &legacy, &sandbox.db(env), env);
+        }
+        assert_eq!(
+            fingerprint(&legacy),
+            before,
+            "round {round}: the legacy file changed"
+        );
+        assert_no_temp_files(&[db_dir(&sandbox), backup_dir(&sandbox)]);
+    }
+}
+
+#[test]
+fn a_locked_source_makes_the_backup_wait_then_fail_without_writing() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let dev = sandbox.db("dev");
+    let before = bytes(&dev);
+    let mut holder = SqliteSession::open(&dev);
+    holder.run("BEGIN EXCLUSIVE;");
+    let out = backup_dev(&sandbox).run().code(1);
+    drop(holder);
+    assert!(
+        out.stderr.contains("locked by another process"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(names_in(&backup_dir(&sandbox)), Vec::<String>::new());
+    assert_eq!(bytes(&dev), before);
+    assert_no_temp_files(&[db_dir(&sandbox)]);
+}
+
+/// A `sqlite3` process committing small transactions on `db` as fast as it can, until dropped.
+struct BusyWriter {
+    child: std::process::Child,
+    feeder: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BusyWriter {
+    fn start(db: &Path, statement: &'static str) -> BusyWriter {
+        let mut child = Command::new("sqlite3")
+            .arg(db)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("sqlite3 starts");
+        let mut input = child.stdin.take().unwrap();
+        let feeder = std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = writeln!(input, ".timeout 30000\nPRAGMA synchronous = OFF;");
+            // Ends when the process is killed and the pipe breaks.
+            while writeln!(input, "{statement}").is_ok() {}
+        });
+        BusyWriter {
+            child,
+            feeder: Some(feeder),
+        }
+    }
+}
+
+impl Drop for BusyWriter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(feeder) = self.feeder.take() {
+            let _ = feeder.join();
+        }
+    }
+}
+
+/// The copy reads the source's bytes under SQLite's shared lock while a second thread hashes its
+/// records through another descriptor. Closing any descriptor of a file drops every POSIX lock the
+/// process holds on it, so a hash that finishes first must not let a writer commit into the rest
+/// of the copy. The layout makes that window wide: 100 MB of free pages between the rows the
+/// writer keeps changing (at the end of the file) and the start.
+#[test]
+fn a_writer_cannot_commit_into_the_middle_of_a_backup() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let dev = sandbox.db("dev");
+    sandbox.sqlite(
+        &dev,
+        &format!(
+            "PRAGMA synchronous = OFF; BEGIN; {} \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+             INSERT INTO locations (name, latitude, description) \
+             SELECT 'place ' || i, 0, printf('%.100c', 'd') FROM n; \
+             DELETE FROM visits; COMMIT;",
+            many_visits(330_000)
+        ),
+    );
+    let moved = "SELECT count(*) > 0 FROM locations WHERE latitude <> 0";
+    let writer = BusyWriter::start(
+        &dev,
+        "UPDATE locations SET latitude = (abs(random()) % 180) - 90;",
+    );
+    let started = Instant::now();
+    while read_while_busy(&sandbox, &dev, moved) != "1" {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the writer never committed"
+        );
+    }
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        let out = backup_dev(&sandbox).run().ok();
+        made.push(PathBuf::from(out.stdout.trim()));
+    }
+    drop(writer);
+    for backup in &made {
+        assert_eq!(sandbox.sqlite(backup, moved), "1", "the writer's commits");
+    }
+    assert_eq!(assert_backups_verify(&sandbox, &backup_dir(&sandbox)), made);
+}
+
+/// `sql` on `db` with the `sqlite3` CLI, waiting up to 10 s for a busy writer's lock.
+fn read_while_busy(sandbox: &Sandbox, db: &Path, sql: &str) -> String {
+    let out = sandbox
+        .command("sqlite3")
+        .args(["-cmd", ".timeout 10000"])
+        .arg(db)
+        .arg(sql)
+        .run()
+        .ok();
+    out.stdout.trim().to_string()
+}
+
+/// A tmpfs mounted on a folder, unmounted when dropped.
+struct Tmpfs {
+    dir: PathBuf,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs with `options` (e.g. `size=1m`, `ro`) on `dir`, creating it. Fails the test
+    /// when mounting is not permitted: these tests need root (CI runs as root).
+    fn mount(dir: PathBuf, options: &str) -> Tmpfs {
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(&dir)
+            .output()
+            .expect("`mount` runs");
+        assert!(
+            out.status.success(),
+            "cannot mount a tmpfs on `{}` ({}): this test needs root and permission to mount (CI runs as root); it is not skipped",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        Tmpfs { dir }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let unmounted = Command::new("umount").arg(&self.dir).status();
+        if !unmounted.is_ok_and(|status| status.success()) {
+            let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        }
+    }
+}
+
+#[test]
+fn a_backup_onto_a_full_disk_fails_clearly_and_leaves_nothing() {
+    let sandbox = Sandbox::new();
+    let dev = dev_of_3_mb(&sandbox);
+    let before = bytes(&dev);
+    let size = before.len();
+    // Too small for the copy; then exactly its size: the copy fits, its manifest does not.
+    for limit in [size / 2, size] {
+        let usb = Tmpfs::mount(sandbox.root().join("usb stick ✓"), &format!("size={limit}"));
+        let out = backup_dev(&sandbox)
+            .arg("--output")
+            .arg(&usb.dir)
+            .run()
+            .code(1);
+        assert!(
+            out.stderr.contains("the disk is full"),
+            "{limit}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            names_in(&usb.dir),
+            Vec::<String>::new(),
+            "{limit}: left behind"
+        );
+        assert_eq!(bytes(&dev), before);
+    }
+}
+
+#[test]
+fn a_backup_into_a_read_only_folder_fails_clearly() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let dev = sandbox.db("dev");
+    let before = bytes(&dev);
+    let read_only = Tmpfs::mount(sandbox.root().join("read only ✓"), "ro,size=1m");
+    let out = backup_dev(&sandbox)
+        .arg("--output")
+        .arg(&read_only.dir)
+        .run()
+        .code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("`{}` is not writable", read_only.dir.display())),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(names_in(&read_only.dir), Vec::<String>::new());
+    assert_eq!(bytes(&dev), before);
+}

@@ -1,1 +1,628 @@
-//! placeholder
+//! `cargo xtask database migrate-to-envs`: the split of the legacy database into prod and dev, checked with the `sqlite3` and `sqldiff` CLIs.
+
+use crate::support::{bytes, Output, Run, Sandbox};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+/// The first migration: the schema the legacy databases were made with.
+const SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/01-initial/up.sql");
+
+/// The tables whose rows the split carries over.
+pub(crate) const TABLES: [&str; 3] = ["onsens", "visits", "locations"];
+
+/// A few rows in every table, some text non-ASCII or quoted.
+const ROWS: &str = "
+INSERT INTO locations (id, name, latitude, longitude, description)
+    VALUES (1, 'home', 33.28, 131.49, 'the flat in Beppu');
+INSERT INTO onsens (id, ban_number, name, region, description) VALUES
+    (1, 1, 'Takegawara Onsen', 'Beppu', 'sand bath'),
+    (2, 4, 'Hyotan Onsen', 'Kannawa', 'ひょうたん温泉');
+INSERT INTO visits (onsen_id, visited_at, entry_fee_yen, stay_minutes, personal_rating, notes) VALUES
+    (1, '2019-04-01', 100, 40, 8, 'first visit'),
+    (2, '2019-04-02', 800, 90, 9, NULL),
+    (1, '2020-01-05', 100, 30, 6, 'crowded; ''quoted''');
+";
+
+/// The legacy database's canonical path in `sandbox`.
+pub(crate) fn legacy_path(sandbox: &Sandbox) -> PathBuf {
+    sandbox.root().join("data").join("db").join("onsen.db")
+}
+
+/// The folder every backup of the sandbox goes to by default.
+pub(crate) fn backup_dir(sandbox: &Sandbox) -> PathBuf {
+    sandbox.root().join("artifacts").join("db").join("backups")
+}
+
+/// Creates `path` with the `sqlite3` CLI: the initial schema, a few rows, then `extra` SQL.
+pub(crate) fn make_legacy(sandbox: &Sandbox, path: &Path, extra: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let schema = std::fs::read_to_string(SCHEMA).unwrap();
+    let script = format!("PRAGMA synchronous = OFF;\n{schema}\nBEGIN;\n{ROWS}\n{extra}\nCOMMIT;\n");
+    sandbox
+        .command("sqlite3")
+        .arg("-bail")
+        .arg(path)
+        .stdin(&script)
+        .run()
+        .ok();
+}
+
+/// SQL adding `visits` visits with ~200-byte notes (`visits` × ~300 bytes on disk).
+pub(crate) fn many_visits(visits: u32) -> String {
+    format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {visits})
+         INSERT INTO visits (onsen_id, visited_at, entry_fee_yen, personal_rating, notes)
+         SELECT 1 + i % 2, printf('2021-%02d-%02d', 1 + i % 12, 1 + i % 28), i % 1000, 1 + i % 10,
+                printf('visit %d: %.190c', i, 'x')
+         FROM n;"
+    )
+}
+
+/// A legacy database of about 3 MB at the canonical path: more than the copy engine's 1 MiB
+/// chunk, so a failure after the first chunk leaves a partial copy.
+pub(crate) fn legacy_of_3_mb(sandbox: &Sandbox) -> PathBuf {
+    let legacy = legacy_path(sandbox);
+    make_legacy(sandbox, &legacy, &many_visits(10_000));
+    assert!(std::fs::metadata(&legacy).unwrap().len() > 2 << 20);
+    legacy
+}
+
+/// `database migrate-to-envs --yes` plus `flags`.
+pub(crate) fn split(sandbox: &Sandbox, flags: &[&str]) -> Run {
+    sandbox
+        .xtask()
+        .args(["database", "migrate-to-envs", "--yes"])
+        .args(flags)
+}
+
+/// A fast hash of a file's bytes (XXH3-128, streamed).
+pub(crate) fn fingerprint(path: &Path) -> u128 {
+    let mut file =
+        std::fs::File::open(path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer).unwrap();
+        if read == 0 {
+            return hasher.digest128();
+        }
+        hasher.update(&buffer[..read]);
+    }
+}
+
+/// `sqldiff [flags] a b`: the SQL that would turn `a` into `b` (empty when they hold the same).
+pub(crate) fn sqldiff(sandbox: &Sandbox, flags: &[&str], a: &Path, b: &Path) -> String {
+    let out = sandbox.command("sqldiff").args(flags).arg(a).arg(b).run();
+    assert_eq!(out.code, 0, "sqldiff failed: {}", out.stderr);
+    out.stdout.trim().to_string()
+}
+
+/// The environment stamp inside `db`.
+pub(crate) fn stamp(sandbox: &Sandbox, db: &Path) -> String {
+    sandbox.sqlite(
+        db,
+        "SELECT value FROM onsendo_meta WHERE key = 'environment'",
+    )
+}
+
+/// `db` passes `PRAGMA integrity_check` and carries the stamp `env`.
+pub(crate) fn assert_whole_and_stamped(sandbox: &Sandbox, db: &Path, env: &str) {
+    assert_eq!(
+        sandbox.sqlite(db, "PRAGMA integrity_check"),
+        "ok",
+        "{}",
+        db.display()
+    );
+    assert_eq!(stamp(sandbox, db), env, "{}", db.display());
+}
+
+/// `db` holds exactly what `legacy` holds, plus the stamp row `env`: the one difference sqldiff
+/// may find.
+pub(crate) fn assert_only_the_stamp_differs(
+    sandbox: &Sandbox,
+    legacy: &Path,
+    db: &Path,
+    env: &str,
+) {
+    assert_eq!(
+        sqldiff(sandbox, &[], legacy, db),
+        format!("INSERT INTO onsendo_meta(\"key\",value) VALUES('environment','{env}');"),
+        "{} against {}",
+        db.display(),
+        legacy.display()
+    );
+}
+
+/// prod and dev exist, are whole and stamped, and hold the legacy file's rows, table by table.
+pub(crate) fn assert_split_from(sandbox: &Sandbox, legacy: &Path) {
+    for env in ["prod", "dev"] {
+        let db = sandbox.db(env);
+        assert_whole_and_stamped(sandbox, &db, env);
+        for table in TABLES {
+            assert_eq!(
+                sqldiff(sandbox, &["--table", table], legacy, &db),
+                "",
+                "table {table} of {env}"
+            );
+        }
+        assert_only_the_stamp_differs(sandbox, legacy, &db, env);
+    }
+}
+
+/// The backups in `dir` (final names: `*.db` not starting with a dot), sorted.
+pub(crate) fn backups_in(dir: &Path) -> Vec<PathBuf> {
+    names_in(dir)
+        .into_iter()
+        .filter(|name| !name.starts_with('.') && name.ends_with(".db"))
+        .map(|name| dir.join(name))
+        .collect()
+}
+
+/// The temporary files (`.<name>.tmp-<pid>-<nanos>`, and SQLite's side files of them) in `dir`.
+pub(crate) fn temp_files_in(dir: &Path) -> Vec<String> {
+    names_in(dir)
+        .into_iter()
+        .filter(|name| name.starts_with('.') && name.contains(".tmp-"))
+        .collect()
+}
+
+/// The names in `dir`, sorted; none when it does not exist.
+pub(crate) fn names_in(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every backup in `dir` has its manifest and passes `database verify`; returns them.
+pub(crate) fn assert_backups_verify(sandbox: &Sandbox, dir: &Path) -> Vec<PathBuf> {
+    let backups = backups_in(dir);
+    for backup in &backups {
+        assert!(
+            backup.with_extension("json").exists(),
+            "{} has no manifest",
+            backup.display()
+        );
+        let out = sandbox
+            .xtask()
+            .args(["database", "verify"])
+            .arg(backup)
+            .run();
+        assert_eq!(
+            out.code,
+            0,
+            "{} does not verify:\n{}{}",
+            backup.display(),
+            out.stdout,
+            out.stderr
+        );
+    }
+    backups
+}
+
+/// The manifest beside `backup`.
+pub(crate) fn manifest_of(backup: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(backup.with_extension("json")).unwrap()).unwrap()
+}
+
+/// Every file under `dir`, relative to it, sorted; the audit log left out (refusals are logged).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if !path.ends_with("artifacts/logs/prod_audit.log") {
+                found.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn last_audit(sandbox: &Sandbox) -> serde_json::Value {
+    let log = std::fs::read_to_string(sandbox.audit_log()).unwrap();
+    serde_json::from_str(log.lines().last().unwrap()).unwrap()
+}
+
+/// A `sqlite3` CLI session kept open on a database (to hold a lock, or to keep a WAL from being
+/// checkpointed); closed when dropped.
+pub(crate) struct SqliteSession {
+    child: Child,
+    input: Option<ChildStdin>,
+    output: BufReader<std::process::ChildStdout>,
+}
+
+impl SqliteSession {
+    pub(crate) fn open(db: &Path) -> SqliteSession {
+        let mut child = Command::new("sqlite3")
+            .arg(db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sqlite3 starts");
+        let input = child.stdin.take();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        SqliteSession {
+            child,
+            input,
+            output,
+        }
+    }
+
+    /// Runs `sql` and waits until it is done.
+    pub(crate) fn run(&mut self, sql: &str) {
+        let input = self.input.as_mut().unwrap();
+        writeln!(input, "{sql}\nSELECT 'done';").unwrap();
+        input.flush().unwrap();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(
+                self.output.read_line(&mut line).unwrap() > 0,
+                "sqlite3 ended early"
+            );
+            if line.trim() == "done" {
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for SqliteSession {
+    fn drop(&mut self) {
+        drop(self.input.take());
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn split_makes_stamped_copies_backs_up_and_leaves_the_legacy_unchanged() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, "");
+    let before = bytes(&legacy);
+    let out = split(&sandbox, &["--json"]).run().ok();
+    assert!(out.stderr.contains("plan:"), "{}", out.stderr);
+    let report = out.json();
+    assert_split_from(&sandbox, &legacy);
+    assert_eq!(bytes(&legacy), before, "the legacy file is only read");
+
+    let written: Vec<(&str, &str)> = report["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["environment"].as_str().unwrap(),
+                w["path"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let (prod, dev) = (sandbox.db("prod"), sandbox.db("dev"));
+    assert_eq!(
+        written,
+        [
+            ("prod", prod.to_str().unwrap()),
+            ("dev", dev.to_str().unwrap())
+        ]
+    );
+    assert!(report["written"][0]["previous_content_backup"].is_null());
+    assert_eq!(report["legacy"], legacy.to_str().unwrap());
+    assert_eq!(report["foreign_key_violations"], 0);
+
+    let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    let backup = &backups[0];
+    assert_eq!(report["legacy_backup"], backup.to_str().unwrap());
+    let name = backup.file_name().unwrap().to_str().unwrap();
+    assert!(name.starts_with("onsen_pre_migration_"), "{name}");
+    let manifest = manifest_of(backup);
+    assert_eq!(manifest["reason"], "pre-split");
+    assert_eq!(manifest["source"], legacy.to_str().unwrap());
+    assert_eq!(manifest["file_digest"], report["legacy_digest"]);
+    assert_eq!(sqldiff(&sandbox, &[], &legacy, backup), "");
+
+    let audit = last_audit(&sandbox);
+    assert_eq!(audit["outcome"], "ok");
+    assert_eq!(audit["confirmation"], "--yes");
+    assert_eq!(audit["database"], prod.to_str().unwrap());
+    assert_eq!(audit["backup"], backup.to_str().unwrap());
+
+    let targets = (bytes(&prod), bytes(&dev));
+    let out = split(&sandbox, &[]).run().ok();
+    assert!(out.stdout.contains("already split"), "{}", out.stdout);
+    assert_eq!((bytes(&prod), bytes(&dev)), targets);
+    assert_eq!(bytes(&legacy), before);
+    assert_eq!(backups_in(&backup_dir(&sandbox)).len(), 1);
+    let again = split(&sandbox, &["--json"]).run().ok().json();
+    assert_eq!(again["already_split"], true, "{again}");
+}
+
+#[test]
+fn without_a_terminal_or_yes_nothing_is_written_and_a_typed_prod_confirms() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, "");
+    let files = files_under(sandbox.root());
+
+    let out = sandbox
+        .xtask()
+        .args(["database", "migrate-to-envs"])
+        .run()
+        .code(3);
+    assert!(out.stderr.contains("--yes"), "{}", out.stderr);
+    assert_eq!(files_under(sandbox.root()), files, "nothing written");
+    assert_eq!(last_audit(&sandbox)["confirmation"], "refused");
+
+    for flags in [
+        &["--dry-run"][..],
+        &["--dry-run", "--yes"],
+        &["--dry-run", "--json"],
+    ] {
+        let out = sandbox
+            .xtask()
+            .args(["database", "migrate-to-envs"])
+            .args(flags)
+            .run()
+            .ok();
+        if flags.contains(&"--json") {
+            assert_eq!(out.json()["dry_run"], true, "{}", out.stdout);
+        } else {
+            assert!(out.stdout.contains("dry run"), "{}", out.stdout);
+        }
+        assert!(
+            out.stderr.contains("copy it to"),
+            "the plan: {}",
+            out.stderr
+        );
+        assert_eq!(
+            files_under(sandbox.root()),
+            files,
+            "{flags:?} writes nothing"
+        );
+    }
+
+    let xtask = sandbox.onsendo_path().with_file_name("xtask");
+    let command = format!("'{}' database migrate-to-envs", xtask.display());
+    let on_a_terminal = |answer: &str| {
+        sandbox
+            .command("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(answer)
+    };
+    let out = on_a_terminal("nope\n").run().code(3);
+    assert!(
+        out.stdout.contains("Type `prod` to continue"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("did not match"), "{}", out.stdout);
+    assert_eq!(files_under(sandbox.root()), files, "nothing written");
+
+    on_a_terminal("prod\n").run().ok();
+    assert_split_from(&sandbox, &legacy);
+    assert_eq!(last_audit(&sandbox)["confirmation"], "typed");
+    assert_eq!(last_audit(&sandbox)["outcome"], "ok");
+}
+
+/// A legacy file the split must refuse: nothing written, the file unchanged.
+fn assert_refused(sandbox: &Sandbox, code: i32, message: &str) -> Output {
+    let legacy = legacy_path(sandbox);
+    let before = std::fs::read(&legacy).ok();
+    let out = split(sandbox, &[]).run().code(code);
+    assert!(
+        out.stderr.contains(message),
+        "expected {message:?}: {}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    for env in ["prod", "dev"] {
+        assert!(!sandbox.db(env).exists(), "{env} was created");
+    }
+    assert_eq!(
+        names_in(&backup_dir(sandbox)),
+        Vec::<String>::new(),
+        "no backup"
+    );
+    assert_eq!(
+        names_in(legacy.parent().unwrap()),
+        if before.is_some() {
+            vec!["onsen.db".to_string()]
+        } else {
+            Vec::new()
+        },
+        "nothing beside the legacy file"
+    );
+    assert_eq!(
+        std::fs::read(&legacy).ok(),
+        before,
+        "the legacy file unchanged"
+    );
+    out
+}
+
+#[test]
+fn a_missing_or_damaged_legacy_file_is_refused_and_nothing_is_written() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    let out = assert_refused(&sandbox, 1, "there is no legacy database");
+    assert!(
+        out.stderr.contains(&format!("`{}`", legacy.display())),
+        "names the file: {}",
+        out.stderr
+    );
+
+    let mut healthy = Vec::new();
+    let sample = sandbox.root().join("healthy.db");
+    make_legacy(&sandbox, &sample, &many_visits(2_000));
+    healthy.extend(bytes(&sample));
+    assert!(healthy.len() > 64 * 4096, "{} bytes", healthy.len());
+    let mut damaged = healthy.clone();
+    let middle = healthy.len() / 2;
+    damaged[middle..middle + 3 * 4096].fill(0xA5);
+
+    let cases: [(&str, &[u8], i32, &str); 4] = [
+        ("0 bytes", b"", 1, "is empty (0 bytes)"),
+        (
+            "a text file",
+            b"onsen,date\nTakegawara,2019-04-01\n",
+            1,
+            "is not a SQLite database",
+        ),
+        ("truncated", &healthy[..healthy.len() / 3], 4, "truncated"),
+        ("a damaged page", &damaged, 4, "integrity_check"),
+    ];
+    for (case, content, code, message) in cases {
+        let sandbox = Sandbox::new();
+        let legacy = legacy_path(&sandbox);
+        std::fs::create_dir_all(legacy.parent().unwrap()).unwrap();
+        std::fs::write(&legacy, content).unwrap();
+        let out = assert_refused(&sandbox, code, message);
+        assert!(
+            out.stderr.contains(&legacy.display().to_string()),
+            "{case}: names the file: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn force_backs_up_each_existing_target_then_replaces_its_content() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, "");
+    let mut previous = Vec::new();
+    for env in ["prod", "dev"] {
+        sandbox.init(env);
+        let db = sandbox.db(env);
+        sandbox.sqlite(
+            &db,
+            &format!("INSERT INTO locations (name) VALUES ('only in {env}')"),
+        );
+        let copy = sandbox.root().join(format!("previous {env}.db"));
+        std::fs::copy(&db, &copy).unwrap();
+        previous.push((env, copy));
+    }
+    let before = bytes(&legacy);
+
+    let out = split(&sandbox, &[]).run().ok();
+    assert!(out.stdout.contains("already split"), "{}", out.stdout);
+    for (env, copy) in &previous {
+        assert_eq!(sqldiff(&sandbox, &[], copy, &sandbox.db(env)), "", "{env}");
+    }
+
+    let report = split(&sandbox, &["--force", "--json"]).run().ok().json();
+    assert_split_from(&sandbox, &legacy);
+    assert_eq!(bytes(&legacy), before);
+    for (i, (env, copy)) in previous.iter().enumerate() {
+        let written = &report["written"][i];
+        assert_eq!(written["environment"], *env);
+        let saved = PathBuf::from(written["previous_content_backup"].as_str().unwrap());
+        assert_eq!(sqldiff(&sandbox, &[], copy, &saved), "", "{env}'s backup");
+        let manifest = manifest_of(&saved);
+        assert_eq!(manifest["reason"], "pre-replace");
+        assert_eq!(manifest["environment"], *env);
+    }
+    let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+    assert_eq!(
+        backups.len(),
+        3,
+        "the legacy file's and one per target: {backups:?}"
+    );
+    for env in ["prod", "dev"] {
+        assert_eq!(
+            temp_files_in(sandbox.db(env).parent().unwrap()),
+            Vec::<String>::new()
+        );
+    }
+}
+
+#[test]
+fn rows_still_in_the_wal_of_a_legacy_file_are_copied() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, "");
+    sandbox.sqlite(&legacy, "PRAGMA journal_mode = WAL");
+    let mut writer = SqliteSession::open(&legacy);
+    writer.run(
+        "PRAGMA wal_autocheckpoint = 0;
+         INSERT INTO visits (onsen_id, visited_at, personal_rating, notes)
+             VALUES (2, '2024-12-24', 10, 'only in the WAL');
+         INSERT INTO locations (name) VALUES ('wal place');",
+    );
+    let wal = legacy.with_file_name("onsen.db-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    let main_alone = sandbox.root().join("main file alone.db");
+    std::fs::copy(&legacy, &main_alone).unwrap();
+    let count = "SELECT count(*) FROM visits WHERE notes = 'only in the WAL'";
+    assert_eq!(
+        sandbox.sqlite(&main_alone, count),
+        "0",
+        "the row is only in the WAL"
+    );
+    let before = fingerprint(&legacy);
+
+    split(&sandbox, &[]).run().ok();
+    assert_split_from(&sandbox, &legacy);
+    for env in ["prod", "dev"] {
+        let db = sandbox.db(env);
+        assert_eq!(sandbox.sqlite(&db, count), "1", "{env}");
+        assert_eq!(
+            sandbox.sqlite(&db, "PRAGMA journal_mode"),
+            "delete",
+            "{env}"
+        );
+    }
+    assert_eq!(
+        fingerprint(&legacy),
+        before,
+        "the legacy file was not checkpointed"
+    );
+    let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+    assert_eq!(sandbox.sqlite(&backups[0], count), "1");
+    drop(writer);
+}
+
+#[test]
+fn from_takes_a_path_with_spaces_and_non_ascii() {
+    let sandbox = Sandbox::new();
+    let legacy = sandbox
+        .root()
+        .join("old copies ✓")
+        .join("温泉 legacy (2019).db");
+    make_legacy(&sandbox, &legacy, "");
+    let before = bytes(&legacy);
+    let out = sandbox
+        .xtask()
+        .args(["database", "migrate-to-envs", "--yes", "--from"])
+        .arg(&legacy)
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains(&legacy.display().to_string()),
+        "{}",
+        out.stdout
+    );
+    assert_split_from(&sandbox, &legacy);
+    assert_eq!(bytes(&legacy), before);
+    assert!(!legacy_path(&sandbox).exists());
+    let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+    assert_eq!(manifest_of(&backups[0])["source"], legacy.to_str().unwrap());
+
+    let out = sandbox
+        .xtask()
+        .args(["database", "migrate-to-envs", "--yes", "--from"])
+        .arg(sandbox.root().join("nowhere ✗.db"))
+        .run()
+        .ok();
+    assert!(out.stdout.contains("already split"), "{}", out.stdout);
+}

@@ -156,6 +156,17 @@ impl Run {
         self
     }
 
+    /// Starts the process without waiting for it (stdin empty, stdout and stderr piped), e.g. to
+    /// kill it part-way.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the program starts")
+    }
+
     pub fn run(mut self) -> Output {
         self.command
             .stdin(Stdio::piped())

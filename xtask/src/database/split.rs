@@ -35,6 +35,16 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             } else {
                 "there is no legacy file".to_string()
             };
+            if global.json {
+                ui::print_json(&json!({
+                    "already_split": true,
+                    "legacy": plan.legacy.display().to_string(),
+                    "legacy_exists": plan.legacy_exists,
+                    "targets": plan.targets.iter().map(|t| t.path.display().to_string()).collect::<Vec<_>>(),
+                    "written": [],
+                }));
+                return Ok(());
+            }
             println!(
                 "already split: `{}` and `{}` exist ({legacy}); nothing to do (--force replaces them from the legacy file, after backing them up)",
                 plan.targets[0].path.display(),
@@ -53,7 +63,16 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         eprintln!("  {line}");
     }
     if global.dry_run {
-        println!("dry run: nothing was changed");
+        if global.json {
+            ui::print_json(&json!({
+                "dry_run": true,
+                "legacy": plan.legacy.display().to_string(),
+                "plan": plan.describe(),
+                "written": [],
+            }));
+        } else {
+            println!("dry run: nothing was changed");
+        }
         return Ok(());
     }
     let prod = layout.database(Environment::Prod);
@@ -81,6 +100,7 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             })
             .collect();
         ui::print_json(&json!({
+            "already_split": false,
             "legacy": plan.legacy.display().to_string(),
             "legacy_digest": outcome.legacy_digest,
             "legacy_backup": outcome.legacy_backup.path.display().to_string(),
