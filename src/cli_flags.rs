@@ -44,6 +44,15 @@ impl GlobalArgs {
     }
 }
 
+/// Restores the default SIGPIPE action (Rust ignores it), so that `onsendo … | head -1` ends the
+/// process quietly when the reader goes away, like other command-line tools, instead of a panic.
+pub fn quit_quietly_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to the default at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Turns a command's result into the process exit code, printing the error if any.
 pub fn exit(result: anyhow::Result<()>) -> ExitCode {
     match result {

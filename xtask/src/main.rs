@@ -50,6 +50,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli_flags::quit_quietly_on_closed_pipe();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Database(command) => database::run(command, &cli.global),
