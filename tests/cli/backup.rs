@@ -1,10 +1,9 @@
 //! `database backup`, `backups`, `verify`, `restore` and `prune`: files, manifests, exit codes.
 
-use crate::support::{bytes, Output, Run, Sandbox};
+use crate::support::{bytes, Output, Run, Sandbox, SqliteShell};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -180,62 +179,10 @@ fn last_audit(sandbox: &Sandbox) -> Value {
     serde_json::from_str(log.lines().last().unwrap()).unwrap()
 }
 
-/// A `sqlite3` process with an open connection to a database, fed statements line by line;
-/// dropping it closes the connection and waits for the process.
-struct Sqlite3 {
-    child: Child,
-    input: Option<ChildStdin>,
-    output: BufReader<ChildStdout>,
-}
-
-impl Sqlite3 {
-    fn open(db: &Path) -> Sqlite3 {
-        let mut child = Command::new("sqlite3")
-            .arg(db)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sqlite3 starts");
-        let input = child.stdin.take();
-        let output = BufReader::new(child.stdout.take().unwrap());
-        Sqlite3 {
-            child,
-            input,
-            output,
-        }
-    }
-
-    /// Runs `sql`, then waits until the process has answered it (so it has really run).
-    fn run(&mut self, sql: &str) {
-        let input = self.input.as_mut().unwrap();
-        writeln!(input, "{sql}\nSELECT 'done';").unwrap();
-        input.flush().unwrap();
-        let mut line = String::new();
-        while line.trim() != "done" {
-            line.clear();
-            let read = self.output.read_line(&mut line).unwrap();
-            assert!(read > 0, "sqlite3 stopped before running: {sql}");
-        }
-    }
-
-    /// Closes the connection; returns whether every statement succeeded.
-    fn close(&mut self) -> bool {
-        drop(self.input.take());
-        self.child.wait().unwrap().success()
-    }
-}
-
-impl Drop for Sqlite3 {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
 /// A `sqlite3` process committing pairs of visits (two rows per transaction) into a database as
 /// fast as it can, until stopped or dropped.
 struct BusyWriter {
-    sqlite: Sqlite3,
+    sqlite: SqliteShell,
     feeder: Option<std::thread::JoinHandle<()>>,
     stop: Arc<AtomicBool>,
 }
@@ -247,10 +194,10 @@ impl BusyWriter {
         COMMIT;";
 
     fn start(db: &Path) -> BusyWriter {
-        let mut sqlite = Sqlite3::open(db);
+        let mut sqlite = SqliteShell::open(db);
         sqlite.run(".timeout 20000");
         sqlite.run(Self::PAIR);
-        let mut input = sqlite.input.take().unwrap();
+        let mut input = sqlite.take_input();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let feeder = std::thread::spawn(move || {
@@ -1229,7 +1176,7 @@ fn a_wal_database_is_backed_up_with_what_is_only_in_its_wal() {
         "PRAGMA journal_mode = WAL; CREATE TABLE readings (id INTEGER PRIMARY KEY, value TEXT); \
          INSERT INTO readings (value) VALUES ('in the main file');",
     );
-    let mut holder = Sqlite3::open(&db);
+    let mut holder = SqliteShell::open(&db);
     holder.run(
         "PRAGMA wal_autocheckpoint = 0; \
          INSERT INTO readings (value) VALUES ('only in the wal 1'), ('only in the wal 2');",

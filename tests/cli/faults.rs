@@ -3,9 +3,9 @@
 use crate::split::{
     assert_backups_verify, assert_only_the_stamp_differs, assert_split_from,
     assert_whole_and_stamped, backup_dir, fingerprint, legacy_of_3_mb, legacy_path, make_legacy,
-    many_visits, names_in, split, sqldiff, stamp, temp_files_in, SqliteSession,
+    many_visits, names_in, split, sqldiff, stamp, temp_files_in,
 };
-use crate::support::{bytes, Run, Sandbox};
+use crate::support::{bytes, Run, Sandbox, SqliteShell};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -288,7 +288,7 @@ fn a_locked_source_makes_the_backup_wait_then_fail_without_writing() {
     sandbox.init("dev");
     let dev = sandbox.db("dev");
     let before = bytes(&dev);
-    let mut holder = SqliteSession::open(&dev);
+    let mut holder = SqliteShell::open(&dev);
     holder.run("BEGIN EXCLUSIVE;");
     let out = backup_dev(&sandbox).run().code(1);
     drop(holder);

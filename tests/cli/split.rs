@@ -1,9 +1,8 @@
 //! `cargo xtask database migrate-to-envs`: the split of the legacy database into prod and dev, checked with the `sqlite3` and `sqldiff` CLIs.
 
-use crate::support::{bytes, Output, Run, Sandbox};
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::support::{bytes, Output, Run, Sandbox, SqliteShell};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
 
 /// The first migration: the schema the legacy databases were made with.
 const SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/01-initial/up.sql");
@@ -231,57 +230,6 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn last_audit(sandbox: &Sandbox) -> serde_json::Value {
     let log = std::fs::read_to_string(sandbox.audit_log()).unwrap();
     serde_json::from_str(log.lines().last().unwrap()).unwrap()
-}
-
-/// A `sqlite3` CLI session kept open on a database (to hold a lock, or to keep a WAL from being
-/// checkpointed); closed when dropped.
-pub(crate) struct SqliteSession {
-    child: Child,
-    input: Option<ChildStdin>,
-    output: BufReader<std::process::ChildStdout>,
-}
-
-impl SqliteSession {
-    pub(crate) fn open(db: &Path) -> SqliteSession {
-        let mut child = Command::new("sqlite3")
-            .arg(db)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("sqlite3 starts");
-        let input = child.stdin.take();
-        let output = BufReader::new(child.stdout.take().unwrap());
-        SqliteSession {
-            child,
-            input,
-            output,
-        }
-    }
-
-    /// Runs `sql` and waits until it is done.
-    pub(crate) fn run(&mut self, sql: &str) {
-        let input = self.input.as_mut().unwrap();
-        writeln!(input, "{sql}\nSELECT 'done';").unwrap();
-        input.flush().unwrap();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            assert!(
-                self.output.read_line(&mut line).unwrap() > 0,
-                "sqlite3 ended early"
-            );
-            if line.trim() == "done" {
-                return;
-            }
-        }
-    }
-}
-
-impl Drop for SqliteSession {
-    fn drop(&mut self) {
-        drop(self.input.take());
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -552,7 +500,7 @@ fn rows_still_in_the_wal_of_a_legacy_file_are_copied() {
     let legacy = legacy_path(&sandbox);
     make_legacy(&sandbox, &legacy, "");
     sandbox.sqlite(&legacy, "PRAGMA journal_mode = WAL");
-    let mut writer = SqliteSession::open(&legacy);
+    let mut writer = SqliteShell::open(&legacy);
     writer.run(
         "PRAGMA wal_autocheckpoint = 0;
          INSERT INTO visits (onsen_id, visited_at, personal_rating, notes)

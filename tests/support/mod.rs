@@ -4,9 +4,9 @@
 
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 /// The marker file the library's test guard looks for (`onsendo::guard::SANDBOX_MARKER`).
 const SANDBOX_MARKER: &str = ".onsendo-test-sandbox";
@@ -221,4 +221,61 @@ impl Output {
 /// The SHA-free fingerprint of a file: its bytes (the test files are small).
 pub fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// A `sqlite3` process with an open connection to a database, fed statements line by line;
+/// dropping it closes the connection and waits for the process.
+pub struct SqliteShell {
+    child: Child,
+    input: Option<ChildStdin>,
+    output: BufReader<ChildStdout>,
+}
+
+impl SqliteShell {
+    pub fn open(db: &Path) -> SqliteShell {
+        let mut child = Command::new("sqlite3")
+            .arg(db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sqlite3 starts");
+        let input = child.stdin.take();
+        let output = BufReader::new(child.stdout.take().unwrap());
+        SqliteShell {
+            child,
+            input,
+            output,
+        }
+    }
+
+    /// Runs `sql`, then waits until the process has answered it (so it has really run).
+    pub fn run(&mut self, sql: &str) {
+        let input = self.input.as_mut().unwrap();
+        writeln!(input, "{sql}\nSELECT 'done';").unwrap();
+        input.flush().unwrap();
+        let mut line = String::new();
+        while line.trim() != "done" {
+            line.clear();
+            let read = self.output.read_line(&mut line).unwrap();
+            assert!(read > 0, "sqlite3 stopped before running: {sql}");
+        }
+    }
+
+    /// Hands over the input, to feed statements from another thread.
+    pub fn take_input(&mut self) -> ChildStdin {
+        self.input.take().expect("the input was not taken yet")
+    }
+
+    /// Closes the connection; returns whether every statement succeeded.
+    pub fn close(&mut self) -> bool {
+        drop(self.input.take());
+        self.child.wait().unwrap().success()
+    }
+}
+
+impl Drop for SqliteShell {
+    fn drop(&mut self) {
+        self.close();
+    }
 }
