@@ -151,3 +151,26 @@ fn a_custom_database_gets_dev_care_and_its_path_shown() {
     assert!(out.stderr.contains("custom database"), "{}", out.stderr);
     assert!(out.stderr.contains("scratch área.db"), "{}", out.stderr);
 }
+
+#[test]
+fn output_cut_short_by_a_closed_pipe_ends_quietly() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    sandbox.sqlite(
+        &sandbox.db("test"),
+        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000)
+         INSERT INTO visits (onsen_id, visited_at, personal_rating, notes)
+         SELECT 1, '2026-11-22', 5, 'a note long enough to fill the pipe quickly' FROM c",
+    );
+    let out = sandbox
+        .command("sh")
+        .arg("-c")
+        .arg(r#""$1" visit list --json | head -c 1"#)
+        .arg("sh")
+        .arg(sandbox.onsendo_path())
+        .run()
+        .ok();
+    assert_eq!(out.stdout, "[");
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(!out.stderr.contains("Broken pipe"), "{}", out.stderr);
+}
