@@ -1230,3 +1230,71 @@ fn a_wal_database_is_backed_up_with_what_is_only_in_its_wal() {
     verify_file(&sandbox, &path).ok();
     assert_same_content(&sandbox, &db, &path);
 }
+
+#[test]
+fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    sandbox.init("dev");
+    for env in ["prod", "prod", "dev", "dev"] {
+        backup(&sandbox, env, &[]);
+    }
+    let refused = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "1"])
+        .run()
+        .code(3);
+    assert_eq!(
+        backups_on_disk(&sandbox).len(),
+        4,
+        "nothing removed when refused"
+    );
+    assert!(
+        refused.stderr.contains("PROD DATABASE"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        last_audit(&sandbox)["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused"),
+        "the refusal is audited"
+    );
+
+    let out = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "1", "--yes"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("removed 2 of 4 backups"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(backups_on_disk(&sandbox).len(), 2);
+    let audit = last_audit(&sandbox);
+    assert_eq!(audit["outcome"], "ok");
+    assert_eq!(audit["confirmation"], "--yes");
+    assert!(audit["command"].to_string().contains("prune"), "{audit}");
+
+    sandbox.init("test");
+    backup(&sandbox, "test", &[]);
+    backup(&sandbox, "test", &[]);
+    let log_before = std::fs::read_to_string(sandbox.audit_log()).unwrap();
+    let out = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "1"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("removed 1 of 4 backups"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(sandbox.audit_log()).unwrap(),
+        log_before,
+        "pruning no prod backup needs no confirmation and writes no prod audit line"
+    );
+}

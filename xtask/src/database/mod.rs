@@ -65,6 +65,7 @@ pub enum DatabaseCommand {
     )]
     Restore(restore::RestoreArgs),
     /// Remove old backups, per environment; the newest verified backup of each always stays
+    /// (removing prod backups: confirmation on prod)
     #[command(
         after_help = "With no rule, keeps the newest 10 of each environment. With both rules, a backup goes only when\nit is outside the newest N and older than DAYS.\n\nExamples:\n  cargo xtask database prune --dry-run\n  cargo xtask database prune --keep 5\n  cargo xtask database prune --keep 3 --older-than 30"
     )]

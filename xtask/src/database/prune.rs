@@ -3,7 +3,7 @@
 use crate::cli_flags::GlobalArgs;
 use onsendo::backup::{self, Candidate, Retention, Status};
 use onsendo::session::{Effect, Session};
-use onsendo::{time, ui};
+use onsendo::{time, ui, Environment};
 use serde_json::json;
 
 /// How many backups of each environment `prune` keeps when given no rule.
@@ -28,8 +28,9 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         },
         older_than_days: args.older_than,
     };
-    let session = Session::begin(&global.options(), "database prune", Effect::Destructive)?;
-    let dir = session.config().layout.backup_dir();
+    let mut session = Session::begin(&global.options(), "database prune", Effect::Destructive)?;
+    let layout = session.config().layout.clone();
+    let dir = layout.backup_dir();
     let result = backup::list(&dir).and_then(|entries| {
         let candidates: Vec<Candidate> = entries
             .iter()
@@ -40,6 +41,14 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             })
             .collect();
         let chosen = backup::choose_to_prune(&candidates, retention, time::unix_now());
+        let prod = Environment::Prod;
+        if chosen
+            .iter()
+            .any(|i| candidates[*i].environment == prod.name())
+        {
+            // Prod's backups are prod's safety net: removing any takes prod's rules.
+            session.confirm_for(layout.database(prod), prod, "prune removes prod backups")?;
+        }
         let mut removed = Vec::new();
         for index in chosen {
             let entry = &entries[index];
