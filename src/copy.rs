@@ -19,6 +19,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::Instant;
 
 /// How a copy was made.
@@ -166,7 +167,7 @@ fn copy_bytes(
 }
 
 /// Reads `length` bytes of `source` (open as `input`) once, writing them to every target and
-/// hashing them.
+/// hashing them. A reader thread reads and hashes the next chunks while this one writes.
 fn stream(
     input: &File,
     source: &Path,
@@ -174,44 +175,69 @@ fn stream(
     length: u64,
     progress: &Progress,
 ) -> Result<String> {
-    let mut input = input.take(length);
     let mut outputs = targets
         .iter()
         .map(|target| Writer::create_new(target).map_err(|e| write_error(target, e)))
         .collect::<Result<Vec<_>>>()?;
-    let mut digest = Digest::new();
-    let mut buffer = AlignedBuffer::new();
-    let mut total = 0u64;
-    loop {
-        let chunk = buffer.bytes();
-        let read = direct::read_full(&mut input, chunk)
-            .failed(|| format!("cannot read `{}`", source.display()))?;
-        if read == 0 {
-            break;
-        }
-        digest.update(&chunk[..read]);
-        for (output, target) in outputs.iter_mut().zip(targets) {
-            output
-                .write(&chunk[..read])
-                .map_err(|e| write_error(target, e))?;
-        }
-        total += read as u64;
-        progress.advance(total);
-        if total == read as u64 {
-            failpoint::hit("copy.writing")?;
-        }
+    let (full_tx, full_rx) = mpsc::sync_channel::<(AlignedBuffer, usize)>(BUFFERS);
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<AlignedBuffer>(BUFFERS);
+    for _ in 0..BUFFERS {
+        empty_tx
+            .send(AlignedBuffer::new())
+            .expect("the channel has room");
     }
+    let (read, written) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut input = input.take(length);
+            let mut digest = Digest::new();
+            while let Ok(mut buffer) = empty_rx.recv() {
+                let read = direct::read_full(&mut input, buffer.bytes())
+                    .failed(|| format!("cannot read `{}`", source.display()))?;
+                if read == 0 {
+                    break;
+                }
+                digest.update(&buffer.bytes()[..read]);
+                if full_tx.send((buffer, read)).is_err() {
+                    break;
+                }
+            }
+            Ok(digest.finish())
+        });
+        // The writer owns the receiving end: if it stops early, the reader's next send fails.
+        let written = (move || {
+            let mut total = 0u64;
+            for (mut buffer, read) in full_rx {
+                let chunk = &buffer.bytes()[..read];
+                for (output, target) in outputs.iter_mut().zip(targets) {
+                    output.write(chunk).map_err(|e| write_error(target, e))?;
+                }
+                total += read as u64;
+                progress.advance(total);
+                if total == read as u64 {
+                    failpoint::hit("copy.writing")?;
+                }
+                let _ = empty_tx.send(buffer);
+            }
+            for (output, target) in outputs.iter().zip(targets) {
+                output.sync().map_err(|e| write_error(target, e))?;
+            }
+            Ok(total)
+        })();
+        (reader.join().expect("the reading thread panicked"), written)
+    });
+    let total = written?;
+    let digest = read?;
     if total != length {
         return Err(Error::failed(format!(
             "`{}` is shorter ({total} bytes) than its header says ({length} bytes): it is truncated; restore it from a backup",
             source.display()
         )));
     }
-    for (output, target) in outputs.iter().zip(targets) {
-        output.sync().map_err(|e| write_error(target, e))?;
-    }
-    Ok(digest.finish())
+    Ok(digest)
 }
+
+/// Chunks in flight between the reading and the writing thread.
+const BUFFERS: usize = 3;
 
 /// An error writing a new file, with the likely cause spelled out.
 pub fn write_error(target: &Path, e: std::io::Error) -> Error {
