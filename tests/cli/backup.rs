@@ -1,6 +1,6 @@
 //! `database backup`, `backups`, `verify`, `restore` and `prune`: files, manifests, exit codes.
 
-use crate::support::{bytes, Output, Run, Sandbox, SqliteShell};
+use crate::support::{bytes, names_in, Output, Run, Sandbox, SqliteShell};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,11 +10,6 @@ use std::sync::Arc;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// Where backups go by default.
-fn backup_dir(sandbox: &Sandbox) -> PathBuf {
-    sandbox.root().join("artifacts").join("db").join("backups")
-}
 
 /// Runs `database backup --env ENV` plus `extra`, and returns the path it printed.
 fn backup(sandbox: &Sandbox, env: &str, extra: &[&str]) -> PathBuf {
@@ -60,39 +55,20 @@ fn edit_manifest(backup: &Path, key: &str, value: Value) {
     .unwrap();
 }
 
-/// The names in a folder, sorted (empty when it does not exist).
-fn names_in(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 fn name_of(path: &Path) -> String {
     path.file_name().unwrap().to_string_lossy().into_owned()
 }
 
 /// The backup files (`*.db`) in the default folder.
 fn backups_on_disk(sandbox: &Sandbox) -> Vec<String> {
-    names_in(&backup_dir(sandbox))
+    names_in(&sandbox.backup_dir())
         .into_iter()
         .filter(|name| name.ends_with(".db"))
         .collect()
 }
 
-/// `sqldiff A B`: empty when the two databases hold the same schema and rows.
-fn sqldiff(sandbox: &Sandbox, a: &Path, b: &Path) -> String {
-    let out = sandbox.command("/usr/bin/sqldiff").arg(a).arg(b).run();
-    assert_eq!(out.code, 0, "sqldiff failed: {}", out.stderr);
-    out.stdout
-}
-
 fn assert_same_content(sandbox: &Sandbox, a: &Path, b: &Path) {
-    let diff = sqldiff(sandbox, a, b);
+    let diff = sandbox.sqldiff(&[], a, b);
     assert!(
         diff.is_empty(),
         "{} and {} differ:\n{diff}",
@@ -107,14 +83,6 @@ fn count(sandbox: &Sandbox, db: &Path, table: &str) -> u64 {
         .parse()
         .unwrap()
 }
-
-fn stamp(sandbox: &Sandbox, db: &Path) -> String {
-    sandbox.sqlite(
-        db,
-        "SELECT value FROM onsendo_meta WHERE key = 'environment'",
-    )
-}
-
 /// Adds `n` visits with some bulk to them, so the database spans many pages.
 fn add_visits(sandbox: &Sandbox, db: &Path, n: u32) {
     sandbox.sqlite(
@@ -172,11 +140,6 @@ fn listing_row(listing: &str, name: &str) -> String {
         .find(|line| line.trim_end().ends_with(name))
         .unwrap_or_else(|| panic!("{name} is listed:\n{listing}"))
         .to_string()
-}
-
-fn last_audit(sandbox: &Sandbox) -> Value {
-    let log = std::fs::read_to_string(sandbox.audit_log()).unwrap();
-    serde_json::from_str(log.lines().last().unwrap()).unwrap()
 }
 
 /// A `sqlite3` process committing pairs of visits (two rows per transaction) into a database as
@@ -261,7 +224,7 @@ fn a_backup_is_an_equal_copy_with_a_truthful_manifest() {
     let path = PathBuf::from(out.stdout.trim());
     assert_eq!(out.stdout.lines().count(), 1, "stdout is the path only");
     assert!(out.stderr.contains("backed up"), "{}", out.stderr);
-    assert_eq!(path.parent().unwrap(), backup_dir(&sandbox));
+    assert_eq!(path.parent().unwrap(), sandbox.backup_dir());
     let name = name_of(&path);
     assert!(
         name.starts_with("onsen_dev_") && name.ends_with("Z.db"),
@@ -274,7 +237,7 @@ fn a_backup_is_an_equal_copy_with_a_truthful_manifest() {
     assert_eq!(bytes(&db), before, "the source is not changed");
     assert_same_content(&sandbox, &db, &path);
     assert_eq!(sandbox.sqlite(&path, "PRAGMA integrity_check"), "ok");
-    assert_eq!(stamp(&sandbox, &path), "dev");
+    assert_eq!(sandbox.stamp(&path), "dev");
 
     let fields = manifest(&path);
     let length = std::fs::metadata(&path).unwrap().len();
@@ -321,7 +284,7 @@ fn a_backup_is_an_equal_copy_with_a_truthful_manifest() {
 
     let json_name = name.replace(".db", ".json");
     assert_eq!(
-        names_in(&backup_dir(&sandbox)),
+        names_in(&sandbox.backup_dir()),
         vec![name, json_name],
         "the backup and its manifest, no temporary files"
     );
@@ -388,11 +351,11 @@ fn compact_writes_a_smaller_equal_copy() {
     assert_same_content(&sandbox, &db, &compact);
     verify_file(&sandbox, &compact).ok();
     assert!(
-        names_in(&backup_dir(&sandbox))
+        names_in(&sandbox.backup_dir())
             .iter()
             .all(|name| !name.starts_with('.')),
         "no temporary files: {:?}",
-        names_in(&backup_dir(&sandbox))
+        names_in(&sandbox.backup_dir())
     );
 }
 
@@ -432,7 +395,7 @@ fn dry_run_backup_writes_nothing() {
         .run()
         .ok();
     assert!(out.stdout.contains("would back up"), "{}", out.stdout);
-    assert!(names_in(&backup_dir(&sandbox)).is_empty());
+    assert!(names_in(&sandbox.backup_dir()).is_empty());
     assert_eq!(bytes(&sandbox.db("dev")), before);
 }
 
@@ -770,7 +733,7 @@ fn restore_brings_the_content_back_and_keeps_what_it_replaced() {
     change_data(&sandbox, &db);
     let changed = sandbox.root().join("changed.db");
     std::fs::copy(&db, &changed).unwrap();
-    assert!(!sqldiff(&sandbox, &db, &saved).is_empty());
+    assert!(!sandbox.sqldiff(&[], &db, &saved).is_empty());
 
     let out = restore_json(&sandbox, &["--latest", "--env", "dev"]);
     assert_eq!(out["restored"], saved.display().to_string());
@@ -855,9 +818,9 @@ fn a_backup_of_another_environment_needs_cross_env_and_is_restamped() {
         .arg(&from_dev)
         .run()
         .ok();
-    assert_eq!(stamp(&sandbox, &test_db), "test");
+    assert_eq!(sandbox.stamp(&test_db), "test");
     assert_eq!(count(&sandbox, &test_db, "visits"), 10);
-    let diff = sqldiff(&sandbox, &from_dev, &test_db);
+    let diff = sandbox.sqldiff(&[], &from_dev, &test_db);
     assert_eq!(
         diff.trim(),
         "UPDATE onsendo_meta SET value='test' WHERE \"key\"='environment';",
@@ -888,12 +851,12 @@ fn prod_restore_needs_a_confirmation_and_is_audited() {
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     assert_eq!(bytes(&db), changed);
     assert_eq!(backups_on_disk(&sandbox), [name_of(&saved)]);
-    assert_eq!(last_audit(&sandbox)["confirmation"], "refused");
+    assert_eq!(sandbox.last_audit()["confirmation"], "refused");
 
     let out = restore_json(&sandbox, &["--latest", "--env", "prod", "--yes"]);
     assert_same_content(&sandbox, &db, &saved);
     let pre_restore = out["pre_restore_backup"].as_str().unwrap();
-    let record = last_audit(&sandbox);
+    let record = sandbox.last_audit();
     assert_eq!(record["outcome"], "ok");
     assert_eq!(record["confirmation"], "--yes");
     assert_eq!(record["backup"], pre_restore);
@@ -932,7 +895,7 @@ fn typing_prod_on_a_terminal_confirms_a_prod_restore() {
         .run()
         .ok();
     assert_same_content(&sandbox, &db, &saved);
-    assert_eq!(last_audit(&sandbox)["confirmation"], "typed");
+    assert_eq!(sandbox.last_audit()["confirmation"], "typed");
 }
 
 #[test]
@@ -959,7 +922,7 @@ fn dry_run_restore_changes_nothing() {
     assert!(out.stdout.contains("would restore"), "{}", out.stdout);
     assert_eq!(bytes(&db), changed);
     assert_eq!(backups_on_disk(&sandbox), listed, "no pre-restore backup");
-    assert_eq!(last_audit(&sandbox)["confirmation"], "dry-run");
+    assert_eq!(sandbox.last_audit()["confirmation"], "dry-run");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -984,7 +947,7 @@ fn backups_in_a_row(sandbox: &Sandbox, env: &str, n: usize) -> Vec<PathBuf> {
 /// Moves every backup's recorded creation time `days` into the past, keeping their order.
 fn age_backups(sandbox: &Sandbox, days: i64) {
     for name in backups_on_disk(sandbox) {
-        let path = backup_dir(sandbox).join(name);
+        let path = sandbox.backup_dir().join(name);
         let created = manifest(&path)["created_unix"].as_i64().unwrap();
         edit_manifest(&path, "created_unix", Value::from(created - days * 86_400));
     }
@@ -997,7 +960,7 @@ fn keep_one_leaves_the_newest_backup_of_each_environment() {
     sandbox.init("test");
     let dev = backups_in_a_row(&sandbox, "dev", 4);
     let test = backups_in_a_row(&sandbox, "test", 2);
-    let everything = names_in(&backup_dir(&sandbox));
+    let everything = names_in(&sandbox.backup_dir());
     assert_eq!(everything.len(), 12, "{everything:?}");
 
     let out = prune(&sandbox, &["--keep", "1", "--dry-run"]);
@@ -1007,7 +970,7 @@ fn keep_one_leaves_the_newest_backup_of_each_environment() {
         out.stdout
     );
     assert_eq!(
-        names_in(&backup_dir(&sandbox)),
+        names_in(&sandbox.backup_dir()),
         everything,
         "a dry run removes nothing"
     );
@@ -1033,7 +996,7 @@ fn keep_one_leaves_the_newest_backup_of_each_environment() {
         .flat_map(|path| [name_of(path), name_of(&manifest_path(path))])
         .collect();
     expected.sort();
-    assert_eq!(names_in(&backup_dir(&sandbox)), expected);
+    assert_eq!(names_in(&sandbox.backup_dir()), expected);
 }
 
 #[test]
@@ -1255,7 +1218,7 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
         refused.stderr
     );
     assert!(
-        last_audit(&sandbox)["outcome"]
+        sandbox.last_audit()["outcome"]
             .as_str()
             .unwrap()
             .starts_with("refused"),
@@ -1273,7 +1236,7 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
         out.stdout
     );
     assert_eq!(backups_on_disk(&sandbox).len(), 2);
-    let audit = last_audit(&sandbox);
+    let audit = sandbox.last_audit();
     assert_eq!(audit["outcome"], "ok");
     assert_eq!(audit["confirmation"], "--yes");
     assert!(audit["command"].to_string().contains("prune"), "{audit}");

@@ -2,10 +2,10 @@
 
 use crate::split::{
     assert_backups_verify, assert_only_the_stamp_differs, assert_split_from,
-    assert_whole_and_stamped, backup_dir, fingerprint, legacy_of_3_mb, legacy_path, make_legacy,
-    many_visits, names_in, split, sqldiff, stamp, temp_files_in,
+    assert_whole_and_stamped, fingerprint, legacy_of_3_mb, legacy_path, make_legacy, many_visits,
+    split, temp_files_in,
 };
-use crate::support::{bytes, Run, Sandbox, SqliteShell};
+use crate::support::{bytes, names_in, Run, Sandbox, SqliteShell};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -85,22 +85,18 @@ fn a_split_that_fails_or_crashes_at_any_step_is_finished_by_a_rerun() {
                     assert_whole_and_stamped(&sandbox, &sandbox.db(env), env);
                 }
             }
-            assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+            assert_backups_verify(&sandbox, &sandbox.backup_dir());
             assert_eq!(bytes(&legacy), before, "{point}:{mode}");
 
             split(&sandbox, &[]).run().ok();
             assert_split_from(&sandbox, &legacy);
             assert_eq!(bytes(&legacy), before, "{point}:{mode}");
-            let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+            let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
             for backup in &backups {
-                assert_eq!(
-                    sqldiff(&sandbox, &[], &legacy, backup),
-                    "",
-                    "{point}:{mode}"
-                );
+                assert_eq!(sandbox.sqldiff(&[], &legacy, backup), "", "{point}:{mode}");
             }
             assert!(!backups.is_empty());
-            assert_no_temp_files(&[db_dir(&sandbox), backup_dir(&sandbox)]);
+            assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
         }
     }
 }
@@ -126,7 +122,7 @@ fn a_backup_that_fails_or_crashes_leaves_no_backup_without_its_manifest() {
             let dev = dev_of_3_mb(&sandbox);
             let before = bytes(&dev);
             fail_at(backup_dev(&sandbox), point, mode);
-            let left = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+            let left = assert_backups_verify(&sandbox, &sandbox.backup_dir());
             assert_eq!(
                 left,
                 Vec::<PathBuf>::new(),
@@ -137,12 +133,12 @@ fn a_backup_that_fails_or_crashes_leaves_no_backup_without_its_manifest() {
             let out = backup_dev(&sandbox).run().ok();
             let made = PathBuf::from(out.stdout.trim());
             assert_eq!(
-                assert_backups_verify(&sandbox, &backup_dir(&sandbox)),
+                assert_backups_verify(&sandbox, &sandbox.backup_dir()),
                 vec![made.clone()]
             );
-            assert_eq!(sqldiff(&sandbox, &[], &dev, &made), "");
+            assert_eq!(sandbox.sqldiff(&[], &dev, &made), "");
             assert_eq!(bytes(&dev), before);
-            assert_no_temp_files(&[db_dir(&sandbox), backup_dir(&sandbox)]);
+            assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
         }
     }
 }
@@ -172,24 +168,20 @@ fn a_restore_that_fails_or_crashes_leaves_the_old_or_the_new_content_and_a_rerun
             fail_at(restore(), point, mode);
             assert_whole_and_stamped(&sandbox, &dev, "dev");
             let (old, new) = (
-                sqldiff(&sandbox, &[], &replaced, &dev),
-                sqldiff(&sandbox, &[], &restored, &dev),
+                sandbox.sqldiff(&[], &replaced, &dev),
+                sandbox.sqldiff(&[], &restored, &dev),
             );
             assert!(
                 old.is_empty() || new.is_empty(),
                 "{point}:{mode}: the live database holds a mix:\nagainst the old content: {old}\nagainst the new: {new}"
             );
-            assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+            assert_backups_verify(&sandbox, &sandbox.backup_dir());
 
             restore().run().ok();
-            assert_eq!(
-                sqldiff(&sandbox, &[], &restored, &dev),
-                "",
-                "{point}:{mode}"
-            );
+            assert_eq!(sandbox.sqldiff(&[], &restored, &dev), "", "{point}:{mode}");
             assert_whole_and_stamped(&sandbox, &dev, "dev");
-            assert_backups_verify(&sandbox, &backup_dir(&sandbox));
-            assert_no_temp_files(&[db_dir(&sandbox), backup_dir(&sandbox)]);
+            assert_backups_verify(&sandbox, &sandbox.backup_dir());
+            assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
         }
     }
 }
@@ -220,7 +212,7 @@ fn undo_split(sandbox: &Sandbox, legacy: &Path) {
             std::fs::remove_file(path).unwrap();
         }
     }
-    let _ = std::fs::remove_dir_all(backup_dir(sandbox));
+    let _ = std::fs::remove_dir_all(sandbox.backup_dir());
 }
 
 /// Rounds of the SIGKILL test, and the visits of its legacy file (~300 bytes each on disk).
@@ -265,7 +257,7 @@ fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
             .collect();
         eprintln!("round {round}: killed after {delay:?} ({status}); in place: {targets:?}");
         for env in targets {
-            assert_eq!(stamp(&sandbox, &sandbox.db(env)), env);
+            assert_eq!(sandbox.stamp(&sandbox.db(env)), env);
             assert_eq!(sandbox.sqlite(&sandbox.db(env), "PRAGMA quick_check"), "ok");
         }
 
@@ -278,7 +270,7 @@ fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
             before,
             "round {round}: the legacy file changed"
         );
-        assert_no_temp_files(&[db_dir(&sandbox), backup_dir(&sandbox)]);
+        assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
     }
 }
 
@@ -297,7 +289,7 @@ fn a_locked_source_makes_the_backup_wait_then_fail_without_writing() {
         "{}",
         out.stderr
     );
-    assert_eq!(names_in(&backup_dir(&sandbox)), Vec::<String>::new());
+    assert_eq!(names_in(&sandbox.backup_dir()), Vec::<String>::new());
     assert_eq!(bytes(&dev), before);
     assert_no_temp_files(&[db_dir(&sandbox)]);
 }
@@ -382,7 +374,7 @@ fn a_writer_cannot_commit_into_the_middle_of_a_backup() {
     for backup in &made {
         assert_eq!(sandbox.sqlite(backup, moved), "1", "the writer's commits");
     }
-    assert_eq!(assert_backups_verify(&sandbox, &backup_dir(&sandbox)), made);
+    assert_eq!(assert_backups_verify(&sandbox, &sandbox.backup_dir()), made);
 }
 
 /// `sql` on `db` with the `sqlite3` CLI, waiting up to 10 s for a busy writer's lock.

@@ -28,12 +28,6 @@ fn prod_with_a_visit() -> Sandbox {
 fn visits(sandbox: &Sandbox) -> String {
     sandbox.sqlite(&sandbox.db("prod"), "SELECT count(*) FROM visits")
 }
-
-fn last_audit(sandbox: &Sandbox) -> serde_json::Value {
-    let log = std::fs::read_to_string(sandbox.audit_log()).unwrap();
-    serde_json::from_str(log.lines().last().unwrap()).unwrap()
-}
-
 #[test]
 fn prod_destructive_without_tty_or_yes_is_refused() {
     let sandbox = prod_with_a_visit();
@@ -46,8 +40,8 @@ fn prod_destructive_without_tty_or_yes_is_refused() {
     assert!(out.stderr.contains("PROD DATABASE"), "{}", out.stderr);
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     assert_eq!(bytes(&sandbox.db("prod")), before);
-    assert_eq!(last_audit(&sandbox)["confirmation"], "refused");
-    assert!(last_audit(&sandbox)["outcome"]
+    assert_eq!(sandbox.last_audit()["confirmation"], "refused");
+    assert!(sandbox.last_audit()["outcome"]
         .as_str()
         .unwrap()
         .starts_with("refused"));
@@ -75,7 +69,7 @@ fn yes_confirms_and_dry_run_previews() {
         .ok();
     assert!(out.stdout.contains("deleted visit 1"), "{}", out.stdout);
     assert_eq!(visits(&sandbox), "0");
-    let record = last_audit(&sandbox);
+    let record = sandbox.last_audit();
     assert_eq!(
         (record["confirmation"].as_str(), record["outcome"].as_str()),
         (Some("--yes"), Some("ok"))
@@ -108,7 +102,7 @@ fn typing_prod_on_a_terminal_confirms_anything_else_cancels() {
         .run()
         .ok();
     assert_eq!(visits(&sandbox), "0");
-    assert_eq!(last_audit(&sandbox)["confirmation"], "typed");
+    assert_eq!(sandbox.last_audit()["confirmation"], "typed");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `cargo xtask database migrate-to-envs`: the split of the legacy database into prod and dev, checked with the `sqlite3` and `sqldiff` CLIs.
 
-use crate::support::{bytes, Output, Run, Sandbox, SqliteShell};
+use crate::support::{bytes, names_in, Output, Run, Sandbox, SqliteShell};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -26,11 +26,6 @@ INSERT INTO visits (onsen_id, visited_at, entry_fee_yen, stay_minutes, personal_
 /// The legacy database's canonical path in `sandbox`.
 pub(crate) fn legacy_path(sandbox: &Sandbox) -> PathBuf {
     sandbox.root().join("data").join("db").join("onsen.db")
-}
-
-/// The folder every backup of the sandbox goes to by default.
-pub(crate) fn backup_dir(sandbox: &Sandbox) -> PathBuf {
-    sandbox.root().join("artifacts").join("db").join("backups")
 }
 
 /// Creates `path` with the `sqlite3` CLI: the initial schema, a few rows, then `extra` SQL.
@@ -90,21 +85,6 @@ pub(crate) fn fingerprint(path: &Path) -> u128 {
     }
 }
 
-/// `sqldiff [flags] a b`: the SQL that would turn `a` into `b` (empty when they hold the same).
-pub(crate) fn sqldiff(sandbox: &Sandbox, flags: &[&str], a: &Path, b: &Path) -> String {
-    let out = sandbox.command("sqldiff").args(flags).arg(a).arg(b).run();
-    assert_eq!(out.code, 0, "sqldiff failed: {}", out.stderr);
-    out.stdout.trim().to_string()
-}
-
-/// The environment stamp inside `db`.
-pub(crate) fn stamp(sandbox: &Sandbox, db: &Path) -> String {
-    sandbox.sqlite(
-        db,
-        "SELECT value FROM onsendo_meta WHERE key = 'environment'",
-    )
-}
-
 /// `db` passes `PRAGMA integrity_check` and carries the stamp `env`.
 pub(crate) fn assert_whole_and_stamped(sandbox: &Sandbox, db: &Path, env: &str) {
     assert_eq!(
@@ -113,7 +93,7 @@ pub(crate) fn assert_whole_and_stamped(sandbox: &Sandbox, db: &Path, env: &str) 
         "{}",
         db.display()
     );
-    assert_eq!(stamp(sandbox, db), env, "{}", db.display());
+    assert_eq!(sandbox.stamp(db), env, "{}", db.display());
 }
 
 /// `db` holds exactly what `legacy` holds, plus the stamp row `env`: the one difference sqldiff
@@ -125,7 +105,7 @@ pub(crate) fn assert_only_the_stamp_differs(
     env: &str,
 ) {
     assert_eq!(
-        sqldiff(sandbox, &[], legacy, db),
+        sandbox.sqldiff(&[], legacy, db),
         format!("INSERT INTO onsendo_meta(\"key\",value) VALUES('environment','{env}');"),
         "{} against {}",
         db.display(),
@@ -140,7 +120,7 @@ pub(crate) fn assert_split_from(sandbox: &Sandbox, legacy: &Path) {
         assert_whole_and_stamped(sandbox, &db, env);
         for table in TABLES {
             assert_eq!(
-                sqldiff(sandbox, &["--table", table], legacy, &db),
+                sandbox.sqldiff(&["--table", table], legacy, &db),
                 "",
                 "table {table} of {env}"
             );
@@ -164,18 +144,6 @@ pub(crate) fn temp_files_in(dir: &Path) -> Vec<String> {
         .into_iter()
         .filter(|name| name.starts_with('.') && name.contains(".tmp-"))
         .collect()
-}
-
-/// The names in `dir`, sorted; none when it does not exist.
-pub(crate) fn names_in(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// Every backup in `dir` has its manifest and passes `database verify`; returns them.
@@ -226,12 +194,6 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     found.sort();
     found
 }
-
-fn last_audit(sandbox: &Sandbox) -> serde_json::Value {
-    let log = std::fs::read_to_string(sandbox.audit_log()).unwrap();
-    serde_json::from_str(log.lines().last().unwrap()).unwrap()
-}
-
 #[test]
 fn split_makes_stamped_copies_backs_up_and_leaves_the_legacy_unchanged() {
     let sandbox = Sandbox::new();
@@ -267,7 +229,7 @@ fn split_makes_stamped_copies_backs_up_and_leaves_the_legacy_unchanged() {
     assert_eq!(report["legacy"], legacy.to_str().unwrap());
     assert_eq!(report["foreign_key_violations"], 0);
 
-    let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+    let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
     assert_eq!(backups.len(), 1, "{backups:?}");
     let backup = &backups[0];
     assert_eq!(report["legacy_backup"], backup.to_str().unwrap());
@@ -277,9 +239,9 @@ fn split_makes_stamped_copies_backs_up_and_leaves_the_legacy_unchanged() {
     assert_eq!(manifest["reason"], "pre-split");
     assert_eq!(manifest["source"], legacy.to_str().unwrap());
     assert_eq!(manifest["file_digest"], report["legacy_digest"]);
-    assert_eq!(sqldiff(&sandbox, &[], &legacy, backup), "");
+    assert_eq!(sandbox.sqldiff(&[], &legacy, backup), "");
 
-    let audit = last_audit(&sandbox);
+    let audit = sandbox.last_audit();
     assert_eq!(audit["outcome"], "ok");
     assert_eq!(audit["confirmation"], "--yes");
     assert_eq!(audit["database"], prod.to_str().unwrap());
@@ -290,7 +252,7 @@ fn split_makes_stamped_copies_backs_up_and_leaves_the_legacy_unchanged() {
     assert!(out.stdout.contains("already split"), "{}", out.stdout);
     assert_eq!((bytes(&prod), bytes(&dev)), targets);
     assert_eq!(bytes(&legacy), before);
-    assert_eq!(backups_in(&backup_dir(&sandbox)).len(), 1);
+    assert_eq!(backups_in(&sandbox.backup_dir()).len(), 1);
     let again = split(&sandbox, &["--json"]).run().ok().json();
     assert_eq!(again["already_split"], true, "{again}");
 }
@@ -309,7 +271,7 @@ fn without_a_terminal_or_yes_nothing_is_written_and_a_typed_prod_confirms() {
         .code(3);
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     assert_eq!(files_under(sandbox.root()), files, "nothing written");
-    assert_eq!(last_audit(&sandbox)["confirmation"], "refused");
+    assert_eq!(sandbox.last_audit()["confirmation"], "refused");
 
     for flags in [
         &["--dry-run"][..],
@@ -358,8 +320,8 @@ fn without_a_terminal_or_yes_nothing_is_written_and_a_typed_prod_confirms() {
 
     on_a_terminal("prod\n").run().ok();
     assert_split_from(&sandbox, &legacy);
-    assert_eq!(last_audit(&sandbox)["confirmation"], "typed");
-    assert_eq!(last_audit(&sandbox)["outcome"], "ok");
+    assert_eq!(sandbox.last_audit()["confirmation"], "typed");
+    assert_eq!(sandbox.last_audit()["outcome"], "ok");
 }
 
 /// A legacy file the split must refuse: nothing written, the file unchanged.
@@ -377,7 +339,7 @@ fn assert_refused(sandbox: &Sandbox, code: i32, message: &str) -> Output {
         assert!(!sandbox.db(env).exists(), "{env} was created");
     }
     assert_eq!(
-        names_in(&backup_dir(sandbox)),
+        names_in(&sandbox.backup_dir()),
         Vec::<String>::new(),
         "no backup"
     );
@@ -465,7 +427,7 @@ fn force_backs_up_each_existing_target_then_replaces_its_content() {
     let out = split(&sandbox, &[]).run().ok();
     assert!(out.stdout.contains("already split"), "{}", out.stdout);
     for (env, copy) in &previous {
-        assert_eq!(sqldiff(&sandbox, &[], copy, &sandbox.db(env)), "", "{env}");
+        assert_eq!(sandbox.sqldiff(&[], copy, &sandbox.db(env)), "", "{env}");
     }
 
     let report = split(&sandbox, &["--force", "--json"]).run().ok().json();
@@ -475,12 +437,12 @@ fn force_backs_up_each_existing_target_then_replaces_its_content() {
         let written = &report["written"][i];
         assert_eq!(written["environment"], *env);
         let saved = PathBuf::from(written["previous_content_backup"].as_str().unwrap());
-        assert_eq!(sqldiff(&sandbox, &[], copy, &saved), "", "{env}'s backup");
+        assert_eq!(sandbox.sqldiff(&[], copy, &saved), "", "{env}'s backup");
         let manifest = manifest_of(&saved);
         assert_eq!(manifest["reason"], "pre-replace");
         assert_eq!(manifest["environment"], *env);
     }
-    let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+    let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
     assert_eq!(
         backups.len(),
         3,
@@ -535,7 +497,7 @@ fn rows_still_in_the_wal_of_a_legacy_file_are_copied() {
         before,
         "the legacy file was not checkpointed"
     );
-    let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+    let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
     assert_eq!(sandbox.sqlite(&backups[0], count), "1");
     drop(writer);
 }
@@ -563,7 +525,7 @@ fn from_takes_a_path_with_spaces_and_non_ascii() {
     assert_split_from(&sandbox, &legacy);
     assert_eq!(bytes(&legacy), before);
     assert!(!legacy_path(&sandbox).exists());
-    let backups = assert_backups_verify(&sandbox, &backup_dir(&sandbox));
+    let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
     assert_eq!(manifest_of(&backups[0])["source"], legacy.to_str().unwrap());
 
     let out = sandbox

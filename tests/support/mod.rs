@@ -64,6 +64,32 @@ impl Sandbox {
             .join("prod_audit.log")
     }
 
+    /// `artifacts/db/backups/`.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.root().join("artifacts").join("db").join("backups")
+    }
+
+    /// The last record of the prod audit log.
+    pub fn last_audit(&self) -> serde_json::Value {
+        let log = std::fs::read_to_string(self.audit_log()).unwrap();
+        serde_json::from_str(log.lines().last().unwrap()).unwrap()
+    }
+
+    /// The environment stamp inside `db`.
+    pub fn stamp(&self, db: &Path) -> String {
+        self.sqlite(
+            db,
+            "SELECT value FROM onsendo_meta WHERE key = 'environment'",
+        )
+    }
+
+    /// `sqldiff FLAGS A B`, trimmed: empty when the two databases hold the same schema and rows.
+    pub fn sqldiff(&self, flags: &[&str], a: &Path, b: &Path) -> String {
+        let out = self.command("sqldiff").args(flags).arg(a).arg(b).run();
+        assert_eq!(out.code, 0, "sqldiff failed: {}", out.stderr);
+        out.stdout.trim().to_string()
+    }
+
     /// The app binary, run in this sandbox.
     pub fn onsendo(&self) -> Run {
         self.command(self.onsendo_path())
@@ -114,6 +140,18 @@ impl Sandbox {
             .run()
             .ok();
     }
+}
+
+/// The names in a folder, sorted (empty when it does not exist).
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 /// The folder the test binaries' sibling executables live in (`target/debug`).
