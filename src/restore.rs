@@ -14,17 +14,14 @@ use crate::verify::{self, Depth};
 use std::path::Path;
 
 /// A private copy of `source` beside `live`, stamped `env` when given, ready to go into `live`.
-/// Returns it with its logical hash.
-pub fn stage(source: &Path, live: &Path, env: Option<Environment>) -> Result<(TempFile, String)> {
+pub fn stage(source: &Path, live: &Path, env: Option<Environment>) -> Result<TempFile> {
     let folder = crate::paths::folder_of(live);
     std::fs::create_dir_all(&folder).map_err(|e| write_error(&folder, e))?;
     durable::remove_stale_temps(&folder)?;
     let staged = TempFile::beside(live)?;
     copy::snapshot(source, &[staged.path()], false)?;
     restamp(staged.path(), env)?;
-    let conn = db::connect(staged.path(), Access::Read)?;
-    let logical = digest::logical_digest(&conn, staged.path())?;
-    Ok((staged, logical))
+    Ok(staged)
 }
 
 /// Stamps a private copy (no-op for `None`).
@@ -42,9 +39,10 @@ pub fn restamp(path: &Path, env: Option<Environment>) -> Result<()> {
 }
 
 /// Replaces the content of `live` with the staged copy's, through SQLite, and checks that the
-/// live file now holds exactly `logical` and passes `quick_check`.
-pub fn replace_contents(staged: &Path, live: &Path, logical: &str) -> Result<()> {
+/// live file now holds exactly the staged content and passes `quick_check`.
+pub fn replace_contents(staged: &Path, live: &Path) -> Result<()> {
     let from = db::connect(staged, Access::Read)?;
+    let logical = digest::logical_digest(&from, staged)?;
     let mut to = db::connect(live, Access::Write)?;
     failpoint::hit("restore.replace")?;
     copy::backup_all(&from, &mut to, staged, live)?;

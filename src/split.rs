@@ -245,10 +245,7 @@ fn replace(target: &Target, staged: TempFile, backup_dir: &Path) -> Result<Made>
         compact: false,
         foreign_key_violations: None,
     })?;
-    let conn = crate::db::connect(staged.path(), crate::db::Access::Read)?;
-    let logical = digest::logical_digest(&conn, staged.path())?;
-    drop(conn);
-    restore::replace_contents(staged.path(), &target.path, &logical)?;
+    restore::replace_contents(staged.path(), &target.path)?;
     Ok(made)
 }
 

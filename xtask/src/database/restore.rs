@@ -72,8 +72,8 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             foreign_key_violations: None,
         })?;
         session.record_backup(&saved.path);
-        let (staged, logical) = restore::stage(&file, &live, restamp)?;
-        restore::replace_contents(staged.path(), &live, &logical)?;
+        let staged = restore::stage(&file, &live, restamp)?;
+        restore::replace_contents(staged.path(), &live)?;
         Ok((file, live, Some(saved)))
     });
     let (file, live, saved) = session.finish(result)?;
