@@ -187,29 +187,30 @@ pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> 
         format!("{size} bytes, manifest {}", manifest.size),
     ));
     let file_digest = file_digest?;
-    report.checks.push(Check::new(
+    report.checks.push(against_manifest(
         "manifest file hash",
-        file_digest == manifest.file_digest,
-        if file_digest == manifest.file_digest {
-            file_digest
-        } else {
-            format!("{file_digest} ≠ {} in the manifest", manifest.file_digest)
-        },
+        file_digest,
+        &manifest.file_digest,
     ));
     if report.passed() {
         let conn = db::connect(path, Access::Read)?;
         let logical = crate::records::digest(&conn, path)?;
-        report.checks.push(Check::new(
+        report.checks.push(against_manifest(
             "manifest content hash",
-            logical == manifest.logical_digest,
-            if logical == manifest.logical_digest {
-                logical
-            } else {
-                format!("{logical} ≠ {} in the manifest", manifest.logical_digest)
-            },
+            logical,
+            &manifest.logical_digest,
         ));
     }
     Ok(report)
+}
+
+/// A hash found in the file against the one its manifest recorded.
+fn against_manifest(name: &str, found: String, recorded: &str) -> Check {
+    if found == recorded {
+        Check::new(name, true, found)
+    } else {
+        Check::new(name, false, format!("{found} ≠ {recorded} in the manifest"))
+    }
 }
 
 /// Page size and page count from the 100-byte header; the count is `None` when the header's
