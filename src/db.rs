@@ -10,6 +10,7 @@
 use crate::config::{DatabaseConfig, Rule};
 use crate::env::Environment;
 use crate::error::{Error, Result};
+use crate::migrate::Catalog;
 use crate::{guard, migrate, stamp};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
@@ -258,11 +259,13 @@ fn wait_for_lock(attempts: i32) -> bool {
     true
 }
 
-/// Creates a new database at a temporary path: rollback-journal mode, migrated to head, stamped
-/// (unless it is a custom file of no environment); `prepare` adds data in the same transaction.
+/// Creates a new database at a temporary path: rollback-journal mode, migrated to `catalog`'s
+/// head, stamped (unless it is a custom file of no environment); `prepare` adds data in the same
+/// transaction.
 pub fn build_new(
     path: &Path,
     env: Option<Environment>,
+    catalog: &Catalog,
     prepare: impl FnOnce(&Transaction) -> Result<usize>,
 ) -> Result<usize> {
     let mut conn = Connection::open_with_flags(
@@ -275,10 +278,10 @@ pub fn build_new(
     configure(&conn, path)?;
     conn.pragma_update(None, "journal_mode", "DELETE")
         .map_err(|e| sqlite_error(path, "cannot set the journal mode of", e))?;
-    migrate::to_head(&mut conn, path)?;
     let tx = conn
         .transaction()
         .map_err(|e| sqlite_error(path, "cannot start a write on", e))?;
+    migrate::runner::up(&tx, catalog, 0, catalog.head(), path)?;
     if let Some(env) = env {
         stamp::write(&tx, env, path)?;
     }
@@ -381,7 +384,10 @@ mod tests {
             .to_string()
             .contains("not a SQLite database"));
         let real = dir.path().join("real.db");
-        build_new(&real, Some(Environment::Test), |_| Ok(0)).unwrap();
+        build_new(&real, Some(Environment::Test), &Catalog::built_in(), |_| {
+            Ok(0)
+        })
+        .unwrap();
         check_header(&real).unwrap();
     }
 }

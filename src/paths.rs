@@ -45,6 +45,12 @@ impl Layout {
         self.database_dir().join("onsen.db")
     }
 
+    /// `migrations/`: when it exists, the migrations are read from it instead of the set built
+    /// into the binary.
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.root.join("migrations")
+    }
+
     /// `artifacts/db/backups/`
     pub fn backup_dir(&self) -> PathBuf {
         self.root.join("artifacts").join("db").join("backups")

@@ -96,8 +96,16 @@ mod tests {
 
     #[test]
     fn loading_twice_adds_nothing_the_second_time() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::migrate::to_head(&mut conn, std::path::Path::new(":memory:")).unwrap();
+        let conn = Connection::open_in_memory().unwrap();
+        let catalog = crate::migrate::Catalog::built_in();
+        crate::migrate::runner::up(
+            &conn,
+            &catalog,
+            0,
+            catalog.head(),
+            std::path::Path::new(":memory:"),
+        )
+        .unwrap();
         let first = load(&conn).unwrap();
         assert_eq!(first, onsens().unwrap().len());
         assert_eq!(load(&conn).unwrap(), 0);

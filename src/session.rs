@@ -7,6 +7,7 @@ use crate::db::{self, Access, Database, Identity};
 use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::guard::{self, Decision, Situation};
+use crate::migrate::Catalog;
 use crate::paths::{discover_root_from_cwd, folder_of};
 use crate::{durable, ui};
 use std::path::{Path, PathBuf};
@@ -170,7 +171,8 @@ impl Session {
             Error::failed(format!("cannot create the folder `{}`", folder.display())).because(e)
         })?;
         let temp = durable::TempFile::beside(&path)?;
-        let seeded = db::build_new(temp.path(), env, seed)?;
+        let catalog = Catalog::of(&self.config.layout)?;
+        let seeded = db::build_new(temp.path(), env, &catalog, seed)?;
         temp.place(&path)?;
         Ok(Opened::Created { seeded })
     }

@@ -33,7 +33,18 @@ fn init_creates_a_migrated_stamped_seeded_database() {
         .unwrap();
     assert!(onsens >= 5, "{onsens} reference onsens");
     let tables = sandbox.sqlite(&db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)");
-    assert_eq!(tables, "locations onsendo_meta onsens visits");
+    assert_eq!(
+        tables,
+        "locations onsendo_meta onsendo_migrations onsens visits"
+    );
+    assert_eq!(
+        sandbox.sqlite(
+            &db,
+            "SELECT version, name, how, applied_at IS NOT NULL FROM onsendo_migrations"
+        ),
+        "1|01-initial|applied|1",
+        "the ledger records the migration that built it"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(db.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name())

@@ -1,6 +1,7 @@
 //! The benchmark's database: the real schema, the reference onsens plus more bathhouses, and
 //! visits logged in date order with ratings, fees and free-text notes, up to a given size.
 
+use onsendo::migrate::Catalog;
 use onsendo::{db, seed};
 use rusqlite::{params, Transaction};
 use std::path::Path;
@@ -48,7 +49,7 @@ impl Random {
 /// Builds `path` (which must not exist) at about `bytes` bytes; returns the number of visits.
 pub fn build(path: &Path, bytes: u64) -> anyhow::Result<u64> {
     let mut visits = 0u64;
-    db::build_new(path, None, |tx| {
+    db::build_new(path, None, &Catalog::built_in(), |tx| {
         seed::load(tx)?;
         fill(tx, bytes, &mut visits)
             .map_err(|e| db::sqlite_error(path, "cannot fill the benchmark database", e))?;

@@ -41,7 +41,7 @@ pub fn env(global: &GlobalArgs) -> anyhow::Result<()> {
     };
     let env = file.map(|(identity, _)| identity.env).or(config.env);
     let env_name = env.map_or("unknown", |e| e.name());
-    let head = migrate::head();
+    let head = migrate::Catalog::of(&config.layout)?.head();
     if global.json {
         ui::print_json(&json!({
             "environment": env.map(|e| e.name()),

@@ -12,7 +12,7 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
     let config = session.config().clone();
     let opened = session.finish(result)?;
     let path = config.path.display();
-    let head = migrate::head();
+    let head = migrate::Catalog::of(&config.layout)?.head();
     let (created, version, seeded, env, text) = match opened {
         Opened::Created { seeded } => {
             let env = config.env.or(config.layout.environment_of(&config.path));

@@ -1,0 +1,266 @@
+//! The migrations the code knows: `NN-name/up.sql` (+ optional `down.sql`) folders, read from
+//! the root's `migrations/` folder when there is one, else the set built into the binary.
+
+use crate::digest::Digest;
+use crate::error::{Context, Error, Result};
+use crate::paths::Layout;
+use include_dir::{include_dir, Dir};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+static BUILT_IN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/migrations");
+
+/// One migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// Its number: the schema version a database has once it is applied.
+    pub version: usize,
+    /// Its folder's name, `NN-name`.
+    pub name: String,
+    /// The SQL that applies it.
+    pub up: String,
+    /// The SQL that undoes it, if written.
+    pub down: Option<String>,
+    /// [`checksum`] of `up`.
+    pub checksum: String,
+}
+
+/// Where the migrations were read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A folder on disk.
+    Folder(PathBuf),
+    /// The set built into this binary.
+    BuiltIn,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Folder(path) => write!(f, "{}", path.display()),
+            Source::BuiltIn => write!(f, "built into this binary"),
+        }
+    }
+}
+
+/// Every migration, in version order `1..=head`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    /// Where they came from.
+    pub source: Source,
+    /// The migrations; the one at index `i` has version `i + 1`.
+    pub migrations: Vec<Migration>,
+}
+
+impl Catalog {
+    /// The migrations of a root: its `migrations/` folder if it has one, else the built-in set.
+    pub fn of(layout: &Layout) -> Result<Catalog> {
+        let folder = layout.migrations_dir();
+        if folder.is_dir() {
+            Catalog::from_folder(&folder)
+        } else {
+            Ok(Catalog::built_in())
+        }
+    }
+
+    /// The set built into this binary from the repository's `migrations/`.
+    pub fn built_in() -> Catalog {
+        let found = BUILT_IN.dirs().map(|dir| {
+            let name = dir.path().to_string_lossy().into_owned();
+            let text = |file: &str| {
+                dir.get_file(dir.path().join(file))
+                    .map(|f| String::from_utf8_lossy(f.contents()).into_owned())
+            };
+            (name, text("up.sql"), text("down.sql"))
+        });
+        Catalog::assemble(Source::BuiltIn, found.collect())
+            .expect("the built-in migrations are checked by a unit test")
+    }
+
+    /// Reads a folder of `NN-name/` migration folders.
+    pub fn from_folder(folder: &Path) -> Result<Catalog> {
+        let cannot = || format!("cannot read the migrations folder `{}`", folder.display());
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(folder).failed(cannot)? {
+            let path = entry.failed(cannot)?.path();
+            if !path.is_dir() {
+                continue;
+            }
+            let read = |file: &str| -> Result<Option<String>> {
+                let file = path.join(file);
+                match std::fs::read(&file) {
+                    Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+                        Error::failed(format!("`{}` is not UTF-8 text", file.display()))
+                    }),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => {
+                        Err(Error::failed(format!("cannot read `{}`", file.display())).because(e))
+                    }
+                }
+            };
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            found.push((name, read("up.sql")?, read("down.sql")?));
+        }
+        Catalog::assemble(Source::Folder(folder.to_path_buf()), found)
+    }
+
+    fn assemble(
+        source: Source,
+        mut found: Vec<(String, Option<String>, Option<String>)>,
+    ) -> Result<Catalog> {
+        found.sort_by_key(|(name, _, _)| (number_of(name), name.clone()));
+        let mut migrations = Vec::with_capacity(found.len());
+        for (index, (name, up, down)) in found.into_iter().enumerate() {
+            let expected = index + 1;
+            let where_ = || match &source {
+                Source::Folder(folder) => format!("`{}`", folder.join(&name).display()),
+                Source::BuiltIn => format!("built-in migration `{name}`"),
+            };
+            let version = number_of(&name).ok_or_else(|| {
+                Error::usage(format!(
+                    "{} is not named `NN-name` (e.g. `{expected:02}-add-notes`); rename it",
+                    where_()
+                ))
+            })?;
+            if version != expected {
+                return Err(Error::usage(format!(
+                    "{} has number {version}, but the next number is {expected}; migrations are numbered 1, 2, 3… without gaps or repeats",
+                    where_()
+                )));
+            }
+            let up =
+                up.ok_or_else(|| Error::usage(format!("{} has no up.sql; add it", where_())))?;
+            migrations.push(Migration {
+                version,
+                checksum: checksum(&up),
+                name,
+                up,
+                down,
+            });
+        }
+        Ok(Catalog { source, migrations })
+    }
+
+    /// The version of a fully migrated database: the number of migrations.
+    pub fn head(&self) -> usize {
+        self.migrations.len()
+    }
+
+    /// The migration with this version.
+    pub fn get(&self, version: usize) -> Option<&Migration> {
+        version.checked_sub(1).and_then(|i| self.migrations.get(i))
+    }
+
+    /// The migrations with versions in `from + 1 ..= to`.
+    pub fn between(&self, from: usize, to: usize) -> &[Migration] {
+        let to = to.min(self.head());
+        &self.migrations[from.min(to)..to]
+    }
+}
+
+/// The number in front of `NN-name`.
+fn number_of(name: &str) -> Option<usize> {
+    let (number, rest) = name.split_once(['-', '_'])?;
+    let valid =
+        !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty();
+    valid.then(|| number.parse().ok()).flatten()
+}
+
+/// The checksum of a migration's SQL, the same whatever its line endings and with or without a
+/// UTF-8 byte-order mark: `xxh3-128:<hex>` of the text with `\r\n` and `\r` read as `\n`.
+pub fn checksum(sql: &str) -> String {
+    let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
+    let mut digest = Digest::new();
+    let mut lines = text.split('\r').peekable();
+    while let Some(part) = lines.next() {
+        digest.update(part.as_bytes());
+        if lines.peek().is_some_and(|next| !next.starts_with('\n')) {
+            digest.update(b"\n");
+        }
+    }
+    digest.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_set_is_valid() {
+        let catalog = Catalog::built_in();
+        assert!(catalog.head() >= 1);
+        assert_eq!(catalog.get(1).unwrap().name, "01-initial");
+        assert!(catalog.get(0).is_none());
+        assert!(catalog.get(catalog.head() + 1).is_none());
+    }
+
+    #[test]
+    fn checksums_ignore_line_endings_and_a_bom() {
+        let unix = checksum("CREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n");
+        assert_eq!(
+            unix,
+            checksum("CREATE TABLE t (x);\r\nINSERT INTO t VALUES (1);\r\n")
+        );
+        assert_eq!(
+            unix,
+            checksum("CREATE TABLE t (x);\rINSERT INTO t VALUES (1);\r")
+        );
+        assert_eq!(
+            unix,
+            checksum("\u{feff}CREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n")
+        );
+        assert_ne!(
+            unix,
+            checksum("CREATE TABLE t (x);\nINSERT INTO t VALUES (2);\n")
+        );
+        assert_ne!(
+            unix,
+            checksum("CREATE TABLE t (x);\n\nINSERT INTO t VALUES (1);\n")
+        );
+    }
+
+    #[test]
+    fn folders_are_read_in_order_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let add = |name: &str, up: Option<&str>, down: Option<&str>| {
+            let folder = dir.path().join(name);
+            std::fs::create_dir_all(&folder).unwrap();
+            if let Some(up) = up {
+                std::fs::write(folder.join("up.sql"), up).unwrap();
+            }
+            if let Some(down) = down {
+                std::fs::write(folder.join("down.sql"), down).unwrap();
+            }
+        };
+        add("02-second", Some("SELECT 2;"), None);
+        add("01-first", Some("SELECT 1;"), Some("SELECT -1;"));
+        std::fs::write(dir.path().join("README.md"), "notes").unwrap();
+        let catalog = Catalog::from_folder(dir.path()).unwrap();
+        let names: Vec<_> = catalog
+            .migrations
+            .iter()
+            .map(|m| (m.version, m.name.as_str()))
+            .collect();
+        assert_eq!(names, [(1, "01-first"), (2, "02-second")]);
+        assert_eq!(catalog.get(1).unwrap().down.as_deref(), Some("SELECT -1;"));
+        assert_eq!(catalog.get(2).unwrap().down, None);
+        assert_eq!(catalog.between(0, 2).len(), 2);
+        assert_eq!(catalog.between(1, 2)[0].name, "02-second");
+
+        add("04-gap", Some("SELECT 4;"), None);
+        let err = Catalog::from_folder(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("the next number is 3"), "{err}");
+        std::fs::remove_dir_all(dir.path().join("04-gap")).unwrap();
+        add("03-no-up", None, Some("SELECT 3;"));
+        let err = Catalog::from_folder(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("has no up.sql"), "{err}");
+        std::fs::remove_dir_all(dir.path().join("03-no-up")).unwrap();
+        add("third", Some("SELECT 3;"), None);
+        let err = Catalog::from_folder(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("not named `NN-name`"), "{err}");
+    }
+}

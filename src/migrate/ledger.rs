@@ -1,0 +1,142 @@
+//! The ledger of applied migrations (table `onsendo_migrations`), kept beside `user_version`:
+//! what ran, the checksum of its SQL, when, and how long it took.
+
+use crate::db::sqlite_error;
+use crate::error::Result;
+use crate::migrate::catalog::Migration;
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The ledger's table.
+pub const TABLE: &str = "onsendo_migrations";
+
+/// One applied migration, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its version.
+    pub version: usize,
+    /// Its folder's name when it was applied.
+    pub name: String,
+    /// The checksum of its SQL when it was applied (or filled in, or accepted).
+    pub checksum: String,
+    /// When it was applied, UTC; `None` when it was applied before the ledger existed.
+    pub applied_at: Option<String>,
+    /// How long it took, when known.
+    pub duration_ms: Option<u64>,
+    /// How the row came to be: `applied`, `filled` (from the files, for a database that predates
+    /// the ledger) or `accepted` (an edited file accepted with `migrate --accept-edited`).
+    pub how: String,
+}
+
+/// Reads the ledger; empty when the database has none yet.
+pub fn read(conn: &Connection, path: &Path) -> Result<Vec<Entry>> {
+    let cannot = |e| sqlite_error(path, "cannot read the migration ledger of", e);
+    let exists: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
+            [TABLE],
+            |row| row.get(0),
+        )
+        .map_err(cannot)?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let mut statement = conn
+        .prepare(&format!(
+            "SELECT version, name, checksum, applied_at, duration_ms, how FROM {TABLE} ORDER BY version"
+        ))
+        .map_err(cannot)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok(Entry {
+                version: row.get::<_, i64>(0)? as usize,
+                name: row.get(1)?,
+                checksum: row.get(2)?,
+                applied_at: row.get(3)?,
+                duration_ms: row.get::<_, Option<i64>>(4)?.map(|ms| ms as u64),
+                how: row.get(5)?,
+            })
+        })
+        .map_err(cannot)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(cannot)
+}
+
+/// Creates the ledger if the database has none, and fills in a row from the current files for
+/// every version up to `version` that has none (a database that predates the ledger).
+pub fn ensure(conn: &Connection, migrations: &[Migration], path: &Path) -> Result<usize> {
+    let cannot = |e| sqlite_error(path, "cannot fill the migration ledger of", e);
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {TABLE} (
+            version     INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL,
+            checksum    TEXT NOT NULL,
+            applied_at  TEXT,
+            duration_ms INTEGER,
+            how         TEXT NOT NULL
+        )"
+    ))
+    .map_err(cannot)?;
+    let mut filled = 0;
+    for migration in migrations {
+        filled += conn
+            .execute(
+                &format!(
+                    "INSERT OR IGNORE INTO {TABLE} (version, name, checksum, applied_at, duration_ms, how)
+                     VALUES (?1, ?2, ?3, NULL, NULL, 'filled')"
+                ),
+                (migration.version as i64, &migration.name, &migration.checksum),
+            )
+            .map_err(cannot)?;
+    }
+    Ok(filled)
+}
+
+/// Records `migration` as applied now, taking `duration_ms`.
+pub fn record(
+    conn: &Connection,
+    migration: &Migration,
+    duration_ms: u64,
+    path: &Path,
+) -> Result<()> {
+    conn.execute(
+        &format!(
+            "INSERT OR REPLACE INTO {TABLE} (version, name, checksum, applied_at, duration_ms, how)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'applied')"
+        ),
+        (
+            migration.version as i64,
+            &migration.name,
+            &migration.checksum,
+            crate::time::utc_now(),
+            duration_ms as i64,
+        ),
+    )
+    .map_err(|e| sqlite_error(path, "cannot record a migration in the ledger of", e))?;
+    Ok(())
+}
+
+/// Replaces the recorded checksum of an edited migration with its file's current one.
+pub fn accept(conn: &Connection, migration: &Migration, path: &Path) -> Result<()> {
+    conn.execute(
+        &format!(
+            "UPDATE {TABLE} SET name = ?2, checksum = ?3, how = 'accepted' WHERE version = ?1"
+        ),
+        (
+            migration.version as i64,
+            &migration.name,
+            &migration.checksum,
+        ),
+    )
+    .map_err(|e| sqlite_error(path, "cannot update the migration ledger of", e))?;
+    Ok(())
+}
+
+/// Removes the row of a migration that was rolled back.
+pub fn forget(conn: &Connection, version: usize, path: &Path) -> Result<()> {
+    conn.execute(
+        &format!("DELETE FROM {TABLE} WHERE version = ?1"),
+        [version as i64],
+    )
+    .map_err(|e| sqlite_error(path, "cannot update the migration ledger of", e))?;
+    Ok(())
+}
