@@ -1,6 +1,7 @@
 //! Backups: made by the copy engine with a manifest beside them, listed, chosen, and pruned.
 
 use crate::copy::{self, write_error};
+use crate::db::Database;
 use crate::digest;
 use crate::durable::{self, TempFile};
 use crate::env::Environment;
@@ -71,6 +72,22 @@ pub fn make(request: &Request) -> Result<Made> {
     )?;
     manifest.foreign_key_violations = request.foreign_key_violations;
     place(temp, path, manifest)
+}
+
+/// A verified backup of an open database, before a command changes it: the backup folder of
+/// its root, named after its environment. (It must hold no lock: call it between transactions.)
+pub fn before(db: &Database, reason: Reason) -> Result<Made> {
+    let identity = db.identity();
+    let env = (!identity.custom).then_some(identity.env);
+    make(&Request {
+        source: db.path(),
+        env,
+        reason,
+        dir: &db.config().layout.backup_dir(),
+        stem: stem_for(env),
+        compact: false,
+        foreign_key_violations: None,
+    })
 }
 
 /// Writes the manifest of a verified copy, then places the copy at `path` beside it: a backup

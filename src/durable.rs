@@ -6,6 +6,10 @@ use crate::paths::folder_of;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+/// The mode of every file placed: readable and writable by its owner only (databases and backups
+/// hold personal data; `database doctor` fails a prod file that others can read).
+pub const PLACED_MODE: u32 = 0o600;
+
 /// A file under a temporary name beside its destination; removed on drop unless placed.
 #[derive(Debug)]
 pub struct TempFile {
@@ -46,8 +50,12 @@ impl TempFile {
     /// Fsyncs the file, links it to `destination` (failing if that exists), removes the temporary
     /// name and fsyncs the folder.
     pub fn place(mut self, destination: &Path) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
         File::open(&self.path)
-            .and_then(|file| file.sync_all())
+            .and_then(|file| {
+                file.set_permissions(std::fs::Permissions::from_mode(PLACED_MODE))?;
+                file.sync_all()
+            })
             .failed(|| format!("cannot sync `{}` to disk", self.path.display()))?;
         std::fs::hard_link(&self.path, destination).map_err(|e| {
             let message = if e.kind() == std::io::ErrorKind::AlreadyExists {

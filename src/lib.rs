@@ -9,6 +9,7 @@ pub mod config;
 pub mod copy;
 pub mod db;
 pub mod digest;
+pub mod doctor;
 pub mod direct;
 pub mod durable;
 pub mod env;

@@ -15,6 +15,8 @@ pub enum Reason {
     Manual,
     /// Before `database migrate`.
     PreMigrate,
+    /// Before `database rollback`.
+    PreRollback,
     /// Before `database restore` replaced the live database.
     PreRestore,
     /// The legacy file, before `migrate-to-envs` split it.
@@ -29,6 +31,7 @@ impl Reason {
         match self {
             Reason::Manual => "manual",
             Reason::PreMigrate => "pre-migrate",
+            Reason::PreRollback => "pre-rollback",
             Reason::PreRestore => "pre-restore",
             Reason::PreSplit => "pre-split",
             Reason::PreReplace => "pre-replace",

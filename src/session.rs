@@ -87,6 +87,11 @@ impl Session {
         })
     }
 
+    /// The options the command was given.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     /// The resolved configuration.
     pub fn config(&self) -> &DatabaseConfig {
         &self.config
@@ -102,6 +107,26 @@ impl Session {
         let mut db = db::open(&self.config, access)?;
         self.guard(db.identity())?;
         db.set_dry_run(self.options.dry_run);
+        Ok(db)
+    }
+
+    /// Raises what the command does, once reading showed there is work to do: the guards run
+    /// again for `effect` (banner, confirmation on prod) and the database is reopened for it.
+    pub fn escalate(&mut self, effect: Effect) -> Result<Database> {
+        self.effect = effect;
+        self.open()
+    }
+
+    /// Opens the database read-only as the file itself says it is (its stamp, else its path),
+    /// without refusing a stamp that disagrees with the selection: for diagnostics that report
+    /// the disagreement instead. The test guard still applies.
+    pub fn inspect(&mut self) -> Result<Database> {
+        let by_file = DatabaseConfig {
+            env: None,
+            ..self.config.clone()
+        };
+        let db = db::open(&by_file, Access::Read)?;
+        self.guard(db.identity())?;
         Ok(db)
     }
 

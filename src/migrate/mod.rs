@@ -13,7 +13,8 @@ pub use catalog::{Catalog, Migration, Source};
 pub use state::{Mark, State};
 
 use crate::db::sqlite_error;
-use crate::error::Result;
+use crate::env::Environment;
+use crate::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -30,4 +31,69 @@ pub fn state(conn: &Connection, catalog: &Catalog, path: &Path) -> Result<State>
     let version = current(conn, path)?;
     let ledger = ledger::read(conn, path)?;
     Ok(State::compare(catalog, version, &ledger))
+}
+
+/// Whether a migration starts with a verified backup: always on prod (where `--no-backup` is
+/// refused); elsewhere when the database holds data, unless `--no-backup`.
+pub fn backup_needed(env: Environment, no_backup: bool, holds_data: bool) -> Result<bool> {
+    match env {
+        Environment::Prod if no_backup => Err(Error::refused(
+            "--no-backup is refused on prod: a migration of prod always starts with a verified backup; re-run without it",
+        )),
+        Environment::Prod => Ok(true),
+        _ => Ok(holds_data && !no_backup),
+    }
+}
+
+/// Whether any table of the database's own (not SQLite's, not onsendo's bookkeeping) has a row.
+pub fn holds_data(conn: &Connection, path: &Path) -> Result<bool> {
+    let cannot = |e| sqlite_error(path, "cannot read", e);
+    let mut statement = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             AND name NOT IN ('onsendo_meta', 'onsendo_migrations')",
+        )
+        .map_err(cannot)?;
+    let tables: Vec<String> = statement
+        .query_map([], |row| row.get(0))
+        .map_err(cannot)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(cannot)?;
+    for table in tables {
+        let quoted = table.replace('"', "\"\"");
+        let any: bool = conn
+            .query_row(&format!("SELECT EXISTS (SELECT 1 FROM \"{quoted}\")"), [], |row| row.get(0))
+            .map_err(cannot)?;
+        if any {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Kind;
+
+    #[test]
+    fn prod_always_backs_up_and_refuses_no_backup() {
+        use Environment::*;
+        assert!(backup_needed(Prod, false, false).unwrap());
+        assert_eq!(backup_needed(Prod, true, true).unwrap_err().kind(), Kind::Refused);
+        assert!(backup_needed(Dev, false, true).unwrap());
+        assert!(!backup_needed(Dev, false, false).unwrap());
+        assert!(!backup_needed(Test, true, true).unwrap());
+    }
+
+    #[test]
+    fn data_is_rows_in_the_databases_own_tables() {
+        let conn = Connection::open_in_memory().unwrap();
+        let here = Path::new(":memory:");
+        conn.execute_batch("CREATE TABLE onsendo_meta (k, v); INSERT INTO onsendo_meta VALUES (1, 2); CREATE TABLE \"odd \"\"name\" (x);")
+            .unwrap();
+        assert!(!holds_data(&conn, here).unwrap());
+        conn.execute_batch("INSERT INTO \"odd \"\"name\" VALUES (1);").unwrap();
+        assert!(holds_data(&conn, here).unwrap());
+    }
 }

@@ -1,12 +1,19 @@
 //! `cargo xtask database …`: the commands that own the databases' life.
 
 mod backup;
+mod doctor;
 mod info;
 mod init;
+mod lint;
+mod migrate;
+mod new;
 mod prune;
 mod restore;
+mod rollback;
+mod schema_change;
 mod split;
 mod stamp;
+mod status;
 mod verify;
 
 use crate::cli_flags::GlobalArgs;
@@ -70,6 +77,40 @@ pub enum DatabaseCommand {
         after_help = "With no rule, keeps the newest 10 of each environment. With both rules, a backup goes only when\nit is outside the newest N and older than DAYS.\n\nExamples:\n  cargo xtask database prune --dry-run\n  cargo xtask database prune --keep 5\n  cargo xtask database prune --keep 3 --older-than 30"
     )]
     Prune(prune::PruneArgs),
+    /// Where the database stands against the code's migrations: version, each migration applied
+    /// or pending, and drift (an applied migration edited since, a database newer than the code)
+    #[command(
+        after_help = "With --check, exits 4 when anything is pending or drifted: a CI gate.\n\nExamples:\n  cargo xtask database status\n  cargo xtask database status --env prod --json\n  cargo xtask database status --check   # in CI"
+    )]
+    Status(status::StatusArgs),
+    /// Apply pending migrations in one transaction, after showing the plan (destructive
+    /// statements flagged) and making a verified backup (always on prod; on dev when it holds data)
+    #[command(
+        after_help = "A failing migration leaves the database exactly as it was; the error names the file. A database\nnewer than the code, or an applied migration edited since, is refused.\n\nExamples:\n  cargo xtask database migrate --dry-run      # run it in a transaction, roll back, report\n  cargo xtask database migrate\n  cargo xtask database migrate --env prod --yes\n  cargo xtask database migrate --to 3\n  cargo xtask database migrate --accept-edited 2   # after reviewing the edit"
+    )]
+    Migrate(migrate::MigrateArgs),
+    /// Undo the newest migrations with their down.sql, after a verified backup (confirmation on prod)
+    #[command(
+        after_help = "Refused before anything runs when a migration to undo has no down.sql.\n\nExamples:\n  cargo xtask database rollback --dry-run\n  cargo xtask database rollback              # the newest one\n  cargo xtask database rollback --steps 2\n  cargo xtask database rollback --to 1 --env prod --yes"
+    )]
+    Rollback(rollback::RollbackArgs),
+    /// Create the next numbered migration folder, migrations/NN-name/, with up.sql and down.sql
+    #[command(
+        after_help = "Examples:\n  cargo xtask database new \"add visit notes\"\n  cargo xtask database new drop-legacy-columns --dry-run"
+    )]
+    New(new::NewArgs),
+    /// List destructive statements (DROP TABLE, DROP COLUMN, table rebuilds, DELETE) in pending
+    /// migrations; exit 4 when one is not acknowledged with `-- onsendo:destructive-ok <why>`
+    #[command(
+        after_help = "Put the marker in the comment lines right before the statement:\n  -- onsendo:destructive-ok notes moved to visit_notes in 04\n  ALTER TABLE visits DROP COLUMN notes;\n\nExamples:\n  cargo xtask database lint\n  cargo xtask database lint --all --json"
+    )]
+    Lint(lint::LintArgs),
+    /// Is the database ready? File, stamp, quick_check, foreign keys, migrations, journal, newest
+    /// backup, audit log, permissions: one line each with a hint; exit 4 when not ready
+    #[command(
+        after_help = "Examples:\n  cargo xtask database doctor\n  cargo xtask database doctor --env prod --json"
+    )]
+    Doctor,
 }
 
 pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -84,5 +125,11 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Verify(args) => verify::run(args, global),
         DatabaseCommand::Restore(args) => restore::run(args, global),
         DatabaseCommand::Prune(args) => prune::run(args, global),
+        DatabaseCommand::Status(args) => status::run(args, global),
+        DatabaseCommand::Migrate(args) => migrate::run(args, global),
+        DatabaseCommand::Rollback(args) => rollback::run(args, global),
+        DatabaseCommand::New(args) => new::run(args, global),
+        DatabaseCommand::Lint(args) => lint::run(args, global),
+        DatabaseCommand::Doctor => doctor::run(global),
     }
 }

@@ -2,7 +2,7 @@
 //! after backing the live database up.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::backup::{self, Request};
+use onsendo::backup;
 use onsendo::manifest::{self, Reason};
 use onsendo::session::{Effect, Session};
 use onsendo::verify::{self, Depth};
@@ -45,7 +45,6 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .map_err(|e| Error::check_failed(format!("refusing to restore a backup that fails verification: {e}")))?;
         let db = session.open()?;
         let (live, identity) = (db.path().to_path_buf(), db.identity());
-        drop(db);
         let target_env = (!identity.custom).then_some(identity.env);
         let restamp = match (manifest.environment, target_env) {
             (from, to) if from == to => None,
@@ -62,15 +61,8 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         if global.dry_run {
             return Ok((file, live, None));
         }
-        let saved = backup::make(&Request {
-            source: &live,
-            env: target_env,
-            reason: Reason::PreRestore,
-            dir: &layout.backup_dir(),
-            stem: backup::stem_for(target_env),
-            compact: false,
-            foreign_key_violations: None,
-        })?;
+        let saved = backup::before(&db, Reason::PreRestore)?;
+        drop(db);
         session.record_backup(&saved.path);
         let staged = restore::stage(&file, &live, restamp)?;
         restore::replace_contents(staged.path(), &live)?;

@@ -1,0 +1,69 @@
+//! `database lint`: destructive statements in pending (or all) migrations; exit 4 for any that
+//! is not acknowledged with the marker comment.
+
+use crate::cli_flags::GlobalArgs;
+use onsendo::migrate::{self, lint, runner, Catalog};
+use onsendo::session::{self, Effect};
+use onsendo::{ui, Error};
+use serde_json::json;
+
+/// The flags of `database lint`.
+#[derive(clap::Args, Debug)]
+pub struct LintArgs {
+    /// Every migration, not only those pending in the selected database
+    #[arg(long)]
+    pub all: bool,
+}
+
+pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let options = global.options();
+    let (catalog, applied) = if args.all {
+        let config = onsendo::config::resolve(
+            &options.flags,
+            &onsendo::config::Vars::from_process(),
+            onsendo::paths::discover_root_from_cwd,
+        )?;
+        (Catalog::of(&config.layout)?, 0)
+    } else {
+        session::run(&options, "database lint", Effect::Read, |db| {
+            let catalog = Catalog::of(&db.config().layout)?;
+            let version = migrate::current(db.conn(), db.path())?;
+            Ok((catalog, version))
+        })?
+    };
+    let mut found = Vec::new();
+    for migration in catalog.between(applied, catalog.head()) {
+        for finding in lint::destructive_statements(&migration.up) {
+            let file = runner::file_of(&catalog, migration, "up.sql");
+            found.push((file, finding));
+        }
+    }
+    let unacknowledged = found.iter().filter(|(_, f)| !f.acknowledged).count();
+    let scope = if args.all { "all migrations" } else { "pending migrations" };
+    if global.json {
+        ui::print_json(&json!({
+            "scope": scope,
+            "findings": found.iter().map(|(file, f)| json!({
+                "file": file.trim_matches('`'),
+                "line": f.line,
+                "statement": f.danger.to_string(),
+                "acknowledged": f.acknowledged,
+            })).collect::<Vec<_>>(),
+            "unacknowledged": unacknowledged,
+        }));
+    } else {
+        for (file, f) in &found {
+            let state = if f.acknowledged { "acknowledged" } else { "NOT acknowledged" };
+            println!("{file}:{}: {} ({state})", f.line, f.danger);
+        }
+        println!("{} destructive statement(s) in {scope}, {unacknowledged} not acknowledged", found.len());
+    }
+    if unacknowledged > 0 {
+        return Err(Error::check_failed(format!(
+            "{unacknowledged} destructive statement(s) not acknowledged; review each, then put `-- {} <why>` on the line before it",
+            lint::MARKER
+        ))
+        .into());
+    }
+    Ok(())
+}

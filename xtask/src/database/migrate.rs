@@ -1,0 +1,84 @@
+//! `database migrate`: show the plan, back up, apply every pending migration in one transaction.
+
+use crate::cli_flags::GlobalArgs;
+use crate::database::schema_change::{self, Change};
+use onsendo::manifest::Reason;
+use onsendo::migrate::{self, ledger, runner, Catalog, Mark};
+use onsendo::session::{Effect, Session};
+use onsendo::Error;
+
+/// The flags of `database migrate`.
+#[derive(clap::Args, Debug)]
+pub struct MigrateArgs {
+    /// Migrate up to version N instead of the head
+    #[arg(long, value_name = "N")]
+    pub to: Option<usize>,
+    /// Skip the backup before migrating (dev and test only; refused on prod)
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Accept the current file of an applied migration that was edited, after reviewing the
+    /// change (repeatable)
+    #[arg(long, value_name = "VERSION")]
+    pub accept_edited: Vec<usize>,
+}
+
+pub fn run(args: &MigrateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let mut session = Session::begin(&global.options(), "database migrate", Effect::Read)?;
+    let result = migrate(&mut session, args, global.json);
+    let change = session.finish(result)?;
+    schema_change::render(&change, global);
+    Ok(())
+}
+
+fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Result<Change> {
+    let catalog = Catalog::of(&session.config().layout)?;
+    let db = session.open()?;
+    let state = migrate::state(db.conn(), &catalog, db.path())?;
+    if state.is_ahead() {
+        return Err(Error::refused(state.problems().remove(0)));
+    }
+    let edited: Vec<usize> = state.marked(Mark::Edited).iter().map(|row| row.version).collect();
+    if let Some(version) = args.accept_edited.iter().find(|v| !edited.contains(v)) {
+        return Err(Error::usage(format!(
+            "--accept-edited {version}: migration {version} is not an applied migration whose file was edited; `cargo xtask database status` shows which are"
+        )));
+    }
+    if let Some(version) = edited.iter().find(|v| !args.accept_edited.contains(v)) {
+        let row = &state.rows[version - 1];
+        return Err(Error::refused(format!(
+            "migration {} was edited after it was applied; review the change, then re-run with --accept-edited {version} (or restore the file)",
+            row.name
+        )));
+    }
+    let target = args.to.unwrap_or(state.head);
+    if target > state.head {
+        return Err(Error::usage(format!(
+            "--to {target}: this code's migrations end at {}",
+            state.head
+        )));
+    }
+    if target < state.version {
+        return Err(Error::usage(format!(
+            "--to {target}: the database is at version {} already; use `cargo xtask database rollback --to {target}` to go back",
+            state.version
+        )));
+    }
+    let mut change = Change::planned(&catalog, state.version, target, &db, Reason::PreMigrate);
+    change.accepted = args.accept_edited.clone();
+    if change.steps.is_empty() && change.accepted.is_empty() {
+        return Ok(change);
+    }
+    let holds_data = migrate::holds_data(db.conn(), db.path())?;
+    let backup = migrate::backup_needed(db.identity().env, args.no_backup, holds_data)?;
+    drop(db);
+    let accepted = change.accepted.clone();
+    schema_change::apply(session, &mut change, backup, json, |tx, path, version| {
+        for number in &accepted {
+            if let Some(migration) = catalog.get(*number) {
+                ledger::accept(tx, migration, path)?;
+            }
+        }
+        runner::up(tx, &catalog, version, target, path)
+    })?;
+    Ok(change)
+}

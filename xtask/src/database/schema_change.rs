@@ -1,0 +1,195 @@
+//! What `migrate` and `rollback` share: the plan with its destructive statements, the guarded
+//! run (confirmation, backup, one transaction that re-reads the version under the write lock),
+//! and the report.
+
+use crate::cli_flags::GlobalArgs;
+use onsendo::backup;
+use onsendo::db::Database;
+use onsendo::manifest::Reason;
+use onsendo::migrate::{self, lint, runner, Catalog};
+use onsendo::session::{Effect, Session};
+use onsendo::{ui, Error, Result};
+use rusqlite::Transaction;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// One migration the change runs.
+#[derive(Debug)]
+pub struct Planned {
+    pub name: String,
+    /// Its destructive statements: `DROP TABLE visits (line 4)`.
+    pub dangers: Vec<String>,
+}
+
+/// A schema change: planned, then done (or rolled back in a dry run).
+#[derive(Debug)]
+pub struct Change {
+    pub reason: Reason,
+    pub path: PathBuf,
+    pub from: usize,
+    pub to: usize,
+    pub steps: Vec<Planned>,
+    /// Edited migrations whose new checksum is accepted.
+    pub accepted: Vec<usize>,
+    pub dry_run: bool,
+    pub backup: Option<PathBuf>,
+    pub outcome: Option<runner::Outcome>,
+    /// Another process made the change while this one waited for the lock.
+    pub done_elsewhere: bool,
+}
+
+impl Change {
+    /// The plan to take `db` from version `from` to `to` with `catalog`'s migrations.
+    pub fn planned(catalog: &Catalog, from: usize, to: usize, db: &Database, reason: Reason) -> Change {
+        let up = to >= from;
+        let mut migrations = catalog.between(from.min(to), from.max(to)).to_vec();
+        if !up {
+            migrations.reverse();
+        }
+        let steps = migrations
+            .iter()
+            .map(|m| {
+                let sql = if up { Some(&m.up) } else { m.down.as_ref() };
+                let dangers = sql
+                    .map(|sql| lint::destructive_statements(sql))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|finding| format!("{} (line {})", finding.danger, finding.line))
+                    .collect();
+                Planned { name: m.name.clone(), dangers }
+            })
+            .collect();
+        Change {
+            reason,
+            path: db.path().to_path_buf(),
+            from,
+            to,
+            steps,
+            accepted: Vec::new(),
+            dry_run: false,
+            backup: None,
+            outcome: None,
+            done_elsewhere: false,
+        }
+    }
+
+    fn verb(&self) -> &'static str {
+        if self.reason == Reason::PreRollback {
+            "roll back"
+        } else {
+            "migrate"
+        }
+    }
+}
+
+/// Runs a planned change: shows the plan, asks for confirmation on prod, makes the backup when
+/// `backup`, then runs `work` in one transaction (rolled back in a dry run). `work` gets the
+/// version found under the write lock; if another process changed it meanwhile to the target,
+/// nothing runs.
+pub fn apply(
+    session: &mut Session,
+    change: &mut Change,
+    backup: bool,
+    json: bool,
+    work: impl FnOnce(&Transaction, &Path, usize) -> Result<runner::Outcome>,
+) -> Result<()> {
+    if !json {
+        print!("{}", plan_text(change));
+    }
+    let mut db = session.escalate(Effect::Destructive)?;
+    change.dry_run = session.options().dry_run;
+    if backup && !change.dry_run {
+        let saved = backup::before(&db, change.reason)?;
+        session.record_backup(&saved.path);
+        change.backup = Some(saved.path);
+    }
+    let (expected, target, path) = (change.from, change.to, change.path.clone());
+    let outcome = db.write(|tx| {
+        let version = migrate::current(tx, &path)?;
+        if version == expected {
+            work(tx, &path, version).map(Some)
+        } else if version == target {
+            Ok(None)
+        } else {
+            Err(Error::failed(format!(
+                "`{}` went from version {expected} to {version} while this command waited for it; re-run to see the new plan",
+                path.display()
+            )))
+        }
+    })?;
+    change.done_elsewhere = outcome.is_none();
+    change.outcome = outcome;
+    Ok(())
+}
+
+fn plan_text(change: &Change) -> String {
+    let mut text = format!(
+        "plan: {} `{}` from version {} to {}\n",
+        change.verb(),
+        change.path.display(),
+        change.from,
+        change.to
+    );
+    for version in &change.accepted {
+        text.push_str(&format!("  accept the edited file of migration {version}\n"));
+    }
+    for step in &change.steps {
+        text.push_str(&format!("  {}\n", step.name));
+        for danger in &step.dangers {
+            text.push_str(&format!("    ⚠ destructive: {danger}\n"));
+        }
+    }
+    text
+}
+
+/// Prints what happened (human text, or `--json`).
+pub fn render(change: &Change, global: &GlobalArgs) {
+    if global.json {
+        ui::print_json(&to_json(change));
+        return;
+    }
+    let path = change.path.display();
+    let Some(outcome) = &change.outcome else {
+        if change.done_elsewhere {
+            println!("another process took `{path}` to version {} while this one waited; nothing to do", change.to);
+        } else {
+            println!("`{path}` is at version {}; nothing to do", change.from);
+        }
+        return;
+    };
+    if let Some(backup) = &change.backup {
+        println!("backup: {}", backup.display());
+    }
+    for step in &outcome.steps {
+        println!("  ✓ {}  {} ms, {} rows changed", step.name, step.duration_ms, step.rows_changed);
+    }
+    if !outcome.schema_changes.is_empty() {
+        println!("schema: {}", outcome.schema_changes.join(", "));
+    }
+    if change.dry_run {
+        println!("dry run: ran in a transaction and rolled it back; `{path}` is unchanged at version {}", change.from);
+    } else {
+        println!("`{path}` is now at version {}", change.to);
+    }
+}
+
+fn to_json(change: &Change) -> serde_json::Value {
+    json!({
+        "path": change.path.display().to_string(),
+        "from": change.from,
+        "to": change.to,
+        "dry_run": change.dry_run,
+        "changed": change.outcome.is_some() && !change.dry_run,
+        "done_elsewhere": change.done_elsewhere,
+        "accepted_edited": change.accepted,
+        "backup": change.backup.as_ref().map(|p| p.display().to_string()),
+        "plan": change.steps.iter().map(|s| json!({"name": s.name, "destructive": s.dangers})).collect::<Vec<_>>(),
+        "steps": change.outcome.as_ref().map(|o| o.steps.iter().map(|s| json!({
+            "version": s.version,
+            "name": s.name,
+            "duration_ms": s.duration_ms,
+            "rows_changed": s.rows_changed,
+        })).collect::<Vec<_>>()),
+        "schema_changes": change.outcome.as_ref().map(|o| o.schema_changes.clone()),
+    })
+}

@@ -1,0 +1,86 @@
+//! `database status`: where the database stands against the code's migrations; `--check` makes
+//! anything pending or drifted exit 4, for CI.
+
+use crate::cli_flags::GlobalArgs;
+use onsendo::migrate::{self, Catalog, Mark, State};
+use onsendo::session::{self, Effect};
+use onsendo::{ui, Error};
+use serde_json::json;
+
+/// The flags of `database status`.
+#[derive(clap::Args, Debug)]
+pub struct StatusArgs {
+    /// Exit 4 when a migration is pending, edited since applied, or unknown to this code
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let (config, stamp, catalog, state) =
+        session::run(&global.options(), "database status", Effect::Read, |db| {
+            let catalog = Catalog::of(&db.config().layout)?;
+            let state = migrate::state(db.conn(), &catalog, db.path())?;
+            Ok((db.config().clone(), db.identity().stamp, catalog, state))
+        })?;
+    let problems = state.problems();
+    if global.json {
+        ui::print_json(&json!({
+            "environment": config.env.or(stamp).map(|e| e.name()),
+            "decided_by": config.rule.describe(),
+            "path": config.path.display().to_string(),
+            "stamp": stamp.map(|e| e.name()),
+            "version": state.version,
+            "head": state.head,
+            "migrations_from": catalog.source.to_string(),
+            "migrations": state.rows.iter().map(|row| json!({
+                "version": row.version,
+                "name": row.name,
+                "state": row.mark.label(),
+                "applied_at": row.applied_at,
+            })).collect::<Vec<_>>(),
+            "pending": state.marked(Mark::Pending).len(),
+            "problems": problems,
+            "current": state.is_current(),
+        }));
+    } else {
+        println!("environment: {config}");
+        println!("database:    {}", config.path.display());
+        println!("stamp:       {}", stamp.map_or("none", |e| e.name()));
+        println!("version:     {} of {}", state.version, state.head);
+        println!("migrations:  {}", catalog.source);
+        print!("{}", rows(&state));
+        for problem in &problems {
+            println!("✗ {problem}");
+        }
+        if problems.is_empty() {
+            println!("✓ at head, nothing edited");
+        }
+    }
+    if args.check && !problems.is_empty() {
+        return Err(Error::check_failed(format!(
+            "status check failed for `{}`: {}",
+            config.path.display(),
+            problems.join("; ")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// One line per migration: mark, version, name, state, time applied.
+pub fn rows(state: &State) -> String {
+    let width = state.rows.iter().map(|row| row.name.len()).max().unwrap_or(0);
+    state
+        .rows
+        .iter()
+        .map(|row| {
+            let mark = match row.mark {
+                Mark::Applied | Mark::BeforeLedger => "✓",
+                Mark::Pending => "·",
+                Mark::Edited | Mark::Unknown => "✗",
+            };
+            let at = row.applied_at.as_deref().map(|at| format!(" {at}")).unwrap_or_default();
+            format!("  {mark} {:<width$}  {}{at}\n", row.name, row.mark.label())
+        })
+        .collect()
+}
