@@ -22,7 +22,7 @@ ifeq ($(filter $(ENV),dev prod test),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs bench onsen-list visit-list test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor bench onsen-list visit-list test lint fmt ci
 
 help: ## List the targets
 	@echo "ENV=$(ENV) (from $(ENV_FROM)); override with ENV=dev|prod|test"
@@ -61,6 +61,24 @@ prune: ## Remove old backups (KEEP=10 per environment; the newest verified one a
 
 migrate-to-envs: ## Split the legacy data/db/onsen.db into prod and dev (asks to confirm; YES=1)
 	@$(XTASK) database migrate-to-envs $(if $(YES),--yes)
+
+db-status: ## Show ENV's schema version, pending and edited migrations (CHECK=1 exits 4 on any)
+	@$(XTASK) database status --env $(ENV) $(if $(CHECK),--check)
+
+db-migrate: ## Back up ENV, then apply pending migrations (DRY_RUN=1 previews; YES=1 confirms on prod)
+	@$(XTASK) database migrate --env $(ENV) $(if $(TO),--to $(TO)) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
+
+db-rollback: ## Back up ENV, then undo the newest migration (STEPS=N or TO=N; DRY_RUN=1; YES=1 on prod)
+	@$(XTASK) database rollback --env $(ENV) $(if $(TO),--to $(TO),--steps $(or $(STEPS),1)) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
+
+db-new: ## Create the next migration folder: make db-new NAME="add visit notes"
+	@$(XTASK) database new "$(NAME)"
+
+db-lint: ## List destructive statements in ENV's pending migrations (ALL=1: every migration)
+	@$(XTASK) database lint --env $(ENV) $(if $(ALL),--all)
+
+db-doctor: ## Is ENV's database ready? One line per check; exit 4 when not
+	@$(XTASK) database doctor --env $(ENV)
 
 bench: ## Benchmark the copy engine against cp and sqlite3 (SIZE_MB=1024)
 	$(XTASK) bench --size-mb $(or $(SIZE_MB),1024)

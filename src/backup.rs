@@ -94,9 +94,18 @@ pub fn before(db: &Database, reason: Reason) -> Result<Made> {
 /// under its final name always has its manifest (a crash in between leaves only the manifest,
 /// which is no backup and keeps its name taken). If the copy cannot be placed, the manifest, and
 /// the copy if it was linked before the failure, are removed again.
-pub fn place(temp: TempFile, path: PathBuf, manifest: Manifest) -> Result<Made> {
+pub fn place(temp: TempFile, mut path: PathBuf, mut manifest: Manifest) -> Result<Made> {
     failpoint::hit("backup.manifest")?;
-    manifest.write(&path)?;
+    let mut tries = 0;
+    while let Err(e) = manifest.write(&path) {
+        tries += 1;
+        let taken = path.exists() || Manifest::path_for(&path).exists();
+        if !taken || tries > 100 {
+            return Err(e);
+        }
+        path = next_name(&path);
+        manifest.file = manifest::file_name(&path);
+    }
     let ours = file_id(temp.path());
     if let Err(e) = failpoint::hit("backup.place").and_then(|()| temp.place(&path)) {
         if ours.is_some() && file_id(&path) == ours {
@@ -106,6 +115,17 @@ pub fn place(temp: TempFile, path: PathBuf, manifest: Manifest) -> Result<Made> 
         return Err(e);
     }
     Ok(Made { path, manifest })
+}
+
+/// The next free name after `path`, taken by another process while this copy was made:
+/// `<stem>_<time>.db` → `<stem>_<time>_2.db` → `_3`…
+fn next_name(path: &Path) -> PathBuf {
+    let dir = crate::paths::folder_of(path);
+    let (base, n) = made_order(path);
+    (n + 1..)
+        .map(|n| dir.join(format!("{base}_{n}.db")))
+        .find(|path| !path.exists() && !Manifest::path_for(path).exists())
+        .expect("some name is free")
 }
 
 /// A file's device and inode: tells our copy from another file at the same name.

@@ -63,8 +63,18 @@ pub struct Check {
     pub hint: Option<String>,
 }
 
-fn check(name: &'static str, level: Level, detail: impl Into<String>, hint: Option<String>) -> Check {
-    Check { name, level, detail: detail.into(), hint }
+fn check(
+    name: &'static str,
+    level: Level,
+    detail: impl Into<String>,
+    hint: Option<String>,
+) -> Check {
+    Check {
+        name,
+        level,
+        detail: detail.into(),
+        hint,
+    }
 }
 
 /// Every check, in order.
@@ -82,20 +92,37 @@ impl Readiness {
 }
 
 /// The names of the checks that need an open database, in order.
-const DATABASE_CHECKS: [&str; 6] = ["stamp", "integrity", "foreign keys", "migrations", "journal", "backup"];
+const DATABASE_CHECKS: [&str; 6] = [
+    "stamp",
+    "integrity",
+    "foreign keys",
+    "migrations",
+    "journal",
+    "backup",
+];
 
 /// Runs every check on the session's database.
 pub fn diagnose(session: &mut Session) -> Result<Readiness> {
     let config = session.config().clone();
     let path = config.path.clone();
     let mut checks = Vec::new();
-    let opened = match db::check_header(&path) {
-        Err(e) => Err(e),
-        Ok(()) => session.inspect(),
+    let opened = if path.exists() {
+        db::check_header(&path).and_then(|()| session.inspect())
+    } else {
+        let env = config.env.map_or("ENV", Environment::name);
+        Err(crate::error::Error::failed(format!(
+            "`{}` does not exist; create it with `cargo xtask database init --env {env}`",
+            path.display()
+        )))
     };
     match opened {
         Ok(db) => {
-            checks.push(check("file", Level::Pass, format!("`{}` is a SQLite database", path.display()), None));
+            checks.push(check(
+                "file",
+                Level::Pass,
+                format!("`{}` is a SQLite database", path.display()),
+                None,
+            ));
             checks.extend(database_checks(&db, config.env, &config.layout)?);
         }
         Err(e) if e.kind() == crate::error::Kind::Refused => return Err(e),
@@ -112,7 +139,11 @@ pub fn diagnose(session: &mut Session) -> Result<Readiness> {
     Ok(Readiness { checks })
 }
 
-fn database_checks(db: &Database, selected: Option<Environment>, layout: &Layout) -> Result<Vec<Check>> {
+fn database_checks(
+    db: &Database,
+    selected: Option<Environment>,
+    layout: &Layout,
+) -> Result<Vec<Check>> {
     let identity = db.identity();
     let conn = db.conn();
     let path = db.path();
@@ -131,13 +162,24 @@ fn database_checks(db: &Database, selected: Option<Environment>, layout: &Layout
             Some(format!("stamp it with `cargo xtask database stamp --env {} --database {}`", identity.env, path.display())),
         ),
     };
-    let quick = conn
-        .prepare("PRAGMA quick_check")
-        .and_then(|mut s| s.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>());
+    let quick = conn.prepare("PRAGMA quick_check").and_then(|mut s| {
+        s.query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+    });
     let integrity = match quick {
         Ok(lines) if lines == ["ok"] => check("integrity", Level::Pass, "quick_check: ok", None),
-        Ok(lines) => check("integrity", Level::Fail, format!("quick_check: {}", lines.join("; ")), Some(restore_hint())),
-        Err(e) => check("integrity", Level::Fail, format!("quick_check could not run: {e}"), Some(restore_hint())),
+        Ok(lines) => check(
+            "integrity",
+            Level::Fail,
+            format!("quick_check: {}", lines.join("; ")),
+            Some(restore_hint()),
+        ),
+        Err(e) => check(
+            "integrity",
+            Level::Fail,
+            format!("quick_check could not run: {e}"),
+            Some(restore_hint()),
+        ),
     };
     let foreign_keys = match migrate::runner::foreign_key_violations(conn, path) {
         Ok(0) => check("foreign keys", Level::Pass, "foreign_key_check: no violations", None),
@@ -149,17 +191,30 @@ fn database_checks(db: &Database, selected: Option<Environment>, layout: &Layout
         ),
         Err(e) => check("foreign keys", Level::Fail, e.to_string(), Some(restore_hint())),
     };
-    let migrations = match Catalog::of(layout).and_then(|catalog| migrate::state(conn, &catalog, path)) {
-        Ok(state) if state.is_current() => check("migrations", Level::Pass, format!("at head (version {}), nothing edited", state.head), None),
-        Ok(state) => check(
-            "migrations",
-            Level::Fail,
-            state.problems().join("; "),
-            Some("see `cargo xtask database status`".into()),
-        ),
-        Err(e) => check("migrations", Level::Fail, e.to_string(), None),
-    };
-    Ok(vec![stamp, integrity, foreign_keys, migrations, journal(path), newest_backup(layout, identity.env)])
+    let migrations =
+        match Catalog::of(layout).and_then(|catalog| migrate::state(conn, &catalog, path)) {
+            Ok(state) if state.is_current() => check(
+                "migrations",
+                Level::Pass,
+                format!("at head (version {}), nothing edited", state.head),
+                None,
+            ),
+            Ok(state) => check(
+                "migrations",
+                Level::Fail,
+                state.problems().join("; "),
+                Some("see `cargo xtask database status`".into()),
+            ),
+            Err(e) => check("migrations", Level::Fail, e.to_string(), None),
+        };
+    Ok(vec![
+        stamp,
+        integrity,
+        foreign_keys,
+        migrations,
+        journal(path),
+        newest_backup(layout, identity.env),
+    ])
 }
 
 fn restore_hint() -> String {
@@ -199,12 +254,26 @@ fn newest_backup(layout: &Layout, env: Environment) -> Check {
     let make = format!("make one with `cargo xtask database backup --env {env}`");
     let prod = env == Environment::Prod;
     match newest {
-        None if prod => check("backup", Level::Warn, "no verified backup of prod", Some(make)),
-        None => check("backup", Level::Pass, format!("no verified backup of {env} (only prod needs one)"), None),
+        None if prod => check(
+            "backup",
+            Level::Warn,
+            "no verified backup of prod",
+            Some(make),
+        ),
+        None => check(
+            "backup",
+            Level::Pass,
+            format!("no verified backup of {env} (only prod needs one)"),
+            None,
+        ),
         Some(entry) => {
-            let age_days = (crate::time::unix_now() - entry.created_unix) / 86_400;
-            let detail = format!("newest verified: `{}`, {age_days} days old", entry.path.display());
-            if prod && age_days >= BACKUP_MAX_AGE_DAYS {
+            let age = (crate::time::unix_now() - entry.created_unix).max(0);
+            let detail = format!(
+                "newest verified: `{}`, {} old",
+                entry.path.display(),
+                age_text(age)
+            );
+            if prod && age >= BACKUP_MAX_AGE_DAYS * 86_400 {
                 check("backup", Level::Warn, detail, Some(make))
             } else {
                 check("backup", Level::Pass, detail, None)
@@ -213,21 +282,45 @@ fn newest_backup(layout: &Layout, env: Environment) -> Check {
     }
 }
 
+/// `42 s`, `5 min`, `3 h`, `2 days`.
+fn age_text(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3_600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h", s / 3_600),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
 fn audit_log(layout: &Layout) -> Check {
     let log = layout.audit_log();
     let writable = if log.exists() {
         std::fs::OpenOptions::new().append(true).open(&log).is_ok()
     } else {
-        log.ancestors().skip(1).find(|dir| dir.exists()).is_some_and(writable_dir)
+        log.ancestors()
+            .skip(1)
+            .find(|dir| dir.exists())
+            .is_some_and(writable_dir)
     };
     if writable {
-        check("audit log", Level::Pass, format!("`{}` is writable", log.display()), None)
+        check(
+            "audit log",
+            Level::Pass,
+            format!("`{}` is writable", log.display()),
+            None,
+        )
     } else {
         check(
             "audit log",
             Level::Fail,
-            format!("`{}` is not writable; prod writes refuse to start without it", log.display()),
-            Some(format!("make `{}` writable by you", layout.log_dir().display())),
+            format!(
+                "`{}` is not writable; prod writes refuse to start without it",
+                log.display()
+            ),
+            Some(format!(
+                "make `{}` writable by you",
+                layout.log_dir().display()
+            )),
         )
     }
 }
@@ -244,19 +337,30 @@ fn writable_dir(dir: &Path) -> bool {
 fn permissions(path: &Path, env: Option<Environment>) -> Check {
     use std::os::unix::fs::PermissionsExt;
     if env != Some(Environment::Prod) {
-        return check("permissions", Level::Pass, "not prod: any permissions will do", None);
+        return check(
+            "permissions",
+            Level::Pass,
+            "not prod: any permissions will do",
+            None,
+        );
     }
     match std::fs::metadata(path) {
         Ok(metadata) if metadata.permissions().mode() & 0o006 != 0 => check(
             "permissions",
             Level::Fail,
-            format!("mode {:o}: other users can read the prod database", metadata.permissions().mode() & 0o777),
+            format!(
+                "mode {:o}: other users can read the prod database",
+                metadata.permissions().mode() & 0o777
+            ),
             Some(format!("chmod o-rw {}", path.display())),
         ),
         Ok(metadata) => check(
             "permissions",
             Level::Pass,
-            format!("mode {:o}: not readable by other users", metadata.permissions().mode() & 0o777),
+            format!(
+                "mode {:o}: not readable by other users",
+                metadata.permissions().mode() & 0o777
+            ),
             None,
         ),
         Err(_) => check("permissions", Level::Skip, "the file is missing", None),

@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod ledger;
+pub mod lint;
 pub mod runner;
 pub mod state;
 
@@ -62,7 +63,11 @@ pub fn holds_data(conn: &Connection, path: &Path) -> Result<bool> {
     for table in tables {
         let quoted = table.replace('"', "\"\"");
         let any: bool = conn
-            .query_row(&format!("SELECT EXISTS (SELECT 1 FROM \"{quoted}\")"), [], |row| row.get(0))
+            .query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM \"{quoted}\")"),
+                [],
+                |row| row.get(0),
+            )
             .map_err(cannot)?;
         if any {
             return Ok(true);
@@ -80,7 +85,10 @@ mod tests {
     fn prod_always_backs_up_and_refuses_no_backup() {
         use Environment::*;
         assert!(backup_needed(Prod, false, false).unwrap());
-        assert_eq!(backup_needed(Prod, true, true).unwrap_err().kind(), Kind::Refused);
+        assert_eq!(
+            backup_needed(Prod, true, true).unwrap_err().kind(),
+            Kind::Refused
+        );
         assert!(backup_needed(Dev, false, true).unwrap());
         assert!(!backup_needed(Dev, false, false).unwrap());
         assert!(!backup_needed(Test, true, true).unwrap());
@@ -93,7 +101,8 @@ mod tests {
         conn.execute_batch("CREATE TABLE onsendo_meta (k, v); INSERT INTO onsendo_meta VALUES (1, 2); CREATE TABLE \"odd \"\"name\" (x);")
             .unwrap();
         assert!(!holds_data(&conn, here).unwrap());
-        conn.execute_batch("INSERT INTO \"odd \"\"name\" VALUES (1);").unwrap();
+        conn.execute_batch("INSERT INTO \"odd \"\"name\" VALUES (1);")
+            .unwrap();
         assert!(holds_data(&conn, here).unwrap());
     }
 }

@@ -5,9 +5,11 @@ mod support;
 
 mod app;
 mod backup;
+mod doctor;
 mod faults;
 mod guards;
 mod info;
 mod init;
 mod makefile;
+mod migrations;
 mod split;

@@ -146,6 +146,12 @@ fn backup_targets_make_list_verify_restore_and_prune() {
         "restore",
         "prune",
         "migrate-to-envs",
+        "db-status",
+        "db-migrate",
+        "db-rollback",
+        "db-new",
+        "db-lint",
+        "db-doctor",
         "bench",
     ] {
         assert!(
@@ -167,4 +173,60 @@ fn migrate_to_envs_target_confirms_with_yes() {
     make(&sandbox, &["migrate-to-envs", "YES=1"]).run().ok();
     assert_eq!(sandbox.sqlite(&sandbox.db("prod"), "SELECT x FROM t"), "1");
     assert_eq!(sandbox.sqlite(&sandbox.db("dev"), "SELECT x FROM t"), "1");
+}
+
+#[test]
+fn migration_targets_status_migrate_rollback_lint_doctor() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let folder = sandbox.root().join("migrations");
+    let made = make(&sandbox, &["db-new", "NAME=visit mood"]).run();
+    assert_ne!(made.code, 0, "no migrations folder in the sandbox root yet");
+    for (name, up, down) in [
+        (
+            "01-initial",
+            include_str!("../../migrations/01-initial/up.sql"),
+            include_str!("../../migrations/01-initial/down.sql"),
+        ),
+        (
+            "02-visit-mood",
+            "ALTER TABLE visits ADD COLUMN mood TEXT;",
+            "ALTER TABLE visits DROP COLUMN mood;",
+        ),
+    ] {
+        std::fs::create_dir_all(folder.join(name)).unwrap();
+        std::fs::write(folder.join(name).join("up.sql"), up).unwrap();
+        std::fs::write(folder.join(name).join("down.sql"), down).unwrap();
+    }
+    let status = make(&sandbox, &["db-status", "ENV=dev", "CHECK=1"]).run();
+    assert_eq!(
+        status.code, 2,
+        "make reports the tool's exit 4 as 2: {}",
+        status.stdout
+    );
+    assert!(status.stdout.contains("pending"), "{}", status.stdout);
+    make(&sandbox, &["db-lint", "ENV=dev"]).run().ok();
+    make(&sandbox, &["db-migrate", "ENV=dev", "DRY_RUN=1"])
+        .run()
+        .ok();
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("dev"), "PRAGMA user_version"),
+        "1"
+    );
+    make(&sandbox, &["db-migrate", "ENV=dev"]).run().ok();
+    make(&sandbox, &["db-status", "ENV=dev", "CHECK=1"])
+        .run()
+        .ok();
+    make(&sandbox, &["db-doctor", "ENV=dev"]).run().ok();
+    make(&sandbox, &["db-rollback", "ENV=dev"]).run().ok();
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("dev"), "PRAGMA user_version"),
+        "1"
+    );
+    let made = make(&sandbox, &["db-new", "NAME=visit notes"]).run().ok();
+    assert!(
+        folder.join("03-visit-notes").join("up.sql").is_file(),
+        "{}",
+        made.stdout
+    );
 }

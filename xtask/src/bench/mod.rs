@@ -2,6 +2,7 @@
 //! on a generated database, whole processes, in the same run; medians, ratios, peak memory.
 
 mod data;
+mod everyday;
 mod measure;
 
 use anyhow::Context;
@@ -25,6 +26,10 @@ pub struct BenchArgs {
     /// own memory stays small: a child's peak memory counts its parent's at the time of spawn)
     #[arg(long, hide = true, value_name = "PATH")]
     pub generate_only: Option<PathBuf>,
+    /// Run only one group: `copy` (backup, verify, migrate-to-envs on the big database) or
+    /// `everyday` (status, doctor, migrate)
+    #[arg(long, value_name = "GROUP", value_parser = ["copy", "everyday"])]
+    pub only: Option<String>,
 }
 
 /// A comparison: ours against a baseline, with the target ratio.
@@ -68,9 +73,21 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let dir = std::path::absolute(&args.dir)?;
     std::fs::create_dir_all(&dir)?;
 
-    let source = generated(&xtask, &dir, args.size_mb)?;
-    let small = generated(&xtask, &dir, 16)?;
-    let work = Work::new(&dir, &source)?;
+    if args.only.as_deref() != Some("everyday") {
+        copy_cases(args, &xtask, &dir)?;
+    }
+    if args.only.as_deref() != Some("copy") {
+        let hundred_k = generated(&xtask, &dir, 17)?;
+        everyday::run(&xtask, &dir.join("everyday"), &hundred_k, args.runs)?;
+    }
+    Ok(())
+}
+
+/// Backup, verify and migrate-to-envs on the big database, and their peak memory on a small one.
+fn copy_cases(args: &BenchArgs, xtask: &Path, dir: &Path) -> anyhow::Result<()> {
+    let source = generated(xtask, dir, args.size_mb)?;
+    let small = generated(xtask, dir, 16)?;
+    let work = Work::new(dir, &source)?;
     let log = dir.join("last-command.log");
     let size = std::fs::metadata(&source)?.len();
     println!(
@@ -95,7 +112,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             for ours in [ours_first, !ours_first] {
                 work.warm(index)?;
                 let sample = if ours {
-                    work.ours(index, &xtask, &log)?
+                    work.ours(index, xtask, &log)?
                 } else {
                     work.baseline(index, &log)?
                 };
@@ -110,7 +127,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     let small_work = Work::new(&dir.join("small"), &small)?;
     let small_peaks: Vec<u64> = (0..cases.len())
-        .map(|index| small_work.ours(index, &xtask, &log).map(|s| s.peak_kib))
+        .map(|index| small_work.ours(index, xtask, &log).map(|s| s.peak_kib))
         .collect::<anyhow::Result<_>>()?;
     report(&cases, &small_peaks, args.size_mb);
     Ok(())
@@ -154,7 +171,6 @@ impl Work {
         let legacy = dir.join("legacy");
         for root in [&live, &legacy] {
             std::fs::create_dir_all(root.join("data").join("db"))?;
-            std::fs::create_dir_all(root.join("migrations"))?;
             std::fs::write(root.join("Cargo.toml"), "# benchmark root\n")?;
         }
         let dev = live.join("data").join("db").join("onsen.dev.db");

@@ -23,17 +23,33 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
             })).collect::<Vec<_>>(),
         }));
     } else {
-        let width = readiness.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        let width = readiness
+            .checks
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(0);
         for c in &readiness.checks {
             println!("{} {:<width$}  {}", c.level.mark(), c.name, c.detail);
             if let Some(hint) = &c.hint {
                 println!("  {:<width$}  hint: {hint}", "");
             }
         }
-        println!("{}", if readiness.ready() { "ready" } else { "NOT READY" });
+        println!(
+            "{}",
+            if readiness.ready() {
+                "ready"
+            } else {
+                "NOT READY"
+            }
+        );
     }
     if !readiness.ready() {
-        return Err(Error::check_failed(format!("`{}` is not ready: see the ✗ lines", path.display())).into());
+        return Err(Error::check_failed(format!(
+            "`{}` is not ready: see the ✗ lines",
+            path.display()
+        ))
+        .into());
     }
     Ok(())
 }

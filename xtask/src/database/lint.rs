@@ -39,7 +39,11 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
     }
     let unacknowledged = found.iter().filter(|(_, f)| !f.acknowledged).count();
-    let scope = if args.all { "all migrations" } else { "pending migrations" };
+    let scope = if args.all {
+        "all migrations"
+    } else {
+        "pending migrations"
+    };
     if global.json {
         ui::print_json(&json!({
             "scope": scope,
@@ -53,10 +57,17 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }));
     } else {
         for (file, f) in &found {
-            let state = if f.acknowledged { "acknowledged" } else { "NOT acknowledged" };
+            let state = if f.acknowledged {
+                "acknowledged"
+            } else {
+                "NOT acknowledged"
+            };
             println!("{file}:{}: {} ({state})", f.line, f.danger);
         }
-        println!("{} destructive statement(s) in {scope}, {unacknowledged} not acknowledged", found.len());
+        println!(
+            "{} destructive statement(s) in {scope}, {unacknowledged} not acknowledged",
+            found.len()
+        );
     }
     if unacknowledged > 0 {
         return Err(Error::check_failed(format!(

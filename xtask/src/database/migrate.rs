@@ -37,7 +37,11 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
     if state.is_ahead() {
         return Err(Error::refused(state.problems().remove(0)));
     }
-    let edited: Vec<usize> = state.marked(Mark::Edited).iter().map(|row| row.version).collect();
+    let edited: Vec<usize> = state
+        .marked(Mark::Edited)
+        .iter()
+        .map(|row| row.version)
+        .collect();
     if let Some(version) = args.accept_edited.iter().find(|v| !edited.contains(v)) {
         return Err(Error::usage(format!(
             "--accept-edited {version}: migration {version} is not an applied migration whose file was edited; `cargo xtask database status` shows which are"

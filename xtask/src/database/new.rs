@@ -16,7 +16,11 @@ pub struct NewArgs {
 }
 
 pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let config = config::resolve(&global.options().flags, &Vars::from_process(), discover_root_from_cwd)?;
+    let config = config::resolve(
+        &global.options().flags,
+        &Vars::from_process(),
+        discover_root_from_cwd,
+    )?;
     let folder = config.layout.migrations_dir();
     if !folder.is_dir() {
         return Err(Error::failed(format!(
@@ -32,7 +36,8 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let (up, down) = (dir.join("up.sql"), dir.join("down.sql"));
     if !global.dry_run {
         let write = |path: &std::path::Path, text: String| {
-            std::fs::write(path, text).map_err(|e| Error::failed(format!("cannot write `{}`", path.display())).because(e))
+            std::fs::write(path, text)
+                .map_err(|e| Error::failed(format!("cannot write `{}`", path.display())).because(e))
         };
         std::fs::create_dir(&dir)
             .map_err(|e| Error::failed(format!("cannot create `{}`", dir.display())).because(e))?;
@@ -48,8 +53,16 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "dry_run": global.dry_run,
         }));
     } else {
-        let verb = if global.dry_run { "would create" } else { "created" };
-        println!("{verb} migration {version}:\n  {}\n  {}", up.display(), down.display());
+        let verb = if global.dry_run {
+            "would create"
+        } else {
+            "created"
+        };
+        println!(
+            "{verb} migration {version}:\n  {}\n  {}",
+            up.display(),
+            down.display()
+        );
     }
     Ok(())
 }
@@ -61,7 +74,10 @@ fn slug(name: &str) -> onsendo::Result<String> {
         .filter(|word| !word.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let valid = !words.is_empty() && words.iter().all(|w| w.chars().all(|c| c.is_ascii_alphanumeric()));
+    let valid = !words.is_empty()
+        && words
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_ascii_alphanumeric()));
     if valid {
         Ok(words.join("-"))
     } else {

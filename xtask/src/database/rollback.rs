@@ -49,7 +49,10 @@ fn rollback(session: &mut Session, args: &RollbackArgs, json: bool) -> onsendo::
         (None, steps) => version - steps,
     };
     let undone = catalog.between(target, version);
-    if let Some(row) = state.rows[target..version].iter().find(|row| row.mark == Mark::Edited) {
+    if let Some(row) = state.rows[target..version]
+        .iter()
+        .find(|row| row.mark == Mark::Edited)
+    {
         return Err(Error::refused(format!(
             "migration {} was edited after it was applied, so its down.sql may not undo what ran; review it, accept it with `cargo xtask database migrate --accept-edited {}`, then roll back",
             row.name, row.version
@@ -57,7 +60,10 @@ fn rollback(session: &mut Session, args: &RollbackArgs, json: bool) -> onsendo::
     }
     let missing = runner::without_down(undone);
     if !missing.is_empty() {
-        let files: Vec<String> = missing.iter().map(|m| runner::file_of(&catalog, m, "down.sql")).collect();
+        let files: Vec<String> = missing
+            .iter()
+            .map(|m| runner::file_of(&catalog, m, "down.sql"))
+            .collect();
         return Err(Error::failed(format!(
             "cannot roll back to version {target}: {} missing; nothing was changed; write {}, or restore a backup instead",
             if files.len() == 1 { "a down.sql is" } else { "down.sql files are" },

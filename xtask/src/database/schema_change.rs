@@ -40,7 +40,13 @@ pub struct Change {
 
 impl Change {
     /// The plan to take `db` from version `from` to `to` with `catalog`'s migrations.
-    pub fn planned(catalog: &Catalog, from: usize, to: usize, db: &Database, reason: Reason) -> Change {
+    pub fn planned(
+        catalog: &Catalog,
+        from: usize,
+        to: usize,
+        db: &Database,
+        reason: Reason,
+    ) -> Change {
         let up = to >= from;
         let mut migrations = catalog.between(from.min(to), from.max(to)).to_vec();
         if !up {
@@ -56,7 +62,10 @@ impl Change {
                     .iter()
                     .map(|finding| format!("{} (line {})", finding.danger, finding.line))
                     .collect();
-                Planned { name: m.name.clone(), dangers }
+                Planned {
+                    name: m.name.clone(),
+                    dangers,
+                }
             })
             .collect();
         Change {
@@ -131,7 +140,9 @@ fn plan_text(change: &Change) -> String {
         change.to
     );
     for version in &change.accepted {
-        text.push_str(&format!("  accept the edited file of migration {version}\n"));
+        text.push_str(&format!(
+            "  accept the edited file of migration {version}\n"
+        ));
     }
     for step in &change.steps {
         text.push_str(&format!("  {}\n", step.name));
@@ -151,7 +162,10 @@ pub fn render(change: &Change, global: &GlobalArgs) {
     let path = change.path.display();
     let Some(outcome) = &change.outcome else {
         if change.done_elsewhere {
-            println!("another process took `{path}` to version {} while this one waited; nothing to do", change.to);
+            println!(
+                "another process took `{path}` to version {} while this one waited; nothing to do",
+                change.to
+            );
         } else {
             println!("`{path}` is at version {}; nothing to do", change.from);
         }
@@ -161,13 +175,19 @@ pub fn render(change: &Change, global: &GlobalArgs) {
         println!("backup: {}", backup.display());
     }
     for step in &outcome.steps {
-        println!("  ✓ {}  {} ms, {} rows changed", step.name, step.duration_ms, step.rows_changed);
+        println!(
+            "  ✓ {}  {} ms, {} rows changed",
+            step.name, step.duration_ms, step.rows_changed
+        );
     }
     if !outcome.schema_changes.is_empty() {
         println!("schema: {}", outcome.schema_changes.join(", "));
     }
     if change.dry_run {
-        println!("dry run: ran in a transaction and rolled it back; `{path}` is unchanged at version {}", change.from);
+        println!(
+            "dry run: ran in a transaction and rolled it back; `{path}` is unchanged at version {}",
+            change.from
+        );
     } else {
         println!("`{path}` is now at version {}", change.to);
     }

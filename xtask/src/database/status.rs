@@ -69,7 +69,12 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 
 /// One line per migration: mark, version, name, state, time applied.
 pub fn rows(state: &State) -> String {
-    let width = state.rows.iter().map(|row| row.name.len()).max().unwrap_or(0);
+    let width = state
+        .rows
+        .iter()
+        .map(|row| row.name.len())
+        .max()
+        .unwrap_or(0);
     state
         .rows
         .iter()
@@ -79,7 +84,11 @@ pub fn rows(state: &State) -> String {
                 Mark::Pending => "·",
                 Mark::Edited | Mark::Unknown => "✗",
             };
-            let at = row.applied_at.as_deref().map(|at| format!(" {at}")).unwrap_or_default();
+            let at = row
+                .applied_at
+                .as_deref()
+                .map(|at| format!(" {at}"))
+                .unwrap_or_default();
             format!("  {mark} {:<width$}  {}{at}\n", row.name, row.mark.label())
         })
         .collect()

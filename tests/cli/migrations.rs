@@ -1,0 +1,562 @@
+//! The migration lifecycle: status and its CI gate, migrate, rollback, new, lint, and drift.
+
+use crate::support::{bytes, names_in, Sandbox};
+use std::path::{Path, PathBuf};
+
+/// Copies the repository's migrations into the sandbox root, where the tools read them from.
+fn own_migrations(sandbox: &Sandbox) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let to = sandbox.root().join("migrations");
+    for dir in std::fs::read_dir(&from).unwrap() {
+        let dir = dir.unwrap().path();
+        let target = to.join(dir.file_name().unwrap());
+        std::fs::create_dir_all(&target).unwrap();
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            std::fs::copy(&file, target.join(file.file_name().unwrap())).unwrap();
+        }
+    }
+    to
+}
+
+/// Adds `migrations/<name>/up.sql` (and `down.sql` when given).
+fn add_migration(folder: &Path, name: &str, up: &str, down: Option<&str>) {
+    let dir = folder.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("up.sql"), up).unwrap();
+    if let Some(down) = down {
+        std::fs::write(dir.join("down.sql"), down).unwrap();
+    }
+}
+
+/// A dev database at the repository's head, and a migrations folder with two more.
+fn dev_with_two_pending() -> (Sandbox, PathBuf) {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let folder = own_migrations(&sandbox);
+    add_migration(
+        &folder,
+        "02-visit-mood",
+        "ALTER TABLE visits ADD COLUMN mood TEXT;\n",
+        Some("ALTER TABLE visits DROP COLUMN mood;\n"),
+    );
+    add_migration(
+        &folder,
+        "03-favourites",
+        "CREATE TABLE favourites (onsen_id INTEGER NOT NULL REFERENCES onsens (id));\nINSERT INTO favourites SELECT id FROM onsens LIMIT 2;\n",
+        Some("DROP TABLE favourites;\n"),
+    );
+    (sandbox, folder)
+}
+
+fn version(sandbox: &Sandbox, env: &str) -> String {
+    sandbox.sqlite(&sandbox.db(env), "PRAGMA user_version")
+}
+
+fn ledger(sandbox: &Sandbox, env: &str) -> String {
+    sandbox.sqlite(
+        &sandbox.db(env),
+        "SELECT group_concat(version || ':' || name || ':' || how, ' ') FROM (SELECT * FROM onsendo_migrations ORDER BY version)",
+    )
+}
+
+fn xtask(sandbox: &Sandbox, args: &[&str]) -> crate::support::Output {
+    sandbox.xtask().args(["database"]).args(args).run()
+}
+
+#[test]
+fn status_check_passes_at_head_and_fails_with_pending() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let out = xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
+    assert!(out.stdout.contains("version:     1 of 1"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("environment: dev, from --env"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("✓ 01-initial  applied 20"),
+        "{}",
+        out.stdout
+    );
+
+    let folder = own_migrations(&sandbox);
+    add_migration(
+        &folder,
+        "02-visit-mood",
+        "ALTER TABLE visits ADD COLUMN mood TEXT;",
+        None,
+    );
+    let out = xtask(&sandbox, &["status", "--env", "dev", "--check"]).code(4);
+    assert!(
+        out.stdout.contains("· 02-visit-mood  pending"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("1 pending migration: 2 (02-visit-mood)"),
+        "{}",
+        out.stderr
+    );
+    let json = xtask(&sandbox, &["status", "--env", "dev", "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        (json["version"].as_u64(), json["head"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(json["pending"], 1);
+    assert_eq!(json["current"], false);
+    assert_eq!(json["migrations"][1]["state"], "pending");
+    assert!(json["migrations_from"]
+        .as_str()
+        .unwrap()
+        .ends_with("migrations"));
+
+    let out = xtask(&sandbox, &["status", "--env", "prod"]).code(1);
+    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+}
+
+#[test]
+fn migrate_backs_up_applies_and_records_then_has_nothing_to_do() {
+    let (sandbox, _) = dev_with_two_pending();
+    let out = xtask(&sandbox, &["migrate", "--env", "dev"]).ok();
+    assert!(out.stdout.contains("plan: migrate"), "{}", out.stdout);
+    assert!(out.stdout.contains("✓ 03-favourites"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("schema: + table favourites, ~ table visits"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(version(&sandbox, "dev"), "3");
+    assert_eq!(
+        ledger(&sandbox, "dev"),
+        "1:01-initial:applied 2:02-visit-mood:applied 3:03-favourites:applied"
+    );
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("dev"), "SELECT count(*) FROM favourites"),
+        "2"
+    );
+    let backups = names_in(&sandbox.backup_dir());
+    assert_eq!(backups.len(), 2, "one backup and its manifest: {backups:?}");
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(sandbox.backup_dir().join(&backups[1])).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["reason"], "pre-migrate");
+    let backup = sandbox.backup_dir().join(&backups[0]);
+    assert_eq!(
+        sandbox.sqlite(&backup, "PRAGMA user_version"),
+        "1",
+        "the backup holds the state before"
+    );
+
+    let out = xtask(&sandbox, &["migrate", "--env", "dev"]).ok();
+    assert!(
+        out.stdout.contains("is at version 3; nothing to do"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        names_in(&sandbox.backup_dir()).len(),
+        2,
+        "no backup when nothing runs"
+    );
+    xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
+}
+
+#[test]
+fn migrate_to_a_version_and_no_backup_on_dev() {
+    let (sandbox, _) = dev_with_two_pending();
+    let json = xtask(
+        &sandbox,
+        &[
+            "migrate",
+            "--env",
+            "dev",
+            "--to",
+            "2",
+            "--no-backup",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(json["backup"], serde_json::Value::Null);
+    assert_eq!(json["steps"][0]["name"], "02-visit-mood");
+    assert_eq!(version(&sandbox, "dev"), "2");
+    assert!(names_in(&sandbox.backup_dir()).is_empty());
+    let out = xtask(&sandbox, &["migrate", "--env", "dev", "--to", "9"]).code(2);
+    assert!(out.stderr.contains("migrations end at 3"), "{}", out.stderr);
+}
+
+#[test]
+fn dry_run_rolls_back_and_reports_what_would_change() {
+    let (sandbox, _) = dev_with_two_pending();
+    let before = bytes(&sandbox.db("dev"));
+    let out = xtask(&sandbox, &["migrate", "--env", "dev", "--dry-run"]).ok();
+    assert!(out.stdout.contains("03-favourites  "), "{}", out.stdout);
+    assert!(out.stdout.contains("2 rows changed"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("dry run: ran in a transaction and rolled it back"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(bytes(&sandbox.db("dev")), before);
+    assert!(
+        names_in(&sandbox.backup_dir()).is_empty(),
+        "a dry run makes no backup"
+    );
+}
+
+#[test]
+fn a_failing_migration_leaves_the_file_byte_identical() {
+    let (sandbox, folder) = dev_with_two_pending();
+    add_migration(
+        &folder,
+        "04-broken",
+        "CREATE TABLE fine (x);\nINSERT INTO nowhere VALUES (1);\n",
+        None,
+    );
+    let before = bytes(&sandbox.db("dev"));
+    let out = xtask(&sandbox, &["migrate", "--env", "dev"]).code(1);
+    assert!(
+        out.stderr.contains("04-broken/up.sql` failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("no such table: nowhere"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        bytes(&sandbox.db("dev")),
+        before,
+        "nothing of 02 and 03 stays either"
+    );
+    assert_eq!(version(&sandbox, "dev"), "1");
+}
+
+#[test]
+fn an_edited_migration_is_drift_but_line_endings_are_not() {
+    let sandbox = Sandbox::new();
+    let folder = own_migrations(&sandbox);
+    sandbox.init("dev");
+    let up = folder.join("01-initial").join("up.sql");
+    let text = std::fs::read_to_string(&up).unwrap();
+    std::fs::write(&up, format!("\u{feff}{}", text.replace('\n', "\r\n"))).unwrap();
+    xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
+
+    std::fs::write(
+        &up,
+        text.replace(
+            "CREATE INDEX visits_by_date",
+            "CREATE INDEX IF NOT EXISTS visits_by_date",
+        ),
+    )
+    .unwrap();
+    let out = xtask(&sandbox, &["status", "--env", "dev", "--check"]).code(4);
+    assert!(
+        out.stdout.contains("✗ 01-initial  EDITED since applied"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("migration 01-initial was edited after it was applied"),
+        "{}",
+        out.stderr
+    );
+    let before = bytes(&sandbox.db("dev"));
+    let out = xtask(&sandbox, &["migrate", "--env", "dev"]).code(3);
+    assert!(out.stderr.contains("--accept-edited 1"), "{}", out.stderr);
+    assert_eq!(bytes(&sandbox.db("dev")), before);
+
+    xtask(
+        &sandbox,
+        &["migrate", "--env", "dev", "--accept-edited", "1"],
+    )
+    .ok();
+    assert_eq!(ledger(&sandbox, "dev"), "1:01-initial:accepted");
+    xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
+    let out = xtask(
+        &sandbox,
+        &["migrate", "--env", "dev", "--accept-edited", "1"],
+    )
+    .code(2);
+    assert!(
+        out.stderr
+            .contains("is not an applied migration whose file was edited"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_database_newer_than_the_code_is_refused() {
+    let (sandbox, folder) = dev_with_two_pending();
+    xtask(&sandbox, &["migrate", "--env", "dev"]).ok();
+    std::fs::remove_dir_all(folder.join("03-favourites")).unwrap();
+    let before = bytes(&sandbox.db("dev"));
+    let out = xtask(&sandbox, &["status", "--env", "dev", "--check"]).code(4);
+    assert!(
+        out.stdout.contains("✗ 03-favourites  UNKNOWN to this code"),
+        "{}",
+        out.stdout
+    );
+    for command in [
+        &["migrate", "--env", "dev"][..],
+        &["rollback", "--env", "dev"],
+    ] {
+        let out = xtask(&sandbox, command).code(3);
+        assert!(
+            out.stderr.contains("database is newer than this code"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(bytes(&sandbox.db("dev")), before);
+}
+
+#[test]
+fn rollback_undoes_with_a_backup_and_refuses_a_missing_down_first() {
+    let (sandbox, folder) = dev_with_two_pending();
+    add_migration(&folder, "04-no-way-back", "CREATE TABLE forever (x);", None);
+    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
+    let before = bytes(&sandbox.db("dev"));
+    let out = xtask(&sandbox, &["rollback", "--env", "dev", "--steps", "2"]).code(1);
+    assert!(
+        out.stderr.contains("04-no-way-back/down.sql"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
+    assert_eq!(bytes(&sandbox.db("dev")), before);
+    assert!(
+        names_in(&sandbox.backup_dir()).is_empty(),
+        "refused before anything ran"
+    );
+
+    std::fs::write(
+        folder.join("04-no-way-back").join("down.sql"),
+        "DROP TABLE forever;",
+    )
+    .unwrap();
+    let out = xtask(&sandbox, &["rollback", "--env", "dev", "--to", "1"]).ok();
+    assert!(out.stdout.contains("plan: roll back"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("⚠ destructive: DROP TABLE favourites"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(version(&sandbox, "dev"), "1");
+    assert_eq!(ledger(&sandbox, "dev"), "1:01-initial:applied");
+    let columns = sandbox.sqlite(
+        &sandbox.db("dev"),
+        "SELECT count(*) FROM pragma_table_info('visits') WHERE name = 'mood'",
+    );
+    assert_eq!(columns, "0");
+    let backups = names_in(&sandbox.backup_dir());
+    let manifest = std::fs::read_to_string(sandbox.backup_dir().join(&backups[1])).unwrap();
+    assert!(
+        manifest.contains("\"reason\": \"pre-rollback\""),
+        "{manifest}"
+    );
+    assert_eq!(
+        sandbox.sqlite(
+            &sandbox.backup_dir().join(&backups[0]),
+            "PRAGMA user_version"
+        ),
+        "4"
+    );
+}
+
+#[test]
+fn two_migrate_processes_apply_once() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let folder = own_migrations(&sandbox);
+    add_migration(
+        &folder,
+        "02-slow",
+        "CREATE TABLE numbers (n INTEGER NOT NULL);
+         WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 300000)
+         INSERT INTO numbers SELECT n FROM c;",
+        None,
+    );
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            sandbox
+                .xtask()
+                .args(["database", "migrate", "--env", "dev"])
+                .spawn()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let stdout: Vec<String> = outputs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .collect();
+    for (output, text) in outputs.iter().zip(&stdout) {
+        assert!(
+            output.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let applied = stdout
+        .iter()
+        .filter(|s| s.contains("is now at version 2"))
+        .count();
+    let idle = stdout
+        .iter()
+        .filter(|s| s.contains("nothing to do"))
+        .count();
+    assert_eq!((applied, idle), (1, 1), "{stdout:?}");
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("dev"), "SELECT count(*) FROM numbers"),
+        "300000"
+    );
+    assert_eq!(
+        ledger(&sandbox, "dev"),
+        "1:01-initial:applied 2:02-slow:applied"
+    );
+}
+
+#[test]
+fn prod_migrate_asks_backs_up_and_refuses_no_backup() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let folder = own_migrations(&sandbox);
+    add_migration(
+        &folder,
+        "02-visit-mood",
+        "ALTER TABLE visits ADD COLUMN mood TEXT;",
+        None,
+    );
+    let before = bytes(&sandbox.db("prod"));
+    let out = xtask(&sandbox, &["migrate", "--env", "prod"]).code(3);
+    assert!(out.stderr.contains("PROD DATABASE"), "{}", out.stderr);
+    let out = xtask(
+        &sandbox,
+        &["migrate", "--env", "prod", "--no-backup", "--yes"],
+    )
+    .code(3);
+    assert!(
+        out.stderr.contains("--no-backup is refused on prod"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&sandbox.db("prod")), before);
+    assert!(names_in(&sandbox.backup_dir()).is_empty());
+
+    xtask(&sandbox, &["migrate", "--env", "prod", "--yes"]).ok();
+    assert_eq!(version(&sandbox, "prod"), "2");
+    let audit = sandbox.last_audit();
+    assert_eq!(
+        (audit["outcome"].as_str(), audit["confirmation"].as_str()),
+        (Some("ok"), Some("--yes"))
+    );
+    let backup = audit["backup"]
+        .as_str()
+        .expect("the audit names the backup");
+    assert_eq!(
+        sandbox.sqlite(Path::new(backup), "PRAGMA user_version"),
+        "1"
+    );
+}
+
+#[test]
+fn new_creates_the_next_numbered_folder() {
+    let sandbox = Sandbox::new();
+    let folder = own_migrations(&sandbox);
+    let out = xtask(&sandbox, &["new", "Add visit notes"]).ok();
+    assert!(out.stdout.contains("created migration 2"), "{}", out.stdout);
+    assert_eq!(
+        names_in(&folder.join("02-add-visit-notes")),
+        ["down.sql", "up.sql"]
+    );
+    sandbox.init("dev");
+    let json = xtask(&sandbox, &["new", "second one", "--json"])
+        .ok()
+        .json();
+    assert_eq!(json["name"], "03-second-one");
+    let out = xtask(&sandbox, &["status", "--env", "dev"]).ok();
+    assert!(
+        out.stdout.contains("version:     2 of 3"),
+        "init used the folder: {}",
+        out.stdout
+    );
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("03-second-one"))
+        .unwrap();
+    assert!(
+        line.starts_with("  · ") && line.ends_with(" pending"),
+        "{line}"
+    );
+    let out = xtask(&sandbox, &["new", "../escape"]).code(2);
+    assert!(
+        out.stderr.contains("is not a migration name"),
+        "{}",
+        out.stderr
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+    let out = xtask(&sandbox, &["new", "x"]).code(1);
+    assert!(
+        out.stderr.contains("there is no migrations folder"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn lint_fails_on_unacknowledged_destructive_statements() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let folder = own_migrations(&sandbox);
+    xtask(&sandbox, &["lint", "--env", "dev"]).ok();
+    add_migration(
+        &folder,
+        "02-drop-notes",
+        "-- notes are unused\nALTER TABLE visits DROP COLUMN notes;\n",
+        None,
+    );
+    let out = xtask(&sandbox, &["lint", "--env", "dev"]).code(4);
+    assert!(
+        out.stdout
+            .contains("02-drop-notes/up.sql`:2: DROP COLUMN visits.notes (NOT acknowledged)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("-- onsendo:destructive-ok"),
+        "{}",
+        out.stderr
+    );
+    let plan = xtask(&sandbox, &["migrate", "--env", "dev", "--dry-run"]).ok();
+    assert!(
+        plan.stdout
+            .contains("⚠ destructive: DROP COLUMN visits.notes (line 2)"),
+        "{}",
+        plan.stdout
+    );
+    add_migration(
+        &folder,
+        "02-drop-notes",
+        "-- onsendo:destructive-ok notes are unused\nALTER TABLE visits DROP COLUMN notes;\n",
+        None,
+    );
+    let json = xtask(&sandbox, &["lint", "--all", "--json"]).ok().json();
+    assert_eq!(json["findings"][0]["acknowledged"], true);
+    assert_eq!(json["unacknowledged"], 0);
+}

@@ -1,0 +1,224 @@
+//! The everyday commands, whole processes: `database status` and `database doctor` on a small
+//! database at head with 51 migrations, against `sqlite3 db "PRAGMA user_version"`; and
+//! `database migrate` applying 50 migrations to a database of about 100k visits (with its backup),
+//! against the same SQL fed to `sqlite3` in one transaction.
+
+use super::measure::{self, median, Sample};
+use std::path::{Path, PathBuf};
+
+/// Migrations generated on top of the repository's `01-initial`.
+const GENERATED: usize = 50;
+/// The status target from the issue: at most this many times `sqlite3 PRAGMA user_version`.
+const STATUS_TARGET: f64 = 2.0;
+
+/// Runs the everyday cases and prints their table.
+pub fn run(xtask: &Path, dir: &Path, hundred_k: &Path, runs: usize) -> anyhow::Result<()> {
+    let log = dir.join("last-command.log");
+    let at_head = root_with_migrations(&dir.join("at-head"))?;
+    let db = at_head.join("data").join("db").join("onsen.dev.db");
+    if !db.exists() {
+        measure::run(
+            xtask,
+            &[
+                arg("--root"),
+                at_head.as_os_str(),
+                arg("database"),
+                arg("init"),
+                arg("--env"),
+                arg("dev"),
+            ],
+            &log,
+        )?;
+    }
+    let status = [
+        arg("--root"),
+        at_head.as_os_str(),
+        arg("database"),
+        arg("status"),
+        arg("--env"),
+        arg("dev"),
+        arg("--check"),
+    ];
+    let doctor = [
+        arg("--root"),
+        at_head.as_os_str(),
+        arg("database"),
+        arg("doctor"),
+        arg("--env"),
+        arg("dev"),
+    ];
+    let user_version = [db.as_os_str(), arg("PRAGMA user_version")];
+    let quick_runs = runs.max(5) * 6;
+    let mut rows = Vec::new();
+    for (name, ours) in [
+        ("database status (51 migrations)", &status[..]),
+        ("database doctor (51 migrations)", &doctor[..]),
+    ] {
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        for round in 0..quick_runs {
+            for ours_turn in [round % 2 == 0, round % 2 != 0] {
+                if ours_turn {
+                    mine.push(measure::run(xtask, ours, &log)?);
+                } else {
+                    theirs.push(measure::run("sqlite3", &user_version, &log)?);
+                }
+            }
+        }
+        rows.push((name, mine, "sqlite3 db \"PRAGMA user_version\"", theirs));
+    }
+
+    let migrating = root_with_migrations(&dir.join("migrate"))?;
+    let live = migrating.join("data").join("db").join("onsen.dev.db");
+    let script = dir.join("fifty.sql");
+    std::fs::write(&script, by_hand_script(&migrating.join("migrations"))?)?;
+    let migrate = [
+        arg("--root"),
+        migrating.as_os_str(),
+        arg("database"),
+        arg("migrate"),
+        arg("--env"),
+        arg("dev"),
+    ];
+    let sh_args = [
+        arg("-c"),
+        arg(r#"sqlite3 "$1" < "$2""#),
+        arg("sh"),
+        live.as_os_str(),
+        script.as_os_str(),
+    ];
+    let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+    for round in 0..runs {
+        for ours_turn in [round % 2 == 0, round % 2 != 0] {
+            reset(&migrating, hundred_k)?;
+            if ours_turn {
+                mine.push(measure::run(xtask, &migrate, &log)?);
+            } else {
+                theirs.push(measure::run("sh", &sh_args, &log)?);
+            }
+        }
+    }
+    let visits = rusqlite::Connection::open(hundred_k)?.query_row(
+        "SELECT count(*) FROM visits",
+        [],
+        |r| r.get::<_, i64>(0),
+    )?;
+    rows.push((
+        "database migrate (50 on 100k rows, with backup)",
+        mine,
+        "the same SQL via sqlite3, one transaction",
+        theirs,
+    ));
+    report(&rows, visits);
+    Ok(())
+}
+
+fn arg(text: &str) -> &std::ffi::OsStr {
+    text.as_ref()
+}
+
+/// A root holding `migrations/` with the repository's migrations and 50 generated ones.
+fn root_with_migrations(root: &Path) -> anyhow::Result<PathBuf> {
+    let folder = root.join("migrations");
+    std::fs::create_dir_all(root.join("data").join("db"))?;
+    for migration in &onsendo::migrate::Catalog::built_in().migrations {
+        write_migration(
+            &folder,
+            &migration.name,
+            &migration.up,
+            migration.down.as_deref().unwrap_or(""),
+        )?;
+    }
+    let first = onsendo::migrate::Catalog::built_in().head() + 1;
+    for version in first..first + GENERATED {
+        let (up, down) = generated(version);
+        write_migration(
+            &folder,
+            &format!("{version:02}-generated-{version}"),
+            &up,
+            &down,
+        )?;
+    }
+    Ok(root.to_path_buf())
+}
+
+fn write_migration(folder: &Path, name: &str, up: &str, down: &str) -> anyhow::Result<()> {
+    let dir = folder.join(name);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("up.sql"), up)?;
+    std::fs::write(dir.join("down.sql"), down)?;
+    Ok(())
+}
+
+/// A realistic mix: new columns, back-fills, indexes over the visits, new tables.
+fn generated(version: usize) -> (String, String) {
+    match version % 4 {
+        0 => (
+            format!("ALTER TABLE visits ADD COLUMN extra_{version} INTEGER;\n"),
+            format!("ALTER TABLE visits DROP COLUMN extra_{version};\n"),
+        ),
+        1 => (
+            format!("UPDATE visits SET extra_{} = id % 7 WHERE id % 3 = 0;\n", version - 1),
+            String::new(),
+        ),
+        2 => (
+            format!("CREATE INDEX visits_by_fee_{version} ON visits (entry_fee_yen, stay_minutes);\n"),
+            format!("DROP INDEX visits_by_fee_{version};\n"),
+        ),
+        _ => (
+            format!("CREATE TABLE notes_{version} (id INTEGER PRIMARY KEY, visit_id INTEGER NOT NULL REFERENCES visits (id), text TEXT NOT NULL);\n"),
+            format!("DROP TABLE notes_{version};\n"),
+        ),
+    }
+}
+
+/// The baseline: every pending `up.sql` and the version bump, in one transaction.
+fn by_hand_script(folder: &Path) -> anyhow::Result<String> {
+    let catalog = onsendo::migrate::Catalog::from_folder(folder)?;
+    let mut script = String::from("BEGIN;\n");
+    for migration in &catalog.migrations[1..] {
+        script.push_str(&migration.up);
+    }
+    script.push_str(&format!(
+        "PRAGMA user_version = {};\nCOMMIT;\n",
+        catalog.head()
+    ));
+    Ok(script)
+}
+
+/// Puts a fresh copy of the 100k-visit database (at version 1) in place, without backups.
+fn reset(root: &Path, source: &Path) -> anyhow::Result<()> {
+    let _ = std::fs::remove_dir_all(root.join("artifacts"));
+    std::fs::copy(source, root.join("data").join("db").join("onsen.dev.db"))?;
+    Ok(())
+}
+
+fn report(rows: &[(&str, Vec<Sample>, &str, Vec<Sample>)], visits: i64) {
+    println!();
+    println!(
+        "{:<48} {:>10} {:>12} {:>7}  baseline",
+        "everyday commands", "median ms", "baseline ms", "ratio"
+    );
+    for (name, ours, baseline, theirs) in rows {
+        let ours = median(&ours.iter().map(|s| s.seconds * 1000.0).collect::<Vec<_>>());
+        let theirs_ms = median(
+            &theirs
+                .iter()
+                .map(|s| s.seconds * 1000.0)
+                .collect::<Vec<_>>(),
+        );
+        let ratio = ours / theirs_ms;
+        let verdict = if name.starts_with("database status") {
+            if ratio <= STATUS_TARGET {
+                " (target ≤ 2×: met)"
+            } else {
+                " (target ≤ 2×: MISSED)"
+            }
+        } else {
+            ""
+        };
+        println!("{name:<48} {ours:>10.1} {theirs_ms:>12.1} {ratio:>6.2}×  {baseline}{verdict}");
+    }
+    println!(
+        "\nthe migrate case's database holds {visits} visits; each run starts from a fresh copy"
+    );
+}
