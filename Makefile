@@ -22,7 +22,7 @@ ifeq ($(filter $(ENV),dev prod test),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor bench onsen-list visit-list test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit config bench onsen-list visit-list test lint fmt ci
 
 help: ## List the targets
 	@echo "ENV=$(ENV) (from $(ENV_FROM)); override with ENV=dev|prod|test"
@@ -79,6 +79,12 @@ db-lint: ## List destructive statements in ENV's pending migrations (ALL=1: ever
 
 db-doctor: ## Is ENV's database ready? One line per check; exit 4 when not
 	@$(XTASK) database doctor --env $(ENV)
+
+db-audit: ## Show the newest prod audit records (TAIL=20)
+	@$(XTASK) database audit --tail $(or $(TAIL),20)
+
+config: ## Show every setting for ENV and where it comes from (secrets redacted)
+	@$(XTASK) config show --env $(ENV)
 
 bench: ## Benchmark the copy engine against cp and sqlite3 (SIZE_MB=1024)
 	$(XTASK) bench --size-mb $(or $(SIZE_MB),1024)

@@ -90,6 +90,53 @@ fn to_json(record: &Record) -> Value {
     })
 }
 
+/// One line of the audit log, as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// A record.
+    Record(Value),
+    /// A line that is not a JSON record: which file, which line.
+    Unreadable { file: PathBuf, line: usize },
+}
+
+/// Every line of the audit log, oldest first: the rotated files (`.5` … `.1`), then the log.
+/// Empty when there is no log yet.
+pub fn read(layout: &Layout) -> Result<Vec<Line>> {
+    let path = layout.audit_log();
+    let files = (1..=KEEP_ROTATED)
+        .rev()
+        .map(|n| PathBuf::from(format!("{}.{n}", path.display())))
+        .chain([path.clone()]);
+    let mut lines = Vec::new();
+    for file in files {
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(Error::failed(format!(
+                    "cannot read the audit log `{}`",
+                    file.display()
+                ))
+                .because(e))
+            }
+        };
+        for (index, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            lines.push(match serde_json::from_str::<Value>(line) {
+                Ok(record) if record.is_object() => Line::Record(record),
+                _ => Line::Unreadable {
+                    file: file.clone(),
+                    line: index + 1,
+                },
+            });
+        }
+    }
+    Ok(lines)
+}
+
 /// Shifts `log.N-1` to `log.N` … and `log` to `log.1`, dropping the oldest.
 fn rotate(path: &Path) -> std::io::Result<()> {
     let numbered = |n: usize| PathBuf::from(format!("{}.{n}", path.display()));
@@ -142,6 +189,16 @@ const SECRET_WORDS: [&str; 6] = ["password", "passwd", "secret", "token", "apike
 fn is_secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase().replace('_', "-");
     SECRET_WORDS.iter().any(|word| name.contains(word))
+}
+
+/// A setting's value as it may be shown: `***` when its name looks secret, else with any URL
+/// password replaced by `***`.
+pub fn redact_value(name: &str, value: &str) -> String {
+    if is_secret_name(name) {
+        "***".to_string()
+    } else {
+        redact_url_password(value)
+    }
 }
 
 /// The command line with secret values replaced by `***`: the value after a secret-looking flag

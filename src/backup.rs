@@ -11,6 +11,9 @@ use crate::manifest::{self, Manifest, Reason};
 use crate::time;
 use std::path::{Path, PathBuf};
 
+/// How many backups of each environment `prune` keeps when given no rule.
+pub const DEFAULT_KEEP: usize = 10;
+
 /// The file-name stem of the legacy file's backup before the split.
 pub const SPLIT_STEM: &str = "onsen_pre_migration";
 

@@ -23,6 +23,7 @@ pub mod records;
 pub mod restore;
 pub mod seed;
 pub mod session;
+pub mod settings;
 pub mod split;
 pub mod stamp;
 pub mod store;

@@ -244,8 +244,8 @@ impl<'a> Lexer<'a> {
             let rest = self.rest();
             let comment_end = if rest.starts_with("--") {
                 rest.find('\n').map_or(rest.len(), |n| n + 1)
-            } else if rest.starts_with("/*") {
-                rest[2..].find("*/").map_or(rest.len(), |n| n + 4)
+            } else if let Some(body) = rest.strip_prefix("/*") {
+                body.find("*/").map_or(rest.len(), |n| n + 4)
             } else {
                 return;
             };

@@ -5,6 +5,7 @@ mod support;
 
 mod app;
 mod backup;
+mod diagnostics;
 mod doctor;
 mod faults;
 mod guards;

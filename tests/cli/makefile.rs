@@ -152,6 +152,8 @@ fn backup_targets_make_list_verify_restore_and_prune() {
         "db-new",
         "db-lint",
         "db-doctor",
+        "db-audit",
+        "config",
         "bench",
     ] {
         assert!(
@@ -222,6 +224,14 @@ fn migration_targets_status_migrate_rollback_lint_doctor() {
     assert_eq!(
         sandbox.sqlite(&sandbox.db("dev"), "PRAGMA user_version"),
         "1"
+    );
+    let config = make(&sandbox, &["config", "ENV=prod"]).run().ok();
+    assert!(config.stdout.contains("onsen.prod.db"), "{}", config.stdout);
+    let audit = make(&sandbox, &["db-audit"]).run().ok();
+    assert!(
+        audit.stdout.contains("no audit records yet"),
+        "{}",
+        audit.stdout
     );
     let made = make(&sandbox, &["db-new", "NAME=visit notes"]).run().ok();
     assert!(

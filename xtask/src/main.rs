@@ -4,6 +4,7 @@ mod bench;
 mod ci;
 #[path = "../../src/cli_flags.rs"]
 mod cli_flags;
+mod config;
 mod database;
 
 use clap::{Parser, Subcommand};
@@ -15,6 +16,10 @@ Examples:
   cargo xtask database init --env dev
   cargo xtask database env --json
   cargo xtask database path --env prod
+  cargo xtask database status --check
+  cargo xtask database migrate --dry-run
+  cargo xtask database doctor --env prod
+  cargo xtask config show
   cargo xtask ci
   cargo xtask bench --size-mb 256
 
@@ -38,6 +43,9 @@ enum Command {
         after_help = "Examples:\n  cargo xtask database init --env dev\n  cargo xtask database env\n  cargo xtask database stamp --env dev --database copy.db"
     )]
     Database(database::DatabaseCommand),
+    /// Show the settings the tools use and where each comes from
+    #[command(subcommand, after_help = "Example:\n  cargo xtask config show --json")]
+    Config(config::ConfigCommand),
     /// Run the project's checks: rustfmt, clippy with -D warnings, the tests
     #[command(after_help = "Example:\n  cargo xtask ci")]
     Ci,
@@ -54,6 +62,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Database(command) => database::run(command, &cli.global),
+        Command::Config(command) => config::run(command, &cli.global),
         Command::Ci => ci::run(),
         Command::Bench(args) => bench::run(args),
     };

@@ -1,5 +1,6 @@
 //! `cargo xtask database …`: the commands that own the databases' life.
 
+mod audit;
 mod backup;
 mod doctor;
 mod info;
@@ -111,6 +112,12 @@ pub enum DatabaseCommand {
         after_help = "Examples:\n  cargo xtask database doctor\n  cargo xtask database doctor --env prod --json"
     )]
     Doctor,
+    /// Show the prod audit log (rotated files included): who did what to prod, when, how it was
+    /// confirmed, how it ended, which backup it made
+    #[command(
+        after_help = "Examples:\n  cargo xtask database audit\n  cargo xtask database audit --tail 100 --json"
+    )]
+    Audit(audit::AuditArgs),
 }
 
 pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -131,5 +138,6 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::New(args) => new::run(args, global),
         DatabaseCommand::Lint(args) => lint::run(args, global),
         DatabaseCommand::Doctor => doctor::run(global),
+        DatabaseCommand::Audit(args) => audit::run(args, global),
     }
 }

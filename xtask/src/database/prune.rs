@@ -6,9 +6,6 @@ use onsendo::session::{Effect, Session};
 use onsendo::{time, ui, Environment};
 use serde_json::json;
 
-/// How many backups of each environment `prune` keeps when given no rule.
-pub const DEFAULT_KEEP: usize = 10;
-
 /// The flags of `database prune`.
 #[derive(clap::Args, Debug)]
 pub struct PruneArgs {
@@ -23,7 +20,7 @@ pub struct PruneArgs {
 pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let retention = Retention {
         keep: match (args.keep, args.older_than) {
-            (None, None) => Some(DEFAULT_KEEP),
+            (None, None) => Some(backup::DEFAULT_KEEP),
             (keep, _) => keep,
         },
         older_than_days: args.older_than,

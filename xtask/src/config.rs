@@ -1,0 +1,53 @@
+//! `cargo xtask config show`: every setting, its value and where it came from.
+
+use crate::cli_flags::GlobalArgs;
+use clap::Subcommand;
+use onsendo::config::{self, Vars};
+use onsendo::paths::discover_root_from_cwd;
+use onsendo::{settings, ui};
+use serde_json::json;
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Show every setting the tools use, its value and its source (flag, variable, default);
+    /// values of secret-looking names are shown as *** unless --show-secrets
+    #[command(
+        after_help = "Examples:\n  cargo xtask config show\n  cargo xtask config show --env prod --json\n  ONSENDO_ENV=prod cargo xtask config show"
+    )]
+    Show {
+        /// Show the values of secret-looking variables instead of ***
+        #[arg(long)]
+        show_secrets: bool,
+    },
+}
+
+pub fn run(command: &ConfigCommand, global: &GlobalArgs) -> anyhow::Result<()> {
+    let ConfigCommand::Show { show_secrets } = command;
+    let config = config::resolve(
+        &global.options().flags,
+        &Vars::from_process(),
+        discover_root_from_cwd,
+    )?;
+    let vars: Vec<(String, String)> = std::env::vars_os()
+        .map(|(name, value)| {
+            (
+                name.to_string_lossy().into_owned(),
+                value.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let list = settings::list(&config, &vars, *show_secrets);
+    if global.json {
+        ui::print_json(&json!(list
+            .iter()
+            .map(|s| json!({ "name": s.name, "value": s.value, "source": s.source }))
+            .collect::<Vec<_>>()));
+    } else {
+        let rows: Vec<Vec<String>> = list
+            .iter()
+            .map(|s| vec![s.name.clone(), s.value.clone(), s.source.clone()])
+            .collect();
+        println!("{}", ui::table(&["setting", "value", "source"], &rows, ""));
+    }
+    Ok(())
+}
