@@ -54,6 +54,8 @@ pub struct State {
     pub head: usize,
     /// Every migration either side knows, by version.
     pub rows: Vec<Row>,
+    /// Applied migrations with no ledger row yet (the database predates the ledger).
+    pub unrecorded: usize,
 }
 
 impl State {
@@ -90,10 +92,14 @@ impl State {
                 }
             })
             .collect();
+        let unrecorded = (1..=version.min(catalog.head()))
+            .filter(|v| recorded(*v).is_none())
+            .count();
         State {
             version,
             head: catalog.head(),
             rows,
+            unrecorded,
         }
     }
 

@@ -560,3 +560,45 @@ fn lint_fails_on_unacknowledged_destructive_statements() {
     assert_eq!(json["findings"][0]["acknowledged"], true);
     assert_eq!(json["unacknowledged"], 0);
 }
+
+#[test]
+fn a_database_that_predates_the_ledger_gets_it_filled_on_migrate() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    sandbox.sqlite(&sandbox.db("dev"), "DROP TABLE onsendo_migrations");
+    let out = xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
+    assert!(
+        out.stdout
+            .contains("01-initial  applied (before the ledger)"),
+        "{}",
+        out.stdout
+    );
+    let out = xtask(&sandbox, &["migrate", "--env", "dev"]).ok();
+    assert!(
+        out.stdout
+            .contains("recorded 1 applied migration(s) in the ledger"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(ledger(&sandbox, "dev"), "1:01-initial:filled");
+    let out = xtask(&sandbox, &["migrate", "--env", "dev"]).ok();
+    assert!(
+        !out.stdout.contains("recorded"),
+        "filled once: {}",
+        out.stdout
+    );
+
+    sandbox.sqlite(&sandbox.db("dev"), "DROP TABLE onsendo_migrations");
+    let folder = own_migrations(&sandbox);
+    add_migration(
+        &folder,
+        "02-visit-mood",
+        "ALTER TABLE visits ADD COLUMN mood TEXT;",
+        None,
+    );
+    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
+    assert_eq!(
+        ledger(&sandbox, "dev"),
+        "1:01-initial:filled 2:02-visit-mood:applied"
+    );
+}

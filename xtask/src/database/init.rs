@@ -33,7 +33,7 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
             let identity = db.identity();
             if version < head {
                 bail!(Error::failed(format!(
-                    "`{path}` exists at version {version} but this code's head is {head}; init only creates databases, it does not migrate existing ones"
+                    "`{path}` exists at version {version} but this code's head is {head}; init only creates databases; migrate it with `cargo xtask database migrate`"
                 )));
             }
             if version > head {

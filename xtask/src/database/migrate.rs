@@ -70,6 +70,13 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
     let mut change = Change::planned(&catalog, state.version, target, &db, Reason::PreMigrate);
     change.accepted = args.accept_edited.clone();
     if change.steps.is_empty() && change.accepted.is_empty() {
+        if state.unrecorded > 0 && !session.options().dry_run {
+            drop(db);
+            let mut db = session.escalate(Effect::Write)?;
+            let path = change.path.clone();
+            change.filled =
+                db.write(|tx| ledger::ensure(tx, catalog.between(0, state.version), &path))?;
+        }
         return Ok(change);
     }
     let holds_data = migrate::holds_data(db.conn(), db.path())?;

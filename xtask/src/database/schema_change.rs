@@ -36,6 +36,8 @@ pub struct Change {
     pub outcome: Option<runner::Outcome>,
     /// Another process made the change while this one waited for the lock.
     pub done_elsewhere: bool,
+    /// Ledger rows filled in for migrations applied before the ledger existed.
+    pub filled: usize,
 }
 
 impl Change {
@@ -79,6 +81,7 @@ impl Change {
             backup: None,
             outcome: None,
             done_elsewhere: false,
+            filled: 0,
         }
     }
 
@@ -169,6 +172,12 @@ pub fn render(change: &Change, global: &GlobalArgs) {
         } else {
             println!("`{path}` is at version {}; nothing to do", change.from);
         }
+        if change.filled > 0 {
+            println!(
+                "recorded {} applied migration(s) in the ledger (the database predates it)",
+                change.filled
+            );
+        }
         return;
     };
     if let Some(backup) = &change.backup {
@@ -201,6 +210,7 @@ fn to_json(change: &Change) -> serde_json::Value {
         "dry_run": change.dry_run,
         "changed": change.outcome.is_some() && !change.dry_run,
         "done_elsewhere": change.done_elsewhere,
+        "ledger_filled": change.filled,
         "accepted_edited": change.accepted,
         "backup": change.backup.as_ref().map(|p| p.display().to_string()),
         "plan": change.steps.iter().map(|s| json!({"name": s.name, "destructive": s.dangers})).collect::<Vec<_>>(),
