@@ -22,7 +22,7 @@ ifeq ($(filter $(ENV),dev prod test),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit config bench onsen-list visit-list test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed config bench onsen-list visit-list test lint fmt ci
 
 help: ## List the targets
 	@echo "ENV=$(ENV) (from $(ENV_FROM)); override with ENV=dev|prod|test"
@@ -82,6 +82,9 @@ db-doctor: ## Is ENV's database ready? One line per check; exit 4 when not
 
 db-audit: ## Show the newest prod audit records (TAIL=20)
 	@$(XTASK) database audit --tail $(or $(TAIL),20)
+
+db-seed: ## Add the reference onsens missing from ENV's database (DRY_RUN=1 previews)
+	@$(XTASK) database seed --env $(ENV) $(if $(DRY_RUN),--dry-run)
 
 config: ## Show every setting for ENV and where it comes from (secrets redacted)
 	@$(XTASK) config show --env $(ENV)

@@ -13,4 +13,5 @@ mod info;
 mod init;
 mod makefile;
 mod migrations;
+mod seed;
 mod split;

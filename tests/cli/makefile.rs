@@ -89,8 +89,11 @@ fn database_targets_pass_the_environment() {
     assert!(out.stdout.contains("Takegawara"), "{}", out.stdout);
     let out = make(&sandbox, &["visit-list", "ENV=dev"]).run().ok();
     assert!(out.stdout.contains("no visits"), "{}", out.stdout);
+    let out = make(&sandbox, &["db-seed", "ENV=dev"]).run().ok();
+    assert!(out.stdout.contains("nothing to do"), "{}", out.stdout);
     let out = make(&sandbox, &["help"]).run().ok();
     for target in [
+        "db-seed",
         "show-env",
         "db-path",
         "use-prod",

@@ -12,6 +12,7 @@ mod prune;
 mod restore;
 mod rollback;
 mod schema_change;
+mod seed;
 mod split;
 mod stamp;
 mod status;
@@ -118,6 +119,12 @@ pub enum DatabaseCommand {
         after_help = "Examples:\n  cargo xtask database audit\n  cargo xtask database audit --tail 100 --json"
     )]
     Audit(audit::AuditArgs),
+    /// Load the reference onsens from data/seed/, adding only those missing (by ban number); a
+    /// re-run adds nothing and says so. Allowed on prod: banner and audit record
+    #[command(
+        after_help = "Examples:\n  cargo xtask database seed\n  cargo xtask database seed --env prod --dry-run\n  cargo xtask database seed --env test --json"
+    )]
+    Seed,
 }
 
 pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -139,5 +146,6 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Lint(args) => lint::run(args, global),
         DatabaseCommand::Doctor => doctor::run(global),
         DatabaseCommand::Audit(args) => audit::run(args, global),
+        DatabaseCommand::Seed => seed::run(global),
     }
 }
