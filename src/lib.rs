@@ -26,6 +26,7 @@ pub mod session;
 pub mod settings;
 pub mod split;
 pub mod stamp;
+pub mod statements;
 pub mod store;
 pub mod time;
 pub mod ui;

@@ -23,6 +23,8 @@ pub enum Reason {
     PreSplit,
     /// An existing target, before `migrate-to-envs --force` replaced it.
     PreReplace,
+    /// Before `database exec --write` or `database sql` changed prod.
+    PreSql,
 }
 
 impl Reason {
@@ -35,6 +37,7 @@ impl Reason {
             Reason::PreRestore => "pre-restore",
             Reason::PreSplit => "pre-split",
             Reason::PreReplace => "pre-replace",
+            Reason::PreSql => "pre-sql",
         }
     }
 }

@@ -15,3 +15,4 @@ mod makefile;
 mod migrations;
 mod seed;
 mod split;
+mod sql;

@@ -91,9 +91,18 @@ fn database_targets_pass_the_environment() {
     assert!(out.stdout.contains("no visits"), "{}", out.stdout);
     let out = make(&sandbox, &["db-seed", "ENV=dev"]).run().ok();
     assert!(out.stdout.contains("nothing to do"), "{}", out.stdout);
+    let out = make(
+        &sandbox,
+        &["db-exec", "ENV=dev", "SQL=SELECT count(*) AS n FROM visits"],
+    )
+    .run()
+    .ok();
+    assert_eq!(out.stdout, "n\n0\n");
     let out = make(&sandbox, &["help"]).run().ok();
     for target in [
         "db-seed",
+        "db-exec",
+        "db-sql",
         "show-env",
         "db-path",
         "use-prod",

@@ -14,6 +14,7 @@ mod rollback;
 mod schema_change;
 mod seed;
 mod split;
+mod sql;
 mod stamp;
 mod status;
 mod verify;
@@ -125,6 +126,18 @@ pub enum DatabaseCommand {
         after_help = "Examples:\n  cargo xtask database seed\n  cargo xtask database seed --env prod --dry-run\n  cargo xtask database seed --env test --json"
     )]
     Seed,
+    /// Run SQL on the database: read-only unless --write; output as an aligned table on a
+    /// terminal, tab-separated in a pipe, or --json
+    #[command(
+        after_help = "With --write it is a destructive command: on prod a banner, the typed confirmation (or --yes)\nand a verified backup first; every statement in one transaction; --dry-run rolls back and reports\nthe rows each statement changed. BEGIN/COMMIT/ATTACH/VACUUM are refused.\n\nExamples:\n  cargo xtask database exec \"SELECT name, region FROM onsens ORDER BY name\"\n  cargo xtask database exec --env prod --json \"SELECT count(*) AS visits FROM visits\"\n  cargo xtask database exec --write \"UPDATE onsens SET region = 'Beppu' WHERE region IS NULL\"\n  cargo xtask database exec --write --dry-run \"DELETE FROM visits WHERE visited_at < '2020-01-01'\""
+    )]
+    Exec(sql::ExecArgs),
+    /// Run a file of SQL statements in one transaction (destructive: prod asks and backs up
+    /// first); --dry-run rolls back and reports the rows each statement changed
+    #[command(
+        after_help = "A failing statement rolls everything back and is named in the error.\n\nExamples:\n  cargo xtask database sql fixes/2026-11-regions.sql --dry-run\n  cargo xtask database sql fixes/2026-11-regions.sql\n  cargo xtask database sql fixes/2026-11-regions.sql --env prod --yes"
+    )]
+    Sql(sql::SqlArgs),
 }
 
 pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -147,5 +160,7 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Doctor => doctor::run(global),
         DatabaseCommand::Audit(args) => audit::run(args, global),
         DatabaseCommand::Seed => seed::run(global),
+        DatabaseCommand::Exec(args) => sql::exec(args, global),
+        DatabaseCommand::Sql(args) => sql::sql(args, global),
     }
 }

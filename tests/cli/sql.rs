@@ -1,0 +1,278 @@
+//! `cargo xtask database exec` and `database sql`: read-only by default, the destructive rules
+//! with `--write` and for files, one transaction, dry runs that change nothing.
+
+use crate::support::{bytes, Sandbox};
+
+fn names(sandbox: &Sandbox, env: &str) -> String {
+    sandbox.sqlite(
+        &sandbox.db(env),
+        "SELECT group_concat(region, ',') FROM (SELECT region FROM onsens ORDER BY id)",
+    )
+}
+
+#[test]
+fn exec_reads_as_tab_separated_text_or_json() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let out = sandbox
+        .xtask()
+        .args(["database", "exec", "SELECT ban_number, name, NULL AS gone FROM onsens WHERE ban_number <= 2 ORDER BY ban_number"])
+        .run()
+        .ok();
+    let expected = sandbox.sqlite(
+        &sandbox.db("test"),
+        "SELECT ban_number || char(9) || name FROM onsens WHERE ban_number <= 2 ORDER BY ban_number",
+    );
+    let rows: String = expected.lines().map(|line| format!("{line}\t\n")).collect();
+    assert_eq!(
+        out.stdout,
+        format!("ban_number\tname\tgone\n{rows}"),
+        "NULL is an empty cell"
+    );
+    let json = sandbox
+        .xtask()
+        .args([
+            "database",
+            "exec",
+            "--json",
+            "SELECT count(*) AS n, NULL AS empty FROM onsens",
+        ])
+        .run()
+        .ok()
+        .json();
+    let count: i64 = sandbox
+        .sqlite(&sandbox.db("test"), "SELECT count(*) FROM onsens")
+        .parse()
+        .unwrap();
+    assert_eq!(
+        json["statements"][0]["columns"],
+        serde_json::json!(["n", "empty"])
+    );
+    assert_eq!(
+        json["statements"][0]["rows"],
+        serde_json::json!([[count, null]])
+    );
+}
+
+#[test]
+fn exec_refuses_a_write_without_write_and_changes_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let db = sandbox.db("test");
+    let before = bytes(&db);
+    let out = sandbox
+        .xtask()
+        .args(["database", "exec", "SELECT 1; DELETE FROM onsens"])
+        .run()
+        .code(3);
+    assert!(
+        out.stderr.contains("statement 2 changes the database"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--write"), "{}", out.stderr);
+    assert_eq!(bytes(&db), before);
+}
+
+#[test]
+fn exec_write_changes_data_and_its_dry_run_changes_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let db = sandbox.db("test");
+    let before = bytes(&db);
+    let dry = sandbox
+        .xtask()
+        .args([
+            "database",
+            "exec",
+            "--write",
+            "--dry-run",
+            "UPDATE onsens SET region = 'Oita'",
+        ])
+        .run()
+        .ok();
+    assert!(dry.stdout.contains("row(s) changed"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("rolled back"), "{}", dry.stdout);
+    assert_eq!(
+        bytes(&db),
+        before,
+        "a dry run leaves the file byte-identical"
+    );
+
+    sandbox
+        .xtask()
+        .args([
+            "database",
+            "exec",
+            "--write",
+            "UPDATE onsens SET region = 'Oita' WHERE id = 1",
+        ])
+        .run()
+        .ok();
+    assert!(names(&sandbox, "test").starts_with("Oita,"));
+    assert!(
+        !sandbox.backup_dir().exists()
+            || crate::support::names_in(&sandbox.backup_dir()).is_empty(),
+        "no backup outside prod"
+    );
+}
+
+#[test]
+fn exec_write_on_prod_needs_a_confirmation_backs_up_first_and_is_audited() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let db = sandbox.db("prod");
+    let before = bytes(&db);
+    let refused = sandbox
+        .xtask()
+        .args([
+            "database",
+            "exec",
+            "--env",
+            "prod",
+            "--write",
+            "DELETE FROM onsens WHERE id = 1",
+        ])
+        .run()
+        .code(3);
+    assert!(
+        refused.stderr.contains("PROD DATABASE"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(bytes(&db), before);
+    assert!(sandbox.last_audit()["outcome"]
+        .as_str()
+        .unwrap()
+        .starts_with("refused"));
+
+    sandbox
+        .xtask()
+        .args([
+            "database",
+            "exec",
+            "--env",
+            "prod",
+            "--write",
+            "--yes",
+            "DELETE FROM onsens WHERE id = 1",
+        ])
+        .run()
+        .ok();
+    let record = sandbox.last_audit();
+    assert_eq!(record["outcome"], "ok");
+    assert_eq!(record["confirmation"], "--yes");
+    let backup = std::path::PathBuf::from(record["backup"].as_str().expect("a backup is recorded"));
+    assert!(backup.exists() && backup.with_extension("json").exists());
+    assert_eq!(
+        bytes(&backup),
+        before,
+        "the backup holds the data before the change"
+    );
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT count(*) FROM onsens WHERE id = 1"),
+        "0"
+    );
+}
+
+#[test]
+fn statements_that_escape_the_transaction_or_reach_another_file_are_refused() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let db = sandbox.db("test");
+    let before = bytes(&db);
+    for sql in ["COMMIT", "ATTACH 'other.db' AS other", "VACUUM"] {
+        let out = sandbox
+            .xtask()
+            .args(["database", "exec", "--write", sql])
+            .run()
+            .code(3);
+        assert!(
+            out.stderr.contains("is not allowed"),
+            "{sql}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(bytes(&db), before);
+    assert!(!sandbox.root().join("other.db").exists());
+}
+
+#[test]
+fn a_sql_file_runs_in_one_transaction_and_a_failure_keeps_the_file_byte_identical() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let db = sandbox.db("test");
+    let file = sandbox.root().join("fix regions ✓.sql");
+    std::fs::write(
+        &file,
+        "UPDATE onsens SET region = 'Oita';\nINSERT INTO onsens (ban_number, name) VALUES (1, 'duplicate ban');\n",
+    )
+    .unwrap();
+    let before = bytes(&db);
+    let out = sandbox
+        .xtask()
+        .args(["database", "sql"])
+        .arg(&file)
+        .run()
+        .code(1);
+    assert!(out.stderr.contains("statement 2 failed"), "{}", out.stderr);
+    assert!(out.stderr.contains("UNIQUE"), "{}", out.stderr);
+    assert_eq!(
+        bytes(&db),
+        before,
+        "the first statement was rolled back too"
+    );
+
+    std::fs::write(
+        &file,
+        "UPDATE onsens SET region = 'Oita' WHERE id <= 3;\nDELETE FROM onsens WHERE id = 8;\n",
+    )
+    .unwrap();
+    let dry = sandbox
+        .xtask()
+        .args(["database", "sql", "--dry-run", "--json"])
+        .arg(&file)
+        .run()
+        .ok()
+        .json();
+    let changes: Vec<_> = dry["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["changes"].as_u64().unwrap())
+        .collect();
+    assert_eq!(changes, [3, 1]);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(bytes(&db), before);
+
+    sandbox
+        .xtask()
+        .args(["database", "sql"])
+        .arg(&file)
+        .run()
+        .ok();
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT count(*) FROM onsens WHERE region = 'Oita'"),
+        "3"
+    );
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT count(*) FROM onsens WHERE id = 8"),
+        "0"
+    );
+}
+
+#[test]
+fn a_missing_sql_file_is_a_usage_error() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let out = sandbox
+        .xtask()
+        .args(["database", "sql", "no such file.sql"])
+        .run()
+        .code(2);
+    assert!(
+        out.stderr.contains("cannot read the SQL file"),
+        "{}",
+        out.stderr
+    );
+}
