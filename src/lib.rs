@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod migrate;
 pub mod paths;
 pub mod records;
+pub mod reset;
 pub mod restore;
 pub mod seed;
 pub mod session;

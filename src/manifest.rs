@@ -25,6 +25,8 @@ pub enum Reason {
     PreReplace,
     /// Before `database exec --write` or `database sql` changed prod.
     PreSql,
+    /// Before `database reset` emptied a dev or test database.
+    PreReset,
 }
 
 impl Reason {
@@ -38,6 +40,7 @@ impl Reason {
             Reason::PreSplit => "pre-split",
             Reason::PreReplace => "pre-replace",
             Reason::PreSql => "pre-sql",
+            Reason::PreReset => "pre-reset",
         }
     }
 }

@@ -13,6 +13,7 @@ mod info;
 mod init;
 mod makefile;
 mod migrations;
+mod reset;
 mod seed;
 mod split;
 mod sql;

@@ -102,6 +102,7 @@ fn database_targets_pass_the_environment() {
     for target in [
         "db-seed",
         "db-exec",
+        "db-reset",
         "db-sql",
         "show-env",
         "db-path",

@@ -9,6 +9,7 @@ mod lint;
 mod migrate;
 mod new;
 mod prune;
+mod reset;
 mod restore;
 mod rollback;
 mod schema_change;
@@ -138,6 +139,12 @@ pub enum DatabaseCommand {
         after_help = "A failing statement rolls everything back and is named in the error.\n\nExamples:\n  cargo xtask database sql fixes/2026-11-regions.sql --dry-run\n  cargo xtask database sql fixes/2026-11-regions.sql\n  cargo xtask database sql fixes/2026-11-regions.sql --env prod --yes"
     )]
     Sql(sql::SqlArgs),
+    /// Empty a dev or test database and rebuild it fresh (schema at head, stamp, reference
+    /// onsens), after a verified backup; all in one transaction. Prod is refused, no override
+    #[command(
+        after_help = "Examples:\n  cargo xtask database reset\n  cargo xtask database reset --env test --dry-run\n  cargo xtask database reset --json"
+    )]
+    Reset,
 }
 
 pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -162,5 +169,6 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Seed => seed::run(global),
         DatabaseCommand::Exec(args) => sql::exec(args, global),
         DatabaseCommand::Sql(args) => sql::sql(args, global),
+        DatabaseCommand::Reset => reset::run(global),
     }
 }

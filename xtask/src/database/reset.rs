@@ -1,0 +1,72 @@
+//! `database reset`: back up a dev or test database, then empty it and rebuild it fresh
+//! (schema at head, stamp, reference onsens). Prod is refused, with no override.
+
+use onsendo::manifest::Reason;
+use onsendo::migrate::Catalog;
+use onsendo::session::{Effect, Session};
+use onsendo::{backup, reset, ui, Environment, Error};
+use serde_json::json;
+
+use crate::cli_flags::GlobalArgs;
+
+pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
+    let mut session = Session::begin(&global.options(), "database reset", Effect::Read)?;
+    let result = reset(&mut session, global.dry_run);
+    let (path, backup, rebuilt) = session.finish(result)?;
+    let shown = path.display();
+    if global.json {
+        ui::print_json(&json!({
+            "path": shown.to_string(),
+            "dry_run": global.dry_run,
+            "backup": backup.as_ref().map(|p| p.display().to_string()),
+            "dropped_tables": rebuilt.dropped_tables,
+            "version": rebuilt.version,
+            "seeded": rebuilt.seeded,
+        }));
+        return Ok(());
+    }
+    if let Some(backup) = &backup {
+        println!("backed up to `{}`", backup.display());
+    }
+    let verb = if global.dry_run {
+        "would reset"
+    } else {
+        "reset"
+    };
+    println!(
+        "{verb} `{shown}`: {} tables dropped, schema rebuilt to version {}, {} reference onsens loaded",
+        rebuilt.dropped_tables, rebuilt.version, rebuilt.seeded
+    );
+    Ok(())
+}
+
+type Done = (
+    std::path::PathBuf,
+    Option<std::path::PathBuf>,
+    reset::Rebuilt,
+);
+
+fn reset(session: &mut Session, dry_run: bool) -> onsendo::Result<Done> {
+    let identity = session.open()?.identity();
+    if identity.env == Environment::Prod {
+        return Err(Error::refused(
+            "`database reset` is for dev and test only and prod is refused, with no override; to bring back an earlier state of prod, use `cargo xtask database restore`",
+        ));
+    }
+    let catalog = Catalog::of(&session.config().layout)?;
+    let mut db = session.escalate(Effect::Destructive)?;
+    let backup = if dry_run {
+        None
+    } else {
+        let saved = backup::before(&db, Reason::PreReset)?;
+        session.record_backup(&saved.path);
+        Some(saved.path)
+    };
+    let stamp = if identity.custom {
+        identity.stamp
+    } else {
+        Some(identity.env)
+    };
+    let rebuilt = reset::rebuild(&mut db, &catalog, stamp)?;
+    Ok((db.path().to_path_buf(), backup, rebuilt))
+}
