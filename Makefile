@@ -22,7 +22,7 @@ ifeq ($(filter $(ENV),dev prod test),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-exec db-sql config bench onsen-list visit-list test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql config bench onsen-list visit-list test lint fmt ci
 
 help: ## List the targets
 	@echo "ENV=$(ENV) (from $(ENV_FROM)); override with ENV=dev|prod|test"
@@ -88,6 +88,9 @@ db-seed: ## Add the reference onsens missing from ENV's database (DRY_RUN=1 prev
 
 db-reset: ## Back up ENV (dev or test), then empty and rebuild it fresh (DRY_RUN=1 previews; prod refused)
 	@$(XTASK) database reset --env $(ENV) $(if $(DRY_RUN),--dry-run)
+
+db-mock: ## Add VISITS=1000 deterministic mock visits to ENV (dev or test; SEED=N; prod refused)
+	@$(XTASK) database mock-data --env $(ENV) --visits $(or $(VISITS),1000) $(if $(SEED),--seed $(SEED))
 
 db-exec: ## Run SQL="…" on ENV's database, read-only (WRITE=1 allows changes; DRY_RUN=1; YES=1 on prod)
 	@$(XTASK) database exec --env $(ENV) $(if $(WRITE),--write) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes) "$(SQL)"

@@ -18,6 +18,7 @@ pub mod failpoint;
 pub mod guard;
 pub mod manifest;
 pub mod migrate;
+pub mod mock;
 pub mod paths;
 pub mod records;
 pub mod reset;

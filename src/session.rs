@@ -117,6 +117,20 @@ impl Session {
         self.open()
     }
 
+    /// Opens the database for a command that only makes sense on throwaway data (reset, mock
+    /// data): prod is refused outright, with no override, before anything is written; on any
+    /// other environment the guards run again for `effect`. Begin such a session as a read.
+    pub fn open_throwaway(&mut self, effect: Effect) -> Result<Database> {
+        let identity = self.open()?.identity();
+        if identity.env == Environment::Prod {
+            return Err(Error::refused(format!(
+                "`{}` is for dev and test only and prod is refused, with no override; prod data comes only from the app, `database sql` or `database restore`",
+                self.operation
+            )));
+        }
+        self.escalate(effect)
+    }
+
     /// Opens the database read-only as the file itself says it is (its stamp, else its path),
     /// without refusing a stamp that disagrees with the selection: for diagnostics that report
     /// the disagreement instead. The test guard still applies.

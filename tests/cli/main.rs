@@ -13,6 +13,7 @@ mod info;
 mod init;
 mod makefile;
 mod migrations;
+mod mock_data;
 mod reset;
 mod seed;
 mod split;

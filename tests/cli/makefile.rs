@@ -103,6 +103,7 @@ fn database_targets_pass_the_environment() {
         "db-seed",
         "db-exec",
         "db-reset",
+        "db-mock",
         "db-sql",
         "show-env",
         "db-path",

@@ -7,6 +7,7 @@ mod info;
 mod init;
 mod lint;
 mod migrate;
+mod mock_data;
 mod new;
 mod prune;
 mod reset;
@@ -145,6 +146,13 @@ pub enum DatabaseCommand {
         after_help = "Examples:\n  cargo xtask database reset\n  cargo xtask database reset --env test --dry-run\n  cargo xtask database reset --json"
     )]
     Reset,
+    /// Add realistic, deterministic visits (and the bathhouses they go to) to a dev or test
+    /// database, in one transaction; the same --seed gives the same rows. Prod is refused
+    #[command(
+        name = "mock-data",
+        after_help = "Examples:\n  cargo xtask database mock-data --visits 1000\n  cargo xtask database mock-data --visits 5000000 --seed 42 --env test\n  cargo xtask database mock-data --visits 10 --dry-run --json"
+    )]
+    MockData(mock_data::MockDataArgs),
 }
 
 pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -170,5 +178,6 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Exec(args) => sql::exec(args, global),
         DatabaseCommand::Sql(args) => sql::sql(args, global),
         DatabaseCommand::Reset => reset::run(global),
+        DatabaseCommand::MockData(args) => mock_data::run(args, global),
     }
 }

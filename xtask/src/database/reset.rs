@@ -4,7 +4,7 @@
 use onsendo::manifest::Reason;
 use onsendo::migrate::Catalog;
 use onsendo::session::{Effect, Session};
-use onsendo::{backup, reset, ui, Environment, Error};
+use onsendo::{backup, reset, ui};
 use serde_json::json;
 
 use crate::cli_flags::GlobalArgs;
@@ -47,14 +47,9 @@ type Done = (
 );
 
 fn reset(session: &mut Session, dry_run: bool) -> onsendo::Result<Done> {
-    let identity = session.open()?.identity();
-    if identity.env == Environment::Prod {
-        return Err(Error::refused(
-            "`database reset` is for dev and test only and prod is refused, with no override; to bring back an earlier state of prod, use `cargo xtask database restore`",
-        ));
-    }
     let catalog = Catalog::of(&session.config().layout)?;
-    let mut db = session.escalate(Effect::Destructive)?;
+    let mut db = session.open_throwaway(Effect::Destructive)?;
+    let identity = db.identity();
     let backup = if dry_run {
         None
     } else {

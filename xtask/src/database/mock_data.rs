@@ -1,0 +1,48 @@
+//! `database mock-data`: fill a dev or test database with realistic, deterministic visits (and
+//! the bathhouses they go to). Prod is refused, with no override.
+
+use crate::cli_flags::GlobalArgs;
+use onsendo::mock::{self, Amount};
+use onsendo::session::{Effect, Session};
+use onsendo::ui;
+use serde_json::json;
+
+/// The flags of `database mock-data`.
+#[derive(clap::Args, Debug)]
+pub struct MockDataArgs {
+    /// How many visits to add
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub visits: u64,
+    /// The generator's seed: the same seed gives the same rows
+    #[arg(long, value_name = "S", default_value_t = mock::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+pub fn run(args: &MockDataArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let mut session = Session::begin(&global.options(), "database mock-data", Effect::Read)?;
+    let result = session.open_throwaway(Effect::Write).and_then(|mut db| {
+        let path = db.path().to_path_buf();
+        let added = db.write(|tx| mock::fill(tx, Amount::Visits(args.visits), args.seed, &path))?;
+        Ok((path, added))
+    });
+    let (path, added) = session.finish(result)?;
+    if global.json {
+        ui::print_json(&json!({
+            "path": path.display().to_string(),
+            "dry_run": global.dry_run,
+            "seed": args.seed,
+            "visits": added.visits,
+            "onsens": added.onsens,
+        }));
+        return Ok(());
+    }
+    let verb = if global.dry_run { "would add" } else { "added" };
+    println!(
+        "{verb} {} visits and {} bathhouses to `{}` (seed {})",
+        added.visits,
+        added.onsens,
+        path.display(),
+        args.seed
+    );
+    Ok(())
+}
