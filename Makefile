@@ -22,7 +22,7 @@ ifeq ($(filter $(ENV),dev prod test),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql config bench onsen-list visit-list test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list visit-list test lint fmt ci
 
 help: ## List the targets
 	@echo "ENV=$(ENV) (from $(ENV_FROM)); override with ENV=dev|prod|test"
@@ -97,6 +97,9 @@ db-exec: ## Run SQL="…" on ENV's database, read-only (WRITE=1 allows changes; 
 
 db-sql: ## Run FILE=script.sql on ENV's database in one transaction (DRY_RUN=1 previews; YES=1 on prod)
 	@$(XTASK) database sql --env $(ENV) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes) "$(FILE)"
+
+db-shell: ## Open the sqlite3 shell on ENV's database (prod read-only unless WRITE=1; YES=1 confirms)
+	@$(XTASK) database shell --env $(ENV) $(if $(WRITE),--write) $(if $(YES),--yes)
 
 config: ## Show every setting for ENV and where it comes from (secrets redacted)
 	@$(XTASK) config show --env $(ENV)

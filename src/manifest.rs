@@ -27,6 +27,8 @@ pub enum Reason {
     PreSql,
     /// Before `database reset` emptied a dev or test database.
     PreReset,
+    /// Before `database shell --write` opened prod for writing.
+    PreShell,
 }
 
 impl Reason {
@@ -41,6 +43,7 @@ impl Reason {
             Reason::PreReplace => "pre-replace",
             Reason::PreSql => "pre-sql",
             Reason::PreReset => "pre-reset",
+            Reason::PreShell => "pre-shell",
         }
     }
 }

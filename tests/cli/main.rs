@@ -16,5 +16,6 @@ mod migrations;
 mod mock_data;
 mod reset;
 mod seed;
+mod shell;
 mod split;
 mod sql;

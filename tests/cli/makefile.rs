@@ -104,6 +104,7 @@ fn database_targets_pass_the_environment() {
         "db-exec",
         "db-reset",
         "db-mock",
+        "db-shell",
         "db-sql",
         "show-env",
         "db-path",

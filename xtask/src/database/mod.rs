@@ -15,6 +15,7 @@ mod restore;
 mod rollback;
 mod schema_change;
 mod seed;
+mod shell;
 mod split;
 mod sql;
 mod stamp;
@@ -153,6 +154,12 @@ pub enum DatabaseCommand {
         after_help = "Examples:\n  cargo xtask database mock-data --visits 1000\n  cargo xtask database mock-data --visits 5000000 --seed 42 --env test\n  cargo xtask database mock-data --visits 10 --dry-run --json"
     )]
     MockData(mock_data::MockDataArgs),
+    /// Open the `sqlite3` shell on the database, after the guards (stamp, test sandbox, prod
+    /// banner). Prod opens read-only unless --write (confirmation, verified backup first)
+    #[command(
+        after_help = "Examples:\n  cargo xtask database shell\n  cargo xtask database shell --env prod            # read-only\n  cargo xtask database shell --env prod --write    # asks you to type prod, backs up first\n  echo 'SELECT count(*) FROM visits;' | cargo xtask database shell --env test"
+    )]
+    Shell(shell::ShellArgs),
 }
 
 pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -179,5 +186,6 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Sql(args) => sql::sql(args, global),
         DatabaseCommand::Reset => reset::run(global),
         DatabaseCommand::MockData(args) => mock_data::run(args, global),
+        DatabaseCommand::Shell(args) => shell::run(args, global),
     }
 }

@@ -1,0 +1,109 @@
+//! `cargo xtask database shell`: the real `sqlite3` shell after the guards; prod read-only unless
+//! `--write`, which asks and backs up first; a missing `sqlite3` says how to install it.
+
+use crate::support::{bytes, names_in, Sandbox};
+
+fn shell(sandbox: &Sandbox, args: &[&str], input: &str) -> crate::support::Output {
+    sandbox
+        .xtask()
+        .args(["database", "shell"])
+        .args(args)
+        .stdin(input)
+        .run()
+}
+
+#[test]
+fn the_shell_reads_and_writes_a_dev_database() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let out = shell(
+        &sandbox,
+        &[],
+        "DELETE FROM onsens WHERE id = 1;\nSELECT count(*) FROM onsens WHERE id = 1;\n",
+    )
+    .ok();
+    assert_eq!(out.stdout.trim(), "0");
+    assert_eq!(
+        sandbox.sqlite(
+            &sandbox.db("test"),
+            "SELECT count(*) FROM onsens WHERE id = 1"
+        ),
+        "0"
+    );
+}
+
+#[test]
+fn prod_opens_read_only_without_write() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let db = sandbox.db("prod");
+    let before = bytes(&db);
+    let out = shell(
+        &sandbox,
+        &["--env", "prod"],
+        "SELECT count(*) FROM onsens;\nDELETE FROM onsens;\n",
+    );
+    assert_eq!(out.code, 1);
+    let count = sandbox.sqlite(&db, "SELECT count(*) FROM onsens");
+    assert_eq!(out.stdout.trim(), count, "reads work");
+    assert!(out.stderr.contains("readonly"), "{}", out.stderr);
+    assert!(out.stderr.contains("--write"), "{}", out.stderr);
+    assert_eq!(bytes(&db), before);
+    assert!(names_in(&sandbox.backup_dir()).is_empty());
+}
+
+#[test]
+fn prod_write_asks_then_backs_up_first_and_is_audited() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let db = sandbox.db("prod");
+    let before = bytes(&db);
+    let refused = shell(
+        &sandbox,
+        &["--env", "prod", "--write"],
+        "DELETE FROM onsens;\n",
+    );
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert_eq!(bytes(&db), before);
+
+    shell(
+        &sandbox,
+        &["--env", "prod", "--write", "--yes"],
+        "DELETE FROM onsens WHERE id = 1;\n",
+    )
+    .ok();
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT count(*) FROM onsens WHERE id = 1"),
+        "0"
+    );
+    let record = sandbox.last_audit();
+    assert_eq!(record["outcome"], "ok");
+    let backup = std::path::PathBuf::from(record["backup"].as_str().expect("a backup is recorded"));
+    assert_eq!(
+        bytes(&backup),
+        before,
+        "the backup was taken before the shell wrote"
+    );
+}
+
+#[test]
+fn a_missing_sqlite3_says_how_to_install_it_and_touches_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let db = sandbox.db("test");
+    let before = bytes(&db);
+    let empty = sandbox.root().join("empty bin");
+    std::fs::create_dir(&empty).unwrap();
+    let out = sandbox
+        .xtask()
+        .args(["database", "shell"])
+        .env("PATH", &empty)
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("apt-get install sqlite3"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&db), before);
+}
