@@ -60,3 +60,16 @@ pub fn exit(result: anyhow::Result<()>) -> ExitCode {
         Err(error) => onsendo::ui::report_error(error.as_ref()),
     }
 }
+
+/// The flags of `completions`.
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Prints the completion script of the binary's command line for `shell`, under `name`.
+pub fn print_completions(args: &CompletionsArgs, mut command: clap::Command, name: &str) {
+    clap_complete::generate(args.shell, &mut command, name, &mut std::io::stdout());
+}

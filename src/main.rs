@@ -3,7 +3,7 @@
 mod app;
 mod cli_flags;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use cli_flags::GlobalArgs;
 use std::process::ExitCode;
 
@@ -47,6 +47,11 @@ enum Command {
         after_help = "Examples:\n  onsendo visit add --onsen 1 --date 2026-11-22 --rating 8\n  onsendo visit list --since 2026-01-01\n  onsendo visit delete 3"
     )]
     Visit(app::visit::VisitCommand),
+    /// Print a shell completion script for onsendo (bash, zsh, fish, elvish, powershell)
+    #[command(
+        after_help = "Examples:\n  source <(onsendo completions bash)\n  onsendo completions zsh > ~/.zfunc/_onsendo\n  onsendo completions fish > ~/.config/fish/completions/onsendo.fish"
+    )]
+    Completions(cli_flags::CompletionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +61,10 @@ fn main() -> ExitCode {
         Command::Onsen(command) => app::onsen::run(command, &cli.global),
         Command::Location(command) => app::location::run(command, &cli.global),
         Command::Visit(command) => app::visit::run(command, &cli.global),
+        Command::Completions(args) => {
+            cli_flags::print_completions(args, Cli::command(), "onsendo");
+            Ok(())
+        }
     };
     cli_flags::exit(result)
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod app;
 mod backup;
+mod completions;
 mod diagnostics;
 mod doctor;
 mod faults;

@@ -7,7 +7,7 @@ mod cli_flags;
 mod config;
 mod database;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use cli_flags::GlobalArgs;
 use std::process::ExitCode;
 
@@ -55,6 +55,12 @@ enum Command {
         after_help = "Examples:\n  cargo xtask bench                      # 1 GiB, 5 runs each\n  cargo xtask bench --size-mb 256 --runs 3"
     )]
     Bench(bench::BenchArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) for the command
+    /// `xtask`: alias xtask='cargo xtask' to use it
+    #[command(
+        after_help = "Examples:\n  alias xtask='cargo xtask'; source <(cargo xtask completions bash)\n  cargo xtask completions zsh > ~/.zfunc/_xtask\n  cargo xtask completions fish > ~/.config/fish/completions/xtask.fish"
+    )]
+    Completions(cli_flags::CompletionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +71,10 @@ fn main() -> ExitCode {
         Command::Config(command) => config::run(command, &cli.global),
         Command::Ci => ci::run(),
         Command::Bench(args) => bench::run(args),
+        Command::Completions(args) => {
+            cli_flags::print_completions(args, Cli::command(), "xtask");
+            Ok(())
+        }
     };
     cli_flags::exit(result)
 }
