@@ -47,6 +47,11 @@ enum Command {
         after_help = "Examples:\n  onsendo visit add --onsen 1 --date 2026-11-22 --rating 8\n  onsendo visit list --since 2026-01-01\n  onsendo visit delete 3"
     )]
     Visit(app::visit::VisitCommand),
+    /// Statistics: visits per month, favourite onsens, average rating, fees
+    #[command(
+        after_help = "Examples:\n  onsendo stats\n  onsendo stats --since 2026-01-01 --top 3\n  onsendo --env prod stats --json"
+    )]
+    Stats(app::stats::StatsArgs),
     /// Print a shell completion script for onsendo (bash, zsh, fish, elvish, powershell)
     #[command(
         after_help = "Examples:\n  source <(onsendo completions bash)\n  onsendo completions zsh > ~/.zfunc/_onsendo\n  onsendo completions fish > ~/.config/fish/completions/onsendo.fish"
@@ -61,6 +66,7 @@ fn main() -> ExitCode {
         Command::Onsen(command) => app::onsen::run(command, &cli.global),
         Command::Location(command) => app::location::run(command, &cli.global),
         Command::Visit(command) => app::visit::run(command, &cli.global),
+        Command::Stats(args) => app::stats::run(args, &cli.global),
         Command::Completions(args) => {
             cli_flags::print_completions(args, Cli::command(), "onsendo");
             Ok(())

@@ -2,6 +2,7 @@
 
 pub mod location;
 pub mod onsen;
+pub mod stats;
 pub mod visit;
 
 use serde_json::Value;

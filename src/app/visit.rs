@@ -46,6 +46,12 @@ pub enum VisitCommand {
         #[arg(long)]
         since: Option<String>,
     },
+    /// Show one visit in full
+    #[command(after_help = "Examples:\n  onsendo visit show 3\n  onsendo visit show 3 --json")]
+    Show {
+        /// The visit's id (see `visit list`)
+        id: i64,
+    },
     /// Delete a visit (destructive: on prod, confirm by typing `prod` or pass --yes)
     #[command(
         after_help = "Examples:\n  onsendo visit delete 3\n  onsendo --env prod visit delete 3 --dry-run\n  onsendo --env prod visit delete 3 --yes"
@@ -121,6 +127,12 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 text,
             );
         }
+        VisitCommand::Show { id } => {
+            let visit = session::run(&options, format!("visit show {id}"), Effect::Read, |db| {
+                visits::get(db.conn(), *id)
+            })?;
+            render(global.json, visit.to_json(), details(&visit));
+        }
         VisitCommand::Delete { id } => {
             let visit = session::run(
                 &options,
@@ -142,4 +154,17 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// One visit as labelled lines.
+fn details(visit: &Visit) -> String {
+    [
+        format!("visit {} on {}", visit.id, visit.visited_at),
+        format!("onsen:   {} (id {})", visit.onsen_name, visit.onsen_id),
+        format!("rating:  {}", visit.personal_rating),
+        format!("fee:     {}", cell(&visit.entry_fee_yen)),
+        format!("minutes: {}", cell(&visit.stay_minutes)),
+        format!("notes:   {}", cell(&visit.notes)),
+    ]
+    .join("\n")
 }

@@ -3,6 +3,7 @@
 
 pub mod locations;
 pub mod onsens;
+pub mod stats;
 pub mod visits;
 
 use crate::error::{Error, Result};

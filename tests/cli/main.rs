@@ -20,3 +20,4 @@ mod seed;
 mod shell;
 mod split;
 mod sql;
+mod visits;
