@@ -22,7 +22,7 @@ ifeq ($(filter $(ENV),dev prod test),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list visit-list test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list visit-list visit-import visit-export stats test lint fmt ci
 
 help: ## List the targets
 	@echo "ENV=$(ENV) (from $(ENV_FROM)); override with ENV=dev|prod|test"
@@ -112,6 +112,15 @@ onsen-list: ## List the onsens in ENV
 
 visit-list: ## List the visits in ENV
 	@$(ONSENDO) visit list --env $(ENV)
+
+visit-import: ## Import FILE=visits.csv into ENV (all rows valid or nothing; SKIP_INVALID=1; DRY_RUN=1)
+	@$(ONSENDO) visit import --env $(ENV) $(if $(SKIP_INVALID),--skip-invalid) $(if $(DRY_RUN),--dry-run) "$(FILE)"
+
+visit-export: ## Export ENV's visits as CSV on stdout (FORMAT=json for JSON)
+	@$(ONSENDO) visit export --env $(ENV) --format $(or $(FORMAT),csv)
+
+stats: ## Visits per month, favourite onsens, average rating in ENV
+	@$(ONSENDO) stats --env $(ENV)
 
 test: ## Run every test
 	cargo test --workspace

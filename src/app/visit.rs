@@ -4,8 +4,10 @@ use super::render;
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
 use onsendo::session::{self, Effect};
+use onsendo::store::exchange::{self, Problem};
 use onsendo::store::visits::{self, Filter, NewVisit, Visit};
 use onsendo::ui::{cell, table};
+use onsendo::Error;
 use serde_json::{json, Value};
 
 #[derive(Subcommand, Debug)]
@@ -51,6 +53,27 @@ pub enum VisitCommand {
     Show {
         /// The visit's id (see `visit list`)
         id: i64,
+    },
+    /// Import visits from a CSV file (header: visited_at, onsen_ban, rating; optional onsen_name,
+    /// fee_yen, minutes, notes), in one transaction. Nothing is imported unless every row is valid
+    #[command(
+        after_help = "A bad row is named by its line. With --skip-invalid the valid rows are imported and the others\nreported. `visit export` writes the same format.\n\nExamples:\n  onsendo visit import visits.csv --dry-run\n  onsendo visit import visits.csv\n  onsendo visit import visits.csv --skip-invalid --json"
+    )]
+    Import {
+        /// The CSV file
+        file: std::path::PathBuf,
+        /// Import the valid rows and report the invalid ones instead of importing nothing
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Export every visit, oldest first, as CSV (the format `visit import` reads) or JSON
+    #[command(
+        after_help = "Examples:\n  onsendo visit export > visits.csv\n  onsendo --env prod visit export --format json > visits.json"
+    )]
+    Export {
+        /// csv or json
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        format: String,
     },
     /// Delete a visit (destructive: on prod, confirm by typing `prod` or pass --yes)
     #[command(
@@ -127,6 +150,17 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 text,
             );
         }
+        VisitCommand::Import { file, skip_invalid } => import(file, *skip_invalid, global)?,
+        VisitCommand::Export { format } => {
+            let records = session::run(&options, "visit export", Effect::Read, |db| {
+                exchange::records(db.conn())
+            })?;
+            if format == "json" {
+                onsendo::ui::print_json(&exchange::to_json(&records));
+            } else {
+                exchange::write_csv(&records, std::io::stdout().lock())?;
+            }
+        }
         VisitCommand::Show { id } => {
             let visit = session::run(&options, format!("visit show {id}"), Effect::Read, |db| {
                 visits::get(db.conn(), *id)
@@ -167,4 +201,56 @@ fn details(visit: &Visit) -> String {
         format!("notes:   {}", cell(&visit.notes)),
     ]
     .join("\n")
+}
+
+/// `visit import`: check every row first; import all of them, or the valid ones with
+/// `--skip-invalid`, in one transaction.
+fn import(file: &std::path::Path, skip_invalid: bool, global: &GlobalArgs) -> anyhow::Result<()> {
+    let source = file.display().to_string();
+    let input = std::fs::File::open(file)
+        .map_err(|e| Error::usage(format!("cannot open `{source}`; check the path")).because(e))?;
+    let operation = format!("visit import {source}");
+    let (imported, problems) = session::run(&global.options(), operation, Effect::Write, |db| {
+        let checked = exchange::check_csv(db.conn(), input, &source)?;
+        if !checked.problems.is_empty() && !skip_invalid {
+            return Err(Error::usage(format!(
+                "`{source}` has {} invalid rows, so nothing was imported (--skip-invalid imports the others): {}",
+                checked.problems.len(),
+                listed(&checked.problems)
+            )));
+        }
+        let imported = db.write(|tx| exchange::import(tx, &checked.visits))?;
+        Ok((imported, checked.problems))
+    })?;
+    let verb = if global.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
+    let mut text = format!("{verb} {imported} visits from `{source}`");
+    if !problems.is_empty() {
+        text.push_str(&format!(
+            "; skipped {} invalid rows: {}",
+            problems.len(),
+            listed(&problems)
+        ));
+    }
+    let skipped: Vec<Value> = problems
+        .iter()
+        .map(|p| json!({"line": p.line, "problem": p.message}))
+        .collect();
+    render(
+        global.json,
+        json!({"imported": imported, "skipped": skipped, "dry_run": global.dry_run}),
+        text,
+    );
+    Ok(())
+}
+
+fn listed(problems: &[Problem]) -> String {
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("line {}: {}", p.line, p.message))
+        .collect();
+    lines.join("; ")
 }

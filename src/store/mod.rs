@@ -1,6 +1,7 @@
 //! The app's data: onsens, locations and visits, read and written through a connection that the
 //! session opened.
 
+pub mod exchange;
 pub mod locations;
 pub mod onsens;
 pub mod stats;

@@ -98,8 +98,18 @@ fn database_targets_pass_the_environment() {
     .run()
     .ok();
     assert_eq!(out.stdout, "n\n0\n");
+    let out = make(&sandbox, &["visit-export", "ENV=dev"]).run().ok();
+    assert_eq!(
+        out.stdout,
+        "visited_at,onsen_ban,onsen_name,rating,fee_yen,minutes,notes\n"
+    );
+    let out = make(&sandbox, &["stats", "ENV=dev"]).run().ok();
+    assert!(out.stdout.contains("no visits yet"), "{}", out.stdout);
     let out = make(&sandbox, &["help"]).run().ok();
     for target in [
+        "visit-import",
+        "visit-export",
+        "stats",
         "db-seed",
         "db-exec",
         "db-reset",

@@ -84,3 +84,150 @@ fn stats_counts_months_favourites_and_ratings() {
         .run()
         .code(2);
 }
+
+const CSV: &str = "visited_at,onsen_ban,rating,fee_yen,notes\n2026-01-02,1,8,300,\"hot, steamy\"\n2026-02-30,1,8,,\n2026-01-05,4,9,1000,\n";
+
+#[test]
+fn an_import_with_one_bad_row_writes_nothing_and_names_the_line() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let db = sandbox.db("test");
+    let file = sandbox.root().join("visits ✓.csv");
+    std::fs::write(&file, CSV).unwrap();
+    let before = crate::support::bytes(&db);
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "import"])
+        .arg(&file)
+        .run()
+        .code(2);
+    assert!(
+        out.stderr.contains("line 3: invalid date `2026-02-30`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("nothing was imported"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(crate::support::bytes(&db), before);
+
+    let dry = sandbox
+        .onsendo()
+        .args(["visit", "import", "--skip-invalid", "--dry-run"])
+        .arg(&file)
+        .run()
+        .ok();
+    assert!(
+        dry.stdout.contains("would import 2 visits"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(crate::support::bytes(&db), before);
+
+    let json = sandbox
+        .onsendo()
+        .args(["visit", "import", "--skip-invalid", "--json"])
+        .arg(&file)
+        .run()
+        .ok()
+        .json();
+    assert_eq!(json["imported"], 2);
+    assert_eq!(json["skipped"][0]["line"], 3);
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT group_concat(visited_at || ' ' || onsen_id || ' ' || ifnull(notes, '-'), '|') FROM (SELECT * FROM visits ORDER BY id)"),
+        "2026-01-02 1 hot, steamy|2026-01-05 4 -"
+    );
+}
+
+#[test]
+fn an_export_imports_into_another_database_as_the_same_visits() {
+    let first = Sandbox::new();
+    first.init("test");
+    add(&first, "4", "2026-11-22", "9", "1000");
+    add(&first, "2", "2026-11-20", "6", "0");
+    first
+        .onsendo()
+        .args([
+            "visit",
+            "add",
+            "--onsen",
+            "1",
+            "--date",
+            "2026-11-21",
+            "--rating",
+            "7",
+            "--notes",
+            "quotes \" and, commas\nand a newline",
+        ])
+        .run()
+        .ok();
+    let csv = first.onsendo().args(["visit", "export"]).run().ok().stdout;
+    assert!(
+        csv.starts_with(
+            "visited_at,onsen_ban,onsen_name,rating,fee_yen,minutes,notes\n2026-11-20,"
+        ),
+        "{csv}"
+    );
+
+    let second = Sandbox::new();
+    second.init("test");
+    let file = second.root().join("export.csv");
+    std::fs::write(&file, &csv).unwrap();
+    second
+        .onsendo()
+        .args(["visit", "import"])
+        .arg(&file)
+        .run()
+        .ok();
+    let again = second.onsendo().args(["visit", "export"]).run().ok().stdout;
+    assert_eq!(again, csv, "the round trip keeps every field");
+    let json = second
+        .onsendo()
+        .args(["visit", "export", "--format", "json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(json.as_array().unwrap().len(), 3);
+    assert_eq!(json[1]["notes"], "quotes \" and, commas\nand a newline");
+}
+
+#[test]
+fn import_checks_the_file_itself_and_on_prod_shows_the_banner_and_is_audited() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let missing = sandbox
+        .onsendo()
+        .args(["--env", "prod", "visit", "import", "no such.csv"])
+        .run()
+        .code(2);
+    assert!(missing.stderr.contains("cannot open"), "{}", missing.stderr);
+    let wrong = sandbox.root().join("wrong.csv");
+    std::fs::write(&wrong, "date,onsen,rating\n2026-01-01,1,5\n").unwrap();
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "prod", "visit", "import"])
+        .arg(&wrong)
+        .run()
+        .code(2);
+    assert!(
+        out.stderr.contains("unknown column `date`"),
+        "{}",
+        out.stderr
+    );
+    let good = sandbox.root().join("good.csv");
+    std::fs::write(&good, "visited_at,onsen_ban,rating\n2026-01-01,1,5\n").unwrap();
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "prod", "visit", "import"])
+        .arg(&good)
+        .run()
+        .ok();
+    assert!(out.stderr.contains("PROD DATABASE"), "{}", out.stderr);
+    assert_eq!(sandbox.last_audit()["outcome"], "ok");
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("prod"), "SELECT count(*) FROM visits"),
+        "1"
+    );
+}
