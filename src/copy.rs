@@ -15,7 +15,7 @@ use crate::error::{Context, Error, Result};
 use crate::failpoint;
 use crate::records;
 use rusqlite::backup::{Backup, StepResult};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -300,11 +300,7 @@ fn copy_through_sqlite(
             first.display()
         )));
     }
-    let mut copy = Connection::open_with_flags(
-        first,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-    )
-    .map_err(|e| db::sqlite_error(first, "cannot create", e))?;
+    let mut copy = db::create(first)?;
     backup_all(&conn, &mut copy, source, first)?;
     copy.pragma_update(None, "journal_mode", "DELETE")
         .map_err(|e| db::sqlite_error(first, "cannot set the journal mode of", e))?;

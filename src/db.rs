@@ -259,6 +259,18 @@ fn wait_for_lock(attempts: i32) -> bool {
     true
 }
 
+/// Creates a database file at `path` (a temporary name of the caller's) and connects to it, for
+/// the library's own builders and copies; commands reach databases through [`open`].
+pub fn create(path: &Path) -> Result<Connection> {
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| sqlite_error(path, "cannot create database", e))
+}
+
 /// Creates a new database at a temporary path: rollback-journal mode, migrated to `catalog`'s
 /// head, stamped (unless it is a custom file of no environment); `prepare` adds data in the same
 /// transaction.
@@ -268,13 +280,7 @@ pub fn build_new(
     catalog: &Catalog,
     prepare: impl FnOnce(&Transaction) -> Result<usize>,
 ) -> Result<usize> {
-    let mut conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| sqlite_error(path, "cannot create database", e))?;
+    let mut conn = create(path)?;
     configure(&conn, path)?;
     conn.pragma_update(None, "journal_mode", "DELETE")
         .map_err(|e| sqlite_error(path, "cannot set the journal mode of", e))?;

@@ -20,4 +20,5 @@ mod seed;
 mod shell;
 mod split;
 mod sql;
+mod tidy;
 mod visits;

@@ -15,7 +15,7 @@ const STATUS_TARGET: f64 = 2.0;
 pub fn run(xtask: &Path, dir: &Path, hundred_k: &Path, runs: usize) -> anyhow::Result<()> {
     let log = dir.join("last-command.log");
     let at_head = root_with_migrations(&dir.join("at-head"))?;
-    let db = at_head.join("data").join("db").join("onsen.dev.db");
+    let db = super::dev_database(&at_head);
     if !db.exists() {
         measure::run(
             xtask,
@@ -68,7 +68,7 @@ pub fn run(xtask: &Path, dir: &Path, hundred_k: &Path, runs: usize) -> anyhow::R
     }
 
     let migrating = root_with_migrations(&dir.join("migrate"))?;
-    let live = migrating.join("data").join("db").join("onsen.dev.db");
+    let live = super::dev_database(&migrating);
     let script = dir.join("fifty.sql");
     std::fs::write(&script, by_hand_script(&migrating.join("migrations"))?)?;
     let migrate = [
@@ -97,7 +97,7 @@ pub fn run(xtask: &Path, dir: &Path, hundred_k: &Path, runs: usize) -> anyhow::R
             }
         }
     }
-    let visits = rusqlite::Connection::open(hundred_k)?.query_row(
+    let visits = onsendo::db::connect(hundred_k, onsendo::db::Access::Read)?.query_row(
         "SELECT count(*) FROM visits",
         [],
         |r| r.get::<_, i64>(0),
@@ -119,7 +119,7 @@ fn arg(text: &str) -> &std::ffi::OsStr {
 /// A root holding `migrations/` with the repository's migrations and 50 generated ones.
 fn root_with_migrations(root: &Path) -> anyhow::Result<PathBuf> {
     let folder = root.join("migrations");
-    std::fs::create_dir_all(root.join("data").join("db"))?;
+    std::fs::create_dir_all(onsendo::paths::Layout::new(root.to_path_buf()).database_dir())?;
     for migration in &onsendo::migrate::Catalog::built_in().migrations {
         write_migration(
             &folder,
@@ -188,7 +188,7 @@ fn by_hand_script(folder: &Path) -> anyhow::Result<String> {
 /// Puts a fresh copy of the 100k-visit database (at version 1) in place, without backups.
 fn reset(root: &Path, source: &Path) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(root.join("artifacts"));
-    std::fs::copy(source, root.join("data").join("db").join("onsen.dev.db"))?;
+    std::fs::copy(source, super::dev_database(root))?;
     Ok(())
 }
 

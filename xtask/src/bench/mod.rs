@@ -7,6 +7,8 @@ mod measure;
 
 use anyhow::Context;
 use measure::{median, Sample};
+use onsendo::paths::Layout;
+use onsendo::Environment;
 use std::path::{Path, PathBuf};
 use xshell::{cmd, Shell};
 
@@ -155,6 +157,11 @@ fn generated(xtask: &Path, dir: &Path, mib: u64) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// The dev database of a benchmark root, where the library's layout puts it.
+fn dev_database(root: &Path) -> PathBuf {
+    Layout::new(root.to_path_buf()).database(Environment::Dev)
+}
+
 /// The folders each case works in, reset between runs.
 struct Work {
     /// Root with `data/db/onsen.dev.db`: backup and verify.
@@ -170,11 +177,11 @@ impl Work {
         let live = dir.join("live");
         let legacy = dir.join("legacy");
         for root in [&live, &legacy] {
-            std::fs::create_dir_all(root.join("data").join("db"))?;
+            std::fs::create_dir_all(Layout::new(root.clone()).database_dir())?;
             std::fs::write(root.join("Cargo.toml"), "# benchmark root\n")?;
         }
-        let dev = live.join("data").join("db").join("onsen.dev.db");
-        let old = legacy.join("data").join("db").join("onsen.db");
+        let dev = dev_database(&live);
+        let old = Layout::new(legacy.clone()).legacy_database();
         for target in [&dev, &old] {
             if !target.exists() {
                 std::fs::copy(source, target)
@@ -192,13 +199,9 @@ impl Work {
         let _ = std::fs::remove_dir_all(&self.out);
         std::fs::create_dir_all(&self.out)?;
         let _ = std::fs::remove_dir_all(self.legacy.join("artifacts"));
-        for env in ["prod", "dev"] {
-            let _ = std::fs::remove_file(
-                self.legacy
-                    .join("data")
-                    .join("db")
-                    .join(format!("onsen.{env}.db")),
-            );
+        let layout = Layout::new(self.legacy.clone());
+        for env in [Environment::Prod, Environment::Dev] {
+            let _ = std::fs::remove_file(layout.database(env));
         }
         Ok(())
     }
@@ -208,14 +211,18 @@ impl Work {
     fn warm(&self, case: usize) -> anyhow::Result<()> {
         let input = match case {
             0 | 1 => self.dev(),
-            _ => self.legacy.join("data").join("db").join("onsen.db"),
+            _ => self.legacy_database(),
         };
         std::io::copy(&mut std::fs::File::open(&input)?, &mut std::io::sink())?;
         Ok(())
     }
 
     fn dev(&self) -> PathBuf {
-        self.live.join("data").join("db").join("onsen.dev.db")
+        dev_database(&self.live)
+    }
+
+    fn legacy_database(&self) -> PathBuf {
+        Layout::new(self.legacy.clone()).legacy_database()
     }
 
     fn ours(&self, case: usize, xtask: &Path, log: &Path) -> anyhow::Result<Sample> {
@@ -253,7 +260,7 @@ impl Work {
     }
 
     fn baseline(&self, case: usize, log: &Path) -> anyhow::Result<Sample> {
-        let legacy = self.legacy.join("data").join("db").join("onsen.db");
+        let legacy = self.legacy_database();
         let script = match case {
             0 => r#"cp "$1" "$2/copy.db" && sync"#,
             1 => r#"test "$(sqlite3 "$1" 'PRAGMA integrity_check')" = ok"#,
