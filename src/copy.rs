@@ -205,6 +205,7 @@ fn stream(
         });
         // The writer owns the receiving end: if it stops early, the reader's next send fails.
         let written = (move || {
+            let mut shown = crate::ui::progress::Progress::bytes("copying", length);
             let mut total = 0u64;
             for (mut buffer, read) in full_rx {
                 let chunk = &buffer.bytes()[..read];
@@ -213,6 +214,7 @@ fn stream(
                 }
                 total += read as u64;
                 progress.advance(total);
+                shown.set(total);
                 if total == read as u64 {
                     failpoint::hit("copy.writing")?;
                 }
@@ -301,7 +303,7 @@ fn copy_through_sqlite(
         )));
     }
     let mut copy = db::create(first)?;
-    backup_all(&conn, &mut copy, source, first)?;
+    crate::ui::progress::while_running("copying", || backup_all(&conn, &mut copy, source, first))?;
     copy.pragma_update(None, "journal_mode", "DELETE")
         .map_err(|e| db::sqlite_error(first, "cannot set the journal mode of", e))?;
     copy.close()
@@ -378,8 +380,10 @@ pub fn backup_all(
 /// equal to it by logical hash and synced.
 pub fn compact(source: &Path, target: &Path) -> Result<Snapshot> {
     let conn = db::connect(source, Access::Read)?;
-    conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])
-        .map_err(|e| db::sqlite_error(target, "cannot write a compacted copy to", e))?;
+    crate::ui::progress::while_running("compacting", || {
+        conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])
+    })
+    .map_err(|e| db::sqlite_error(target, "cannot write a compacted copy to", e))?;
     let copy = db::connect(target, Access::Read)?;
     let theirs = records::digest(&conn, source)?;
     let ours = records::digest(&copy, target)?;

@@ -4,6 +4,7 @@
 
 use crate::db::sqlite_error;
 use crate::error::Result;
+use crate::ui::progress::Progress;
 use rusqlite::{params, Transaction};
 use std::path::Path;
 
@@ -102,6 +103,10 @@ fn fill_rows(tx: &Transaction, amount: Amount, seed: u64) -> rusqlite::Result<Ad
     let page_size: u64 = tx.query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))? as u64;
     let mut random = Random::new(seed);
     let mut visits = 0u64;
+    let mut shown = match amount {
+        Amount::Visits(total) => Progress::items("adding mock data", total, "visits"),
+        Amount::Bytes(bytes) => Progress::bytes("adding mock data", bytes),
+    };
     loop {
         let batch = match amount {
             Amount::Visits(total) => BATCH.min(total - visits),
@@ -130,9 +135,13 @@ fn fill_rows(tx: &Transaction, amount: Amount, seed: u64) -> rusqlite::Result<Ad
             visits += 1;
         }
         let done = match amount {
-            Amount::Visits(total) => visits >= total,
+            Amount::Visits(total) => {
+                shown.set(visits);
+                visits >= total
+            }
             Amount::Bytes(bytes) => {
                 let pages: i64 = tx.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+                shown.set(pages as u64 * page_size);
                 pages as u64 * page_size >= bytes
             }
         };

@@ -1,6 +1,8 @@
 //! What both binaries show people: the prod banner, the dev line, the typed confirmation,
 //! errors and JSON. Colour only on a terminal and never with `NO_COLOR`.
 
+pub mod progress;
+
 use crate::env::Environment;
 use crate::error::{exit_code_of, Error, Result};
 use owo_colors::{OwoColorize, Stream};

@@ -124,12 +124,14 @@ pub fn sqlite_checks(report: Report, depth: Depth, allowed_violations: u64) -> R
         path, mut checks, ..
     } = report;
     let path = path.as_path();
-    let (structure, violations) = std::thread::scope(|scope| {
-        let keys = scope.spawn(|| foreign_key_violations(path));
-        (
-            structural(path, depth),
-            keys.join().expect("the checking thread panicked"),
-        )
+    let (structure, violations) = crate::ui::progress::while_running("checking", || {
+        std::thread::scope(|scope| {
+            let keys = scope.spawn(|| foreign_key_violations(path));
+            (
+                structural(path, depth),
+                keys.join().expect("the checking thread panicked"),
+            )
+        })
     });
     checks.push(structure?);
     let violations = violations?;

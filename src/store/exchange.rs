@@ -4,6 +4,7 @@
 use super::query_failed;
 use super::visits::{self, NewVisit};
 use crate::error::{Error, Result};
+use crate::ui::progress::Progress;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -161,8 +162,10 @@ pub fn check_csv(conn: &Connection, input: impl Read, source: &str) -> Result<Ch
 
 /// Records checked visits in the caller's transaction; returns how many.
 pub fn import(conn: &Connection, checked: &[NewVisit]) -> Result<usize> {
-    for visit in checked {
+    let mut shown = Progress::items("importing", checked.len() as u64, "visits");
+    for (done, visit) in checked.iter().enumerate() {
         visits::add(conn, visit)?;
+        shown.set(done as u64 + 1);
     }
     Ok(checked.len())
 }
