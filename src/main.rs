@@ -32,13 +32,13 @@ enum Command {
     /// The reference list of onsens
     #[command(
         subcommand,
-        after_help = "Examples:\n  onsendo onsen list\n  onsendo onsen show 1 --json"
+        after_help = "Examples:\n  onsendo onsen list\n  onsendo onsen show 1 --json\n  onsendo onsen add --ban 9 --name \"Tsurumi Onsen\"\n  onsendo onsen modify 9 --region Tsurumi"
     )]
     Onsen(app::onsen::OnsenCommand),
     /// Named places, such as a home base
     #[command(
         subcommand,
-        after_help = "Examples:\n  onsendo location list\n  onsendo location add --name home --lat 33.28 --lon 131.50"
+        after_help = "Examples:\n  onsendo location list\n  onsendo location add --name home --lat 33.28 --lon 131.50\n  onsendo location modify 1 --description \"the flat\"\n  onsendo location delete 1"
     )]
     Location(app::location::LocationCommand),
     /// Your visits

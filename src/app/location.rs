@@ -1,10 +1,10 @@
-//! `onsendo location …`: list and add named places.
+//! `onsendo location …`: list, add, modify and delete named places.
 
-use super::render;
+use super::{render, render_modified};
 use crate::cli_flags::GlobalArgs;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use onsendo::session::{self, Effect};
-use onsendo::store::locations::{self, Location, NewLocation};
+use onsendo::store::locations::{self, Location, LocationChanges, NewLocation};
 use onsendo::ui::{cell, table};
 use serde_json::{json, Value};
 
@@ -21,20 +21,49 @@ pub enum LocationCommand {
         /// A unique name
         #[arg(long)]
         name: String,
-        /// Latitude in degrees (-90..90), with --lon
-        #[arg(long, allow_hyphen_values = true)]
-        lat: Option<f64>,
-        /// Longitude in degrees (-180..180), with --lat
-        #[arg(long, allow_hyphen_values = true)]
-        lon: Option<f64>,
-        /// Free text
-        #[arg(long)]
-        description: Option<String>,
+        #[command(flatten)]
+        details: DetailArgs,
     },
+    /// Change some fields of a location (destructive: on prod, confirm by typing `prod` or pass --yes)
+    #[command(
+        after_help = "Examples:\n  onsendo location modify 1 --name \"Beppu station (east exit)\"\n  onsendo --env prod location modify 1 --lat 33.2797 --lon 131.5008 --dry-run\n  onsendo --env prod location modify 1 --description \"meeting point\" --yes"
+    )]
+    Modify {
+        /// The location's id (see `location list`)
+        id: i64,
+        /// A new name, unique
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        details: DetailArgs,
+    },
+    /// Delete a location (destructive: on prod, confirm by typing `prod` or pass --yes)
+    #[command(
+        after_help = "Examples:\n  onsendo location delete 1\n  onsendo --env prod location delete 1 --dry-run\n  onsendo --env prod location delete 1 --yes"
+    )]
+    Delete {
+        /// The location's id (see `location list`)
+        id: i64,
+    },
+}
+
+/// A location's optional facts, taken by `add` and `modify`.
+#[derive(Args, Debug)]
+pub struct DetailArgs {
+    /// Latitude in degrees (-90..90); a location has both coordinates or neither
+    #[arg(long, allow_hyphen_values = true)]
+    lat: Option<f64>,
+    /// Longitude in degrees (-180..180); a location has both coordinates or neither
+    #[arg(long, allow_hyphen_values = true)]
+    lon: Option<f64>,
+    /// Free text
+    #[arg(long)]
+    description: Option<String>,
 }
 
 pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     let options = global.options();
+    let dry_run = global.dry_run;
     match command {
         LocationCommand::List => {
             let list = session::run(&options, "location list", Effect::Read, |db| {
@@ -58,27 +87,57 @@ pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()>
                 text,
             );
         }
-        LocationCommand::Add {
-            name,
-            lat,
-            lon,
-            description,
-        } => {
+        LocationCommand::Add { name, details } => {
             let new = NewLocation {
                 name: name.clone(),
-                latitude: *lat,
-                longitude: *lon,
-                description: description.clone(),
+                latitude: details.lat,
+                longitude: details.lon,
+                description: details.description.clone(),
             };
             locations::validate(&new)?;
             let operation = format!("location add {}", name.trim());
             let id = session::run(&options, operation, Effect::Write, |db| {
                 db.write(|tx| locations::add(tx, &new))
             })?;
-            let dry_run = global.dry_run;
             let verb = if dry_run { "would add" } else { "added" };
             let text = format!("{verb} location {id}: {}", name.trim());
             render(global.json, json!({ "id": id, "dry_run": dry_run }), text);
+        }
+        LocationCommand::Modify { id, name, details } => {
+            let changes = LocationChanges {
+                name: name.clone(),
+                latitude: details.lat,
+                longitude: details.lon,
+                description: details.description.clone(),
+            };
+            changes.validate()?;
+            let modified = session::run(
+                &options,
+                format!("location modify {id}"),
+                Effect::Destructive,
+                |db| db.write(|tx| locations::modify(tx, *id, &changes)),
+            )?;
+            render_modified(
+                global.json,
+                dry_run,
+                &format!("location {id}"),
+                modified.map(Location::to_json),
+            );
+        }
+        LocationCommand::Delete { id } => {
+            let location = session::run(
+                &options,
+                format!("location delete {id}"),
+                Effect::Destructive,
+                |db| db.write(|tx| locations::delete(tx, *id)),
+            )?;
+            let verb = if dry_run { "would delete" } else { "deleted" };
+            let text = format!("{verb} location {id}: {}", location.name);
+            render(
+                global.json,
+                json!({ "deleted": location.to_json(), "dry_run": dry_run }),
+                text,
+            );
         }
     }
     Ok(())

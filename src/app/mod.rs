@@ -5,7 +5,8 @@ pub mod onsen;
 pub mod stats;
 pub mod visit;
 
-use serde_json::Value;
+use onsendo::store::Modified;
+use serde_json::{json, Value};
 
 /// Prints `value` as JSON, or `text` as it is.
 fn render(json: bool, value: Value, text: String) {
@@ -14,4 +15,39 @@ fn render(json: bool, value: Value, text: String) {
     } else {
         println!("{text}");
     }
+}
+
+/// Prints a `modify`: each field that changed as `field: before → after`, or JSON with the row
+/// before and after. `what` names the row, such as `onsen 3`.
+fn render_modified(json: bool, dry_run: bool, what: &str, modified: Modified<Value>) {
+    let Modified { before, after } = modified;
+    let changed: Vec<&String> = before
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(field, value)| after.get(field.as_str()) != Some(value))
+        .map(|(field, _)| field)
+        .collect();
+    let shown = |value: &Value| match value {
+        Value::Null => "-".to_string(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let text = if changed.is_empty() {
+        format!("{what} already has those values; nothing changed")
+    } else {
+        let verb = if dry_run { "would change" } else { "changed" };
+        std::iter::once(format!("{verb} {what}:"))
+            .chain(changed.iter().map(|field| {
+                format!(
+                    "  {field}: {} → {}",
+                    shown(&before[field.as_str()]),
+                    shown(&after[field.as_str()])
+                )
+            }))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let value = json!({ "changed": changed, "before": before, "after": after, "dry_run": dry_run });
+    render(json, value, text);
 }

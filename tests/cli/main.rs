@@ -15,6 +15,7 @@ mod init;
 mod makefile;
 mod migrations;
 mod mock_data;
+mod places;
 mod progress;
 mod reset;
 mod seed;
