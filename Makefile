@@ -22,7 +22,11 @@ ifeq ($(filter $(ENV),dev prod test),)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list visit-list visit-import visit-export stats test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list onsen-show location-list visit-list visit-show visit-add visit-modify visit-delete app visit-import visit-export stats completions test lint fmt ci
+
+# The optional flags the app's visit and destructive targets share.
+VISIT_DETAILS = $(if $(FEE),--fee "$(FEE)") $(if $(MINUTES),--minutes "$(MINUTES)") $(if $(NOTES),--notes "$(NOTES)")
+APP_FLAGS = $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
 
 help: ## List the targets
 	@echo "ENV=$(ENV) (from $(ENV_FROM)); override with ENV=dev|prod|test"
@@ -110,8 +114,26 @@ bench: ## Benchmark the copy engine against cp and sqlite3 (SIZE_MB=1024)
 onsen-list: ## List the onsens in ENV
 	@$(ONSENDO) onsen list --env $(ENV)
 
+onsen-show: ## Show onsen ID=N in ENV
+	@$(ONSENDO) onsen show --env $(ENV) "$(ID)"
+
+location-list: ## List the named places in ENV
+	@$(ONSENDO) location list --env $(ENV)
+
 visit-list: ## List the visits in ENV
 	@$(ONSENDO) visit list --env $(ENV)
+
+visit-show: ## Show visit ID=N in ENV
+	@$(ONSENDO) visit show --env $(ENV) "$(ID)"
+
+visit-add: ## Record a visit: ONSEN=1 DATE=2026-11-22 RATING=8 (FEE, MINUTES, NOTES optional)
+	@$(ONSENDO) visit add --env $(ENV) --onsen "$(ONSEN)" --date "$(DATE)" --rating "$(RATING)" $(VISIT_DETAILS) $(APP_FLAGS)
+
+visit-modify: ## Change visit ID=N: any of ONSEN, DATE, RATING, FEE, MINUTES, NOTES (DRY_RUN=1; YES=1 on prod)
+	@$(ONSENDO) visit modify --env $(ENV) "$(ID)" $(if $(ONSEN),--onsen "$(ONSEN)") $(if $(DATE),--date "$(DATE)") $(if $(RATING),--rating "$(RATING)") $(VISIT_DETAILS) $(APP_FLAGS)
+
+visit-delete: ## Delete visit ID=N (DRY_RUN=1; YES=1 on prod)
+	@$(ONSENDO) visit delete --env $(ENV) "$(ID)" $(APP_FLAGS)
 
 visit-import: ## Import FILE=visits.csv into ENV (all rows valid or nothing; SKIP_INVALID=1; DRY_RUN=1)
 	@$(ONSENDO) visit import --env $(ENV) $(if $(SKIP_INVALID),--skip-invalid) $(if $(DRY_RUN),--dry-run) "$(FILE)"
@@ -121,6 +143,13 @@ visit-export: ## Export ENV's visits as CSV on stdout (FORMAT=json for JSON)
 
 stats: ## Visits per month, favourite onsens, average rating in ENV
 	@$(ONSENDO) stats --env $(ENV)
+
+app: ## Run any app command on ENV: make app ARGS='onsen modify 9 --region Kannawa' (DRY_RUN=1; YES=1)
+	@$(ONSENDO) --env $(ENV) $(ARGS) $(APP_FLAGS)
+
+completions: ## Print the completion scripts of both programs (FOR=bash|zsh|fish; default bash)
+	@$(ONSENDO) completions $(or $(FOR),bash)
+	@$(XTASK) completions $(or $(FOR),bash)
 
 test: ## Run every test
 	cargo test --workspace

@@ -1,11 +1,11 @@
-//! `onsendo visit …`: record, list and delete visits.
+//! `onsendo visit …`: record, list, show, modify, delete, import and export visits.
 
-use super::render;
+use super::{render, render_modified};
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
 use onsendo::session::{self, Effect};
 use onsendo::store::exchange::{self, Problem};
-use onsendo::store::visits::{self, Filter, NewVisit, Visit};
+use onsendo::store::visits::{self, Filter, NewVisit, Visit, VisitChanges};
 use onsendo::ui::{cell, table};
 use onsendo::Error;
 use serde_json::{json, Value};
@@ -53,6 +53,32 @@ pub enum VisitCommand {
     Show {
         /// The visit's id (see `visit list`)
         id: i64,
+    },
+    /// Change some fields of a visit (destructive: on prod, confirm by typing `prod` or pass --yes)
+    #[command(
+        after_help = "Only the fields given change; each change is printed as before → after.\n\nExamples:\n  onsendo visit modify 3 --rating 9 --notes \"better after the rain\"\n  onsendo --env prod visit modify 3 --date 2026-11-21 --dry-run\n  onsendo --env prod visit modify 3 --date 2026-11-21 --yes"
+    )]
+    Modify {
+        /// The visit's id (see `visit list`)
+        id: i64,
+        /// Another onsen's id (see `onsen list`)
+        #[arg(long)]
+        onsen: Option<i64>,
+        /// Another day, YYYY-MM-DD
+        #[arg(long)]
+        date: Option<String>,
+        /// A new rating, 1 to 10
+        #[arg(long, allow_hyphen_values = true)]
+        rating: Option<i64>,
+        /// A new entry fee in yen
+        #[arg(long, allow_hyphen_values = true)]
+        fee: Option<i64>,
+        /// A new time spent, in minutes
+        #[arg(long, allow_hyphen_values = true)]
+        minutes: Option<i64>,
+        /// New notes, replacing the old
+        #[arg(long)]
+        notes: Option<String>,
     },
     /// Import visits from a CSV file (header: visited_at, onsen_ban, rating; optional onsen_name,
     /// fee_yen, minutes, notes), in one transaction. Nothing is imported unless every row is valid
@@ -166,6 +192,37 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 visits::get(db.conn(), *id)
             })?;
             render(global.json, visit.to_json(), details(&visit));
+        }
+        VisitCommand::Modify {
+            id,
+            onsen,
+            date,
+            rating,
+            fee,
+            minutes,
+            notes,
+        } => {
+            let changes = VisitChanges {
+                onsen_id: *onsen,
+                date: date.clone(),
+                rating: *rating,
+                entry_fee_yen: *fee,
+                stay_minutes: *minutes,
+                notes: notes.clone(),
+            };
+            changes.validate()?;
+            let modified = session::run(
+                &options,
+                format!("visit modify {id}"),
+                Effect::Destructive,
+                |db| db.write(|tx| visits::modify(tx, *id, &changes)),
+            )?;
+            render_modified(
+                global.json,
+                global.dry_run,
+                &format!("visit {id}"),
+                modified.map(Visit::to_json),
+            );
         }
         VisitCommand::Delete { id } => {
             let visit = session::run(

@@ -1,8 +1,9 @@
 //! Visits: one bath at one onsen on one day, with a rating.
 
-use super::{onsens, query_failed, require_row};
+use super::{onsens, query_failed, require_row, require_some, update_row, Field, Modified};
 use crate::error::{Error, Result};
 use crate::time::Date;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Row};
 use serde_json::{json, Value};
 
@@ -28,6 +29,45 @@ pub struct NewVisit {
     pub entry_fee_yen: Option<i64>,
     pub stay_minutes: Option<i64>,
     pub notes: Option<String>,
+}
+
+/// What to change in a visit: a field left `None` keeps its value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VisitChanges {
+    pub onsen_id: Option<i64>,
+    pub date: Option<String>,
+    pub rating: Option<i64>,
+    pub entry_fee_yen: Option<i64>,
+    pub stay_minutes: Option<i64>,
+    pub notes: Option<String>,
+}
+
+impl VisitChanges {
+    /// Checks the values given, before anything is opened: at least one, and each as `add`
+    /// would take it.
+    pub fn validate(&self) -> Result<()> {
+        self.fields()?;
+        Ok(())
+    }
+
+    /// The columns to set; the date in its one stored form.
+    fn fields(&self) -> Result<[Field; 6]> {
+        let date = self.date.as_deref().map(Date::parse).transpose()?;
+        check_values(self.rating, self.entry_fee_yen, self.stay_minutes)?;
+        let fields = [
+            ("onsen_id", self.onsen_id.map(SqlValue::Integer)),
+            ("visited_at", date.map(|d| SqlValue::Text(d.to_string()))),
+            ("personal_rating", self.rating.map(SqlValue::Integer)),
+            ("entry_fee_yen", self.entry_fee_yen.map(SqlValue::Integer)),
+            ("stay_minutes", self.stay_minutes.map(SqlValue::Integer)),
+            ("notes", self.notes.clone().map(SqlValue::Text)),
+        ];
+        require_some(
+            &fields,
+            "--onsen, --date, --rating, --fee, --minutes, --notes",
+        )?;
+        Ok(fields)
+    }
 }
 
 /// Which visits to list.
@@ -69,16 +109,20 @@ const SELECT: &str =
 /// a positive stay.
 pub fn validate(new: &NewVisit) -> Result<()> {
     Date::parse(&new.date)?;
-    if !(1..=10).contains(&new.rating) {
+    check_values(Some(new.rating), new.entry_fee_yen, new.stay_minutes)
+}
+
+/// Checks the numbers given: a rating of 1 to 10, no negative fee, a positive stay.
+fn check_values(rating: Option<i64>, fee: Option<i64>, minutes: Option<i64>) -> Result<()> {
+    if let Some(rating) = rating.filter(|rating| !(1..=10).contains(rating)) {
         return Err(Error::usage(format!(
-            "rating {} is out of range; give a whole number from 1 to 10",
-            new.rating
+            "rating {rating} is out of range; give a whole number from 1 to 10"
         )));
     }
-    if new.entry_fee_yen.is_some_and(|fee| fee < 0) {
+    if fee.is_some_and(|fee| fee < 0) {
         return Err(Error::usage("--fee cannot be negative"));
     }
-    if new.stay_minutes.is_some_and(|minutes| minutes <= 0) {
+    if minutes.is_some_and(|minutes| minutes <= 0) {
         return Err(Error::usage("--minutes must be positive"));
     }
     Ok(())
@@ -134,6 +178,19 @@ pub fn get(conn: &Connection, id: i64) -> Result<Visit> {
         .map_err(|e| query_failed("visits", e))
 }
 
+/// Changes the given fields of one visit and returns it before and after; an unknown visit or
+/// onsen is a usage error.
+pub fn modify(conn: &Connection, id: i64, changes: &VisitChanges) -> Result<Modified<Visit>> {
+    let fields = changes.fields()?;
+    let before = get(conn, id)?;
+    if let Some(onsen_id) = changes.onsen_id {
+        onsens::require(conn, onsen_id)?;
+    }
+    update_row(conn, "visits", id, &fields)?;
+    let after = get(conn, id)?;
+    Ok(Modified { before, after })
+}
+
 /// Deletes a visit and returns what it was; an unknown id is a usage error.
 pub fn delete(conn: &Connection, id: i64) -> Result<Visit> {
     let visit = get(conn, id)?;
@@ -174,5 +231,40 @@ mod tests {
         let mut negative = visit("2026-11-22", 5);
         negative.entry_fee_yen = Some(-1);
         assert!(validate(&negative).is_err());
+    }
+
+    #[test]
+    fn changes_need_one_field_and_valid_values() {
+        let none = VisitChanges::default();
+        assert!(none
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("--rating"));
+        let notes = VisitChanges {
+            notes: Some("quiet".into()),
+            ..VisitChanges::default()
+        };
+        assert!(notes.validate().is_ok());
+        for bad in [
+            VisitChanges {
+                rating: Some(0),
+                ..VisitChanges::default()
+            },
+            VisitChanges {
+                date: Some("2026-13-01".into()),
+                ..VisitChanges::default()
+            },
+            VisitChanges {
+                stay_minutes: Some(0),
+                ..VisitChanges::default()
+            },
+        ] {
+            assert_eq!(
+                bad.validate().unwrap_err().kind(),
+                crate::Kind::Usage,
+                "{bad:?}"
+            );
+        }
     }
 }

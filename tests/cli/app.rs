@@ -318,21 +318,3 @@ fn global_flags_work_before_and_after_the_subcommand() {
         .code(2);
     assert!(out.stderr.contains("from ONSENDO_ENV"), "{}", out.stderr);
 }
-
-#[test]
-fn help_texts_carry_examples() {
-    let sandbox = Sandbox::new();
-    for args in [
-        vec!["--help"],
-        vec!["onsen", "--help"],
-        vec!["location", "--help"],
-        vec!["visit", "--help"],
-        vec!["visit", "add", "--help"],
-        vec!["visit", "delete", "--help"],
-        vec!["location", "add", "--help"],
-        vec!["onsen", "show", "--help"],
-    ] {
-        let out = sandbox.onsendo().args(&args).run().ok();
-        assert!(out.stdout.contains("Example"), "{args:?}: {}", out.stdout);
-    }
-}

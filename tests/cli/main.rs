@@ -10,6 +10,7 @@ mod diagnostics;
 mod doctor;
 mod faults;
 mod guards;
+mod help;
 mod info;
 mod init;
 mod makefile;

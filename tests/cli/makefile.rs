@@ -122,6 +122,7 @@ fn database_targets_pass_the_environment() {
         "db-init",
         "onsen-list",
         "visit-list",
+        "completions",
         "test",
         "lint",
         "ci",
@@ -132,6 +133,78 @@ fn database_targets_pass_the_environment() {
             out.stdout
         );
     }
+}
+
+#[test]
+fn app_targets_record_show_modify_and_delete_visits() {
+    let sandbox = Sandbox::new();
+    make(&sandbox, &["db-init"]).run().ok();
+    let db = sandbox.db("test");
+    let out = make(
+        &sandbox,
+        &[
+            "visit-add",
+            "ONSEN=1",
+            "DATE=2026-11-22",
+            "RATING=8",
+            "NOTES=hot, steamy",
+        ],
+    )
+    .run()
+    .ok();
+    assert_eq!(out.stdout, "recorded visit 1\n");
+    let out = make(
+        &sandbox,
+        &["visit-modify", "ID=1", "RATING=9", "MINUTES=40"],
+    )
+    .run()
+    .ok();
+    assert!(
+        out.stdout.contains("personal_rating: 8 → 9"),
+        "{}",
+        out.stdout
+    );
+    let out = make(&sandbox, &["visit-show", "ID=1"]).run().ok();
+    assert!(
+        out.stdout.contains("notes:   hot, steamy"),
+        "{}",
+        out.stdout
+    );
+    let out = make(&sandbox, &["onsen-show", "ID=4"]).run().ok();
+    assert!(out.stdout.contains("Hyotan Onsen"), "{}", out.stdout);
+    make(
+        &sandbox,
+        &[
+            "app",
+            "ARGS=location add --name home --lat 33.28 --lon 131.5",
+        ],
+    )
+    .run()
+    .ok();
+    let out = make(&sandbox, &["location-list"]).run().ok();
+    assert!(out.stdout.contains("home"), "{}", out.stdout);
+    let out = make(&sandbox, &["visit-delete", "ID=1", "DRY_RUN=1"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.starts_with("would delete visit 1"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        sandbox.sqlite(
+            &db,
+            "SELECT personal_rating, stay_minutes, notes FROM visits"
+        ),
+        "9|40|hot, steamy"
+    );
+    make(&sandbox, &["visit-delete", "ID=1"]).run().ok();
+    assert_eq!(sandbox.sqlite(&db, "SELECT count(*) FROM visits"), "0");
+    let out = make(&sandbox, &["completions", "FOR=bash"]).run().ok();
+    assert!(
+        out.stdout.contains("_onsendo()") && out.stdout.contains("_xtask()"),
+        "both scripts"
+    );
 }
 
 #[test]

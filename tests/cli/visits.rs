@@ -1,6 +1,6 @@
-//! The app's visit commands beyond add/list/delete, and `stats`: real binaries on real files.
+//! The app's visit commands beyond add/list/delete (show, modify, import, export), and `stats`: real binaries on real files.
 
-use crate::support::Sandbox;
+use crate::support::{bytes, Sandbox};
 
 fn add(sandbox: &Sandbox, onsen: &str, date: &str, rating: &str, fee: &str) {
     sandbox
@@ -94,7 +94,7 @@ fn an_import_with_one_bad_row_writes_nothing_and_names_the_line() {
     let db = sandbox.db("test");
     let file = sandbox.root().join("visits ✓.csv");
     std::fs::write(&file, CSV).unwrap();
-    let before = crate::support::bytes(&db);
+    let before = bytes(&db);
     let out = sandbox
         .onsendo()
         .args(["visit", "import"])
@@ -111,7 +111,7 @@ fn an_import_with_one_bad_row_writes_nothing_and_names_the_line() {
         "{}",
         out.stderr
     );
-    assert_eq!(crate::support::bytes(&db), before);
+    assert_eq!(bytes(&db), before);
 
     let dry = sandbox
         .onsendo()
@@ -124,7 +124,7 @@ fn an_import_with_one_bad_row_writes_nothing_and_names_the_line() {
         "{}",
         dry.stdout
     );
-    assert_eq!(crate::support::bytes(&db), before);
+    assert_eq!(bytes(&db), before);
 
     let json = sandbox
         .onsendo()
@@ -230,4 +230,78 @@ fn import_checks_the_file_itself_and_on_prod_shows_the_banner_and_is_audited() {
         sandbox.sqlite(&sandbox.db("prod"), "SELECT count(*) FROM visits"),
         "1"
     );
+}
+
+#[test]
+fn visit_modify_changes_only_the_given_fields() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    add(&sandbox, "1", "2026-11-22", "7", "300");
+    add(&sandbox, "1", "2026-11-23", "5", "300");
+    let db = sandbox.db("test");
+    let copy = sandbox.root().join("before.db");
+    std::fs::copy(&db, &copy).unwrap();
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "modify", "1", "--onsen", "4", "--rating", "9"])
+        .args(["--date", "2026-11-21", "--notes", "after the rain"])
+        .run()
+        .ok();
+    assert_eq!(
+        out.stdout.trim(),
+        "changed visit 1:\n  notes: - → after the rain\n  onsen_id: 1 → 4\n  onsen_name: Takegawara Onsen → Hyotan Onsen\n  personal_rating: 7 → 9\n  visited_at: 2026-11-22 → 2026-11-21"
+    );
+    assert!(
+        out.stderr.contains("test: visit modify 1 on"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        sandbox.sqldiff(&[], &copy, &db),
+        "UPDATE visits SET onsen_id=4, visited_at='2026-11-21', personal_rating=9, notes='after the rain' WHERE id=1;",
+        "one row, the given columns"
+    );
+    let json = sandbox
+        .onsendo()
+        .args(["visit", "modify", "1", "--minutes", "50", "--json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(json["changed"], serde_json::json!(["stay_minutes"]));
+    assert_eq!(json["after"]["entry_fee_yen"], 300, "untouched");
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT id, onsen_id, visited_at, entry_fee_yen, stay_minutes, personal_rating, notes FROM visits ORDER BY id"),
+        "1|4|2026-11-21|300|50|9|after the rain\n2|1|2026-11-23|300||5|",
+        "the other visit is as it was"
+    );
+}
+
+#[test]
+fn visit_modify_with_bad_input_writes_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    add(&sandbox, "1", "2026-11-22", "7", "300");
+    let db = sandbox.db("test");
+    let before = bytes(&db);
+    for (args, message) in [
+        (
+            &["1"][..],
+            "nothing to change; give at least one of --onsen",
+        ),
+        (&["1", "--rating", "11"], "rating 11 is out of range"),
+        (&["1", "--date", "2026-02-29"], "2026-02-29"),
+        (&["1", "--fee", "-5"], "--fee cannot be negative"),
+        (&["1", "--minutes", "0"], "--minutes must be positive"),
+        (&["1", "--onsen", "99"], "no onsen with id 99"),
+        (&["7", "--rating", "3"], "no visit with id 7"),
+    ] {
+        let out = sandbox
+            .onsendo()
+            .args(["visit", "modify"])
+            .args(args)
+            .run()
+            .code(2);
+        assert!(out.stderr.contains(message), "{args:?}: {}", out.stderr);
+    }
+    assert_eq!(bytes(&db), before, "nothing was written");
 }
