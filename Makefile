@@ -24,8 +24,9 @@ endif
 .DEFAULT_GOAL := help
 .PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list onsen-show location-list visit-list visit-show visit-add visit-modify visit-delete app visit-import visit-export stats completions test lint fmt ci
 
-# The optional flags the app's visit and destructive targets share.
-VISIT_DETAILS = $(if $(FEE),--fee "$(FEE)") $(if $(MINUTES),--minutes "$(MINUTES)") $(if $(NOTES),--notes "$(NOTES)")
+# The optional flags the app's visit and destructive targets share. Free text (SQL, NOTES) reaches
+# the shell as an environment variable, so `$`, quotes and backslashes in it stay as typed.
+VISIT_DETAILS = $(if $(FEE),--fee "$(FEE)") $(if $(MINUTES),--minutes "$(MINUTES)") $(if $(NOTES),--notes "$$NOTES")
 APP_FLAGS = $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
 
 help: ## List the targets
@@ -93,11 +94,11 @@ db-seed: ## Add the reference onsens missing from ENV's database (DRY_RUN=1 prev
 db-reset: ## Back up ENV (dev or test), then empty and rebuild it fresh (DRY_RUN=1 previews; prod refused)
 	@$(XTASK) database reset --env $(ENV) $(if $(DRY_RUN),--dry-run)
 
-db-mock: ## Add VISITS=1000 deterministic mock visits to ENV (dev or test; SEED=N; prod refused)
-	@$(XTASK) database mock-data --env $(ENV) --visits $(or $(VISITS),1000) $(if $(SEED),--seed $(SEED))
+db-mock: ## Add VISITS=1000 deterministic mock visits to ENV (dev or test; SEED=N; DRY_RUN=1; prod refused)
+	@$(XTASK) database mock-data --env $(ENV) --visits $(or $(VISITS),1000) $(if $(SEED),--seed $(SEED)) $(if $(DRY_RUN),--dry-run)
 
 db-exec: ## Run SQL="…" on ENV's database, read-only (WRITE=1 allows changes; DRY_RUN=1; YES=1 on prod)
-	@$(XTASK) database exec --env $(ENV) $(if $(WRITE),--write) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes) "$(SQL)"
+	@$(XTASK) database exec --env $(ENV) $(if $(WRITE),--write) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes) "$$SQL"
 
 db-sql: ## Run FILE=script.sql on ENV's database in one transaction (DRY_RUN=1 previews; YES=1 on prod)
 	@$(XTASK) database sql --env $(ENV) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes) "$(FILE)"

@@ -44,6 +44,14 @@ impl GlobalArgs {
     }
 }
 
+/// A flag's value that must be a whole number above 0, with an error that says so.
+pub fn above_zero(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{text}` is not a whole number above 0")),
+    }
+}
+
 /// Restores the default SIGPIPE action (Rust ignores it), so that `onsendo … | head -1` ends the
 /// process quietly when the reader goes away, like other command-line tools, instead of a panic.
 pub fn quit_quietly_on_closed_pipe() {

@@ -154,10 +154,25 @@ pub fn cell<T: std::fmt::Display>(value: &Option<T>) -> String {
     value.as_ref().map_or_else(|| "-".to_string(), T::to_string)
 }
 
+/// A count with its noun, singular for one: `1 visit`, `3 visits`. `noun` is the singular, and
+/// its plural adds `s`.
+pub fn counted(n: impl std::fmt::Display, noun: &str) -> String {
+    let n = n.to_string();
+    let plural = if n == "1" { "" } else { "s" };
+    format!("{n} {noun}{plural}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::Kind;
+
+    #[test]
+    fn counts_are_singular_for_one() {
+        assert_eq!(counted(1, "visit"), "1 visit");
+        assert_eq!(counted(0usize, "visit"), "0 visits");
+        assert_eq!(counted(12i64, "invalid row"), "12 invalid rows");
+    }
 
     #[test]
     fn banner_names_environment_path_operation_and_rule() {

@@ -26,7 +26,7 @@ pub enum LocationCommand {
     },
     /// Change some fields of a location (destructive: on prod, confirm by typing `prod` or pass --yes)
     #[command(
-        after_help = "Examples:\n  onsendo location modify 1 --name \"Beppu station (east exit)\"\n  onsendo --env prod location modify 1 --lat 33.2797 --lon 131.5008 --dry-run\n  onsendo --env prod location modify 1 --description \"meeting point\" --yes"
+        after_help = "Only the fields given change; an empty --description \"\" clears it.\n\nExamples:\n  onsendo location modify 1 --name \"Beppu station (east exit)\"\n  onsendo --env prod location modify 1 --lat 33.2797 --lon 131.5008 --dry-run\n  onsendo --env prod location modify 1 --description \"meeting point\" --yes"
     )]
     Modify {
         /// The location's id (see `location list`)

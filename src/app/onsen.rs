@@ -35,7 +35,7 @@ pub enum OnsenCommand {
     },
     /// Change some fields of an onsen (destructive: on prod, confirm by typing `prod` or pass --yes)
     #[command(
-        after_help = "Examples:\n  onsendo onsen modify 9 --region Kannawa --description \"Neighbourhood bath\"\n  onsendo --env prod onsen modify 9 --ban 11 --dry-run\n  onsendo --env prod onsen modify 9 --ban 11 --yes"
+        after_help = "Only the fields given change; an empty value (--region \"\") clears an optional field.\n\nExamples:\n  onsendo onsen modify 9 --region Kannawa --description \"Neighbourhood bath\"\n  onsendo --env prod onsen modify 9 --ban 11 --dry-run\n  onsendo --env prod onsen modify 9 --ban 11 --yes"
     )]
     Modify {
         /// The onsen's id (see `onsen list`)

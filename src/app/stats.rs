@@ -4,7 +4,7 @@ use super::render;
 use crate::cli_flags::GlobalArgs;
 use onsendo::session::{self, Effect};
 use onsendo::store::stats::{self, Stats};
-use onsendo::ui::table;
+use onsendo::ui::{counted, table};
 
 /// The flags of `stats`.
 #[derive(clap::Args, Debug)]
@@ -13,8 +13,8 @@ pub struct StatsArgs {
     #[arg(long)]
     pub since: Option<String>,
     /// How many favourite onsens to show
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub top: usize,
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = crate::cli_flags::above_zero, allow_hyphen_values = true)]
+    pub top: u64,
 }
 
 pub fn run(args: &StatsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -52,9 +52,9 @@ fn text(stats: &Stats) -> String {
         })
         .collect();
     format!(
-        "{} visits to {} onsens, average rating {average:.1}, {} yen in fees\n\nper month\n{}\n\nfavourite onsens\n{}",
-        stats.visits,
-        stats.onsens,
+        "{} to {}, average rating {average:.1}, {} yen in fees\n\nper month\n{}\n\nfavourite onsens\n{}",
+        counted(stats.visits, "visit"),
+        counted(stats.onsens, "onsen"),
         stats.total_fees_yen,
         table(&["month", "visits", "rating"], &months, ""),
         table(&["onsen", "visits", "rating"], &favourites, ""),

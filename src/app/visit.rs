@@ -6,7 +6,7 @@ use clap::Subcommand;
 use onsendo::session::{self, Effect};
 use onsendo::store::exchange::{self, Problem};
 use onsendo::store::visits::{self, Filter, NewVisit, Visit, VisitChanges};
-use onsendo::ui::{cell, table};
+use onsendo::ui::{cell, counted, table};
 use onsendo::Error;
 use serde_json::{json, Value};
 
@@ -56,7 +56,7 @@ pub enum VisitCommand {
     },
     /// Change some fields of a visit (destructive: on prod, confirm by typing `prod` or pass --yes)
     #[command(
-        after_help = "Only the fields given change; each change is printed as before → after.\n\nExamples:\n  onsendo visit modify 3 --rating 9 --notes \"better after the rain\"\n  onsendo --env prod visit modify 3 --date 2026-11-21 --dry-run\n  onsendo --env prod visit modify 3 --date 2026-11-21 --yes"
+        after_help = "Only the fields given change; each change is printed as before → after. --notes \"\" clears the notes.\n\nExamples:\n  onsendo visit modify 3 --rating 9 --notes \"better after the rain\"\n  onsendo --env prod visit modify 3 --date 2026-11-21 --dry-run\n  onsendo --env prod visit modify 3 --date 2026-11-21 --yes"
     )]
     Modify {
         /// The visit's id (see `visit list`)
@@ -94,12 +94,12 @@ pub enum VisitCommand {
     },
     /// Export every visit, oldest first, as CSV (the format `visit import` reads) or JSON
     #[command(
-        after_help = "Examples:\n  onsendo visit export > visits.csv\n  onsendo --env prod visit export --format json > visits.json"
+        after_help = "Examples:\n  onsendo visit export > visits.csv\n  onsendo --env prod visit export --format json > visits.json\n  onsendo visit export --json | jq length"
     )]
     Export {
-        /// csv or json
-        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
-        format: String,
+        /// csv or json [default: csv, or json with --json]
+        #[arg(long, value_parser = ["csv", "json"])]
+        format: Option<String>,
     },
     /// Delete a visit (destructive: on prod, confirm by typing `prod` or pass --yes)
     #[command(
@@ -181,7 +181,8 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             let records = session::run(&options, "visit export", Effect::Read, |db| {
                 exchange::records(db.conn())
             })?;
-            if format == "json" {
+            let json = format.as_deref().map_or(global.json, |f| f == "json");
+            if json {
                 onsendo::ui::print_json(&exchange::to_json(&records));
             } else {
                 exchange::write_csv(&records, std::io::stdout().lock())?;
@@ -271,8 +272,8 @@ fn import(file: &std::path::Path, skip_invalid: bool, global: &GlobalArgs) -> an
         let checked = exchange::check_csv(db.conn(), input, &source)?;
         if !checked.problems.is_empty() && !skip_invalid {
             return Err(Error::usage(format!(
-                "`{source}` has {} invalid rows, so nothing was imported (--skip-invalid imports the others): {}",
-                checked.problems.len(),
+                "`{source}` has {}, so nothing was imported (--skip-invalid imports the others): {}",
+                counted(checked.problems.len(), "invalid row"),
                 listed(&checked.problems)
             )));
         }
@@ -284,11 +285,11 @@ fn import(file: &std::path::Path, skip_invalid: bool, global: &GlobalArgs) -> an
     } else {
         "imported"
     };
-    let mut text = format!("{verb} {imported} visits from `{source}`");
+    let mut text = format!("{verb} {} from `{source}`", counted(imported, "visit"));
     if !problems.is_empty() {
         text.push_str(&format!(
-            "; skipped {} invalid rows: {}",
-            problems.len(),
+            "; skipped {}: {}",
+            counted(problems.len(), "invalid row"),
             listed(&problems)
         ));
     }

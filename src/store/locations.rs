@@ -1,8 +1,8 @@
 //! Locations: named places (a home base, a town) with optional coordinates.
 
 use super::{
-    check_coordinates, check_pair, query_failed, require_row, require_some, update_row, Field,
-    Modified,
+    check_coordinates, check_pair, optional_text, query_failed, require_row, require_some,
+    update_row, Field, Modified,
 };
 use crate::error::{Error, Result};
 use rusqlite::types::Value as SqlValue;
@@ -55,7 +55,7 @@ impl LocationChanges {
             ),
             ("latitude", self.latitude.map(SqlValue::Real)),
             ("longitude", self.longitude.map(SqlValue::Real)),
-            ("description", self.description.clone().map(SqlValue::Text)),
+            ("description", optional_text(&self.description)),
         ]
     }
 }

@@ -31,6 +31,17 @@ impl<T> Modified<T> {
 /// A column a `modify` may set, with its new value, or `None` when the user did not give it.
 type Field = (&'static str, Option<SqlValue>);
 
+/// An optional text column's new value: `""` (or only spaces) clears it to NULL.
+fn optional_text(value: &Option<String>) -> Option<SqlValue> {
+    value.as_deref().map(|text| {
+        if text.trim().is_empty() {
+            SqlValue::Null
+        } else {
+            SqlValue::Text(text.to_string())
+        }
+    })
+}
+
 /// Fails with a usage error unless `table` has a row with `id`.
 fn require_row(conn: &Connection, table: &str, id: i64, hint: &str) -> Result<()> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)");
@@ -153,6 +164,16 @@ mod tests {
         assert_eq!(row(&conn, 2), "work|-|-");
         update_row(&conn, "places", 2, &[("name", None)]).unwrap();
         assert_eq!(row(&conn, 2), "work|-|-");
+    }
+
+    #[test]
+    fn an_empty_optional_text_clears_it() {
+        assert_eq!(optional_text(&None), None);
+        assert_eq!(optional_text(&Some(" ".into())), Some(SqlValue::Null));
+        assert_eq!(
+            optional_text(&Some("hot".into())),
+            Some(SqlValue::Text("hot".into()))
+        );
     }
 
     #[test]

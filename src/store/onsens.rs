@@ -1,8 +1,8 @@
 //! Onsens: the reference list of baths that visits point to.
 
 use super::{
-    check_coordinates, check_pair, query_failed, require_row, require_some, update_row, Field,
-    Modified,
+    check_coordinates, check_pair, optional_text, query_failed, require_row, require_some,
+    update_row, Field, Modified,
 };
 use crate::error::{Error, Result};
 use rusqlite::types::Value as SqlValue;
@@ -71,18 +71,12 @@ impl OnsenChanges {
                     .as_deref()
                     .map(|n| SqlValue::Text(n.trim().into())),
             ),
-            ("region", details.region.clone().map(SqlValue::Text)),
-            ("address", details.address.clone().map(SqlValue::Text)),
+            ("region", optional_text(&details.region)),
+            ("address", optional_text(&details.address)),
             ("latitude", details.latitude.map(SqlValue::Real)),
             ("longitude", details.longitude.map(SqlValue::Real)),
-            (
-                "spring_quality",
-                details.spring_quality.clone().map(SqlValue::Text),
-            ),
-            (
-                "description",
-                details.description.clone().map(SqlValue::Text),
-            ),
+            ("spring_quality", optional_text(&details.spring_quality)),
+            ("description", optional_text(&details.description)),
         ]
     }
 }

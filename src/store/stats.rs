@@ -57,7 +57,7 @@ impl Stats {
 }
 
 /// Statistics of the visits on or after `since` (all when `None`), with the `top` favourites.
-pub fn compute(conn: &Connection, since: Option<&str>, top: usize) -> Result<Stats> {
+pub fn compute(conn: &Connection, since: Option<&str>, top: u64) -> Result<Stats> {
     let since = since.map(Date::parse).transpose()?.map(|d| d.to_string());
     let read = || -> rusqlite::Result<Stats> {
         let (visits, onsens, average_rating, total_fees_yen) = conn.query_row(
@@ -86,14 +86,17 @@ pub fn compute(conn: &Connection, since: Option<&str>, top: usize) -> Result<Sta
                  WHERE ?1 IS NULL OR v.visited_at >= ?1
                  GROUP BY o.id ORDER BY n DESC, rating DESC, o.name LIMIT ?2",
             )?
-            .query_map(rusqlite::params![since, top as i64], |r| {
-                Ok(Favourite {
-                    onsen_id: r.get(0)?,
-                    name: r.get(1)?,
-                    visits: r.get(2)?,
-                    average_rating: r.get(3)?,
-                })
-            })?
+            .query_map(
+                rusqlite::params![since, i64::try_from(top).unwrap_or(i64::MAX)],
+                |r| {
+                    Ok(Favourite {
+                        onsen_id: r.get(0)?,
+                        name: r.get(1)?,
+                        visits: r.get(2)?,
+                        average_rating: r.get(3)?,
+                    })
+                },
+            )?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Stats {
             visits,

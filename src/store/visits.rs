@@ -1,6 +1,8 @@
 //! Visits: one bath at one onsen on one day, with a rating.
 
-use super::{onsens, query_failed, require_row, require_some, update_row, Field, Modified};
+use super::{
+    onsens, optional_text, query_failed, require_row, require_some, update_row, Field, Modified,
+};
 use crate::error::{Error, Result};
 use crate::time::Date;
 use rusqlite::types::Value as SqlValue;
@@ -60,7 +62,7 @@ impl VisitChanges {
             ("personal_rating", self.rating.map(SqlValue::Integer)),
             ("entry_fee_yen", self.entry_fee_yen.map(SqlValue::Integer)),
             ("stay_minutes", self.stay_minutes.map(SqlValue::Integer)),
-            ("notes", self.notes.clone().map(SqlValue::Text)),
+            ("notes", optional_text(&self.notes)),
         ];
         require_some(
             &fields,

@@ -147,7 +147,7 @@ fn app_targets_record_show_modify_and_delete_visits() {
             "ONSEN=1",
             "DATE=2026-11-22",
             "RATING=8",
-            "NOTES=hot, steamy",
+            "NOTES=it's \"hot\", 100$$",
         ],
     )
     .run()
@@ -166,8 +166,8 @@ fn app_targets_record_show_modify_and_delete_visits() {
     );
     let out = make(&sandbox, &["visit-show", "ID=1"]).run().ok();
     assert!(
-        out.stdout.contains("notes:   hot, steamy"),
-        "{}",
+        out.stdout.contains("notes:   it's \"hot\", 100$\n"),
+        "quotes and $ reach the app as typed: {}",
         out.stdout
     );
     let out = make(&sandbox, &["onsen-show", "ID=4"]).run().ok();
@@ -183,6 +183,23 @@ fn app_targets_record_show_modify_and_delete_visits() {
     .ok();
     let out = make(&sandbox, &["location-list"]).run().ok();
     assert!(out.stdout.contains("home"), "{}", out.stdout);
+    let before = crate::support::bytes(&db);
+    let out = make(&sandbox, &["db-mock", "VISITS=5", "DRY_RUN=1"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.starts_with("would add 5 visits"),
+        "{}",
+        out.stdout
+    );
+    let out = make(
+        &sandbox,
+        &["db-exec", "SQL=SELECT notes, 'a$$b' AS \"x\" FROM visits"],
+    )
+    .run()
+    .ok();
+    assert_eq!(out.stdout, "notes\tx\nit's \"hot\", 100$\ta$b\n");
+    assert_eq!(crate::support::bytes(&db), before, "dry run and read-only");
     let out = make(&sandbox, &["visit-delete", "ID=1", "DRY_RUN=1"])
         .run()
         .ok();
@@ -196,7 +213,7 @@ fn app_targets_record_show_modify_and_delete_visits() {
             &db,
             "SELECT personal_rating, stay_minutes, notes FROM visits"
         ),
-        "9|40|hot, steamy"
+        "9|40|it's \"hot\", 100$"
     );
     make(&sandbox, &["visit-delete", "ID=1"]).run().ok();
     assert_eq!(sandbox.sqlite(&db, "SELECT count(*) FROM visits"), "0");

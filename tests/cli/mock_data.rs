@@ -56,8 +56,18 @@ fn prod_is_refused_and_bad_counts_are_usage_errors() {
         out.stderr
     );
     assert_eq!(bytes(&db), before);
+    let record = sandbox.last_audit();
+    assert!(
+        record["outcome"].as_str().unwrap().starts_with("refused"),
+        "the refusal is audited: {record}"
+    );
     for bad in ["0", "-3", "many"] {
-        mock(&sandbox, &["--visits", bad, "--env", "prod"]).code(2);
+        let out = mock(&sandbox, &["--visits", bad, "--env", "prod"]).code(2);
+        assert!(
+            out.stderr.contains("is not a whole number above 0"),
+            "{bad}: {}",
+            out.stderr
+        );
     }
     assert_eq!(bytes(&db), before);
 }

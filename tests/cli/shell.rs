@@ -65,6 +65,7 @@ fn prod_write_asks_then_backs_up_first_and_is_audited() {
     );
     assert_eq!(refused.code, 3, "{}", refused.stderr);
     assert_eq!(bytes(&db), before);
+    assert_eq!(sandbox.last_audit()["confirmation"], "refused");
 
     shell(
         &sandbox,
@@ -84,6 +85,9 @@ fn prod_write_asks_then_backs_up_first_and_is_audited() {
         before,
         "the backup was taken before the shell wrote"
     );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&bytes(&backup.with_extension("json"))).unwrap();
+    assert_eq!(manifest["reason"], "pre-shell");
 }
 
 #[test]

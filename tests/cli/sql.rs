@@ -118,61 +118,69 @@ fn exec_write_changes_data_and_its_dry_run_changes_nothing() {
 }
 
 #[test]
-fn exec_write_on_prod_needs_a_confirmation_backs_up_first_and_is_audited() {
+fn exec_write_and_sql_on_prod_need_a_confirmation_back_up_first_and_are_audited() {
     let sandbox = Sandbox::new();
     sandbox.init("prod");
     let db = sandbox.db("prod");
-    let before = bytes(&db);
-    let refused = sandbox
-        .xtask()
-        .args([
-            "database",
-            "exec",
-            "--env",
-            "prod",
-            "--write",
-            "DELETE FROM onsens WHERE id = 1",
-        ])
-        .run()
-        .code(3);
-    assert!(
-        refused.stderr.contains("PROD DATABASE"),
-        "{}",
-        refused.stderr
-    );
-    assert_eq!(bytes(&db), before);
-    assert!(sandbox.last_audit()["outcome"]
-        .as_str()
-        .unwrap()
-        .starts_with("refused"));
+    let script = sandbox.root().join("delete two.sql");
+    std::fs::write(&script, "DELETE FROM onsens WHERE id = 2;\n").unwrap();
+    let script = script.display().to_string();
+    let commands: [(&[&str], &str); 2] = [
+        (&["exec", "--write", "DELETE FROM onsens WHERE id = 1"], "1"),
+        (&["sql", &script], "2"),
+    ];
+    for (command, deleted) in commands {
+        let before = bytes(&db);
+        let refused = sandbox
+            .xtask()
+            .args(["database", "--env", "prod"])
+            .args(command)
+            .run()
+            .code(3);
+        assert!(
+            refused.stderr.contains("PROD DATABASE"),
+            "{command:?}: {}",
+            refused.stderr
+        );
+        assert_eq!(bytes(&db), before, "{command:?}: refused, unchanged");
+        let record = sandbox.last_audit();
+        assert_eq!(record["confirmation"], "refused", "{command:?}");
+        assert!(record["outcome"].as_str().unwrap().starts_with("refused"));
 
-    sandbox
-        .xtask()
-        .args([
-            "database",
-            "exec",
-            "--env",
-            "prod",
-            "--write",
-            "--yes",
-            "DELETE FROM onsens WHERE id = 1",
-        ])
-        .run()
-        .ok();
-    let record = sandbox.last_audit();
-    assert_eq!(record["outcome"], "ok");
-    assert_eq!(record["confirmation"], "--yes");
-    let backup = std::path::PathBuf::from(record["backup"].as_str().expect("a backup is recorded"));
-    assert!(backup.exists() && backup.with_extension("json").exists());
-    assert_eq!(
-        bytes(&backup),
-        before,
-        "the backup holds the data before the change"
-    );
-    assert_eq!(
-        sandbox.sqlite(&db, "SELECT count(*) FROM onsens WHERE id = 1"),
-        "0"
-    );
+        sandbox
+            .xtask()
+            .args(["database", "--env", "prod", "--yes"])
+            .args(command)
+            .run()
+            .ok();
+        let record = sandbox.last_audit();
+        assert_eq!(record["outcome"], "ok", "{command:?}");
+        assert_eq!(record["confirmation"], "--yes", "{command:?}");
+        let backup =
+            std::path::PathBuf::from(record["backup"].as_str().expect("a backup is recorded"));
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&bytes(&backup.with_extension("json"))).unwrap();
+        assert_eq!(manifest["reason"], "pre-sql", "{command:?}");
+        assert_eq!(
+            bytes(&backup),
+            before,
+            "{command:?}: the backup holds the data before the change"
+        );
+        sandbox
+            .xtask()
+            .args(["database", "verify"])
+            .arg(&backup)
+            .run()
+            .ok();
+        assert_eq!(
+            sandbox.sqlite(
+                &db,
+                &format!("SELECT count(*) FROM onsens WHERE id = {deleted}")
+            ),
+            "0",
+            "{command:?}"
+        );
+    }
 }
 
 #[test]

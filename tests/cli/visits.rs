@@ -305,3 +305,117 @@ fn visit_modify_with_bad_input_writes_nothing() {
     }
     assert_eq!(bytes(&db), before, "nothing was written");
 }
+
+#[test]
+fn reads_on_prod_ask_nothing_change_nothing_and_are_audited() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    sandbox
+        .onsendo()
+        .args(["--env", "prod", "visit", "add", "--onsen", "4"])
+        .args(["--date", "2026-11-22", "--rating", "9", "--notes", "sand"])
+        .run()
+        .ok();
+    let db = sandbox.db("prod");
+    let before = bytes(&db);
+    let reads: [(&str, &[&str], &str); 6] = [
+        ("onsendo", &["visit", "show", "1"], "notes:   sand"),
+        ("onsendo", &["stats"], "1 visit to 1 onsen,"),
+        (
+            "onsendo",
+            &["visit", "export"],
+            "2026-11-22,4,Hyotan Onsen,9,,,sand",
+        ),
+        (
+            "onsendo",
+            &["visit", "export", "--json"],
+            "\"notes\": \"sand\"",
+        ),
+        ("onsendo", &["onsen", "list"], "Hyotan Onsen"),
+        (
+            "xtask",
+            &["database", "exec", "SELECT count(*) FROM visits"],
+            "1",
+        ),
+    ];
+    for (program, args, shown) in reads {
+        let run = if program == "xtask" {
+            sandbox.xtask()
+        } else {
+            sandbox.onsendo()
+        };
+        let out = run.args(["--env", "prod"]).args(args).run().ok();
+        assert!(out.stdout.contains(shown), "{args:?}: {}", out.stdout);
+        assert!(
+            !out.stderr.contains("PROD DATABASE"),
+            "{args:?}: no banner for a read: {}",
+            out.stderr
+        );
+        let record = sandbox.last_audit();
+        assert_eq!(
+            (record["outcome"].as_str(), record["confirmation"].as_str()),
+            (Some("ok"), Some("not needed")),
+            "{args:?}"
+        );
+        assert!(
+            record["command"].to_string().contains(args[0]),
+            "{args:?}: {record}"
+        );
+    }
+    assert_eq!(bytes(&db), before, "reads change nothing");
+}
+
+#[test]
+fn export_json_and_clearing_notes_and_bad_stats_flags() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    add(&sandbox, "4", "2026-11-22", "9", "1000");
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "modify", "1", "--notes", "sand bath"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("notes: - → sand bath"),
+        "{}",
+        out.stdout
+    );
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "modify", "1", "--notes", ""])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("notes: sand bath → -"),
+        "{}",
+        out.stdout
+    );
+    let db = sandbox.db("test");
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT typeof(notes) FROM visits WHERE id = 1"),
+        "null",
+        "an empty --notes clears them"
+    );
+    let exported = sandbox
+        .onsendo()
+        .args(["visit", "export", "--json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(exported[0]["onsen_ban"], 4, "{exported}");
+    let csv = sandbox
+        .onsendo()
+        .args(["visit", "export", "--json", "--format", "csv"])
+        .run()
+        .ok();
+    assert!(csv.stdout.starts_with("visited_at,"), "--format wins");
+    for bad in [["stats", "--top", "0"], ["visit", "export", "--format"]] {
+        sandbox.onsendo().args(bad).run().code(2);
+    }
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "export", "--format", "xml"])
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("csv, json"), "{}", out.stderr);
+}

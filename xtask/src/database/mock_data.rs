@@ -11,7 +11,7 @@ use serde_json::json;
 #[derive(clap::Args, Debug)]
 pub struct MockDataArgs {
     /// How many visits to add
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = crate::cli_flags::above_zero, allow_hyphen_values = true)]
     pub visits: u64,
     /// The generator's seed: the same seed gives the same rows
     #[arg(long, value_name = "S", default_value_t = mock::DEFAULT_SEED)]
@@ -38,9 +38,9 @@ pub fn run(args: &MockDataArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     }
     let verb = if global.dry_run { "would add" } else { "added" };
     println!(
-        "{verb} {} visits and {} bathhouses to `{}` (seed {})",
-        added.visits,
-        added.onsens,
+        "{verb} {} and {} to `{}` (seed {})",
+        ui::counted(added.visits, "visit"),
+        ui::counted(added.onsens, "bathhouse"),
         path.display(),
         args.seed
     );
