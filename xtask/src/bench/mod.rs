@@ -182,11 +182,10 @@ impl Work {
         }
         let dev = dev_database(&live);
         let old = Layout::new(legacy.clone()).legacy_database();
+        // Copied afresh each time: a copy left by a run of another size must not be measured.
         for target in [&dev, &old] {
-            if !target.exists() {
-                std::fs::copy(source, target)
-                    .with_context(|| format!("cannot copy to {}", target.display()))?;
-            }
+            std::fs::copy(source, target)
+                .with_context(|| format!("cannot copy to {}", target.display()))?;
         }
         let out = dir.join("out");
         let work = Work { live, legacy, out };
