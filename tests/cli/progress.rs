@@ -1,4 +1,5 @@
-//! Progress lines: drawn on a terminal for work that takes more than a second, never on a pipe.
+//! Progress lines: drawn on a terminal for work that takes more than a second (mock data, an
+//! import), never on a pipe.
 
 use crate::support::Sandbox;
 
@@ -43,4 +44,44 @@ fn long_work_shows_a_progress_bar_on_a_terminal_and_nothing_on_a_pipe() {
         "the line is erased when the work ends"
     );
     assert!(on_terminal.stdout.contains("added 400000 visits"));
+}
+
+#[test]
+fn a_long_import_shows_its_bar_on_a_terminal() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let rows = 300_000;
+    let mut csv = String::from("visited_at,onsen_ban,rating\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "2026-0{}-1{},{},{}\n",
+            1 + i % 9,
+            i % 9,
+            1 + i % 8,
+            1 + i % 10
+        ));
+    }
+    let file = sandbox.root().join("many visits.csv");
+    std::fs::write(&file, csv).unwrap();
+    let command = format!(
+        "'{}' visit import '{}'",
+        sandbox.onsendo_path().display(),
+        file.display()
+    );
+    let on_terminal = sandbox
+        .command("script")
+        .args(["-qec", &command, "/dev/null"])
+        .run()
+        .ok();
+    assert!(
+        on_terminal.stdout.contains("importing [#"),
+        "a bar on the terminal: {}",
+        on_terminal.stdout.len()
+    );
+    assert!(on_terminal.stdout.contains(" / 300000 visits"));
+    assert!(on_terminal.stdout.contains("imported 300000 visits"));
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("test"), "SELECT count(*) FROM visits"),
+        "300000"
+    );
 }
