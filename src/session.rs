@@ -123,6 +123,7 @@ impl Session {
     pub fn open_throwaway(&mut self, effect: Effect) -> Result<Database> {
         let identity = self.open()?.identity();
         if identity.env == Environment::Prod {
+            self.confirmation = "refused";
             return Err(Error::refused(format!(
                 "`{}` is for dev and test only and prod is refused, with no override; prod data comes only from the app, `database sql` or `database restore`",
                 self.operation

@@ -61,6 +61,7 @@ fn prod_is_refused_and_bad_counts_are_usage_errors() {
         record["outcome"].as_str().unwrap().starts_with("refused"),
         "the refusal is audited: {record}"
     );
+    assert_eq!(record["confirmation"], "refused");
     for bad in ["0", "-3", "many"] {
         let out = mock(&sandbox, &["--visits", bad, "--env", "prod"]).code(2);
         assert!(

@@ -113,10 +113,9 @@ fn prod_is_refused_even_with_yes_and_the_refusal_is_audited() {
     }
     assert_eq!(bytes(&db), before);
     assert!(names_in(&sandbox.backup_dir()).is_empty());
-    assert!(sandbox.last_audit()["outcome"]
-        .as_str()
-        .unwrap()
-        .starts_with("refused"));
+    let record = sandbox.last_audit();
+    assert!(record["outcome"].as_str().unwrap().starts_with("refused"));
+    assert_eq!(record["confirmation"], "refused");
 }
 
 #[test]
