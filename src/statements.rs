@@ -103,6 +103,27 @@ pub fn run(conn: &Connection, sql: &str, mode: Mode, path: &Path) -> Result<Vec<
     Ok(outcomes)
 }
 
+/// Prepares the statements of `sql` without running them, so that a typo, an unknown table or a
+/// forbidden statement is reported before anything else is done (such as a backup). Checking
+/// stops at the first statement that changes the schema, as those after it may depend on it.
+pub fn check(conn: &Connection, sql: &str, path: &Path) -> Result<()> {
+    let mut batch = Batch::new(conn, sql);
+    let mut number = 0;
+    loop {
+        number += 1;
+        let doing = format!("statement {number} failed on");
+        let Some(statement) = batch.next().map_err(|e| sqlite_error(path, &doing, e))? else {
+            return Ok(());
+        };
+        let text = statement.expanded_sql().unwrap_or_default();
+        refuse_forbidden(&text, number)?;
+        let keyword = first_keyword(&text).to_ascii_uppercase();
+        if ["CREATE", "DROP", "ALTER"].contains(&keyword.as_str()) {
+            return Ok(());
+        }
+    }
+}
+
 fn refuse_forbidden(text: &str, number: usize) -> Result<()> {
     let keyword = first_keyword(text).to_ascii_uppercase();
     if FORBIDDEN.contains(&keyword.as_str()) {
@@ -247,6 +268,32 @@ mod tests {
         assert_eq!(empty.kind(), crate::Kind::Usage);
         let bad = run(&conn(), "SELECT 1; SELEC 2", Mode::Read, Path::new("t.db")).unwrap_err();
         assert!(bad.to_string().contains("statement 2"), "{bad}");
+    }
+
+    #[test]
+    fn check_finds_bad_statements_up_to_the_first_schema_change_and_runs_nothing() {
+        let conn = conn();
+        let path = Path::new("t.db");
+        let unknown = check(&conn, "SELECT 1; UPDATE nosuch SET a = 1", path).unwrap_err();
+        assert!(unknown.to_string().contains("statement 2"), "{unknown}");
+        let cause = std::error::Error::source(&unknown).expect("SQLite's error as the cause");
+        assert!(cause.to_string().contains("no such table"), "{cause}");
+        let forbidden = check(&conn, "DELETE FROM t; COMMIT", path).unwrap_err();
+        assert_eq!(forbidden.kind(), crate::Kind::Refused);
+        check(&conn, "CREATE TABLE u (a); INSERT INTO u VALUES (1)", path).unwrap();
+        check(&conn, "DELETE FROM t", path).unwrap();
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert!(count > 0, "check runs nothing");
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'u'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0, "check runs nothing");
     }
 
     #[test]

@@ -184,6 +184,37 @@ fn exec_write_and_sql_on_prod_need_a_confirmation_back_up_first_and_are_audited(
 }
 
 #[test]
+fn bad_sql_on_prod_fails_before_the_backup_and_changes_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let db = sandbox.db("prod");
+    let before = bytes(&db);
+    for sql in [
+        "UPDATE nosuch SET a = 1",
+        "DELETE FROM visits; UPDATE onsens SET nosuch = 1",
+        "DELETE FROM visits; COMMIT",
+    ] {
+        let out = sandbox
+            .xtask()
+            .args(["database", "exec", "--env", "prod", "--write", "--yes", sql])
+            .run();
+        assert!(out.code == 1 || out.code == 3, "{sql}: {}", out.stderr);
+        assert!(out.stderr.contains("statement"), "{sql}: {}", out.stderr);
+        assert!(
+            crate::support::names_in(&sandbox.backup_dir()).is_empty(),
+            "{sql}: no backup for SQL that cannot run"
+        );
+        let record = sandbox.last_audit();
+        assert_eq!(record["backup"], serde_json::Value::Null, "{sql}");
+        assert!(
+            !record["outcome"].as_str().unwrap().starts_with("ok"),
+            "{sql}: {record}"
+        );
+    }
+    assert_eq!(bytes(&db), before);
+}
+
+#[test]
 fn statements_that_escape_the_transaction_or_reach_another_file_are_refused() {
     let sandbox = Sandbox::new();
     sandbox.init("test");

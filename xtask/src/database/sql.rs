@@ -64,6 +64,7 @@ fn write(sql: &str, operation: &str, global: &GlobalArgs) -> anyhow::Result<()> 
     let mut session = Session::begin(&global.options(), operation, Effect::Destructive)?;
     let result = session.open().and_then(|mut db| {
         let path = db.path().to_path_buf();
+        statements::check(db.conn(), sql, &path)?;
         if db.identity().env == onsendo::Environment::Prod && !global.dry_run {
             let saved = backup::before(&db, Reason::PreSql)?;
             eprintln!("backed up to `{}`", saved.path.display());
