@@ -320,6 +320,29 @@ pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
     Error::failed(message).because(error)
 }
 
+/// Fixtures for the library's unit tests: in-memory databases with the real schema.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::migrate::{runner, Catalog};
+    use rusqlite::Connection;
+    use std::path::Path;
+
+    /// An in-memory database at the schema's head, with no reference data.
+    pub fn at_head() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        let catalog = Catalog::built_in();
+        runner::up(&conn, &catalog, 0, catalog.head(), Path::new(":memory:")).unwrap();
+        conn
+    }
+
+    /// An in-memory database at the schema's head, with the reference onsens loaded.
+    pub fn seeded() -> Connection {
+        let conn = at_head();
+        crate::seed::load(&conn).unwrap();
+        conn
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,16 +154,8 @@ fn fill_rows(tx: &Transaction, amount: Amount, seed: u64) -> rusqlite::Result<Ad
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::{runner, Catalog};
+    use crate::db::fixtures::seeded as database;
     use rusqlite::Connection;
-
-    fn database() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
-        let catalog = Catalog::built_in();
-        runner::up(&conn, &catalog, 0, catalog.head(), Path::new(":memory:")).unwrap();
-        crate::seed::load(&conn).unwrap();
-        conn
-    }
 
     /// A visit's onsen, date, rating and notes.
     type Row = (i64, String, i64, Option<String>);

@@ -96,16 +96,7 @@ mod tests {
 
     #[test]
     fn loading_twice_adds_nothing_the_second_time() {
-        let conn = Connection::open_in_memory().unwrap();
-        let catalog = crate::migrate::Catalog::built_in();
-        crate::migrate::runner::up(
-            &conn,
-            &catalog,
-            0,
-            catalog.head(),
-            std::path::Path::new(":memory:"),
-        )
-        .unwrap();
+        let conn = crate::db::fixtures::at_head();
         let first = load(&conn).unwrap();
         assert_eq!(first, onsens().unwrap().len());
         assert_eq!(load(&conn).unwrap(), 0);

@@ -214,16 +214,7 @@ fn visit_of<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::{runner, Catalog};
-    use std::path::Path;
-
-    fn database() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
-        let catalog = Catalog::built_in();
-        runner::up(&conn, &catalog, 0, catalog.head(), Path::new(":memory:")).unwrap();
-        crate::seed::load(&conn).unwrap();
-        conn
-    }
+    use crate::db::fixtures::seeded as database;
 
     #[test]
     fn every_bad_row_is_named_by_its_line() {

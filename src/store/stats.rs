@@ -113,14 +113,9 @@ pub fn compute(conn: &Connection, since: Option<&str>, top: u64) -> Result<Stats
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::{runner, Catalog};
-    use std::path::Path;
 
     fn database(visits: &[(i64, &str, i64, Option<i64>)]) -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
-        let catalog = Catalog::built_in();
-        runner::up(&conn, &catalog, 0, catalog.head(), Path::new(":memory:")).unwrap();
-        crate::seed::load(&conn).unwrap();
+        let conn = crate::db::fixtures::seeded();
         for (onsen, date, rating, fee) in visits {
             conn.execute(
                 "INSERT INTO visits (onsen_id, visited_at, personal_rating, entry_fee_yen) VALUES (?1, ?2, ?3, ?4)",
