@@ -26,15 +26,8 @@ pub enum VisitCommand {
         /// Your rating, 1 to 10
         #[arg(long, allow_hyphen_values = true)]
         rating: i64,
-        /// Entry fee in yen
-        #[arg(long, allow_hyphen_values = true)]
-        fee: Option<i64>,
-        /// Time spent, in minutes
-        #[arg(long, allow_hyphen_values = true)]
-        minutes: Option<i64>,
-        /// Free text
-        #[arg(long)]
-        notes: Option<String>,
+        #[command(flatten)]
+        details: DetailArgs,
     },
     /// List visits, newest first
     #[command(
@@ -70,15 +63,8 @@ pub enum VisitCommand {
         /// A new rating, 1 to 10
         #[arg(long, allow_hyphen_values = true)]
         rating: Option<i64>,
-        /// A new entry fee in yen
-        #[arg(long, allow_hyphen_values = true)]
-        fee: Option<i64>,
-        /// A new time spent, in minutes
-        #[arg(long, allow_hyphen_values = true)]
-        minutes: Option<i64>,
-        /// New notes, replacing the old
-        #[arg(long)]
-        notes: Option<String>,
+        #[command(flatten)]
+        details: DetailArgs,
     },
     /// Import visits from a CSV file (header: visited_at, onsen_ban, rating; optional onsen_name,
     /// fee_yen, minutes, notes), in one transaction. Nothing is imported unless every row is valid
@@ -111,6 +97,20 @@ pub enum VisitCommand {
     },
 }
 
+/// A visit's optional facts, taken by `add` and `modify`.
+#[derive(clap::Args, Debug)]
+pub struct DetailArgs {
+    /// Entry fee in yen
+    #[arg(long, allow_hyphen_values = true)]
+    fee: Option<i64>,
+    /// Time spent, in minutes
+    #[arg(long, allow_hyphen_values = true)]
+    minutes: Option<i64>,
+    /// Free text (in modify, replaces the old notes; "" clears them)
+    #[arg(long)]
+    notes: Option<String>,
+}
+
 pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     let options = global.options();
     match command {
@@ -118,17 +118,15 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             onsen,
             date,
             rating,
-            fee,
-            minutes,
-            notes,
+            details,
         } => {
             let new = NewVisit {
                 onsen_id: *onsen,
                 date: date.clone(),
                 rating: *rating,
-                entry_fee_yen: *fee,
-                stay_minutes: *minutes,
-                notes: notes.clone(),
+                entry_fee_yen: details.fee,
+                stay_minutes: details.minutes,
+                notes: details.notes.clone(),
             };
             visits::validate(&new)?;
             let operation = format!("visit add --onsen {onsen} --date {date}");
@@ -199,17 +197,15 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             onsen,
             date,
             rating,
-            fee,
-            minutes,
-            notes,
+            details,
         } => {
             let changes = VisitChanges {
                 onsen_id: *onsen,
                 date: date.clone(),
                 rating: *rating,
-                entry_fee_yen: *fee,
-                stay_minutes: *minutes,
-                notes: notes.clone(),
+                entry_fee_yen: details.fee,
+                stay_minutes: details.minutes,
+                notes: details.notes.clone(),
             };
             changes.validate()?;
             let modified = session::run(
