@@ -877,8 +877,7 @@ fn typing_prod_on_a_terminal_confirms_a_prod_restore() {
     let xtask = sandbox.onsendo_path().with_file_name("xtask");
     let restore = format!("'{}' database restore --latest --env prod", xtask.display());
     let out = sandbox
-        .command("script")
-        .args(["-qec", &restore, "/dev/null"])
+        .on_a_terminal(&restore)
         .stdin("production\n")
         .run()
         .code(3);
@@ -888,12 +887,7 @@ fn typing_prod_on_a_terminal_confirms_a_prod_restore() {
         out.stdout
     );
     assert_eq!(bytes(&db), changed);
-    sandbox
-        .command("script")
-        .args(["-qec", &restore, "/dev/null"])
-        .stdin("prod\n")
-        .run()
-        .ok();
+    sandbox.on_a_terminal(&restore).stdin("prod\n").run().ok();
     assert_same_content(&sandbox, &db, &saved);
     assert_eq!(sandbox.last_audit()["confirmation"], "typed");
 }

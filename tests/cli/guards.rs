@@ -82,12 +82,7 @@ fn typing_prod_on_a_terminal_confirms_anything_else_cancels() {
     let sandbox = prod_with_a_visit();
     let onsendo = sandbox.onsendo_path();
     let delete = format!("'{}' --env prod visit delete 1", onsendo.display());
-    let out = sandbox
-        .command("script")
-        .args(["-qec", &delete, "/dev/null"])
-        .stdin("nope\n")
-        .run()
-        .code(3);
+    let out = sandbox.on_a_terminal(&delete).stdin("nope\n").run().code(3);
     assert!(
         out.stdout.contains("Type `prod` to continue"),
         "{}",
@@ -95,12 +90,7 @@ fn typing_prod_on_a_terminal_confirms_anything_else_cancels() {
     );
     assert!(out.stdout.contains("did not match"), "{}", out.stdout);
     assert_eq!(visits(&sandbox), "1");
-    sandbox
-        .command("script")
-        .args(["-qec", &delete, "/dev/null"])
-        .stdin("prod\n")
-        .run()
-        .ok();
+    sandbox.on_a_terminal(&delete).stdin("prod\n").run().ok();
     assert_eq!(visits(&sandbox), "0");
     assert_eq!(sandbox.last_audit()["confirmation"], "typed");
 }

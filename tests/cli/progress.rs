@@ -1,17 +1,7 @@
 //! Progress lines: drawn on a terminal for work that takes more than a second (mock data, an
 //! import), never on a pipe.
 
-use crate::support::{Output, Sandbox};
-
-/// Runs the shell `command` with a pseudo-terminal as its stdin, stdout and stderr (`script`); the
-/// terminal's output, stderr included, comes back as stdout.
-fn on_a_terminal(sandbox: &Sandbox, command: &str) -> Output {
-    sandbox
-        .command("script")
-        .args(["-qec", command, "/dev/null"])
-        .run()
-        .ok()
-}
+use crate::support::Sandbox;
 
 /// Enough visits to take more than a second in a debug build.
 const VISITS: &str = "400000";
@@ -34,7 +24,7 @@ fn long_work_shows_a_progress_bar_on_a_terminal_and_nothing_on_a_pipe() {
 
     let xtask = sandbox.onsendo_path().with_file_name("xtask");
     let command = format!("'{}' database mock-data --visits {VISITS}", xtask.display());
-    let on_terminal = on_a_terminal(&sandbox, &command);
+    let on_terminal = sandbox.on_a_terminal(&command).run().ok();
     assert!(
         on_terminal.stdout.contains("adding mock data [#"),
         "a bar on the terminal: {}",
@@ -74,7 +64,7 @@ fn a_long_import_shows_its_bar_on_a_terminal() {
         sandbox.onsendo_path().display(),
         file.display()
     );
-    let on_terminal = on_a_terminal(&sandbox, &command);
+    let on_terminal = sandbox.on_a_terminal(&command).run().ok();
     assert!(
         on_terminal.stdout.contains("importing [#"),
         "a bar on the terminal: {}",

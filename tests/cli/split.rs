@@ -303,12 +303,7 @@ fn without_a_terminal_or_yes_nothing_is_written_and_a_typed_prod_confirms() {
 
     let xtask = sandbox.onsendo_path().with_file_name("xtask");
     let command = format!("'{}' database migrate-to-envs", xtask.display());
-    let on_a_terminal = |answer: &str| {
-        sandbox
-            .command("script")
-            .args(["-qec", &command, "/dev/null"])
-            .stdin(answer)
-    };
+    let on_a_terminal = |answer: &str| sandbox.on_a_terminal(&command).stdin(answer);
     let out = on_a_terminal("nope\n").run().code(3);
     assert!(
         out.stdout.contains("Type `prod` to continue"),

@@ -105,6 +105,12 @@ impl Sandbox {
         self.command(bin_dir().join("xtask"))
     }
 
+    /// The shell `command` run by `script` with a pseudo-terminal as its stdin, stdout and
+    /// stderr: the terminal's output, stderr included, comes back as stdout.
+    pub fn on_a_terminal(&self, command: &str) -> Run {
+        self.command("script").args(["-qec", command, "/dev/null"])
+    }
+
     /// Any program, with the sandbox's environment.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Run {
         let mut command = Command::new(program);
