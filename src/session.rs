@@ -2,11 +2,13 @@
 //! confirmation, audit), work, record.
 
 use crate::audit::{self, AuditLog, Record};
+use crate::backup::{self, Made};
 use crate::config::{self, DatabaseConfig, Flags, Vars};
 use crate::db::{self, Access, Database, Identity};
 use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::guard::{self, Decision, Situation};
+use crate::manifest::Reason;
 use crate::migrate::Catalog;
 use crate::paths::{discover_root_from_cwd, folder_of};
 use crate::{durable, ui};
@@ -240,6 +242,14 @@ impl Session {
     /// Notes the backup the operation made, for the audit record.
     pub fn record_backup(&mut self, path: &Path) {
         self.backup = Some(path.to_path_buf());
+    }
+
+    /// Makes the verified backup a command promises before it changes `db` (see
+    /// [`backup::before`]) and notes it for the audit record.
+    pub fn back_up(&mut self, db: &Database, reason: Reason) -> Result<Made> {
+        let made = backup::before(db, reason)?;
+        self.record_backup(&made.path);
+        Ok(made)
     }
 
     /// Banner or notice, confirmation, and the audit log for prod.

@@ -1,7 +1,7 @@
 //! `cargo xtask database exec` and `database sql`: read-only by default, the destructive rules
 //! with `--write` and for files, one transaction, dry runs that change nothing.
 
-use crate::support::{bytes, Sandbox};
+use crate::support::{bytes, names_in, Sandbox};
 
 fn names(sandbox: &Sandbox, env: &str) -> String {
     sandbox.sqlite(
@@ -111,8 +111,7 @@ fn exec_write_changes_data_and_its_dry_run_changes_nothing() {
         .ok();
     assert!(names(&sandbox, "test").starts_with("Oita,"));
     assert!(
-        !sandbox.backup_dir().exists()
-            || crate::support::names_in(&sandbox.backup_dir()).is_empty(),
+        names_in(&sandbox.backup_dir()).is_empty(),
         "no backup outside prod"
     );
 }
@@ -201,7 +200,7 @@ fn bad_sql_on_prod_fails_before_the_backup_and_changes_nothing() {
         assert!(out.code == 1 || out.code == 3, "{sql}: {}", out.stderr);
         assert!(out.stderr.contains("statement"), "{sql}: {}", out.stderr);
         assert!(
-            crate::support::names_in(&sandbox.backup_dir()).is_empty(),
+            names_in(&sandbox.backup_dir()).is_empty(),
             "{sql}: no backup for SQL that cannot run"
         );
         let record = sandbox.last_audit();

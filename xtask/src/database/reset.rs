@@ -4,7 +4,7 @@
 use onsendo::manifest::Reason;
 use onsendo::migrate::Catalog;
 use onsendo::session::{Effect, Session};
-use onsendo::{backup, reset, ui};
+use onsendo::{reset, ui};
 use serde_json::json;
 
 use crate::cli_flags::GlobalArgs;
@@ -53,9 +53,7 @@ fn reset(session: &mut Session, dry_run: bool) -> onsendo::Result<Done> {
     let backup = if dry_run {
         None
     } else {
-        let saved = backup::before(&db, Reason::PreReset)?;
-        session.record_backup(&saved.path);
-        Some(saved.path)
+        Some(session.back_up(&db, Reason::PreReset)?.path)
     };
     let stamp = if identity.custom {
         identity.stamp

@@ -61,9 +61,8 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         if global.dry_run {
             return Ok((file, live, None));
         }
-        let saved = backup::before(&db, Reason::PreRestore)?;
+        let saved = session.back_up(&db, Reason::PreRestore)?;
         drop(db);
-        session.record_backup(&saved.path);
         let staged = restore::stage(&file, &live, restamp)?;
         restore::replace_contents(staged.path(), &live)?;
         Ok((file, live, Some(saved)))

@@ -3,7 +3,6 @@
 //! and the report.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::backup;
 use onsendo::db::Database;
 use onsendo::manifest::Reason;
 use onsendo::migrate::{self, lint, runner, Catalog};
@@ -111,9 +110,7 @@ pub fn apply(
     let mut db = session.escalate(Effect::Destructive)?;
     change.dry_run = session.options().dry_run;
     if backup && !change.dry_run {
-        let saved = backup::before(&db, change.reason)?;
-        session.record_backup(&saved.path);
-        change.backup = Some(saved.path);
+        change.backup = Some(session.back_up(&db, change.reason)?.path);
     }
     let (expected, target, path) = (change.from, change.to, change.path.clone());
     let outcome = db.write(|tx| {

@@ -4,7 +4,7 @@
 use crate::cli_flags::GlobalArgs;
 use onsendo::manifest::Reason;
 use onsendo::session::{Effect, Session};
-use onsendo::{backup, Environment, Error};
+use onsendo::{Environment, Error};
 use std::path::PathBuf;
 use xshell::{cmd, Shell};
 
@@ -32,9 +32,8 @@ pub fn run(args: &ShellArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let result = session.open().and_then(|db| {
         let prod = db.identity().env == Environment::Prod;
         if prod && args.write && !global.dry_run {
-            let saved = backup::before(&db, Reason::PreShell)?;
+            let saved = session.back_up(&db, Reason::PreShell)?;
             eprintln!("backed up to `{}`", saved.path.display());
-            session.record_backup(&saved.path);
         }
         let path = db.path().to_path_buf();
         drop(db);

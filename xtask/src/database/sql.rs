@@ -6,7 +6,7 @@ use crate::cli_flags::GlobalArgs;
 use onsendo::manifest::Reason;
 use onsendo::session::{self, Effect, Session};
 use onsendo::statements::{self, value_json, value_text, Mode, Outcome};
-use onsendo::{backup, ui, Error};
+use onsendo::{ui, Error};
 use rusqlite::types::Value;
 use serde_json::json;
 use std::io::IsTerminal;
@@ -66,9 +66,8 @@ fn write(sql: &str, operation: &str, global: &GlobalArgs) -> anyhow::Result<()> 
         let path = db.path().to_path_buf();
         statements::check(db.conn(), sql, &path)?;
         if db.identity().env == onsendo::Environment::Prod && !global.dry_run {
-            let saved = backup::before(&db, Reason::PreSql)?;
+            let saved = session.back_up(&db, Reason::PreSql)?;
             eprintln!("backed up to `{}`", saved.path.display());
-            session.record_backup(&saved.path);
         }
         let outcomes = db.write(|tx| statements::run(tx, sql, Mode::Write, &path))?;
         Ok((path, outcomes))
