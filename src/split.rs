@@ -13,7 +13,7 @@ use crate::failpoint;
 use crate::manifest::{Manifest, Reason};
 use crate::paths::Layout;
 use crate::restore;
-use crate::verify::{self, Depth};
+use crate::verify::{self, Allowed, Depth};
 use std::path::{Path, PathBuf};
 
 /// The environments the legacy file is split into, in order.
@@ -183,7 +183,8 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
 
     // The health check and the copy run side by side; nothing is placed unless both pass.
     let (health, copied) = std::thread::scope(|scope| {
-        let health = scope.spawn(|| verify::sqlite_checks(file_checks, Depth::Full, u64::MAX));
+        let health =
+            scope.spawn(|| verify::sqlite_checks(file_checks, Depth::Full, Allowed::SourcesOwn));
         let copied = copy::snapshot_from(&legacy_file, legacy, &paths, true);
         (health.join().expect("the checking thread panicked"), copied)
     });

@@ -5,6 +5,7 @@
 
 use crate::db::{self, Access};
 use crate::digest;
+use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use rusqlite::Connection;
@@ -88,15 +89,24 @@ impl Report {
     }
 }
 
+/// How many foreign-key violations a check accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowed {
+    /// At most this many: the count recorded for the source of a copy (0 for a live database).
+    AtMost(u64),
+    /// Any number, reported: the file is a source being read, or a backup whose manifest recorded
+    /// no count, whose content hash then ties its violations to its source's.
+    SourcesOwn,
+}
+
 /// The health of a database file: header and size, then the structural check and the
-/// foreign-key check in parallel. `allowed_violations` is how many foreign-key violations are
-/// not a failure (the source's own, for a copy).
-pub fn database(path: &Path, depth: Depth, allowed_violations: u64) -> Result<Report> {
+/// foreign-key check in parallel, `allowed` saying which foreign-key violations are no failure.
+pub fn database(path: &Path, depth: Depth, allowed: Allowed) -> Result<Report> {
     let report = file_checks(path);
     if !report.passed() {
         return Ok(report);
     }
-    sqlite_checks(report, depth, allowed_violations)
+    sqlite_checks(report, depth, allowed)
 }
 
 /// The checks that read the file itself: header and size. Run them before any connection of this
@@ -119,7 +129,7 @@ pub fn file_checks(path: &Path) -> Report {
 
 /// Adds the checks through SQLite to a [`file_checks`] report: the structural check and the
 /// foreign-key check, in parallel, on their own read-only connections.
-pub fn sqlite_checks(report: Report, depth: Depth, allowed_violations: u64) -> Result<Report> {
+pub fn sqlite_checks(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
     let Report {
         path, mut checks, ..
     } = report;
@@ -135,18 +145,23 @@ pub fn sqlite_checks(report: Report, depth: Depth, allowed_violations: u64) -> R
     });
     checks.push(structure?);
     let violations = violations?;
-    let fk = match violations.clone() {
-        Err(detail) => Check::new("foreign_key_check", false, detail),
-        Ok(0) => Check::new("foreign_key_check", true, "no violations"),
-        Ok(n) if n <= allowed_violations => Check::new(
+    let fk = match (violations.clone(), allowed) {
+        (Err(detail), _) => Check::new("foreign_key_check", false, detail),
+        (Ok(0), _) => Check::new("foreign_key_check", true, "no violations"),
+        (Ok(n), Allowed::SourcesOwn) => Check::new(
+            "foreign_key_check",
+            true,
+            format!("{n} violations, the source's own"),
+        ),
+        (Ok(n), Allowed::AtMost(most)) if n <= most => Check::new(
             "foreign_key_check",
             true,
             format!("{n} violations, as many as in the source"),
         ),
-        Ok(n) => Check::new(
+        (Ok(n), Allowed::AtMost(most)) => Check::new(
             "foreign_key_check",
             false,
-            format!("{n} violations (allowed: {allowed_violations})"),
+            format!("{n} violations (allowed: {most})"),
         ),
     };
     checks.push(fk);
@@ -158,9 +173,12 @@ pub fn sqlite_checks(report: Report, depth: Depth, allowed_violations: u64) -> R
 }
 
 /// The health of a backup: [`database`], plus its size, file hash and logical hash against its
-/// manifest.
+/// manifest. Its foreign-key violations may be as many as its manifest recorded for the source;
+/// when it recorded none, any are the source's own, as long as the content hash matches.
 pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> {
-    let allowed = manifest.foreign_key_violations.unwrap_or(0);
+    let allowed = manifest
+        .foreign_key_violations
+        .map_or(Allowed::SourcesOwn, Allowed::AtMost);
     let mut report = file_checks(path);
     // The hash reads through a descriptor opened before the connections and closed after them
     // (see `db::check_header_in`).
@@ -202,8 +220,26 @@ pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> 
             logical,
             &manifest.logical_digest,
         ));
+        let stamp = crate::stamp::read(&conn, path)?;
+        report.checks.extend(environment_check(manifest, stamp));
     }
     Ok(report)
+}
+
+/// The environment the manifest names against the stamp inside the backup: a manifest edited to
+/// name another environment would otherwise let a restore skip `--cross-env` and its re-stamp.
+/// (An unstamped backup, or a manifest naming none, has nothing to compare.)
+fn environment_check(manifest: &Manifest, stamp: Option<Environment>) -> Option<Check> {
+    let (named, stamped) = (manifest.environment?, stamp?);
+    Some(if named == stamped {
+        Check::new("manifest environment", true, named.name())
+    } else {
+        Check::new(
+            "manifest environment",
+            false,
+            format!("the manifest says {named}, but the backup is stamped {stamped}"),
+        )
+    })
 }
 
 /// A hash found in the file against the one its manifest recorded.

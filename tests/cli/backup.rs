@@ -519,7 +519,8 @@ fn verify_passes_a_healthy_database_and_backup() {
             "foreign_key_check",
             "manifest size",
             "manifest file hash",
-            "manifest content hash"
+            "manifest content hash",
+            "manifest environment"
         ]
     );
 }
@@ -609,6 +610,115 @@ fn an_edited_manifest_fails_verification() {
     std::fs::write(manifest_path(&path), "{\"file\": 1}").unwrap();
     let out = verify_file(&sandbox, &path).code(4);
     assert!(out.stderr.contains("is damaged"), "{}", out.stderr);
+}
+
+#[test]
+fn a_manifest_naming_another_environment_fails_and_the_backup_is_not_restored() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    sandbox.init("test");
+    let from_dev = backup(&sandbox, "dev", &[]);
+    edit_manifest(&from_dev, "environment", Value::from("test"));
+    let out = verify_file(&sandbox, &from_dev).code(4);
+    assert!(
+        out.stdout.contains(
+            "✗ manifest environment: the manifest says test, but the backup is stamped dev"
+        ),
+        "{}",
+        out.stdout
+    );
+
+    let test_db = sandbox.db("test");
+    let before = bytes(&test_db);
+    let out = sandbox
+        .xtask()
+        .args(["database", "restore", "--env", "test"])
+        .arg(&from_dev)
+        .run()
+        .code(4);
+    assert!(
+        out.stderr.contains("manifest environment"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&test_db), before, "no restore without --cross-env");
+    assert_eq!(sandbox.stamp(&test_db), "test");
+}
+
+#[test]
+fn a_backup_without_its_manifest_fails_in_the_backup_folder_only() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let path = backup(&sandbox, "dev", &[]);
+    std::fs::remove_file(manifest_path(&path)).unwrap();
+    let out = verify_file(&sandbox, &path).code(4);
+    assert!(out.stderr.contains("has no manifest"), "{}", out.stderr);
+
+    let elsewhere = sandbox.root().join("copied out.db");
+    std::fs::copy(&path, &elsewhere).unwrap();
+    let out = verify_file(&sandbox, &elsewhere).ok();
+    assert!(
+        out.stdout.contains("✓ integrity_check: ok"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A dev database with one visit whose onsen does not exist (the `sqlite3` shell does not
+/// enforce foreign keys).
+fn with_a_foreign_key_violation(sandbox: &Sandbox) -> PathBuf {
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    sandbox.sqlite(
+        &db,
+        "INSERT INTO visits (onsen_id, visited_at, personal_rating) VALUES (9999, '2026-01-01', 5)",
+    );
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT count(*) FROM pragma_foreign_key_check"),
+        "1"
+    );
+    db
+}
+
+#[test]
+fn a_backup_keeps_its_sources_foreign_key_violations_and_still_verifies() {
+    let sandbox = Sandbox::new();
+    let db = with_a_foreign_key_violation(&sandbox);
+    let out = verify(&sandbox, &["--env", "dev"]).run().code(4);
+    assert!(
+        out.stdout
+            .contains("✗ foreign_key_check: 1 violations (allowed: 0)"),
+        "a live database is held to none: {}",
+        out.stdout
+    );
+
+    let plain = backup(&sandbox, "dev", &[]);
+    assert_eq!(manifest(&plain)["foreign_key_violations"], Value::Null);
+    let out = verify_file(&sandbox, &plain).ok();
+    assert!(
+        out.stdout
+            .contains("✓ foreign_key_check: 1 violations, the source's own"),
+        "{}",
+        out.stdout
+    );
+    let thorough = backup(&sandbox, "dev", &["--thorough"]);
+    assert_eq!(manifest(&thorough)["foreign_key_violations"], 1);
+    let out = verify_file(&sandbox, &thorough).ok();
+    assert!(
+        out.stdout
+            .contains("✓ foreign_key_check: 1 violations, as many as in the source"),
+        "{}",
+        out.stdout
+    );
+
+    sandbox.sqlite(&db, "DELETE FROM visits");
+    sandbox
+        .xtask()
+        .args(["database", "restore", "--env", "dev"])
+        .arg(&plain)
+        .run()
+        .ok();
+    assert_same_content(&sandbox, &db, &plain);
 }
 
 #[test]
@@ -751,6 +861,31 @@ fn restore_brings_the_content_back_and_keeps_what_it_replaced() {
         names_in(db.parent().unwrap()) == ["onsen.dev.db"],
         "no temporary or side files beside the live database: {:?}",
         names_in(db.parent().unwrap())
+    );
+}
+
+#[test]
+fn restoring_a_file_that_does_not_exist_says_so() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    let before = bytes(&db);
+    let missing = sandbox.backup_dir().join("onsen_dev_nosuch.db");
+    let out = sandbox
+        .xtask()
+        .args(["database", "restore", "--env", "dev"])
+        .arg(&missing)
+        .run()
+        .code(1);
+    assert!(
+        out.stderr.contains("does not exist") && out.stderr.contains("database backups"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&db), before);
+    assert!(
+        backups_on_disk(&sandbox).is_empty(),
+        "no pre-restore backup"
     );
 }
 

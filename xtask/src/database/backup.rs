@@ -5,7 +5,7 @@ use onsendo::backup::{self, Request};
 use onsendo::manifest::Reason;
 use onsendo::session::{Effect, Session};
 use onsendo::ui;
-use onsendo::verify::{self, Depth};
+use onsendo::verify::{self, Allowed, Depth};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -37,7 +37,7 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             return Ok(None);
         }
         let violations = if args.thorough {
-            let report = verify::database(&source, Depth::Full, u64::MAX)?;
+            let report = verify::database(&source, Depth::Full, Allowed::SourcesOwn)?;
             let violations = report.foreign_key_violations;
             report.into_result()?;
             Some(violations)

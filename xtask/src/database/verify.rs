@@ -2,11 +2,11 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::backup;
-use onsendo::manifest::Manifest;
+use onsendo::manifest::{self, Manifest};
 use onsendo::session::{Effect, Session};
 use onsendo::ui;
-use onsendo::verify::{self, Depth, Report};
-use std::path::PathBuf;
+use onsendo::verify::{self, Allowed, Depth, Report};
+use std::path::{Path, PathBuf};
 
 /// The flags of `database verify`.
 #[derive(clap::Args, Debug)]
@@ -29,21 +29,19 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Depth::Full
     };
     let mut session = Session::begin(&global.options(), "database verify", Effect::Read)?;
+    let backup_dir = session.config().layout.backup_dir();
     let result = match (&args.file, args.latest) {
-        (Some(file), _) => check_file(file, depth),
-        (None, true) => {
-            let layout = session.config().layout.clone();
-            session.open().and_then(|db| {
-                let identity = db.identity();
-                let env = (!identity.custom).then_some(identity.env);
-                let entry = backup::latest(&layout.backup_dir(), env)?;
-                check_file(&entry.path, depth)
-            })
-        }
+        (Some(file), _) => check_file(file, depth, &backup_dir),
+        (None, true) => session.open().and_then(|db| {
+            let identity = db.identity();
+            let env = (!identity.custom).then_some(identity.env);
+            let entry = backup::latest(&backup_dir, env)?;
+            check_file(&entry.path, depth, &backup_dir)
+        }),
         (None, false) => session.open().and_then(|db| {
             let path = db.path().to_path_buf();
             drop(db);
-            verify::database(&path, depth, 0)
+            verify::database(&path, depth, Allowed::AtMost(0))
         }),
     };
     let report = session.finish(result)?;
@@ -60,11 +58,27 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A file with a manifest beside it is checked as a backup, any other as a database.
-fn check_file(file: &std::path::Path, depth: Depth) -> onsendo::Result<Report> {
-    match Manifest::read(file) {
-        Ok(Some(manifest)) => verify::backup(file, &manifest, depth),
-        Ok(None) => verify::database(file, depth, 0),
-        Err(e) => Err(e),
+/// A file with a manifest beside it is checked as a backup, any other as a database; but a file
+/// in the backup folder must have its manifest, without which it cannot be checked against its
+/// source.
+fn check_file(file: &Path, depth: Depth, backup_dir: &Path) -> onsendo::Result<Report> {
+    match Manifest::read(file)? {
+        Some(manifest) => verify::backup(file, &manifest, depth),
+        None if is_in(file, backup_dir) => {
+            manifest::require(file).and_then(|manifest| verify::backup(file, &manifest, depth))
+        }
+        None => verify::database(file, depth, Allowed::AtMost(0)),
+    }
+}
+
+/// Whether `file` lies directly in `folder` (both resolved; false when either cannot be).
+fn is_in(file: &Path, folder: &Path) -> bool {
+    let parent = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match (std::fs::canonicalize(parent), std::fs::canonicalize(folder)) {
+        (Ok(parent), Ok(folder)) => parent == folder,
+        _ => false,
     }
 }
