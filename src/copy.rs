@@ -377,7 +377,7 @@ pub fn backup_all(
 }
 
 /// `VACUUM INTO`: a compacted copy of a private, unchanging database (a fresh snapshot), checked
-/// equal to it by logical hash and synced.
+/// equal to it by logical hash, synced, and checked for its header and size.
 pub fn compact(source: &Path, target: &Path) -> Result<Snapshot> {
     let conn = db::connect(source, Access::Read)?;
     crate::ui::progress::while_running("compacting", || {
@@ -399,6 +399,7 @@ pub fn compact(source: &Path, target: &Path) -> Result<Snapshot> {
     File::open(target)
         .and_then(|file| file.sync_all())
         .map_err(|e| write_error(target, e))?;
+    check_shape(target, page_size * page_count)?;
     Ok(Snapshot {
         method: Method::Vacuum,
         file_digest: digest::file_digest(target, None)?,

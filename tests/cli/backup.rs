@@ -458,6 +458,19 @@ fn the_listing_flags_changed_bytes_and_missing_or_damaged_manifests() {
         })
         .collect();
     assert_eq!(matches.len(), 4, "{json}");
+    let listed = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["path"] == intact.display().to_string())
+        .unwrap();
+    let recorded = manifest(&intact);
+    assert_eq!(listed["environment"], "dev");
+    assert_eq!(listed["reason"], "manual");
+    assert_eq!(listed["size"], std::fs::metadata(&intact).unwrap().len());
+    assert_eq!(listed["created_at"], recorded["created_at"]);
+    assert_eq!(listed["created_unix"], recorded["created_unix"]);
+    assert_eq!(listed["status"], "yes");
     for (path, expected) in [
         (&intact, true),
         (&changed, false),
@@ -845,7 +858,13 @@ fn restore_brings_the_content_back_and_keeps_what_it_replaced() {
     std::fs::copy(&db, &changed).unwrap();
     assert!(!sandbox.sqldiff(&[], &db, &saved).is_empty());
 
+    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap());
     let out = restore_json(&sandbox, &["--latest", "--env", "dev"]);
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap()),
+        inode,
+        "written into the live file through SQLite, not renamed over it"
+    );
     assert_eq!(out["restored"], saved.display().to_string());
     assert_same_content(&sandbox, &db, &saved);
     assert_eq!(count(&sandbox, &db, "visits"), 0);
@@ -1225,6 +1244,17 @@ fn the_order_backups_were_made_in_holds_past_nine_in_one_second() {
 
 #[test]
 fn backups_taken_while_another_process_writes_are_consistent_snapshots() {
+    backups_under_a_busy_writer("delete");
+}
+
+#[test]
+fn backups_of_a_wal_database_taken_while_another_process_writes_are_consistent_snapshots() {
+    backups_under_a_busy_writer("wal");
+}
+
+/// Three backups of the dev database in `journal_mode` while another process keeps committing
+/// two-row transactions: each backup verifies and holds whole transactions only, in order.
+fn backups_under_a_busy_writer(journal_mode: &str) {
     let sandbox = Sandbox::new();
     sandbox.init("dev");
     let db = sandbox.db("dev");
@@ -1232,6 +1262,7 @@ fn backups_taken_while_another_process_writes_are_consistent_snapshots() {
     // lock were lost part-way.
     const ROWS: u64 = 30_000;
     add_visits(&sandbox, &db, ROWS as u32);
+    sandbox.sqlite(&db, &format!("PRAGMA journal_mode = {journal_mode}"));
     let mut writer = BusyWriter::start(&db);
     let made = backups_in_a_row(&sandbox, "dev", 3);
     assert!(writer.stop(), "every write of the writer succeeded");
@@ -1241,6 +1272,7 @@ fn backups_taken_while_another_process_writes_are_consistent_snapshots() {
     for path in &made {
         verify_file(&sandbox, path).ok();
         assert_eq!(sandbox.sqlite(path, "PRAGMA integrity_check"), "ok");
+        assert_eq!(sandbox.sqlite(path, "PRAGMA journal_mode"), "delete");
         let rows = writer_rows(&sandbox, path);
         assert_eq!(
             rows % 2,

@@ -101,6 +101,7 @@ pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
                 json!({
                     "path": entry.path.display().to_string(),
                     "environment": entry.environment_label(),
+                    "created_at": created_at(entry),
                     "created_unix": entry.created_unix,
                     "size": entry.size,
                     "reason": entry.reason(),
@@ -115,12 +116,8 @@ pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|(entry, status)| {
-            let created = match &entry.manifest {
-                Ok(Some(manifest)) => manifest.created_at.clone(),
-                _ => "-".to_string(),
-            };
             vec![
-                created,
+                created_at(entry).unwrap_or_else(|| "-".to_string()),
                 entry.environment_label(),
                 ui::size(entry.size),
                 entry.reason(),
@@ -139,4 +136,12 @@ pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
         )
     );
     Ok(())
+}
+
+/// When a backup was made (UTC), as its manifest says; `None` without a readable manifest.
+fn created_at(entry: &backup::Entry) -> Option<String> {
+    match &entry.manifest {
+        Ok(Some(manifest)) => Some(manifest.created_at.clone()),
+        _ => None,
+    }
 }
