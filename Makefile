@@ -49,23 +49,23 @@ use-dev: ## Print the export line for dev: eval "$$(make -s use-dev)"
 db-init: ## Create the database of ENV (idempotent)
 	@$(XTASK) database init --env $(ENV)
 
-backup: ## Make a verified backup of ENV's database (prints its path)
-	@$(XTASK) database backup --env $(ENV)
+backup: ## Make a verified backup of ENV's database (prints its path; COMPACT=1, THOROUGH=1, OUTPUT=dir)
+	@$(XTASK) database backup --env $(ENV) $(if $(COMPACT),--compact) $(if $(THOROUGH),--thorough) $(if $(OUTPUT),--output "$(OUTPUT)")
 
 backups: ## List the backups and whether each still matches its manifest
 	@$(XTASK) database backups --env $(ENV)
 
-verify: ## Check ENV's database (FILE=path checks a backup or file instead)
-	@$(XTASK) database verify --env $(ENV) $(if $(FILE),"$(FILE)")
+verify: ## Check ENV's database (FILE=path a backup or file instead, LATEST=1 the newest backup; QUICK=1)
+	@$(XTASK) database verify --env $(ENV) $(if $(FILE),"$(FILE)",$(if $(LATEST),--latest)) $(if $(QUICK),--quick)
 
-restore: ## Restore FILE=backup (default: ENV's latest) into ENV's database; YES=1 confirms on prod
-	@$(XTASK) database restore --env $(ENV) $(if $(FILE),"$(FILE)",--latest) $(if $(YES),--yes)
+restore: ## Restore FILE=backup (default: ENV's latest) into ENV's database (CROSS_ENV=1, DRY_RUN=1; YES=1 on prod)
+	@$(XTASK) database restore --env $(ENV) $(if $(FILE),"$(FILE)",--latest) $(if $(CROSS_ENV),--cross-env) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
 
-prune: ## Remove old backups (KEEP=10 per environment; the newest verified one always stays)
-	@$(XTASK) database prune --env $(ENV) --keep $(or $(KEEP),10)
+prune: ## Remove old backups (KEEP=N per environment, default 10; OLDER_THAN=days; DRY_RUN=1; the newest verified one stays)
+	@$(XTASK) database prune --env $(ENV) $(if $(KEEP),--keep $(KEEP)) $(if $(OLDER_THAN),--older-than $(OLDER_THAN)) $(if $(DRY_RUN),--dry-run)
 
-migrate-to-envs: ## Split the legacy data/db/onsen.db into prod and dev (asks to confirm; YES=1)
-	@$(XTASK) database migrate-to-envs $(if $(YES),--yes)
+migrate-to-envs: ## Split the legacy data/db/onsen.db (FROM=path) into prod and dev (YES=1, FORCE=1, DRY_RUN=1)
+	@$(XTASK) database migrate-to-envs $(if $(FROM),--from "$(FROM)") $(if $(FORCE),--force) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
 
 db-status: ## Show ENV's schema version, pending and edited migrations (CHECK=1 exits 4 on any)
 	@$(XTASK) database status --env $(ENV) $(if $(CHECK),--check)

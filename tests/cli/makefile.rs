@@ -1,6 +1,6 @@
 //! The Makefile: `ENV` handling and the database targets, run with `make -s`.
 
-use crate::support::Sandbox;
+use crate::support::{bytes, Sandbox};
 use std::path::Path;
 
 fn make(sandbox: &Sandbox, args: &[&str]) -> crate::support::Run {
@@ -244,14 +244,43 @@ fn backup_targets_make_list_verify_restore_and_prune() {
         "{}",
         checked.stdout
     );
+    make(&sandbox, &["verify", "ENV=dev", "LATEST=1", "QUICK=1"])
+        .run()
+        .ok();
     sandbox.sqlite(&db, "DELETE FROM onsens");
-    make(&sandbox, &["restore", "ENV=dev"]).run().ok();
+    let emptied = bytes(&db);
+    let previewed = make(&sandbox, &["restore", "ENV=dev", "DRY_RUN=1"])
+        .run()
+        .ok();
+    assert!(previewed.stdout.contains("dry run"), "{}", previewed.stdout);
+    assert_eq!(bytes(&db), emptied, "a dry run restores nothing");
+    make(&sandbox, &["restore", "ENV=dev", &format!("FILE={backup}")])
+        .run()
+        .ok();
     assert_ne!(sandbox.sqlite(&db, "SELECT count(*) FROM onsens"), "0");
+    let previewed = make(&sandbox, &["prune", "ENV=dev", "KEEP=1", "DRY_RUN=1"])
+        .run()
+        .ok();
+    assert!(
+        previewed.stdout.contains("would remove"),
+        "{}",
+        previewed.stdout
+    );
     let pruned = make(&sandbox, &["prune", "KEEP=1"]).run().ok();
     assert!(
         pruned.stdout.contains("removed 1 of 2 backups"),
         "{}",
         pruned.stdout
+    );
+    let compact = make(&sandbox, &["backup", "ENV=dev", "COMPACT=1", "THOROUGH=1"])
+        .run()
+        .ok();
+    let manifest = std::fs::read_to_string(Path::new(compact.stdout.trim()).with_extension("json"));
+    let manifest: serde_json::Value = serde_json::from_str(&manifest.unwrap()).unwrap();
+    assert_eq!(manifest["method"], "vacuum");
+    assert_eq!(
+        manifest["foreign_key_violations"], 0,
+        "THOROUGH=1 counted them"
     );
     let help = make(&sandbox, &["help"]).run().ok();
     for target in [
@@ -287,9 +316,32 @@ fn migrate_to_envs_target_confirms_with_yes() {
     let refused = make(&sandbox, &["migrate-to-envs"]).run();
     assert_ne!(refused.code, 0);
     assert!(!sandbox.db("prod").exists());
+    make(&sandbox, &["migrate-to-envs", "YES=1", "DRY_RUN=1"])
+        .run()
+        .ok();
+    assert!(!sandbox.db("prod").exists(), "a dry run writes nothing");
     make(&sandbox, &["migrate-to-envs", "YES=1"]).run().ok();
     assert_eq!(sandbox.sqlite(&sandbox.db("prod"), "SELECT x FROM t"), "1");
     assert_eq!(sandbox.sqlite(&sandbox.db("dev"), "SELECT x FROM t"), "1");
+
+    let other = sandbox.root().join("other legacy.db");
+    sandbox.sqlite(&other, "CREATE TABLE t (x); INSERT INTO t VALUES (2);");
+    let from = format!("FROM={}", other.display());
+    let done = make(&sandbox, &["migrate-to-envs", "YES=1", &from])
+        .run()
+        .ok();
+    assert!(
+        done.stdout.contains("already split") || done.stderr.contains("already split"),
+        "the targets exist: --force is needed\n{}{}",
+        done.stdout,
+        done.stderr
+    );
+    assert_eq!(sandbox.sqlite(&sandbox.db("prod"), "SELECT x FROM t"), "1");
+    make(&sandbox, &["migrate-to-envs", "YES=1", "FORCE=1", &from])
+        .run()
+        .ok();
+    assert_eq!(sandbox.sqlite(&sandbox.db("prod"), "SELECT x FROM t"), "2");
+    assert_eq!(sandbox.sqlite(&sandbox.db("dev"), "SELECT x FROM t"), "2");
 }
 
 #[test]
