@@ -361,6 +361,44 @@ pub fn remove(entry: &Entry) -> Result<()> {
     durable::sync_dir(&crate::paths::folder_of(&entry.path))
 }
 
+/// A manifest left alone is no older than this while its backup is being placed (it is written
+/// just before the copy is linked under its name).
+pub const ORPHAN_AFTER_SECS: u64 = 600;
+
+/// Manifests in `dir` whose backup is not beside them and that are older than
+/// [`ORPHAN_AFTER_SECS`]: what a crash between writing a manifest and placing its copy leaves.
+pub fn orphan_manifests(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let old = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > ORPHAN_AFTER_SECS)
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            !manifest::file_name(path).starts_with('.')
+                && path.extension().is_some_and(|ext| ext == "json")
+                && !path.with_extension("db").exists()
+                && old(path)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Removes a manifest whose backup was never placed.
+pub fn remove_orphan(manifest: &Path) -> Result<()> {
+    std::fs::remove_file(manifest)
+        .map_err(|e| Error::failed(format!("cannot remove `{}`", manifest.display())).because(e))?;
+    durable::sync_dir(&crate::paths::folder_of(manifest))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1148,6 +1148,65 @@ fn keep_one_leaves_the_newest_backup_of_each_environment() {
 }
 
 #[test]
+fn prune_removes_a_manifest_left_by_a_crash_once_it_is_old() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let kept = backup(&sandbox, "dev", &[]);
+    let crashed = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev"])
+        .env("ONSENDO_FAILPOINT", "backup.place:crash")
+        .run();
+    assert_eq!(crashed.code, -1, "{}", crashed.stderr);
+    let orphans: Vec<String> = names_in(&sandbox.backup_dir())
+        .into_iter()
+        .filter(|name| name.ends_with(".json") && name != &name_of(&manifest_path(&kept)))
+        .collect();
+    assert_eq!(
+        orphans.len(),
+        1,
+        "the crash left a manifest alone: {orphans:?}"
+    );
+    let orphan = sandbox.backup_dir().join(&orphans[0]);
+    assert!(!orphan.with_extension("db").exists());
+
+    let out = prune(&sandbox, &[]);
+    assert!(
+        orphan.exists(),
+        "a young manifest may be a backup being placed"
+    );
+    assert!(!out.stdout.contains("never placed"), "{}", out.stdout);
+
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&orphan)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+    let out = prune(&sandbox, &["--dry-run"]);
+    assert!(
+        out.stdout
+            .contains(&format!("would remove {}", orphan.display())),
+        "{}",
+        out.stdout
+    );
+    assert!(orphan.exists());
+    let out = prune(&sandbox, &[]);
+    assert!(
+        out.stdout.contains(&format!(
+            "removed {} (a manifest whose backup was never placed",
+            orphan.display()
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(!orphan.exists());
+    assert_eq!(backups_on_disk(&sandbox), [name_of(&kept)]);
+    verify_file(&sandbox, &kept).ok();
+}
+
+#[test]
 fn the_newest_backup_that_still_matches_its_manifest_survives_every_rule() {
     let sandbox = Sandbox::new();
     sandbox.init("dev");

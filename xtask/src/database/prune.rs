@@ -54,9 +54,15 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             }
             removed.push((entry.path.clone(), entry.environment_label(), entry.size));
         }
-        Ok((entries.len(), removed))
+        let orphans = backup::orphan_manifests(&dir);
+        if !global.dry_run {
+            orphans
+                .iter()
+                .try_for_each(|path| backup::remove_orphan(path))?;
+        }
+        Ok((entries.len(), removed, orphans))
     });
-    let (total, removed) = session.finish(result)?;
+    let (total, removed, orphans) = session.finish(result)?;
     let verb = if global.dry_run {
         "would remove"
     } else {
@@ -67,10 +73,20 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .iter()
             .map(|(path, env, size)| json!({"path": path.display().to_string(), "environment": env, "size": size}))
             .collect();
-        ui::print_json(
-            &json!({"dry_run": global.dry_run, "removed": items, "kept": total - removed.len()}),
-        );
+        let orphans: Vec<_> = orphans.iter().map(|p| p.display().to_string()).collect();
+        ui::print_json(&json!({
+            "dry_run": global.dry_run,
+            "removed": items,
+            "kept": total - removed.len(),
+            "orphan_manifests_removed": orphans,
+        }));
         return Ok(());
+    }
+    for path in &orphans {
+        println!(
+            "{verb} {} (a manifest whose backup was never placed: a crash while backing up)",
+            path.display()
+        );
     }
     for (path, env, size) in &removed {
         println!("{verb} {} ({env}, {})", path.display(), ui::size(*size));
