@@ -254,6 +254,11 @@ mod tests {
         assert!(require(&missing)
             .unwrap_err()
             .to_string()
+            .contains("does not exist"));
+        std::fs::write(&missing, "").unwrap();
+        assert!(require(&missing)
+            .unwrap_err()
+            .to_string()
             .contains("no manifest"));
     }
 }
