@@ -220,23 +220,59 @@ pub fn identify(
 
 /// A connection with the project's settings: busy timeout, foreign keys on. Under tests, only
 /// inside the test sandbox.
+///
+/// A write to the file that was interrupted (a crash, a SIGKILL) leaves a hot journal, which only
+/// a connection that may write can roll back: SQLite refuses a read-only one
+/// (`SQLITE_READONLY_ROLLBACK`). For a read, the file is then opened for writing once, which rolls
+/// the journal back to the last commit, as SQLite does on any such open, and opened again to read.
 pub fn connect(path: &Path, access: Access) -> Result<Connection> {
     guard::ensure_test_sandbox(path)?;
+    match open_configured(path, access) {
+        Err((_, e)) if access == Access::Read && is_hot_journal_refusal(&e) => {
+            let rolled_back = open_configured(path, Access::Write).and_then(|conn| {
+                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                    .map_err(|e| ("cannot roll back the interrupted write to", e))
+            });
+            rolled_back.and_then(|()| open_configured(path, access))
+        }
+        opened => opened,
+    }
+    .map_err(|(doing, e)| sqlite_error(path, doing, e))
+}
+
+/// Opens and configures a connection; on error, what failed and SQLite's error.
+fn open_configured(
+    path: &Path,
+    access: Access,
+) -> std::result::Result<Connection, (&'static str, rusqlite::Error)> {
     let flags = match access {
         Access::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
         Access::Write => OpenFlags::SQLITE_OPEN_READ_WRITE,
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| sqlite_error(path, "cannot open database", e))?;
-    configure(&conn, path)?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| ("cannot open database", e))?;
+    conn.busy_handler(Some(wait_for_lock))
+        .and_then(|()| conn.execute_batch(CONFIGURE))
+        .map_err(|e| ("cannot configure", e))?;
     Ok(conn)
 }
+
+/// Whether SQLite refused a read-only connection because of a hot journal.
+fn is_hot_journal_refusal(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK
+    )
+}
+
+/// The settings of every connection.
+const CONFIGURE: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.busy_handler(Some(wait_for_lock))
         .map_err(|e| sqlite_error(path, "cannot configure", e))?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
+    conn.execute_batch(CONFIGURE)
         .map_err(|e| sqlite_error(path, "cannot configure", e))
 }
 

@@ -8,7 +8,7 @@ use crate::split::{
 use crate::support::{bytes, names_in, Run, Sandbox, SqliteShell};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Every failpoint the split passes, in order.
 const SPLIT_POINTS: [&str; 8] = [
@@ -30,8 +30,19 @@ const BACKUP_POINTS: [&str; 4] = [
     "backup.place",
 ];
 
-/// The failpoints of putting content into the live database.
-const RESTORE_POINTS: [&str; 2] = ["restore.replace", "restore.replaced"];
+/// Every failpoint a restore passes, in order: the pre-restore backup of the live database (the
+/// first copy), the staged copy of the backup beside it (the second copy: `#2`), then the
+/// replacement of the live database's content.
+const RESTORE_POINTS: [&str; 8] = [
+    "copy.writing",
+    "copy.verified",
+    "backup.manifest",
+    "backup.place",
+    "copy.writing#2",
+    "copy.verified#2",
+    "restore.replace",
+    "restore.replaced",
+];
 
 /// `error`: the step fails; `crash`: the process aborts there, like a power cut.
 const MODES: [&str; 2] = ["error", "crash"];
@@ -103,10 +114,23 @@ fn a_split_that_fails_or_crashes_at_any_step_is_finished_by_a_rerun() {
 
 /// A dev database of about 3 MB, made by the tool and filled with the `sqlite3` CLI.
 fn dev_of_3_mb(sandbox: &Sandbox) -> PathBuf {
+    let dev = dev_with_visits(sandbox, 10_000);
+    assert!(std::fs::metadata(&dev).unwrap().len() > 2 << 20);
+    dev
+}
+
+/// A dev database made by the tool, then given `visits` visits (~300 bytes each on disk) with the
+/// `sqlite3` CLI.
+fn dev_with_visits(sandbox: &Sandbox, visits: u32) -> PathBuf {
     sandbox.init("dev");
     let dev = sandbox.db("dev");
-    sandbox.sqlite(&dev, &many_visits(10_000));
-    assert!(std::fs::metadata(&dev).unwrap().len() > 2 << 20);
+    sandbox.sqlite(
+        &dev,
+        &format!(
+            "PRAGMA synchronous = OFF; BEGIN; {} COMMIT;",
+            many_visits(visits)
+        ),
+    );
     dev
 }
 
@@ -158,12 +182,7 @@ fn a_restore_that_fails_or_crashes_leaves_the_old_or_the_new_content_and_a_rerun
             );
             let replaced = sandbox.root().join("content before the restore.db");
             std::fs::copy(&dev, &replaced).unwrap();
-            let restore = || {
-                sandbox
-                    .xtask()
-                    .args(["database", "restore", "--env", "dev"])
-                    .arg(&backup)
-            };
+            let restore = || restore_dev(&sandbox, &backup);
 
             fail_at(restore(), point, mode);
             assert_whole_and_stamped(&sandbox, &dev, "dev");
@@ -183,6 +202,35 @@ fn a_restore_that_fails_or_crashes_leaves_the_old_or_the_new_content_and_a_rerun
             assert_backups_verify(&sandbox, &sandbox.backup_dir());
             assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
         }
+    }
+}
+
+/// `database restore FILE --env dev`.
+fn restore_dev(sandbox: &Sandbox, backup: &Path) -> Run {
+    sandbox
+        .xtask()
+        .args(["database", "restore", "--env", "dev"])
+        .arg(backup)
+}
+
+/// [`RESTORE_POINTS`] is the whole list: a restore makes two copies, and places one backup.
+#[test]
+fn a_restore_reaches_no_failpoint_beyond_those_listed() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let backup = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
+    for beyond in [
+        "copy.writing#3",
+        "copy.verified#3",
+        "backup.manifest#2",
+        "backup.place#2",
+        "restore.replace#2",
+        "restore.replaced#2",
+    ] {
+        restore_dev(&sandbox, &backup)
+            .env("ONSENDO_FAILPOINT", format!("{beyond}:error"))
+            .run()
+            .ok();
     }
 }
 
@@ -219,16 +267,10 @@ fn undo_split(sandbox: &Sandbox, legacy: &Path) {
 const KILL_ROUNDS: u32 = 5;
 const KILL_VISITS: u32 = 700_000;
 
-#[test]
-fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
-    let sandbox = Sandbox::new();
-    let legacy = legacy_path(&sandbox);
-    make_legacy(&sandbox, &legacy, &many_visits(KILL_VISITS));
-    let size = std::fs::metadata(&legacy).unwrap().len();
-    let before = fingerprint(&legacy);
-    let started = Instant::now();
-    split(&sandbox, &[]).run().ok();
-    let whole_run = started.elapsed();
+/// The moments at which a SIGKILL test kills a run of `what` that takes `whole_run`: one at a
+/// random point inside each of `rounds` equal slices of it. The seed is printed, and
+/// `ONSENDO_TEST_KILL_SEED` repeats a run.
+fn kill_moments(what: &str, whole_run: Duration, rounds: u32) -> Vec<Duration> {
     let seed = std::env::var("ONSENDO_TEST_KILL_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -239,18 +281,53 @@ fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
                 .as_nanos() as u64
         });
     eprintln!(
-        "SIGKILL test: legacy file {} MB, a whole split takes {whole_run:?}; seed {seed} (repeat with ONSENDO_TEST_KILL_SEED={seed})",
-        size >> 20
+        "SIGKILL test: {what}; a whole run takes {whole_run:?}; seed {seed} (repeat with ONSENDO_TEST_KILL_SEED={seed})"
     );
     let mut random = SplitMix64(seed);
-    for round in 0..KILL_ROUNDS {
+    (0..rounds)
+        .map(|round| whole_run.mul_f64((f64::from(round) + random.unit()) / f64::from(rounds)))
+        .collect()
+}
+
+/// How long a run of `run()` takes when nothing stops it: the shorter of two (each must
+/// succeed; the first may pay for a cold cache).
+fn time_whole_run(run: impl Fn() -> Run) -> Duration {
+    (0..2)
+        .map(|_| {
+            let started = Instant::now();
+            run().run().ok();
+            started.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+/// Starts `run`, kills it with SIGKILL after `delay` (if it is still running), and says how it ended.
+fn kill_after(run: Run, delay: Duration) -> std::process::ExitStatus {
+    let mut child = run.spawn();
+    std::thread::sleep(delay);
+    child.kill().unwrap();
+    child.wait().unwrap()
+}
+
+#[test]
+fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, &many_visits(KILL_VISITS));
+    let size = std::fs::metadata(&legacy).unwrap().len();
+    let before = fingerprint(&legacy);
+    let whole_run = time_whole_run(|| {
         undo_split(&sandbox, &legacy);
-        // One kill in each slice of the run, at a random point inside it.
-        let delay = whole_run.mul_f64((f64::from(round) + random.unit()) / f64::from(KILL_ROUNDS));
-        let mut child = split(&sandbox, &[]).spawn();
-        std::thread::sleep(delay);
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
+        split(&sandbox, &[])
+    });
+    let what = format!("a split of a legacy file of {} MB", size >> 20);
+    for (round, delay) in kill_moments(&what, whole_run, KILL_ROUNDS)
+        .into_iter()
+        .enumerate()
+    {
+        undo_split(&sandbox, &legacy);
+        let status = kill_after(split(&sandbox, &[]), delay);
         let targets: Vec<&str> = ["prod", "dev"]
             .into_iter()
             .filter(|env| sandbox.db(env).exists())
@@ -270,6 +347,173 @@ fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
             before,
             "round {round}: the legacy file changed"
         );
+        assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
+    }
+}
+
+/// `database verify --env dev`: the live dev database's health.
+fn verify_dev(sandbox: &Sandbox) -> crate::support::Output {
+    sandbox
+        .xtask()
+        .args(["database", "verify", "--env", "dev"])
+        .run()
+}
+
+/// A write killed part-way leaves a hot journal beside the database; the next command rolls it
+/// back, as SQLite does, instead of refusing the file, and sees the last committed content.
+#[test]
+fn a_write_killed_part_way_is_rolled_back_by_the_next_command() {
+    let sandbox = Sandbox::new();
+    let dev = dev_with_visits(&sandbox, 20_000);
+    let committed = bytes(&dev);
+    let mut writer = SqliteShell::open(&dev);
+    // A small cache: the change spills into the database file before the commit.
+    writer.run("PRAGMA cache_size = 10; BEGIN; UPDATE visits SET notes = 'never committed';");
+    writer.kill();
+    assert!(dev.with_file_name("onsen.dev.db-journal").exists());
+    assert_ne!(bytes(&dev), committed, "the write reached the file");
+
+    verify_dev(&sandbox).ok();
+    assert_eq!(bytes(&dev), committed, "rolled back to the last commit");
+    let made = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
+    assert_eq!(
+        sandbox.sqlite(
+            &made,
+            "SELECT count(*) FROM visits WHERE notes = 'never committed'"
+        ),
+        "0"
+    );
+    assert_eq!(names_in(&db_dir(&sandbox)), ["onsen.dev.db"]);
+}
+
+/// Rounds of the SIGKILL tests of restore and backup, and the visits of their database (~30 MB).
+const KILL_COPY_ROUNDS: u32 = 4;
+const KILL_COPY_VISITS: u32 = 100_000;
+
+/// Removes every file of the backup folder but `keep` and its manifest.
+fn remove_backups_but(sandbox: &Sandbox, keep: &Path) {
+    for name in names_in(&sandbox.backup_dir()) {
+        let path = sandbox.backup_dir().join(name);
+        if path != keep && path != keep.with_extension("json") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+}
+
+#[test]
+fn sigkill_at_any_moment_of_a_restore_leaves_the_old_or_the_new_content_and_a_rerun_finishes() {
+    let sandbox = Sandbox::new();
+    let dev = dev_with_visits(&sandbox, KILL_COPY_VISITS);
+    let backup = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
+    let new = sandbox.root().join("new content.db");
+    std::fs::copy(&backup, &new).unwrap();
+    // The live database holds other content, and is smaller: the restore rewrites and grows it.
+    sandbox.sqlite(
+        &dev,
+        "DELETE FROM visits WHERE id % 2 = 0; INSERT INTO locations (name) VALUES ('only in the live database'); VACUUM;",
+    );
+    let old = sandbox.root().join("old content.db");
+    std::fs::copy(&dev, &old).unwrap();
+    let whole_run = time_whole_run(|| restore_dev(&sandbox, &backup));
+    let what = format!(
+        "a restore of a backup of {} MB",
+        std::fs::metadata(&backup).unwrap().len() >> 20
+    );
+    for (round, delay) in kill_moments(&what, whole_run, KILL_COPY_ROUNDS)
+        .into_iter()
+        .enumerate()
+    {
+        // Back to the start: the old content live (no process has it open), the one backup.
+        std::fs::copy(&old, &dev).unwrap();
+        remove_backups_but(&sandbox, &backup);
+        let status = kill_after(restore_dev(&sandbox, &backup), delay);
+        eprintln!(
+            "round {round}: killed after {delay:?} ({status}); beside it: {:?}",
+            names_in(&db_dir(&sandbox))
+        );
+
+        // The tool itself opens what the kill left (rolling back an interrupted write) and finds
+        // it whole; then the `sqlite3` CLI checks it.
+        verify_dev(&sandbox).ok();
+        assert_whole_and_stamped(&sandbox, &dev, "dev");
+        let (against_old, against_new) = (
+            sandbox.sqldiff(&[], &old, &dev),
+            sandbox.sqldiff(&[], &new, &dev),
+        );
+        assert!(
+            against_old.is_empty() || against_new.is_empty(),
+            "round {round}: the live database holds a mix ({} lines of difference from the old content, {} from the new)",
+            against_old.lines().count(),
+            against_new.lines().count()
+        );
+        assert!(assert_backups_verify(&sandbox, &sandbox.backup_dir()).contains(&backup));
+
+        restore_dev(&sandbox, &backup).run().ok();
+        assert_eq!(sandbox.sqldiff(&[], &new, &dev), "", "round {round}");
+        assert_whole_and_stamped(&sandbox, &dev, "dev");
+        assert_backups_verify(&sandbox, &sandbox.backup_dir());
+        assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
+    }
+}
+
+/// `database backups --json` lists exactly `backups`, each matching its manifest.
+fn assert_listed_and_matching(sandbox: &Sandbox, backups: &[PathBuf]) {
+    let listed = sandbox
+        .xtask()
+        .args(["database", "backups", "--json"])
+        .run()
+        .ok()
+        .json();
+    let mut found: Vec<(PathBuf, bool)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                PathBuf::from(item["path"].as_str().unwrap()),
+                item["matches_manifest"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    let expected: Vec<(PathBuf, bool)> = backups.iter().map(|b| (b.clone(), true)).collect();
+    assert_eq!(found, expected, "{listed}");
+}
+
+#[test]
+fn sigkill_at_any_moment_of_a_backup_leaves_only_whole_backups_and_a_rerun_succeeds() {
+    let sandbox = Sandbox::new();
+    let dev = dev_with_visits(&sandbox, KILL_COPY_VISITS);
+    let before = fingerprint(&dev);
+    let whole_run = time_whole_run(|| backup_dev(&sandbox));
+    let what = format!(
+        "a backup of a database of {} MB",
+        std::fs::metadata(&dev).unwrap().len() >> 20
+    );
+    for (round, delay) in kill_moments(&what, whole_run, KILL_COPY_ROUNDS)
+        .into_iter()
+        .enumerate()
+    {
+        std::fs::remove_dir_all(sandbox.backup_dir()).unwrap();
+        let status = kill_after(backup_dev(&sandbox), delay);
+        eprintln!(
+            "round {round}: killed after {delay:?} ({status}); left: {:?}",
+            names_in(&sandbox.backup_dir())
+        );
+        // No final name without its manifest; whatever has one verifies.
+        let left = assert_backups_verify(&sandbox, &sandbox.backup_dir());
+        assert_listed_and_matching(&sandbox, &left);
+        assert_eq!(
+            fingerprint(&dev),
+            before,
+            "round {round}: the source changed"
+        );
+
+        let made = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
+        assert_eq!(sandbox.sqldiff(&[], &dev, &made), "", "round {round}");
+        let all = assert_backups_verify(&sandbox, &sandbox.backup_dir());
+        assert!(all.contains(&made), "{all:?}");
+        assert_listed_and_matching(&sandbox, &all);
         assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
     }
 }

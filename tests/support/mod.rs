@@ -311,6 +311,12 @@ impl SqliteShell {
         self.input.take().expect("the input was not taken yet")
     }
 
+    /// Kills the process (SIGKILL), as a crash would: what it was writing stays as it was left.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     /// Closes the connection; returns whether every statement succeeded.
     pub fn close(&mut self) -> bool {
         drop(self.input.take());
