@@ -2,8 +2,8 @@
 
 use crate::split::{
     assert_backups_verify, assert_only_the_stamp_differs, assert_split_from,
-    assert_whole_and_stamped, fingerprint, legacy_of_3_mb, legacy_path, make_legacy, many_visits,
-    split, temp_files_in,
+    assert_whole_and_stamped, existing_targets, fingerprint, legacy_of_3_mb, legacy_path,
+    make_legacy, many_visits, split, temp_files_in,
 };
 use crate::support::{bytes, names_in, Run, Sandbox, SqliteShell};
 use std::path::{Path, PathBuf};
@@ -20,6 +20,24 @@ const SPLIT_POINTS: [&str; 8] = [
     "split.backed-up",
     "split.stamped",
     "split.placed",
+];
+
+/// The failpoints of `migrate-to-envs --force`'s replace path, for prod then dev: the backup of
+/// the target's previous content (the legacy file's backup and the copies were the first copy and
+/// the first placed backup), then the replacement of its content.
+const FORCE_REPLACE_POINTS: [&str; 12] = [
+    "copy.writing#2",
+    "copy.verified#2",
+    "backup.manifest#2",
+    "backup.place#2",
+    "restore.replace#1",
+    "restore.replaced#1",
+    "copy.writing#3",
+    "copy.verified#3",
+    "backup.manifest#3",
+    "backup.place#3",
+    "restore.replace#2",
+    "restore.replaced#2",
 ];
 
 /// Every failpoint a backup passes.
@@ -107,6 +125,43 @@ fn a_split_that_fails_or_crashes_at_any_step_is_finished_by_a_rerun() {
                 assert_eq!(sandbox.sqldiff(&[], &legacy, backup), "", "{point}:{mode}");
             }
             assert!(!backups.is_empty());
+            assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
+        }
+    }
+}
+
+#[test]
+fn a_forced_split_that_fails_or_crashes_while_replacing_leaves_each_target_old_or_new() {
+    for point in FORCE_REPLACE_POINTS {
+        for mode in MODES {
+            let sandbox = Sandbox::new();
+            let legacy = legacy_path(&sandbox);
+            make_legacy(&sandbox, &legacy, "");
+            let previous = existing_targets(&sandbox);
+            let before = bytes(&legacy);
+            fail_at(split(&sandbox, &["--force"]), point, mode);
+            for (env, old) in &previous {
+                let db = sandbox.db(env);
+                assert_whole_and_stamped(&sandbox, &db, env);
+                let new = format!(
+                    "INSERT INTO onsendo_meta(\"key\",value) VALUES('environment','{env}');"
+                );
+                let (against_old, against_legacy) = (
+                    sandbox.sqldiff(&[], old, &db),
+                    sandbox.sqldiff(&[], &legacy, &db),
+                );
+                assert!(
+                    against_old.is_empty() || against_legacy == new,
+                    "{point}:{mode}: {env} holds a mix:\nagainst its old content: {against_old}\nagainst the legacy file: {against_legacy}"
+                );
+            }
+            assert_backups_verify(&sandbox, &sandbox.backup_dir());
+            assert_eq!(bytes(&legacy), before, "{point}:{mode}");
+
+            split(&sandbox, &["--force"]).run().ok();
+            assert_split_from(&sandbox, &legacy);
+            assert_eq!(bytes(&legacy), before, "{point}:{mode}");
+            assert_backups_verify(&sandbox, &sandbox.backup_dir());
             assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
         }
     }

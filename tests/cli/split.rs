@@ -400,11 +400,9 @@ fn a_missing_or_damaged_legacy_file_is_refused_and_nothing_is_written() {
     }
 }
 
-#[test]
-fn force_backs_up_each_existing_target_then_replaces_its_content() {
-    let sandbox = Sandbox::new();
-    let legacy = legacy_path(&sandbox);
-    make_legacy(&sandbox, &legacy, "");
+/// prod and dev made by the tool, each with a row only it holds; returns each environment with a
+/// copy of its content (outside the data folder), to compare with later.
+pub(crate) fn existing_targets(sandbox: &Sandbox) -> Vec<(&'static str, PathBuf)> {
     let mut previous = Vec::new();
     for env in ["prod", "dev"] {
         sandbox.init(env);
@@ -417,6 +415,15 @@ fn force_backs_up_each_existing_target_then_replaces_its_content() {
         std::fs::copy(&db, &copy).unwrap();
         previous.push((env, copy));
     }
+    previous
+}
+
+#[test]
+fn force_backs_up_each_existing_target_then_replaces_its_content() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, "");
+    let previous = existing_targets(&sandbox);
     let before = bytes(&legacy);
 
     let out = split(&sandbox, &[]).run().ok();
