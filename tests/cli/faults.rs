@@ -387,11 +387,16 @@ fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
             .into_iter()
             .filter(|env| sandbox.db(env).exists())
             .collect();
-        eprintln!("round {round}: killed after {delay:?} ({status}); in place: {targets:?}");
+        eprintln!(
+            "round {round}: killed after {delay:?} ({status}); in place: {targets:?}; in the backup folder: {:?}",
+            names_in(&sandbox.backup_dir())
+        );
         for env in targets {
             assert_eq!(sandbox.stamp(&sandbox.db(env)), env);
             assert_eq!(sandbox.sqlite(&sandbox.db(env), "PRAGMA quick_check"), "ok");
         }
+        // A backup under its final name has its manifest and verifies.
+        assert_backups_verify(&sandbox, &sandbox.backup_dir());
 
         split(&sandbox, &[]).run().ok();
         for env in ["prod", "dev"] {
@@ -404,6 +409,10 @@ fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
         );
         assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
     }
+    // The last re-run's pre-migration backup: the one backup, with the legacy file's content.
+    let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert_eq!(sandbox.sqldiff(&[], &legacy, &backups[0]), "");
 }
 
 /// `database verify --env dev`: the live dev database's health.
