@@ -287,12 +287,26 @@ fn wait_for_lock(attempts: i32) -> bool {
     let now = Instant::now();
     if attempts == 0 {
         FIRST_TRY.with(|first| first.set(now));
+        WAITED.with(|waited| waited.set(None));
     }
-    if now.duration_since(FIRST_TRY.with(std::cell::Cell::get)) >= BUSY_TIMEOUT {
+    let waited = now.duration_since(FIRST_TRY.with(std::cell::Cell::get));
+    if waited >= BUSY_TIMEOUT {
+        gave_up_after(waited);
         return false;
     }
     std::thread::sleep(Duration::from_millis(1));
     true
+}
+
+thread_local! {
+    /// How long this thread last waited for a lock before giving up, until an error reports it.
+    static WAITED: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
+}
+
+/// Notes that this thread waited `waited` for another process's lock and gave up, so that the
+/// error that follows can say so (a lock SQLite reports at once, e.g. a deadlock, was not waited for).
+pub fn gave_up_after(waited: Duration) {
+    WAITED.with(|cell| cell.set(Some(waited)));
 }
 
 /// Creates a database file at `path` (a temporary name of the caller's) and connects to it, for
@@ -340,10 +354,15 @@ pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode::*;
     let shown = path.display();
     let message = match error.sqlite_error_code() {
-        Some(DatabaseBusy | DatabaseLocked) => format!(
-            "database `{shown}` is locked by another process (waited {}s); `fuser -v` or `lsof` on the file shows which; let it finish, then retry",
-            BUSY_TIMEOUT.as_secs()
-        ),
+        Some(DatabaseBusy | DatabaseLocked) => {
+            let waited = match WAITED.with(std::cell::Cell::take) {
+                Some(waited) => format!(" (waited {:.0}s)", waited.as_secs_f64()),
+                None => String::new(),
+            };
+            format!(
+                "database `{shown}` is locked by another process{waited}; `fuser -v` or `lsof` on the file shows which; let it finish, then retry"
+            )
+        }
         Some(NotADatabase | DatabaseCorrupt) => format!(
             "database `{shown}` is damaged or not a SQLite database; restore it from a backup"
         ),
@@ -431,6 +450,30 @@ mod tests {
         }
         let err = identify(&config(Some(Dev), Rule::DatabaseFlag), Some(Prod), None).unwrap_err();
         assert_eq!(err.kind(), Kind::Refused);
+    }
+
+    #[test]
+    fn a_lock_error_says_it_waited_only_when_it_did() {
+        let busy = || {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                None,
+            )
+        };
+        let path = Path::new("/r/x.db");
+        let at_once = sqlite_error(path, "cannot read", busy()).to_string();
+        assert!(
+            at_once.contains("is locked by another process;") && at_once.contains("fuser -v"),
+            "{at_once}"
+        );
+        gave_up_after(Duration::from_millis(5_020));
+        let waited = sqlite_error(path, "cannot read", busy()).to_string();
+        assert!(
+            waited.contains("locked by another process (waited 5s);") && waited.contains("lsof"),
+            "{waited}"
+        );
+        let next = sqlite_error(path, "cannot read", busy()).to_string();
+        assert!(!next.contains("waited"), "reported once: {next}");
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use crate::split::{
     assert_backups_verify, assert_only_the_stamp_differs, assert_split_from,
-    assert_whole_and_stamped, existing_targets, fingerprint, legacy_of_3_mb, legacy_path,
-    make_legacy, many_visits, split, temp_files_in,
+    assert_whole_and_stamped, existing_targets, fingerprint, hashes_under, legacy_of_3_mb,
+    legacy_path, make_legacy, many_visits, split, temp_files_in,
 };
-use crate::support::{bytes, names_in, Run, Sandbox, SqliteShell};
+use crate::support::{bytes, names_in, Output, Run, Sandbox, SqliteShell};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -416,11 +416,8 @@ fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
 }
 
 /// `database verify --env dev`: the live dev database's health.
-fn verify_dev(sandbox: &Sandbox) -> crate::support::Output {
-    sandbox
-        .xtask()
-        .args(["database", "verify", "--env", "dev"])
-        .run()
+fn verify_dev(sandbox: &Sandbox) -> Run {
+    sandbox.xtask().args(["database", "verify", "--env", "dev"])
 }
 
 /// A write killed part-way leaves a hot journal beside the database; the next command rolls it
@@ -437,7 +434,7 @@ fn a_write_killed_part_way_is_rolled_back_by_the_next_command() {
     assert!(dev.with_file_name("onsen.dev.db-journal").exists());
     assert_ne!(bytes(&dev), committed, "the write reached the file");
 
-    verify_dev(&sandbox).ok();
+    verify_dev(&sandbox).run().ok();
     assert_eq!(bytes(&dev), committed, "rolled back to the last commit");
     let made = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
     assert_eq!(
@@ -498,7 +495,7 @@ fn sigkill_at_any_moment_of_a_restore_leaves_the_old_or_the_new_content_and_a_re
 
         // The tool itself opens what the kill left (rolling back an interrupted write) and finds
         // it whole; then the `sqlite3` CLI checks it.
-        verify_dev(&sandbox).ok();
+        verify_dev(&sandbox).run().ok();
         assert_whole_and_stamped(&sandbox, &dev, "dev");
         let (against_old, against_new) = (
             sandbox.sqldiff(&[], &old, &dev),
@@ -582,6 +579,33 @@ fn sigkill_at_any_moment_of_a_backup_leaves_only_whole_backups_and_a_rerun_succe
     }
 }
 
+/// The busy timeout: how long a command waits for another process's lock (`db::BUSY_TIMEOUT`).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A command that found `db` locked by another process waited the busy timeout (`elapsed`, with a
+/// margin below; above, only a generous bound), failed with exit 1, and said so, with how to find
+/// the holder.
+fn assert_waited_for_the_lock(what: &str, out: &Output, elapsed: Duration, db: &Path) {
+    assert_eq!(out.code, 1, "{what}: {}", out.stderr);
+    let said = format!(
+        "database `{}` is locked by another process (waited {}s)",
+        db.display(),
+        BUSY_TIMEOUT.as_secs()
+    );
+    assert!(
+        out.stderr.contains(&said)
+            && out
+                .stderr
+                .contains("`fuser -v` or `lsof` on the file shows which"),
+        "{what}: {}",
+        out.stderr
+    );
+    assert!(
+        elapsed >= BUSY_TIMEOUT - Duration::from_millis(300) && elapsed < Duration::from_secs(60),
+        "{what}: took {elapsed:?}"
+    );
+}
+
 #[test]
 fn a_locked_source_makes_the_backup_wait_then_fail_without_writing() {
     let sandbox = Sandbox::new();
@@ -590,16 +614,48 @@ fn a_locked_source_makes_the_backup_wait_then_fail_without_writing() {
     let before = bytes(&dev);
     let mut holder = SqliteShell::open(&dev);
     holder.run("BEGIN EXCLUSIVE;");
-    let out = backup_dev(&sandbox).run().code(1);
+    let started = Instant::now();
+    let out = backup_dev(&sandbox).run();
+    let elapsed = started.elapsed();
     drop(holder);
-    assert!(
-        out.stderr.contains("locked by another process"),
-        "{}",
-        out.stderr
-    );
+    assert_waited_for_the_lock("backup", &out, elapsed, &dev);
     assert_eq!(names_in(&sandbox.backup_dir()), Vec::<String>::new());
     assert_eq!(bytes(&dev), before);
     assert_no_temp_files(&[db_dir(&sandbox)]);
+}
+
+/// verify and restore on a live database, and migrate-to-envs on a legacy file, that another
+/// process holds in an open write transaction; run side by side, as each waits the busy timeout.
+#[test]
+fn a_locked_live_database_makes_verify_restore_and_split_wait_then_fail_without_writing() {
+    let sandbox = Sandbox::new();
+    let dev = dev_with_visits(&sandbox, 1_000);
+    let backup = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
+    let legacy_root = Sandbox::new();
+    let legacy = legacy_path(&legacy_root);
+    make_legacy(&legacy_root, &legacy, "");
+    let mut holders = [SqliteShell::open(&dev), SqliteShell::open(&legacy)];
+    for holder in &mut holders {
+        holder.run("BEGIN EXCLUSIVE; INSERT INTO locations (name) VALUES ('not committed');");
+    }
+    let roots = [sandbox.root(), legacy_root.root()];
+    let before: Vec<_> = roots.iter().map(|root| hashes_under(root)).collect();
+
+    let started = Instant::now();
+    let running = [
+        ("verify", &dev, verify_dev(&sandbox).spawn()),
+        ("restore", &dev, restore_dev(&sandbox, &backup).spawn()),
+        ("migrate-to-envs", &legacy, split(&legacy_root, &[]).spawn()),
+    ];
+    for (what, db, child) in running {
+        let out = Output::of(child);
+        assert_waited_for_the_lock(what, &out, started.elapsed(), db);
+    }
+    let after: Vec<_> = roots.iter().map(|root| hashes_under(root)).collect();
+    assert_eq!(after, before, "every file unchanged");
+    drop(holders);
+    assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir(), db_dir(&legacy_root)]);
+    assert_eq!(names_in(&legacy_root.backup_dir()), Vec::<String>::new());
 }
 
 /// A `sqlite3` process committing small transactions on `db` as fast as it can, until dropped.

@@ -177,6 +177,18 @@ pub(crate) fn manifest_of(backup: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(backup.with_extension("json")).unwrap()).unwrap()
 }
 
+/// Every file under `dir` with the hash of its bytes, by path relative to `dir`, sorted; the
+/// audit log left out (refusals and failures are logged).
+pub(crate) fn hashes_under(dir: &Path) -> Vec<(PathBuf, u128)> {
+    files_under(dir)
+        .into_iter()
+        .map(|file| {
+            let hash = fingerprint(&dir.join(&file));
+            (file, hash)
+        })
+        .collect()
+}
+
 /// Every file under `dir`, relative to it, sorted; the audit log left out (refusals are logged).
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
