@@ -778,6 +778,28 @@ impl Tmpfs {
     }
 }
 
+impl Tmpfs {
+    /// A tmpfs of `size` bytes on `dir` holding a copy of `file` (a closed database) named
+    /// `name`; read-only after the copy when `read_only`.
+    fn holding(dir: PathBuf, size: u64, file: &Path, name: &str, read_only: bool) -> Tmpfs {
+        let tmpfs = Tmpfs::mount(dir, &format!("size={size}"));
+        std::fs::copy(file, tmpfs.dir.join(name)).unwrap();
+        if read_only {
+            let out = Command::new("mount")
+                .args(["-o", "remount,ro"])
+                .arg(&tmpfs.dir)
+                .output()
+                .expect("`mount` runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        tmpfs
+    }
+}
+
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let unmounted = Command::new("umount").arg(&self.dir).status();
@@ -835,4 +857,121 @@ fn a_backup_into_a_read_only_folder_fails_clearly() {
     );
     assert_eq!(names_in(&read_only.dir), Vec::<String>::new());
     assert_eq!(bytes(&dev), before);
+}
+
+/// What a folder can take: nothing (read-only), or less than the command needs (full).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    ReadOnly,
+    Full,
+}
+
+impl Limit {
+    /// What the error says about `folder`.
+    fn said(self, folder: &Path) -> String {
+        match self {
+            Limit::ReadOnly => format!("`{}` is not writable", folder.display()),
+            Limit::Full => "the disk is full; free space and retry".to_string(),
+        }
+    }
+}
+
+#[test]
+fn a_split_into_a_read_only_or_full_folder_fails_clearly_and_changes_nothing() {
+    let source = Sandbox::new();
+    let sample = legacy_of_3_mb(&source);
+    let size = std::fs::metadata(&sample).unwrap().len();
+    for (folder, limit) in [
+        ("data/db", Limit::ReadOnly),
+        ("data/db", Limit::Full),
+        ("backups", Limit::ReadOnly),
+        ("backups", Limit::Full),
+    ] {
+        let sandbox = Sandbox::new();
+        let legacy = legacy_path(&sandbox);
+        let _mounted = if folder == "data/db" {
+            // The legacy file in a folder that cannot take its copies: read-only, or with room
+            // left for less than one.
+            let room = match limit {
+                Limit::ReadOnly => 2 * size,
+                Limit::Full => size + size / 2,
+            };
+            Tmpfs::holding(
+                db_dir(&sandbox),
+                room,
+                &sample,
+                "onsen.db",
+                limit == Limit::ReadOnly,
+            )
+        } else {
+            make_legacy(&sandbox, &legacy, &many_visits(10_000));
+            let options = match limit {
+                Limit::ReadOnly => "ro,size=1m".to_string(),
+                Limit::Full => format!("size={}", size / 2),
+            };
+            Tmpfs::mount(sandbox.backup_dir(), &options)
+        };
+        let dir = match folder {
+            "data/db" => db_dir(&sandbox),
+            _ => sandbox.backup_dir(),
+        };
+        let before = hashes_under(sandbox.root());
+        let out = split(&sandbox, &[]).run().code(1);
+        assert!(
+            out.stderr.contains(&limit.said(&dir)),
+            "{folder} {limit:?}: {}",
+            out.stderr
+        );
+        assert_eq!(hashes_under(sandbox.root()), before, "{folder} {limit:?}");
+        assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
+    }
+}
+
+#[test]
+fn a_restore_into_a_read_only_or_full_folder_fails_clearly_and_changes_nothing() {
+    for limit in [Limit::ReadOnly, Limit::Full] {
+        let sandbox = Sandbox::new();
+        let dev = dev_of_3_mb(&sandbox);
+        let backup = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
+        sandbox.sqlite(&dev, "DELETE FROM visits WHERE id % 3 = 0;");
+        // The live database in a folder that cannot take the staged copy: read-only, or with
+        // room left for half of one.
+        let live = sandbox.root().join("live content.db");
+        std::fs::rename(&dev, &live).unwrap();
+        let size = std::fs::metadata(&live).unwrap().len();
+        let room = match limit {
+            Limit::ReadOnly => 2 * size,
+            Limit::Full => size + size / 2,
+        };
+        let _mounted = Tmpfs::holding(
+            db_dir(&sandbox),
+            room,
+            &live,
+            "onsen.dev.db",
+            limit == Limit::ReadOnly,
+        );
+        let before = hashes_under(sandbox.root());
+
+        let out = restore_dev(&sandbox, &backup).run().code(1);
+        assert!(
+            out.stderr.contains(&limit.said(&db_dir(&sandbox))),
+            "{limit:?}: {}",
+            out.stderr
+        );
+        // Every file as it was; the one addition may be the verified pre-restore backup.
+        let after = hashes_under(sandbox.root());
+        let added: Vec<_> = after.iter().filter(|file| !before.contains(file)).collect();
+        assert!(
+            before.iter().all(|file| after.contains(file)),
+            "{limit:?}: a file changed"
+        );
+        assert!(
+            added
+                .iter()
+                .all(|(path, _)| sandbox.root().join(path).parent() == Some(&sandbox.backup_dir())),
+            "{limit:?}: {added:?}"
+        );
+        assert_backups_verify(&sandbox, &sandbox.backup_dir());
+        assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
+    }
 }
