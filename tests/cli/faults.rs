@@ -813,11 +813,12 @@ impl Drop for Tmpfs {
 fn a_backup_onto_a_full_disk_fails_clearly_and_leaves_nothing() {
     let sandbox = Sandbox::new();
     let dev = dev_of_3_mb(&sandbox);
-    let before = bytes(&dev);
-    let size = before.len();
+    let existing = existing_backup(&sandbox);
+    let size = std::fs::metadata(&dev).unwrap().len();
     // Too small for the copy; then exactly its size: the copy fits, its manifest does not.
     for limit in [size / 2, size] {
         let usb = Tmpfs::mount(sandbox.root().join("usb stick ✓"), &format!("size={limit}"));
+        let before = hashes_under(sandbox.root());
         let out = backup_dev(&sandbox)
             .arg("--output")
             .arg(&usb.dir)
@@ -833,17 +834,26 @@ fn a_backup_onto_a_full_disk_fails_clearly_and_leaves_nothing() {
             Vec::<String>::new(),
             "{limit}: left behind"
         );
-        assert_eq!(bytes(&dev), before);
+        assert_eq!(hashes_under(sandbox.root()), before, "{limit}");
+        assert_eq!(
+            assert_backups_verify(&sandbox, &sandbox.backup_dir()),
+            std::slice::from_ref(&existing)
+        );
     }
+}
+
+/// A backup of dev in the default backup folder, made by the tool, for a failure to leave alone.
+fn existing_backup(sandbox: &Sandbox) -> PathBuf {
+    PathBuf::from(backup_dev(sandbox).run().ok().stdout.trim())
 }
 
 #[test]
 fn a_backup_into_a_read_only_folder_fails_clearly() {
     let sandbox = Sandbox::new();
     sandbox.init("dev");
-    let dev = sandbox.db("dev");
-    let before = bytes(&dev);
+    let existing = existing_backup(&sandbox);
     let read_only = Tmpfs::mount(sandbox.root().join("read only ✓"), "ro,size=1m");
+    let before = hashes_under(sandbox.root());
     let out = backup_dev(&sandbox)
         .arg("--output")
         .arg(&read_only.dir)
@@ -856,7 +866,11 @@ fn a_backup_into_a_read_only_folder_fails_clearly() {
         out.stderr
     );
     assert_eq!(names_in(&read_only.dir), Vec::<String>::new());
-    assert_eq!(bytes(&dev), before);
+    assert_eq!(hashes_under(sandbox.root()), before);
+    assert_eq!(
+        assert_backups_verify(&sandbox, &sandbox.backup_dir()),
+        [existing]
+    );
 }
 
 /// What a folder can take: nothing (read-only), or less than the command needs (full).

@@ -331,10 +331,23 @@ fn without_a_terminal_or_yes_nothing_is_written_and_a_typed_prod_confirms() {
     assert_eq!(sandbox.last_audit()["outcome"], "ok");
 }
 
-/// A legacy file the split must refuse: nothing written, the file unchanged.
+/// An existing dev database and a backup of it, for a refusal to leave alone (prod is missing,
+/// so the split has work to do).
+pub(crate) fn existing_dev_and_backup(sandbox: &Sandbox) -> PathBuf {
+    sandbox.init("dev");
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev"])
+        .run()
+        .ok();
+    PathBuf::from(out.stdout.trim())
+}
+
+/// A legacy file the split must refuse: nothing written, every file (the legacy file, the
+/// existing dev database and backup) unchanged by hash.
 fn assert_refused(sandbox: &Sandbox, code: i32, message: &str) -> Output {
-    let legacy = legacy_path(sandbox);
-    let before = std::fs::read(&legacy).ok();
+    let backup = existing_dev_and_backup(sandbox);
+    let before = hashes_under(sandbox.root());
     let out = split(sandbox, &[]).run().code(code);
     assert!(
         out.stderr.contains(message),
@@ -342,27 +355,15 @@ fn assert_refused(sandbox: &Sandbox, code: i32, message: &str) -> Output {
         out.stderr
     );
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    for env in ["prod", "dev"] {
-        assert!(!sandbox.db(env).exists(), "{env} was created");
-    }
+    assert!(!sandbox.db("prod").exists(), "prod was created");
     assert_eq!(
-        names_in(&sandbox.backup_dir()),
-        Vec::<String>::new(),
-        "no backup"
-    );
-    assert_eq!(
-        names_in(legacy.parent().unwrap()),
-        if before.is_some() {
-            vec!["onsen.db".to_string()]
-        } else {
-            Vec::new()
-        },
-        "nothing beside the legacy file"
-    );
-    assert_eq!(
-        std::fs::read(&legacy).ok(),
+        hashes_under(sandbox.root()),
         before,
-        "the legacy file unchanged"
+        "every file unchanged, nothing added"
+    );
+    assert_eq!(
+        assert_backups_verify(sandbox, &sandbox.backup_dir()),
+        [backup]
     );
     out
 }
