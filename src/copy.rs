@@ -362,6 +362,7 @@ pub fn backup_all(
                 std::thread::sleep(std::time::Duration::from_millis(20))
             }
             Ok(_) => {
+                db::gave_up_after(started.elapsed());
                 return Err(db::sqlite_error(
                     source,
                     "cannot copy",
@@ -369,7 +370,7 @@ pub fn backup_all(
                         rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
                         None,
                     ),
-                ))
+                ));
             }
             Err(e) => return Err(db::sqlite_error(target, "cannot copy into", e)),
         }

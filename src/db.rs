@@ -220,23 +220,59 @@ pub fn identify(
 
 /// A connection with the project's settings: busy timeout, foreign keys on. Under tests, only
 /// inside the test sandbox.
+///
+/// A write to the file that was interrupted (a crash, a SIGKILL) leaves a hot journal, which only
+/// a connection that may write can roll back: SQLite refuses a read-only one
+/// (`SQLITE_READONLY_ROLLBACK`). For a read, the file is then opened for writing once, which rolls
+/// the journal back to the last commit, as SQLite does on any such open, and opened again to read.
 pub fn connect(path: &Path, access: Access) -> Result<Connection> {
     guard::ensure_test_sandbox(path)?;
+    match open_configured(path, access) {
+        Err((_, e)) if access == Access::Read && is_hot_journal_refusal(&e) => {
+            let rolled_back = open_configured(path, Access::Write).and_then(|conn| {
+                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+                    .map_err(|e| ("cannot roll back the interrupted write to", e))
+            });
+            rolled_back.and_then(|()| open_configured(path, access))
+        }
+        opened => opened,
+    }
+    .map_err(|(doing, e)| sqlite_error(path, doing, e))
+}
+
+/// Opens and configures a connection; on error, what failed and SQLite's error.
+fn open_configured(
+    path: &Path,
+    access: Access,
+) -> std::result::Result<Connection, (&'static str, rusqlite::Error)> {
     let flags = match access {
         Access::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
         Access::Write => OpenFlags::SQLITE_OPEN_READ_WRITE,
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags)
-        .map_err(|e| sqlite_error(path, "cannot open database", e))?;
-    configure(&conn, path)?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| ("cannot open database", e))?;
+    conn.busy_handler(Some(wait_for_lock))
+        .and_then(|()| conn.execute_batch(CONFIGURE))
+        .map_err(|e| ("cannot configure", e))?;
     Ok(conn)
 }
+
+/// Whether SQLite refused a read-only connection because of a hot journal.
+fn is_hot_journal_refusal(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK
+    )
+}
+
+/// The settings of every connection.
+const CONFIGURE: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
     conn.busy_handler(Some(wait_for_lock))
         .map_err(|e| sqlite_error(path, "cannot configure", e))?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
+    conn.execute_batch(CONFIGURE)
         .map_err(|e| sqlite_error(path, "cannot configure", e))
 }
 
@@ -251,12 +287,26 @@ fn wait_for_lock(attempts: i32) -> bool {
     let now = Instant::now();
     if attempts == 0 {
         FIRST_TRY.with(|first| first.set(now));
+        WAITED.with(|waited| waited.set(None));
     }
-    if now.duration_since(FIRST_TRY.with(std::cell::Cell::get)) >= BUSY_TIMEOUT {
+    let waited = now.duration_since(FIRST_TRY.with(std::cell::Cell::get));
+    if waited >= BUSY_TIMEOUT {
+        gave_up_after(waited);
         return false;
     }
     std::thread::sleep(Duration::from_millis(1));
     true
+}
+
+thread_local! {
+    /// How long this thread last waited for a lock before giving up, until an error reports it.
+    static WAITED: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
+}
+
+/// Notes that this thread waited `waited` for another process's lock and gave up, so that the
+/// error that follows can say so (a lock SQLite reports at once, e.g. a deadlock, was not waited for).
+pub fn gave_up_after(waited: Duration) {
+    WAITED.with(|cell| cell.set(Some(waited)));
 }
 
 /// Creates a database file at `path` (a temporary name of the caller's) and connects to it, for
@@ -304,10 +354,15 @@ pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode::*;
     let shown = path.display();
     let message = match error.sqlite_error_code() {
-        Some(DatabaseBusy | DatabaseLocked) => format!(
-            "database `{shown}` is locked by another process (waited {}s); `fuser -v` or `lsof` on the file shows which; let it finish, then retry",
-            BUSY_TIMEOUT.as_secs()
-        ),
+        Some(DatabaseBusy | DatabaseLocked) => {
+            let waited = match WAITED.with(std::cell::Cell::take) {
+                Some(waited) => format!(" (waited {:.0}s)", waited.as_secs_f64()),
+                None => String::new(),
+            };
+            format!(
+                "database `{shown}` is locked by another process{waited}; `fuser -v` or `lsof` on the file shows which; let it finish, then retry"
+            )
+        }
         Some(NotADatabase | DatabaseCorrupt) => format!(
             "database `{shown}` is damaged or not a SQLite database; restore it from a backup"
         ),
@@ -395,6 +450,30 @@ mod tests {
         }
         let err = identify(&config(Some(Dev), Rule::DatabaseFlag), Some(Prod), None).unwrap_err();
         assert_eq!(err.kind(), Kind::Refused);
+    }
+
+    #[test]
+    fn a_lock_error_says_it_waited_only_when_it_did() {
+        let busy = || {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                None,
+            )
+        };
+        let path = Path::new("/r/x.db");
+        let at_once = sqlite_error(path, "cannot read", busy()).to_string();
+        assert!(
+            at_once.contains("is locked by another process;") && at_once.contains("fuser -v"),
+            "{at_once}"
+        );
+        gave_up_after(Duration::from_millis(5_020));
+        let waited = sqlite_error(path, "cannot read", busy()).to_string();
+        assert!(
+            waited.contains("locked by another process (waited 5s);") && waited.contains("lsof"),
+            "{waited}"
+        );
+        let next = sqlite_error(path, "cannot read", busy()).to_string();
+        assert!(!next.contains("waited"), "reported once: {next}");
     }
 
     #[test]

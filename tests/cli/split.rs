@@ -177,6 +177,18 @@ pub(crate) fn manifest_of(backup: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(backup.with_extension("json")).unwrap()).unwrap()
 }
 
+/// Every file under `dir` with the hash of its bytes, by path relative to `dir`, sorted; the
+/// audit log left out (refusals and failures are logged).
+pub(crate) fn hashes_under(dir: &Path) -> Vec<(PathBuf, u128)> {
+    files_under(dir)
+        .into_iter()
+        .map(|file| {
+            let hash = fingerprint(&dir.join(&file));
+            (file, hash)
+        })
+        .collect()
+}
+
 /// Every file under `dir`, relative to it, sorted; the audit log left out (refusals are logged).
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -319,10 +331,23 @@ fn without_a_terminal_or_yes_nothing_is_written_and_a_typed_prod_confirms() {
     assert_eq!(sandbox.last_audit()["outcome"], "ok");
 }
 
-/// A legacy file the split must refuse: nothing written, the file unchanged.
+/// An existing dev database and a backup of it, for a refusal to leave alone (prod is missing,
+/// so the split has work to do).
+pub(crate) fn existing_dev_and_backup(sandbox: &Sandbox) -> PathBuf {
+    sandbox.init("dev");
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev"])
+        .run()
+        .ok();
+    PathBuf::from(out.stdout.trim())
+}
+
+/// A legacy file the split must refuse: nothing written, every file (the legacy file, the
+/// existing dev database and backup) unchanged by hash.
 fn assert_refused(sandbox: &Sandbox, code: i32, message: &str) -> Output {
-    let legacy = legacy_path(sandbox);
-    let before = std::fs::read(&legacy).ok();
+    let backup = existing_dev_and_backup(sandbox);
+    let before = hashes_under(sandbox.root());
     let out = split(sandbox, &[]).run().code(code);
     assert!(
         out.stderr.contains(message),
@@ -330,27 +355,15 @@ fn assert_refused(sandbox: &Sandbox, code: i32, message: &str) -> Output {
         out.stderr
     );
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    for env in ["prod", "dev"] {
-        assert!(!sandbox.db(env).exists(), "{env} was created");
-    }
+    assert!(!sandbox.db("prod").exists(), "prod was created");
     assert_eq!(
-        names_in(&sandbox.backup_dir()),
-        Vec::<String>::new(),
-        "no backup"
-    );
-    assert_eq!(
-        names_in(legacy.parent().unwrap()),
-        if before.is_some() {
-            vec!["onsen.db".to_string()]
-        } else {
-            Vec::new()
-        },
-        "nothing beside the legacy file"
-    );
-    assert_eq!(
-        std::fs::read(&legacy).ok(),
+        hashes_under(sandbox.root()),
         before,
-        "the legacy file unchanged"
+        "every file unchanged, nothing added"
+    );
+    assert_eq!(
+        assert_backups_verify(sandbox, &sandbox.backup_dir()),
+        [backup]
     );
     out
 }
@@ -400,11 +413,9 @@ fn a_missing_or_damaged_legacy_file_is_refused_and_nothing_is_written() {
     }
 }
 
-#[test]
-fn force_backs_up_each_existing_target_then_replaces_its_content() {
-    let sandbox = Sandbox::new();
-    let legacy = legacy_path(&sandbox);
-    make_legacy(&sandbox, &legacy, "");
+/// prod and dev made by the tool, each with a row only it holds; returns each environment with a
+/// copy of its content (outside the data folder), to compare with later.
+pub(crate) fn existing_targets(sandbox: &Sandbox) -> Vec<(&'static str, PathBuf)> {
     let mut previous = Vec::new();
     for env in ["prod", "dev"] {
         sandbox.init(env);
@@ -417,6 +428,15 @@ fn force_backs_up_each_existing_target_then_replaces_its_content() {
         std::fs::copy(&db, &copy).unwrap();
         previous.push((env, copy));
     }
+    previous
+}
+
+#[test]
+fn force_backs_up_each_existing_target_then_replaces_its_content() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, "");
+    let previous = existing_targets(&sandbox);
     let before = bytes(&legacy);
 
     let out = split(&sandbox, &[]).run().ok();

@@ -222,12 +222,7 @@ impl Run {
             input.write_all(&bytes).unwrap();
         }
         drop(input);
-        let out = child.wait_with_output().unwrap();
-        Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Output::of(child)
     }
 }
 
@@ -240,6 +235,16 @@ pub struct Output {
 }
 
 impl Output {
+    /// Waits for a process started by [`Run::spawn`] (or [`Run::run`]) and collects what it did.
+    pub fn of(child: Child) -> Output {
+        let out = child.wait_with_output().unwrap();
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Asserts exit code 0 and returns self.
     pub fn ok(self) -> Output {
         self.code(0)
@@ -309,6 +314,12 @@ impl SqliteShell {
     /// Hands over the input, to feed statements from another thread.
     pub fn take_input(&mut self) -> ChildStdin {
         self.input.take().expect("the input was not taken yet")
+    }
+
+    /// Kills the process (SIGKILL), as a crash would: what it was writing stays as it was left.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     /// Closes the connection; returns whether every statement succeeded.
