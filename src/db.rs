@@ -251,9 +251,7 @@ fn open_configured(
     } | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| ("cannot open database", e))?;
-    conn.busy_handler(Some(wait_for_lock))
-        .and_then(|()| conn.execute_batch(CONFIGURE))
-        .map_err(|e| ("cannot configure", e))?;
+    apply_settings(&conn).map_err(|e| ("cannot configure", e))?;
     Ok(conn)
 }
 
@@ -266,14 +264,10 @@ fn is_hot_journal_refusal(error: &rusqlite::Error) -> bool {
     )
 }
 
-/// The settings of every connection.
-const CONFIGURE: &str = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
-
-fn configure(conn: &Connection, path: &Path) -> Result<()> {
-    conn.busy_handler(Some(wait_for_lock))
-        .map_err(|e| sqlite_error(path, "cannot configure", e))?;
-    conn.execute_batch(CONFIGURE)
-        .map_err(|e| sqlite_error(path, "cannot configure", e))
+/// The settings of every connection: the busy handler, foreign keys on, full sync.
+fn apply_settings(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_handler(Some(wait_for_lock))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
 }
 
 /// The busy handler: retries every millisecond until [`BUSY_TIMEOUT`] has passed since the first
@@ -331,7 +325,7 @@ pub fn build_new(
     prepare: impl FnOnce(&Transaction) -> Result<usize>,
 ) -> Result<usize> {
     let mut conn = create(path)?;
-    configure(&conn, path)?;
+    apply_settings(&conn).map_err(|e| sqlite_error(path, "cannot configure", e))?;
     conn.pragma_update(None, "journal_mode", "DELETE")
         .map_err(|e| sqlite_error(path, "cannot set the journal mode of", e))?;
     let tx = conn
