@@ -1,5 +1,6 @@
 //! `database backup`, `backups`, `verify`, `restore` and `prune`: files, manifests, exit codes.
 
+use crate::split::hashes_under;
 use crate::support::{bytes, names_in, Output, Run, Sandbox, SqliteShell};
 use serde_json::Value;
 use std::io::Write;
@@ -370,7 +371,7 @@ fn thorough_checks_the_source_first() {
     let page_size: usize = sandbox.sqlite(&db, "PRAGMA page_size").parse().unwrap();
     let pages: usize = sandbox.sqlite(&db, "PRAGMA page_count").parse().unwrap();
     overwrite(&db, pages / 2 * page_size, page_size, 0xA5);
-    let before = backups_on_disk(&sandbox);
+    let before = hashes_under(&sandbox.backup_dir());
     let out = sandbox
         .xtask()
         .args(["database", "backup", "--env", "dev", "--thorough"])
@@ -378,7 +379,7 @@ fn thorough_checks_the_source_first() {
         .code(4);
     assert!(out.stderr.contains("integrity_check"), "{}", out.stderr);
     assert_eq!(
-        backups_on_disk(&sandbox),
+        hashes_under(&sandbox.backup_dir()),
         before,
         "no backup of a damaged database"
     );
@@ -922,7 +923,7 @@ fn a_damaged_backup_is_not_restored() {
         damage(&path);
         change_data(&sandbox, &db);
         let live = bytes(&db);
-        let before = backups_on_disk(&sandbox);
+        let before = hashes_under(&sandbox.backup_dir());
         let out = sandbox
             .xtask()
             .args(["database", "restore", "--env", "dev"])
@@ -937,7 +938,7 @@ fn a_damaged_backup_is_not_restored() {
         );
         assert_eq!(bytes(&db), live, "{what}: the live database is unchanged");
         assert_eq!(
-            backups_on_disk(&sandbox),
+            hashes_under(&sandbox.backup_dir()),
             before,
             "{what}: no pre-restore backup"
         );
@@ -1054,7 +1055,7 @@ fn dry_run_restore_changes_nothing() {
     backup(&sandbox, "prod", &[]);
     change_data(&sandbox, &db);
     let changed = bytes(&db);
-    let listed = backups_on_disk(&sandbox);
+    let listed = hashes_under(&sandbox.backup_dir());
     let out = sandbox
         .xtask()
         .args([
@@ -1069,7 +1070,11 @@ fn dry_run_restore_changes_nothing() {
         .ok();
     assert!(out.stdout.contains("would restore"), "{}", out.stdout);
     assert_eq!(bytes(&db), changed);
-    assert_eq!(backups_on_disk(&sandbox), listed, "no pre-restore backup");
+    assert_eq!(
+        hashes_under(&sandbox.backup_dir()),
+        listed,
+        "no pre-restore backup"
+    );
     assert_eq!(sandbox.last_audit()["confirmation"], "dry-run");
 }
 
