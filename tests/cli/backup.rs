@@ -827,6 +827,68 @@ fn files_that_are_not_databases_fail_with_a_clear_message() {
     }
 }
 
+#[test]
+fn backup_and_restore_refuse_files_that_are_no_healthy_database() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    let kept = backup(&sandbox, "dev", &[]);
+    let truncated = sandbox.root().join("truncated ✓.db");
+    add_visits(&sandbox, &db, 2_000);
+    std::fs::copy(&db, &truncated).unwrap();
+    truncate_to_half(&truncated);
+    let empty = sandbox.root().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let text = sandbox.root().join("notes.db");
+    std::fs::write(&text, b"a shopping list, not a database\n").unwrap();
+    let missing = sandbox.root().join("no such file.db");
+    let cases = [
+        (&missing, "does not exist"),
+        (&empty, "is empty (0 bytes)"),
+        (&text, "not a SQLite database"),
+        (&truncated, "is damaged or not a SQLite database"),
+    ];
+    let everything = hashes_under(sandbox.root());
+    for (path, message) in cases {
+        let out = sandbox
+            .xtask()
+            .args(["database", "backup", "--database"])
+            .arg(path)
+            .run()
+            .code(1);
+        assert!(
+            out.stderr.contains(message),
+            "{}: {}",
+            path.display(),
+            out.stderr
+        );
+
+        let out = sandbox
+            .xtask()
+            .args(["database", "restore", "--env", "dev"])
+            .arg(path)
+            .run();
+        let said = if path == &missing {
+            "does not exist"
+        } else {
+            "has no manifest"
+        };
+        assert!(
+            out.code != 0 && out.stderr.contains(said),
+            "{}: {}",
+            path.display(),
+            out.stderr
+        );
+        assert_eq!(
+            hashes_under(sandbox.root()),
+            everything,
+            "{}: nothing changed",
+            path.display()
+        );
+    }
+    verify_file(&sandbox, &kept).ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 // restore
 // ---------------------------------------------------------------------------------------------
