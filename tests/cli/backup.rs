@@ -644,12 +644,7 @@ fn a_manifest_naming_another_environment_fails_and_the_backup_is_not_restored() 
 
     let test_db = sandbox.db("test");
     let before = bytes(&test_db);
-    let out = sandbox
-        .xtask()
-        .args(["database", "restore", "--env", "test"])
-        .arg(&from_dev)
-        .run()
-        .code(4);
+    let out = restore_into(&sandbox, "test", &from_dev).run().code(4);
     assert!(
         out.stderr.contains("manifest environment"),
         "{}",
@@ -726,12 +721,7 @@ fn a_backup_keeps_its_sources_foreign_key_violations_and_still_verifies() {
     );
 
     sandbox.sqlite(&db, "DELETE FROM visits");
-    sandbox
-        .xtask()
-        .args(["database", "restore", "--env", "dev"])
-        .arg(&plain)
-        .run()
-        .ok();
+    restore_into(&sandbox, "dev", &plain).run().ok();
     assert_same_content(&sandbox, &db, &plain);
 }
 
@@ -863,11 +853,7 @@ fn backup_and_restore_refuse_files_that_are_no_healthy_database() {
             out.stderr
         );
 
-        let out = sandbox
-            .xtask()
-            .args(["database", "restore", "--env", "dev"])
-            .arg(path)
-            .run();
+        let out = restore_into(&sandbox, "dev", path).run();
         let said = if path == &missing {
             "does not exist"
         } else {
@@ -892,6 +878,14 @@ fn backup_and_restore_refuse_files_that_are_no_healthy_database() {
 // ---------------------------------------------------------------------------------------------
 // restore
 // ---------------------------------------------------------------------------------------------
+
+/// `database restore FILE --env ENV`, to run.
+pub(crate) fn restore_into(sandbox: &Sandbox, env: &str, file: &Path) -> Run {
+    sandbox
+        .xtask()
+        .args(["database", "restore", "--env", env])
+        .arg(file)
+}
 
 /// `database restore` with `args`, expecting success, returning its JSON.
 fn restore_json(sandbox: &Sandbox, args: &[&str]) -> Value {
@@ -953,12 +947,7 @@ fn restoring_a_file_that_does_not_exist_says_so() {
     let db = sandbox.db("dev");
     let before = bytes(&db);
     let missing = sandbox.backup_dir().join("onsen_dev_nosuch.db");
-    let out = sandbox
-        .xtask()
-        .args(["database", "restore", "--env", "dev"])
-        .arg(&missing)
-        .run()
-        .code(1);
+    let out = restore_into(&sandbox, "dev", &missing).run().code(1);
     assert!(
         out.stderr.contains("does not exist") && out.stderr.contains("database backups"),
         "{}",
@@ -986,12 +975,7 @@ fn a_damaged_backup_is_not_restored() {
         change_data(&sandbox, &db);
         let live = bytes(&db);
         let before = hashes_under(&sandbox.backup_dir());
-        let out = sandbox
-            .xtask()
-            .args(["database", "restore", "--env", "dev"])
-            .arg(&path)
-            .run()
-            .code(4);
+        let out = restore_into(&sandbox, "dev", &path).run().code(4);
         assert!(
             out.stderr
                 .contains("refusing to restore a backup that fails verification"),
@@ -1016,12 +1000,7 @@ fn a_backup_of_another_environment_needs_cross_env_and_is_restamped() {
     let from_dev = backup(&sandbox, "dev", &[]);
     let test_db = sandbox.db("test");
     let before = bytes(&test_db);
-    let out = sandbox
-        .xtask()
-        .args(["database", "restore", "--env", "test"])
-        .arg(&from_dev)
-        .run()
-        .code(3);
+    let out = restore_into(&sandbox, "test", &from_dev).run().code(3);
     assert!(
         out.stderr.contains("is a backup of dev") && out.stderr.contains("--cross-env"),
         "{}",
@@ -1029,10 +1008,8 @@ fn a_backup_of_another_environment_needs_cross_env_and_is_restamped() {
     );
     assert_eq!(bytes(&test_db), before);
 
-    sandbox
-        .xtask()
-        .args(["database", "restore", "--env", "test", "--cross-env"])
-        .arg(&from_dev)
+    restore_into(&sandbox, "test", &from_dev)
+        .arg("--cross-env")
         .run()
         .ok();
     assert_eq!(sandbox.stamp(&test_db), "test");

@@ -1,5 +1,6 @@
 //! Faults: a failure or a crash at every step of the split, backup and restore, real SIGKILLs, a locked source, a full or read-only disk.
 
+use crate::backup::restore_into;
 use crate::split::{
     assert_backups_verify, assert_only_the_stamp_differs, assert_split_from,
     assert_whole_and_stamped, existing_targets, fingerprint, hashes_under, legacy_of_3_mb,
@@ -237,7 +238,7 @@ fn a_restore_that_fails_or_crashes_leaves_the_old_or_the_new_content_and_a_rerun
             );
             let replaced = sandbox.root().join("content before the restore.db");
             std::fs::copy(&dev, &replaced).unwrap();
-            let restore = || restore_dev(&sandbox, &backup);
+            let restore = || restore_into(&sandbox, "dev", &backup);
 
             fail_at(restore(), point, mode);
             assert_whole_and_stamped(&sandbox, &dev, "dev");
@@ -260,14 +261,6 @@ fn a_restore_that_fails_or_crashes_leaves_the_old_or_the_new_content_and_a_rerun
     }
 }
 
-/// `database restore FILE --env dev`.
-fn restore_dev(sandbox: &Sandbox, backup: &Path) -> Run {
-    sandbox
-        .xtask()
-        .args(["database", "restore", "--env", "dev"])
-        .arg(backup)
-}
-
 /// [`RESTORE_POINTS`] is the whole list: a restore makes two copies, and places one backup.
 #[test]
 fn a_restore_reaches_no_failpoint_beyond_those_listed() {
@@ -282,7 +275,7 @@ fn a_restore_reaches_no_failpoint_beyond_those_listed() {
         "restore.replace#2",
         "restore.replaced#2",
     ] {
-        restore_dev(&sandbox, &backup)
+        restore_into(&sandbox, "dev", &backup)
             .env("ONSENDO_FAILPOINT", format!("{beyond}:error"))
             .run()
             .ok();
@@ -475,7 +468,7 @@ fn sigkill_at_any_moment_of_a_restore_leaves_the_old_or_the_new_content_and_a_re
     );
     let old = sandbox.root().join("old content.db");
     std::fs::copy(&dev, &old).unwrap();
-    let whole_run = time_whole_run(|| restore_dev(&sandbox, &backup));
+    let whole_run = time_whole_run(|| restore_into(&sandbox, "dev", &backup));
     let what = format!(
         "a restore of a backup of {} MB",
         std::fs::metadata(&backup).unwrap().len() >> 20
@@ -487,7 +480,7 @@ fn sigkill_at_any_moment_of_a_restore_leaves_the_old_or_the_new_content_and_a_re
         // Back to the start: the old content live (no process has it open), the one backup.
         std::fs::copy(&old, &dev).unwrap();
         remove_backups_but(&sandbox, &backup);
-        let status = kill_after(restore_dev(&sandbox, &backup), delay);
+        let status = kill_after(restore_into(&sandbox, "dev", &backup), delay);
         eprintln!(
             "round {round}: killed after {delay:?} ({status}); beside it: {:?}",
             names_in(&db_dir(&sandbox))
@@ -509,7 +502,7 @@ fn sigkill_at_any_moment_of_a_restore_leaves_the_old_or_the_new_content_and_a_re
         );
         assert!(assert_backups_verify(&sandbox, &sandbox.backup_dir()).contains(&backup));
 
-        restore_dev(&sandbox, &backup).run().ok();
+        restore_into(&sandbox, "dev", &backup).run().ok();
         assert_eq!(sandbox.sqldiff(&[], &new, &dev), "", "round {round}");
         assert_whole_and_stamped(&sandbox, &dev, "dev");
         assert_backups_verify(&sandbox, &sandbox.backup_dir());
@@ -644,7 +637,11 @@ fn a_locked_live_database_makes_verify_restore_and_split_wait_then_fail_without_
     let started = Instant::now();
     let running = [
         ("verify", &dev, verify_dev(&sandbox).spawn()),
-        ("restore", &dev, restore_dev(&sandbox, &backup).spawn()),
+        (
+            "restore",
+            &dev,
+            restore_into(&sandbox, "dev", &backup).spawn(),
+        ),
         ("migrate-to-envs", &legacy, split(&legacy_root, &[]).spawn()),
     ];
     for (what, db, child) in running {
@@ -966,7 +963,7 @@ fn a_restore_into_a_read_only_or_full_folder_fails_clearly_and_changes_nothing()
         );
         let before = hashes_under(sandbox.root());
 
-        let out = restore_dev(&sandbox, &backup).run().code(1);
+        let out = restore_into(&sandbox, "dev", &backup).run().code(1);
         assert!(
             out.stderr.contains(&limit.said(&db_dir(&sandbox))),
             "{limit:?}: {}",
