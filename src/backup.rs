@@ -349,8 +349,13 @@ pub fn choose_to_prune(candidates: &[Candidate], retention: Retention, now: i64)
 
 /// Removes a backup and its manifest.
 pub fn remove(entry: &Entry) -> Result<()> {
-    for path in [entry.path.clone(), Manifest::path_for(&entry.path)] {
-        match std::fs::remove_file(&path) {
+    remove_files(&[entry.path.clone(), Manifest::path_for(&entry.path)])
+}
+
+/// Removes `paths` (those already gone are no error), then syncs the folder of the first.
+fn remove_files(paths: &[PathBuf]) -> Result<()> {
+    for path in paths {
+        match std::fs::remove_file(path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
@@ -358,7 +363,9 @@ pub fn remove(entry: &Entry) -> Result<()> {
             }
         }
     }
-    durable::sync_dir(&crate::paths::folder_of(&entry.path))
+    paths.first().map_or(Ok(()), |path| {
+        durable::sync_dir(&crate::paths::folder_of(path))
+    })
 }
 
 /// A manifest left alone is no older than this while its backup is being placed (it is written
@@ -394,9 +401,7 @@ pub fn orphan_manifests(dir: &Path) -> Vec<PathBuf> {
 
 /// Removes a manifest whose backup was never placed.
 pub fn remove_orphan(manifest: &Path) -> Result<()> {
-    std::fs::remove_file(manifest)
-        .map_err(|e| Error::failed(format!("cannot remove `{}`", manifest.display())).because(e))?;
-    durable::sync_dir(&crate::paths::folder_of(manifest))
+    remove_files(&[manifest.to_path_buf()])
 }
 
 #[cfg(test)]
