@@ -66,9 +66,9 @@ pub enum DatabaseCommand {
     )]
     Backups,
     /// Check a database or a backup: header, size, integrity_check, foreign_key_check, and a
-    /// backup's hashes against its manifest. Exit 4 when anything fails
+    /// backup's hashes and environment against its manifest. Exit 4 when anything fails
     #[command(
-        after_help = "Examples:\n  cargo xtask database verify --env prod\n  cargo xtask database verify --latest --env prod\n  cargo xtask database verify artifacts/db/backups/onsen_dev_20261122T081500Z.db\n  cargo xtask database verify --quick --json"
+        after_help = "A live database may have no foreign-key violations; a backup may have its source's. A file in the\nbackup folder must have its manifest.\n\nExamples:\n  cargo xtask database verify --env prod\n  cargo xtask database verify --latest --env prod\n  cargo xtask database verify artifacts/db/backups/onsen_dev_20261122T081500Z.db\n  cargo xtask database verify --quick --json"
     )]
     Verify(verify::VerifyArgs),
     /// Restore a backup into the live database through SQLite: the backup is verified first, the
