@@ -140,6 +140,16 @@ pub fn check_header_in(file: &std::fs::File, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether the header of the database open as `file` marks it as a WAL database (file format
+/// versions 2 at offsets 18 and 19).
+pub fn is_wal_in(file: &std::fs::File, path: &Path) -> Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let mut versions = [0u8; 2];
+    file.read_exact_at(&mut versions, 18)
+        .map_err(|e| Error::failed(format!("cannot read `{}`", path.display())).because(e))?;
+    Ok(versions == [2, 2])
+}
+
 /// Opens an existing database for `config`, after checking its header, its identity and the
 /// test guard. A stamp that disagrees with the selected environment is refused.
 pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {

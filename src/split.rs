@@ -164,6 +164,12 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
     // the last (see `db::check_header_in`).
     let legacy_file = std::fs::File::open(legacy)
         .map_err(|e| Error::failed(format!("cannot open `{}`", legacy.display())).because(e))?;
+    // A WAL file's main file is not read by the copy, so its "before" hash is taken first.
+    let wal_digest_before = if crate::db::is_wal_in(&legacy_file, legacy)? {
+        Some(digest::file_digest(legacy, None)?)
+    } else {
+        None
+    };
     let writes = plan.to_write();
     for dir in [plan.backup_dir.clone()]
         .into_iter()
@@ -192,9 +198,12 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
     let violations = report.foreign_key_violations;
     report.into_result().map_err(unhealthy)?;
     let snapshot = copied?;
-    let legacy_digest = match snapshot.method {
-        copy::Method::Bytes if file_size(legacy) == snapshot.size() => snapshot.file_digest.clone(),
-        _ => digest::file_digest(legacy, None)?,
+    let legacy_digest = match (wal_digest_before, snapshot.method) {
+        (Some(before), _) => before,
+        (None, copy::Method::Bytes) if file_size(legacy) == snapshot.size() => {
+            snapshot.file_digest.clone()
+        }
+        (None, _) => digest::file_digest(legacy, None)?,
     };
     failpoint::hit("split.copied")?;
 

@@ -1,12 +1,9 @@
 //! `database backup`, `backups`, `verify`, `restore` and `prune`: files, manifests, exit codes.
 
 use crate::split::hashes_under;
-use crate::support::{bytes, names_in, Output, Run, Sandbox, SqliteShell};
+use crate::support::{bytes, names_in, BusyWriter, Output, Run, Sandbox, SqliteShell};
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -143,60 +140,14 @@ fn listing_row(listing: &str, name: &str) -> String {
         .to_string()
 }
 
-/// A `sqlite3` process committing pairs of visits (two rows per transaction) into a database as
-/// fast as it can, until stopped or dropped.
-struct BusyWriter {
-    sqlite: SqliteShell,
-    feeder: Option<std::thread::JoinHandle<()>>,
-    stop: Arc<AtomicBool>,
-}
-
-impl BusyWriter {
-    const PAIR: &'static str = "BEGIN IMMEDIATE; \
-        INSERT INTO visits (onsen_id, visited_at, personal_rating, notes) VALUES (1, '2026-02-01', 6, 'writer ' || hex(randomblob(200))); \
-        INSERT INTO visits (onsen_id, visited_at, personal_rating, notes) VALUES (2, '2026-02-01', 7, 'writer ' || hex(randomblob(200))); \
-        COMMIT;";
-
-    fn start(db: &Path) -> BusyWriter {
-        let mut sqlite = SqliteShell::open(db);
-        sqlite.run(".timeout 20000");
-        sqlite.run(Self::PAIR);
-        let mut input = sqlite.take_input();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
-        let feeder = std::thread::spawn(move || {
-            while !stopped.load(Ordering::Relaxed) {
-                if writeln!(input, "{}", Self::PAIR).is_err() {
-                    break;
-                }
-            }
-        });
-        BusyWriter {
-            sqlite,
-            feeder: Some(feeder),
-            stop,
-        }
-    }
-
-    /// Stops feeding statements and waits for the process to run the ones it has; returns
-    /// whether every statement succeeded.
-    fn stop(&mut self) -> bool {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(feeder) = self.feeder.take() {
-            feeder.join().unwrap();
-        }
-        self.sqlite.close()
-    }
-}
-
-impl Drop for BusyWriter {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
+/// Commits two visits (one transaction) for [`BusyWriter`].
+pub(crate) const WRITE_A_PAIR: &str = "BEGIN IMMEDIATE; \
+    INSERT INTO visits (onsen_id, visited_at, personal_rating, notes) VALUES (1, '2026-02-01', 6, 'writer ' || hex(randomblob(200))); \
+    INSERT INTO visits (onsen_id, visited_at, personal_rating, notes) VALUES (2, '2026-02-01', 7, 'writer ' || hex(randomblob(200))); \
+    COMMIT;";
 
 /// Rows the busy writer committed that a database holds.
-fn writer_rows(sandbox: &Sandbox, db: &Path) -> u64 {
+pub(crate) fn writer_rows(sandbox: &Sandbox, db: &Path) -> u64 {
     sandbox
         .sqlite(
             db,
@@ -1366,7 +1317,7 @@ fn backups_under_a_busy_writer(journal_mode: &str) {
     const ROWS: u64 = 30_000;
     add_visits(&sandbox, &db, ROWS as u32);
     sandbox.sqlite(&db, &format!("PRAGMA journal_mode = {journal_mode}"));
-    let mut writer = BusyWriter::start(&db);
+    let mut writer = BusyWriter::start(&db, "", WRITE_A_PAIR);
     let made = backups_in_a_row(&sandbox, "dev", 3);
     assert!(writer.stop(), "every write of the writer succeeded");
     let after = writer_rows(&sandbox, &db);

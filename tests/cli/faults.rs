@@ -6,7 +6,7 @@ use crate::split::{
     assert_whole_and_stamped, existing_targets, fingerprint, hashes_under, legacy_of_3_mb,
     legacy_path, make_legacy, many_visits, split, temp_files_in,
 };
-use crate::support::{bytes, names_in, Output, Run, Sandbox, SqliteShell};
+use crate::support::{bytes, names_in, BusyWriter, Output, Run, Sandbox, SqliteShell};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -655,44 +655,6 @@ fn a_locked_live_database_makes_verify_restore_and_split_wait_then_fail_without_
     assert_eq!(names_in(&legacy_root.backup_dir()), Vec::<String>::new());
 }
 
-/// A `sqlite3` process committing small transactions on `db` as fast as it can, until dropped.
-struct BusyWriter {
-    child: std::process::Child,
-    feeder: Option<std::thread::JoinHandle<()>>,
-}
-
-impl BusyWriter {
-    fn start(db: &Path, statement: &'static str) -> BusyWriter {
-        let mut child = Command::new("sqlite3")
-            .arg(db)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("sqlite3 starts");
-        let mut input = child.stdin.take().unwrap();
-        let feeder = std::thread::spawn(move || {
-            use std::io::Write;
-            let _ = writeln!(input, ".timeout 30000\nPRAGMA synchronous = OFF;");
-            // Ends when the process is killed and the pipe breaks.
-            while writeln!(input, "{statement}").is_ok() {}
-        });
-        BusyWriter {
-            child,
-            feeder: Some(feeder),
-        }
-    }
-}
-
-impl Drop for BusyWriter {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(feeder) = self.feeder.take() {
-            let _ = feeder.join();
-        }
-    }
-}
-
 /// The copy reads the source's bytes under SQLite's shared lock while a second thread hashes its
 /// records through another descriptor. Closing any descriptor of a file drops every POSIX lock the
 /// process holds on it, so a hash that finishes first must not let a writer commit into the rest
@@ -717,6 +679,7 @@ fn a_writer_cannot_commit_into_the_middle_of_a_backup() {
     let moved = "SELECT count(*) > 0 FROM locations WHERE latitude <> 0";
     let writer = BusyWriter::start(
         &dev,
+        "PRAGMA synchronous = OFF;",
         "UPDATE locations SET latitude = (abs(random()) % 180) - 90;",
     );
     let started = Instant::now();

@@ -1,6 +1,7 @@
 //! `cargo xtask database migrate-to-envs`: the split of the legacy database into prod and dev, checked with the `sqlite3` and `sqldiff` CLIs.
 
-use crate::support::{bytes, names_in, Output, Run, Sandbox, SqliteShell};
+use crate::backup::{writer_rows, WRITE_A_PAIR};
+use crate::support::{bytes, names_in, BusyWriter, Output, Run, Sandbox, SqliteShell};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -515,6 +516,40 @@ fn rows_still_in_the_wal_of_a_legacy_file_are_copied() {
     let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
     assert_eq!(sandbox.sqlite(&backups[0], count), "1");
     drop(writer);
+}
+
+#[test]
+fn a_legacy_file_written_to_during_the_split_is_reported() {
+    a_legacy_file_written_to_during_the_split_is_reported_in("delete");
+    a_legacy_file_written_to_during_the_split_is_reported_in("wal");
+}
+
+/// Another process commits into the legacy file (in `journal_mode`) all through the split: the
+/// split says the legacy file changed, and every copy it made is whole and holds whole
+/// transactions of the writer.
+fn a_legacy_file_written_to_during_the_split_is_reported_in(journal_mode: &str) {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_of_3_mb(&sandbox);
+    sandbox.sqlite(&legacy, &format!("PRAGMA journal_mode = {journal_mode}"));
+    // A checkpoint after every commit, so that a WAL file's main file changes too.
+    let mut writer = BusyWriter::start(&legacy, "PRAGMA wal_autocheckpoint = 1;", WRITE_A_PAIR);
+    let out = split(&sandbox, &[]).run().code(1);
+    assert!(writer.stop(), "every write of the writer succeeded");
+    assert!(
+        out.stderr.contains("changed while it was being split"),
+        "{journal_mode}: {}",
+        out.stderr
+    );
+    let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
+    for db in backups
+        .iter()
+        .chain(&[sandbox.db("prod"), sandbox.db("dev")])
+    {
+        assert_eq!(sandbox.sqlite(db, "PRAGMA integrity_check"), "ok");
+        let rows = writer_rows(&sandbox, db);
+        assert_eq!(rows % 2, 0, "{}: whole transactions only", db.display());
+        assert!(rows < writer_rows(&sandbox, &legacy), "{rows}");
+    }
 }
 
 #[test]

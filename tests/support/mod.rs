@@ -7,6 +7,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The marker file the library's test guard looks for (`onsendo::guard::SANDBOX_MARKER`).
 const SANDBOX_MARKER: &str = ".onsendo-test-sandbox";
@@ -332,5 +334,62 @@ impl SqliteShell {
 impl Drop for SqliteShell {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// A `sqlite3` process committing `statement` into a database as fast as it can, until stopped;
+/// dropped without [`BusyWriter::stop`], it is killed.
+pub struct BusyWriter {
+    sqlite: SqliteShell,
+    feeder: Option<std::thread::JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl BusyWriter {
+    /// Runs `settings` (pragmas) in the writer's connection, then `statement` once (so the writer
+    /// has committed when this returns), then keeps feeding `statement`.
+    pub fn start(db: &Path, settings: &str, statement: &'static str) -> BusyWriter {
+        let mut sqlite = SqliteShell::open(db);
+        sqlite.run(".timeout 30000");
+        sqlite.run(settings);
+        sqlite.run(statement);
+        let mut input = sqlite.take_input();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let feeder = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                if writeln!(input, "{statement}").is_err() {
+                    break;
+                }
+            }
+        });
+        BusyWriter {
+            sqlite,
+            feeder: Some(feeder),
+            stop,
+        }
+    }
+
+    /// Stops feeding statements and waits for the process to run the ones it has; returns
+    /// whether every statement succeeded.
+    pub fn stop(&mut self) -> bool {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(feeder) = self.feeder.take() {
+            feeder.join().unwrap();
+        }
+        self.sqlite.close()
+    }
+}
+
+impl Drop for BusyWriter {
+    fn drop(&mut self) {
+        if self.feeder.is_some() {
+            self.stop.store(true, Ordering::Relaxed);
+            // The feeder's next write fails on the closed pipe, which ends it.
+            self.sqlite.kill();
+        }
+        if let Some(feeder) = self.feeder.take() {
+            feeder.join().unwrap();
+        }
     }
 }
