@@ -231,7 +231,7 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
     let after = digest::file_digest(legacy, None)?;
     if after != legacy_digest {
         return Err(Error::failed(format!(
-            "`{}` changed while it was being split (another process wrote to it); the copies hold the state it had at the start",
+            "`{}` changed while it was being split (another process wrote to it); the copies hold the state it had when it was copied: stop the other process, then run `migrate-to-envs --force` to split it again",
             legacy.display()
         )));
     }

@@ -536,7 +536,8 @@ fn a_legacy_file_written_to_during_the_split_is_reported_in(journal_mode: &str) 
     let out = split(&sandbox, &[]).run().code(1);
     assert!(writer.stop(), "every write of the writer succeeded");
     assert!(
-        out.stderr.contains("changed while it was being split"),
+        out.stderr.contains("changed while it was being split")
+            && out.stderr.contains("migrate-to-envs --force"),
         "{journal_mode}: {}",
         out.stderr
     );
