@@ -208,7 +208,21 @@ impl Entry {
         }
     }
 
-    /// Checks size and file hash against the manifest (reads the whole file).
+    /// Whether it is a backup this tool made: it has a manifest that reads.
+    pub fn has_manifest(&self) -> bool {
+        matches!(self.manifest, Ok(Some(_)))
+    }
+
+    /// The environment stamped inside the file (`None` when unstamped or unreadable).
+    pub fn stamp(&self) -> Option<Environment> {
+        crate::db::connect(&self.path, crate::db::Access::Read)
+            .and_then(|conn| crate::stamp::read(&conn, &self.path))
+            .ok()
+            .flatten()
+    }
+
+    /// Checks size and file hash against the manifest (reads the whole file), and the
+    /// manifest's environment against the stamp inside the file.
     pub fn status(&self) -> Status {
         let manifest = match &self.manifest {
             Ok(Some(manifest)) => manifest,
@@ -222,9 +236,15 @@ impl Entry {
             ));
         }
         match digest::file_digest(&self.path, None) {
-            Ok(found) if found == manifest.file_digest => Status::Matches,
-            Ok(_) => Status::Differs("its bytes changed since it was made".to_string()),
-            Err(e) => Status::Differs(e.to_string()),
+            Ok(found) if found == manifest.file_digest => {}
+            Ok(_) => return Status::Differs("its bytes changed since it was made".to_string()),
+            Err(e) => return Status::Differs(e.to_string()),
+        }
+        match (manifest.environment, self.stamp()) {
+            (Some(named), Some(stamped)) if named != stamped => Status::Differs(format!(
+                "the manifest says {named}, but the backup is stamped {stamped}"
+            )),
+            _ => Status::Matches,
         }
     }
 }
@@ -336,9 +356,11 @@ pub fn choose_to_prune(candidates: &[Candidate], retention: Retention, now: i64)
         *rank += 1;
         let newest_verified = candidate.verified && protected.insert(env);
         let beyond_keep = retention.keep.is_none_or(|keep| *rank > keep);
-        let old = retention
-            .older_than_days
-            .is_none_or(|days| now - candidate.created_unix > days as i64 * 86_400);
+        let old = retention.older_than_days.is_none_or(|days| {
+            // A limit too large for the clock keeps everything; a manifest's time cannot wrap.
+            let limit = i64::try_from(days).ok().and_then(|d| d.checked_mul(86_400));
+            limit.is_some_and(|limit| now.saturating_sub(candidate.created_unix) > limit)
+        });
         if !newest_verified && beyond_keep && old {
             chosen.push(i);
         }
@@ -372,7 +394,7 @@ fn remove_files(paths: &[PathBuf]) -> Result<()> {
 /// just before the copy is linked under its name).
 pub const ORPHAN_AFTER_SECS: u64 = 600;
 
-/// Manifests in `dir` whose backup is not beside them and that are older than
+/// Manifests this tool wrote in `dir` whose backup is not beside them and that are older than
 /// [`ORPHAN_AFTER_SECS`]: what a crash between writing a manifest and placing its copy leaves.
 pub fn orphan_manifests(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -385,6 +407,11 @@ pub fn orphan_manifests(dir: &Path) -> Vec<PathBuf> {
             .and_then(|at| at.elapsed().ok())
             .is_some_and(|age| age.as_secs() > ORPHAN_AFTER_SECS)
     };
+    // Only a manifest this tool wrote, for the name beside it: other JSON files are not ours.
+    let ours = |path: &Path| {
+        let backup = path.with_extension("db");
+        matches!(Manifest::read(&backup), Ok(Some(m)) if m.file == manifest::file_name(&backup))
+    };
     let mut found: Vec<PathBuf> = entries
         .flatten()
         .map(|entry| entry.path())
@@ -393,6 +420,7 @@ pub fn orphan_manifests(dir: &Path) -> Vec<PathBuf> {
                 && path.extension().is_some_and(|ext| ext == "json")
                 && !path.with_extension("db").exists()
                 && old(path)
+                && ours(path)
         })
         .collect();
     found.sort();
@@ -464,5 +492,34 @@ mod tests {
             older_than_days: Some(7),
         };
         assert_eq!(choose_to_prune(&all, age_only, NOW), vec![2]);
+    }
+
+    #[test]
+    fn an_age_limit_beyond_the_clock_keeps_everything_and_no_time_wraps() {
+        let all = [
+            candidate("dev", 1, true),
+            candidate("dev", 5_000, true),
+            Candidate {
+                environment: "dev".to_string(),
+                created_unix: i64::MIN,
+                verified: true,
+            },
+        ];
+        for days in [u64::MAX, 213_503_982_334_602, i64::MAX as u64] {
+            let huge = Retention {
+                keep: Some(0),
+                older_than_days: Some(days),
+            };
+            assert_eq!(
+                choose_to_prune(&all, huge, NOW),
+                Vec::<usize>::new(),
+                "{days}"
+            );
+        }
+        let a_day = Retention {
+            keep: Some(0),
+            older_than_days: Some(1),
+        };
+        assert_eq!(choose_to_prune(&all, a_day, NOW), vec![1, 2]);
     }
 }

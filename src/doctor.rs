@@ -267,7 +267,9 @@ fn newest_backup(layout: &Layout, env: Environment) -> Check {
             None,
         ),
         Some(entry) => {
-            let age = (crate::time::unix_now() - entry.created_unix).max(0);
+            let age = crate::time::unix_now()
+                .saturating_sub(entry.created_unix)
+                .max(0);
             let detail = format!(
                 "newest verified: `{}`, {} old",
                 entry.path.display(),

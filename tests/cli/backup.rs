@@ -1172,13 +1172,7 @@ fn prune_removes_a_manifest_left_by_a_crash_once_it_is_old() {
     );
     assert!(!out.stdout.contains("never placed"), "{}", out.stdout);
 
-    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-    std::fs::File::options()
-        .write(true)
-        .open(&orphan)
-        .unwrap()
-        .set_modified(an_hour_ago)
-        .unwrap();
+    make_older(&orphan, 3600);
     let out = prune(&sandbox, &["--dry-run"]);
     assert!(
         out.stdout
@@ -1199,6 +1193,92 @@ fn prune_removes_a_manifest_left_by_a_crash_once_it_is_old() {
     assert!(!orphan.exists());
     assert_eq!(backups_on_disk(&sandbox), [name_of(&kept)]);
     verify_file(&sandbox, &kept).ok();
+}
+
+/// Sets a file's modification time `secs` into the past.
+fn make_older(path: &Path, secs: u64) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(then)
+        .unwrap();
+}
+
+#[test]
+fn prune_touches_only_the_backups_this_tool_made_and_takes_any_age_limit() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let made = backups_in_a_row(&sandbox, "dev", 2);
+    age_backups(&sandbox, 30);
+    let hand_copy = sandbox.backup_dir().join("hand copy.db");
+    std::fs::copy(&made[0], &hand_copy).unwrap();
+    let notes = sandbox.backup_dir().join("notes.json");
+    std::fs::write(&notes, r#"{"my": "notes"}"#).unwrap();
+    for path in [&hand_copy, &notes] {
+        make_older(path, 90 * 86_400);
+    }
+
+    for huge in ["18446744073709551615", "213503982334602"] {
+        let out = prune(&sandbox, &["--keep", "0", "--older-than", huge]);
+        assert!(
+            out.stdout.contains("removed 0 of 2 backups"),
+            "{huge}: {}",
+            out.stdout
+        );
+    }
+    edit_manifest(&made[0], "created_unix", Value::from(i64::MIN));
+    let out = prune(&sandbox, &["--keep", "0", "--older-than", "1", "--dry-run"]);
+    assert!(
+        out.stdout.contains("would remove 1 of 2 backups"),
+        "{}",
+        out.stdout
+    );
+
+    let out = prune(&sandbox, &["--keep", "0", "--older-than", "1"]);
+    assert!(!made[0].exists() && made[1].exists(), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!(
+            "left {} alone: it has no readable manifest",
+            hand_copy.display()
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(hand_copy.exists() && notes.exists(), "{}", out.stdout);
+    assert_eq!(bytes(&notes), br#"{"my": "notes"}"#);
+}
+
+#[test]
+fn a_manifest_that_names_another_environment_is_flagged_and_pruning_it_takes_prods_rules() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let made = backups_in_a_row(&sandbox, "prod", 2);
+    edit_manifest(&made[0], "environment", Value::from("dev"));
+
+    let listing = sandbox
+        .xtask()
+        .args(["database", "backups"])
+        .run()
+        .ok()
+        .stdout;
+    let row = listing_row(&listing, &name_of(&made[0]));
+    assert!(
+        row.contains("NO: the manifest says dev, but the backup is stamped prod"),
+        "{row}"
+    );
+
+    let before = hashes_under(&sandbox.backup_dir());
+    let out = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "0"])
+        .run()
+        .code(3);
+    assert!(out.stderr.contains("prod"), "{}", out.stderr);
+    assert_eq!(hashes_under(&sandbox.backup_dir()), before);
+    prune(&sandbox, &["--keep", "0", "--yes"]);
+    assert!(!made[0].exists() && made[1].exists());
 }
 
 #[test]

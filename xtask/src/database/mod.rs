@@ -80,7 +80,7 @@ pub enum DatabaseCommand {
     /// Remove old backups, per environment; the newest verified backup of each always stays
     /// (removing prod backups: confirmation on prod)
     #[command(
-        after_help = "With no rule, keeps the newest 10 of each environment. With both rules, a backup goes only when\nit is outside the newest N and older than DAYS. A manifest whose backup was never placed (a crash\nwhile backing up) goes too, once it is ten minutes old.\n\nExamples:\n  cargo xtask database prune --dry-run\n  cargo xtask database prune --keep 5\n  cargo xtask database prune --keep 3 --older-than 30"
+        after_help = "With no rule, keeps the newest 10 of each environment. With both rules, a backup goes only when\nit is outside the newest N and older than DAYS. The newest backup of each environment that still\nmatches its manifest always stays; removing a prod backup takes prod's confirmation. Files without\na readable manifest are not this tool's backups and are left alone. A manifest whose backup was\nnever placed (a crash while backing up) goes too, once it is ten minutes old.\n\nExamples:\n  cargo xtask database prune --dry-run\n  cargo xtask database prune --keep 5\n  cargo xtask database prune --keep 3 --older-than 30"
     )]
     Prune(prune::PruneArgs),
     /// Where the database stands against the code's migrations: version, each migration applied

@@ -28,7 +28,10 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), "database prune", Effect::Destructive)?;
     let layout = session.config().layout.clone();
     let dir = layout.backup_dir();
-    let result = backup::list(&dir).and_then(|entries| {
+    let result = backup::list(&dir).and_then(|found| {
+        // Only backups this tool made (with a manifest that reads) are pruned; other files stay.
+        let (entries, others): (Vec<_>, Vec<_>) =
+            found.into_iter().partition(|entry| entry.has_manifest());
         let candidates: Vec<Candidate> = entries
             .iter()
             .map(|entry| Candidate {
@@ -41,7 +44,7 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let prod = Environment::Prod;
         if chosen
             .iter()
-            .any(|i| candidates[*i].environment == prod.name())
+            .any(|i| candidates[*i].environment == prod.name() || entries[*i].stamp() == Some(prod))
         {
             // Prod's backups are prod's safety net: removing any takes prod's rules.
             session.confirm_for(layout.database(prod), prod, "prune removes prod backups")?;
@@ -60,9 +63,10 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 .iter()
                 .try_for_each(|path| backup::remove_orphan(path))?;
         }
-        Ok((entries.len(), removed, orphans))
+        let others: Vec<_> = others.into_iter().map(|entry| entry.path).collect();
+        Ok((entries.len(), removed, orphans, others))
     });
-    let (total, removed, orphans) = session.finish(result)?;
+    let (total, removed, orphans, others) = session.finish(result)?;
     let verb = if global.dry_run {
         "would remove"
     } else {
@@ -79,6 +83,7 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "removed": items,
             "kept": total - removed.len(),
             "orphan_manifests_removed": orphans,
+            "left_alone": others.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         }));
         return Ok(());
     }
@@ -90,6 +95,12 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     }
     for (path, env, size) in &removed {
         println!("{verb} {} ({env}, {})", path.display(), ui::size(*size));
+    }
+    for path in &others {
+        println!(
+            "left {} alone: it has no readable manifest, so it is not a backup this tool made (remove it by hand if it is not needed)",
+            path.display()
+        );
     }
     println!(
         "{verb} {} of {total} backups in `{}`; kept {}",
