@@ -52,6 +52,8 @@ pub enum State {
     Done,
     /// No legacy file, and a target is missing: nothing to split from.
     NoSource,
+    /// The legacy path names one of the targets (`--from data/db/onsen.prod.db`).
+    SourceIsTarget(Environment),
     /// Targets to write.
     Work,
 }
@@ -82,7 +84,13 @@ impl Plan {
 
     /// What is left to do.
     pub fn state(&self) -> State {
-        if self.targets.iter().all(|t| t.exists) && !self.force {
+        if let Some(target) = self
+            .targets
+            .iter()
+            .find(|t| same_file(&t.path, &self.legacy))
+        {
+            State::SourceIsTarget(target.env)
+        } else if self.targets.iter().all(|t| t.exists) && !self.force {
             State::Done
         } else if !self.legacy_exists {
             State::NoSource
@@ -257,6 +265,15 @@ fn replace(target: &Target, staged: TempFile, backup_dir: &Path) -> Result<Made>
     })?;
     restore::replace_contents(staged.path(), &target.path)?;
     Ok(made)
+}
+
+/// Whether two paths name the same file (by device and inode; by path when one is missing).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => a == b,
+    }
 }
 
 fn file_size(path: &Path) -> u64 {

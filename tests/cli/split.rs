@@ -587,3 +587,32 @@ fn from_takes_a_path_with_spaces_and_non_ascii() {
         .ok();
     assert!(out.stdout.contains("already split"), "{}", out.stdout);
 }
+
+#[test]
+fn from_naming_a_target_is_refused_and_nothing_changes() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, "");
+    split(&sandbox, &[]).run().ok();
+    let linked = sandbox.root().join("another name for dev.db");
+    std::fs::hard_link(sandbox.db("dev"), &linked).unwrap();
+    let before = hashes_under(sandbox.root());
+    for (from, env) in [
+        (sandbox.db("prod"), "prod"),
+        (sandbox.db("dev"), "dev"),
+        (linked, "dev"),
+    ] {
+        let out = split(&sandbox, &["--force"])
+            .arg("--from")
+            .arg(&from)
+            .run()
+            .code(2);
+        assert!(
+            out.stderr.contains(&format!("the {env} database itself"))
+                && out.stderr.contains("--cross-env"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(hashes_under(sandbox.root()), before, "{}", from.display());
+    }
+}

@@ -56,6 +56,10 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "there is no legacy database `{}` to split, and the environment databases are missing; create fresh ones with `cargo xtask database init --env dev` (and --env prod), or name the legacy file with --from PATH",
             plan.legacy.display()
         ))),
+        State::SourceIsTarget(env) => bail!(Error::usage(format!(
+            "--from names `{}`, the {env} database itself: the split copies a legacy file into prod and dev; to copy one environment into another, back it up and `database restore` that backup with --cross-env",
+            plan.legacy.display()
+        ))),
         State::Work => {}
     }
     eprintln!("plan:");
