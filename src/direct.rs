@@ -70,6 +70,7 @@ impl Writer {
             File::options()
                 .write(true)
                 .create_new(true)
+                .mode(crate::durable::PLACED_MODE)
                 .custom_flags(flags)
                 .open(path)
         };

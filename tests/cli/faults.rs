@@ -223,6 +223,42 @@ fn a_backup_that_fails_or_crashes_leaves_no_backup_without_its_manifest() {
     }
 }
 
+/// The permission bits of `path` (`ls -l`'s `rw-------` is 0o600).
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn the_copy_left_by_a_crash_is_readable_by_its_owner_only_and_the_next_backup_removes_it() {
+    // A byte copy, a copy through SQLite's backup API (a WAL source) and a compacted copy.
+    for (journal_mode, flags) in [
+        ("delete", &[][..]),
+        ("wal", &[]),
+        ("delete", &["--compact"]),
+    ] {
+        let sandbox = Sandbox::new();
+        let dev = dev_of_3_mb(&sandbox);
+        sandbox.sqlite(&dev, &format!("PRAGMA journal_mode = {journal_mode}"));
+        fail_at(backup_dev(&sandbox).args(flags), "backup.manifest", "crash");
+        let left = temp_files_in(&sandbox.backup_dir());
+        assert!(
+            !left.is_empty(),
+            "{journal_mode} {flags:?}: the crash left its copy"
+        );
+        for name in &left {
+            assert_eq!(
+                mode_of(&sandbox.backup_dir().join(name)),
+                0o600,
+                "{journal_mode} {flags:?}: {name}"
+            );
+        }
+        let made = PathBuf::from(backup_dev(&sandbox).args(flags).run().ok().stdout.trim());
+        assert_eq!(mode_of(&made), 0o600);
+        assert_no_temp_files(&[sandbox.backup_dir()]);
+    }
+}
+
 #[test]
 fn a_restore_that_fails_or_crashes_leaves_the_old_or_the_new_content_and_a_rerun_finishes() {
     for point in RESTORE_POINTS {
