@@ -315,7 +315,7 @@ impl Session {
                 Err(e) => format!("failed: {e}"),
             };
             let record = Record {
-                command: audit::redact(&std::env::args().collect::<Vec<_>>()),
+                command: audit::redact(&command_line()),
                 database: self.config.path.clone(),
                 confirmation: self.confirmation.to_string(),
                 outcome,
@@ -328,6 +328,14 @@ impl Session {
         }
         result
     }
+}
+
+/// This process's command line; an argument that is not UTF-8 (a file name in another encoding)
+/// is recorded with its bad bytes replaced, never a panic after the work is done.
+fn command_line() -> Vec<String> {
+    std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// The whole road for a command on an existing database: begin, open, work, finish.

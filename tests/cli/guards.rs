@@ -371,6 +371,32 @@ fn a_prod_write_does_not_start_when_the_audit_log_cannot_be_written() {
 }
 
 #[test]
+fn a_file_name_that_is_not_utf8_is_audited_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let sandbox = prod_with_a_visit();
+    let csv = sandbox
+        .root()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9 visits.csv"));
+    std::fs::write(&csv, "visited_at,onsen_ban,rating\n2026-01-01,1,5\n").unwrap();
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "prod", "--yes", "visit", "import"])
+        .arg(&csv)
+        .run()
+        .ok();
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert_eq!(visits(&sandbox), "2");
+    let record = sandbox.last_audit();
+    assert_eq!(record["outcome"], "ok", "{record}");
+    assert!(
+        record["command"]
+            .to_string()
+            .contains("caf\u{FFFD} visits.csv"),
+        "{record}"
+    );
+}
+
+#[test]
 fn secrets_never_reach_the_audit_log() {
     let sandbox = prod_with_a_visit();
     sandbox
