@@ -121,7 +121,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], empty: &str) -> String {
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
+            .map(|(cell, width)| {
+                // Padded by hand: `format!`'s width stops at 65,535, and a note can be longer.
+                let pad = width.saturating_sub(cell.chars().count());
+                format!("{cell}{}", " ".repeat(pad))
+            })
             .collect();
         padded.join("  ").trim_end().to_string()
     };
@@ -204,6 +208,21 @@ mod tests {
             "id  name\n1   Takegawara\n12  -"
         );
         assert_eq!(table(&["id"], &[], "no rows"), "no rows");
+    }
+
+    #[test]
+    fn a_cell_longer_than_formats_width_limit_is_printed_whole() {
+        let long = "x".repeat(70_000);
+        let rows = vec![
+            vec!["1".to_string(), long.clone()],
+            vec!["2".to_string(), "short".to_string()],
+        ];
+        let lines: Vec<String> = table(&["id", "notes"], &rows, "none")
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(lines[1], format!("1   {long}"));
+        assert_eq!(lines[2], "2   short");
     }
 
     #[test]
