@@ -100,10 +100,10 @@ pub enum VisitCommand {
 /// A visit's optional facts, taken by `add` and `modify`.
 #[derive(clap::Args, Debug)]
 pub struct DetailArgs {
-    /// Entry fee in yen
+    /// Entry fee in yen, 0 to 1000000
     #[arg(long, allow_hyphen_values = true)]
     fee: Option<i64>,
-    /// Time spent, in minutes
+    /// Time spent, in minutes, 1 to 1440 (a day)
     #[arg(long, allow_hyphen_values = true)]
     minutes: Option<i64>,
     /// Free text (in modify, replaces the old notes; "" clears them)

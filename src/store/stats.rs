@@ -60,8 +60,9 @@ impl Stats {
 pub fn compute(conn: &Connection, since: Option<&str>, top: u64) -> Result<Stats> {
     let since = since.map(Date::parse).transpose()?.map(|d| d.to_string());
     let read = || -> rusqlite::Result<Stats> {
+        // total() cannot overflow (an old file may hold any fee); the cast saturates.
         let (visits, onsens, average_rating, total_fees_yen) = conn.query_row(
-            "SELECT count(*), count(DISTINCT onsen_id), avg(personal_rating), ifnull(sum(entry_fee_yen), 0)
+            "SELECT count(*), count(DISTINCT onsen_id), avg(personal_rating), CAST(total(entry_fee_yen) AS INTEGER)
              FROM visits WHERE ?1 IS NULL OR visited_at >= ?1",
             [&since],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -171,5 +172,15 @@ mod tests {
         assert!(stats.per_month.is_empty() && stats.favourites.is_empty());
         let bad = compute(&conn, Some("2026-13-01"), 5).unwrap_err();
         assert_eq!(bad.kind(), crate::Kind::Usage);
+    }
+
+    #[test]
+    fn fees_of_any_size_in_an_old_file_still_sum() {
+        let conn = database(&[
+            (1, "2026-01-05", 8, Some(i64::MAX)),
+            (2, "2026-01-06", 8, Some(i64::MAX)),
+        ]);
+        let stats = compute(&conn, None, 5).unwrap();
+        assert_eq!((stats.visits, stats.total_fees_yen), (2, i64::MAX));
     }
 }

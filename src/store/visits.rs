@@ -114,7 +114,14 @@ pub fn validate(new: &NewVisit) -> Result<()> {
     check_values(Some(new.rating), new.entry_fee_yen, new.stay_minutes)
 }
 
-/// Checks the numbers given: a rating of 1 to 10, no negative fee, a positive stay.
+/// The largest entry fee taken, in yen (far above any bath's; it keeps sums far from overflow).
+pub const MAX_FEE_YEN: i64 = 1_000_000;
+
+/// The longest stay taken, in minutes: a day.
+pub const MAX_STAY_MINUTES: i64 = 24 * 60;
+
+/// Checks the numbers given: a rating of 1 to 10, a fee of 0 to [`MAX_FEE_YEN`], a stay of 1 to
+/// [`MAX_STAY_MINUTES`].
 fn check_values(rating: Option<i64>, fee: Option<i64>, minutes: Option<i64>) -> Result<()> {
     if let Some(rating) = rating.filter(|rating| !(1..=10).contains(rating)) {
         return Err(Error::usage(format!(
@@ -124,8 +131,18 @@ fn check_values(rating: Option<i64>, fee: Option<i64>, minutes: Option<i64>) -> 
     if fee.is_some_and(|fee| fee < 0) {
         return Err(Error::usage("--fee cannot be negative"));
     }
+    if let Some(fee) = fee.filter(|fee| *fee > MAX_FEE_YEN) {
+        return Err(Error::usage(format!(
+            "--fee {fee} is out of range; give yen from 0 to {MAX_FEE_YEN}"
+        )));
+    }
     if minutes.is_some_and(|minutes| minutes <= 0) {
         return Err(Error::usage("--minutes must be positive"));
+    }
+    if let Some(minutes) = minutes.filter(|minutes| *minutes > MAX_STAY_MINUTES) {
+        return Err(Error::usage(format!(
+            "--minutes {minutes} is out of range; a stay is at most a day ({MAX_STAY_MINUTES} minutes)"
+        )));
     }
     Ok(())
 }
@@ -233,6 +250,20 @@ mod tests {
         let mut negative = visit("2026-11-22", 5);
         negative.entry_fee_yen = Some(-1);
         assert!(validate(&negative).is_err());
+        let mut fees = visit("2026-11-22", 5);
+        for (fee, ok) in [
+            (MAX_FEE_YEN, true),
+            (MAX_FEE_YEN + 1, false),
+            (i64::MAX, false),
+        ] {
+            fees.entry_fee_yen = Some(fee);
+            assert_eq!(validate(&fees).is_ok(), ok, "fee {fee}");
+        }
+        let mut stays = visit("2026-11-22", 5);
+        for (minutes, ok) in [(MAX_STAY_MINUTES, true), (MAX_STAY_MINUTES + 1, false)] {
+            stays.stay_minutes = Some(minutes);
+            assert_eq!(validate(&stays).is_ok(), ok, "minutes {minutes}");
+        }
     }
 
     #[test]
