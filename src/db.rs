@@ -186,6 +186,14 @@ pub fn identify(
     let path = config.path.display();
     match config.env {
         Some(selected) => {
+            // The canonical prod file is prod whatever its stamp says (a copy of dev placed there
+            // still holds what prod's rules protect).
+            let prod = Some(Environment::Prod);
+            if canonical == prod && stamp != prod && selected != Environment::Prod {
+                return Err(Error::refused(format!(
+                    "database `{path}` is the canonical file of `prod`, but `{selected}` was selected; the prod path is prod whatever its stamp: select it with --env prod"
+                )));
+            }
             let found = stamp.or(if config.rule == Rule::DatabaseFlag {
                 canonical
             } else {
@@ -454,6 +462,24 @@ mod tests {
         }
         let err = identify(&config(Some(Dev), Rule::DatabaseFlag), Some(Prod), None).unwrap_err();
         assert_eq!(err.kind(), Kind::Refused);
+    }
+
+    #[test]
+    fn the_prod_path_is_prod_whatever_its_stamp() {
+        use Environment::*;
+        for stamp in [None, Some(Dev), Some(Test)] {
+            for rule in [Rule::DatabaseFlag, Rule::EnvFlag] {
+                let err = identify(&config(Some(Dev), rule), Some(Prod), stamp).unwrap_err();
+                assert_eq!(err.kind(), Kind::Refused, "{stamp:?} {rule:?}");
+                assert!(
+                    err.to_string().contains("canonical file of `prod`")
+                        && !err.to_string().contains("stamp --env dev"),
+                    "{err}"
+                );
+            }
+        }
+        let err = identify(&config(Some(Prod), Rule::EnvFlag), Some(Prod), Some(Dev)).unwrap_err();
+        assert!(err.to_string().contains("stamped `dev`"), "{err}");
     }
 
     #[test]

@@ -371,6 +371,31 @@ fn a_prod_write_does_not_start_when_the_audit_log_cannot_be_written() {
 }
 
 #[test]
+fn the_prod_file_stamped_dev_is_still_prod() {
+    let sandbox = prod_with_a_visit();
+    let prod = sandbox.db("prod");
+    sandbox.sqlite(
+        &prod,
+        "UPDATE onsendo_meta SET value = 'dev' WHERE key = 'environment'",
+    );
+    let before = bytes(&prod);
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "dev", "--database"])
+        .arg(&prod)
+        .args(["visit", "delete", "1", "--yes"])
+        .run()
+        .code(3);
+    assert!(
+        out.stderr.contains("is the canonical file of `prod`"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&prod), before);
+    assert_eq!(visits(&sandbox), "1");
+}
+
+#[test]
 fn a_file_name_that_is_not_utf8_is_audited_not_a_panic() {
     use std::os::unix::ffi::OsStrExt;
     let sandbox = prod_with_a_visit();
