@@ -33,6 +33,35 @@ fn the_shell_reads_and_writes_a_dev_database() {
 }
 
 #[test]
+fn no_shell_reaches_prod_around_the_guards() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    sandbox.init("dev");
+    let prod = sandbox.db("prod");
+    let before = bytes(&prod);
+    let escapes = [
+        (
+            vec!["--env", "prod"],
+            format!(".open '{}'\nDELETE FROM onsens;\n", prod.display()),
+        ),
+        (
+            vec!["--env", "dev"],
+            format!("ATTACH '{}' AS p;\nDELETE FROM p.onsens;\n", prod.display()),
+        ),
+        (
+            vec!["--env", "dev"],
+            format!(".shell sqlite3 '{}' 'DELETE FROM onsens'\n", prod.display()),
+        ),
+    ];
+    for (args, input) in escapes {
+        let out = shell(&sandbox, &args, &input);
+        assert_eq!(out.code, 1, "{input}: {}", out.stderr);
+        assert!(out.stderr.contains("safe mode"), "{input}: {}", out.stderr);
+        assert_eq!(bytes(&prod), before, "{input}");
+    }
+}
+
+#[test]
 fn prod_opens_read_only_without_write() {
     let sandbox = Sandbox::new();
     sandbox.init("prod");

@@ -1,5 +1,5 @@
-//! `database shell`: the `sqlite3` shell on the resolved database, after the guards. Read-only
-//! on prod unless `--write` (banner, typed confirmation, a verified backup first).
+//! `database shell`: the `sqlite3` shell (in its safe mode) on the resolved database, after the
+//! guards. Read-only on prod unless `--write` (banner, typed confirmation, a verified backup first).
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::manifest::Reason;
@@ -47,7 +47,9 @@ pub fn run(args: &ShellArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the shell with this process's terminal; its exit status becomes ours.
+/// Runs the shell with this process's terminal; its exit status becomes ours. The shell runs in
+/// `sqlite3`'s safe mode (`-safe`): no `.open`, `ATTACH`, `.shell` or file writes, so it cannot
+/// reach another database (prod) around the guards that chose this one.
 fn open_shell(
     sqlite3: &std::path::Path,
     path: &std::path::Path,
@@ -56,8 +58,10 @@ fn open_shell(
     let sh = Shell::new().map_err(|e| Error::failed("cannot start a shell").because(e))?;
     let readonly = read_only.then_some("-readonly");
     let timeout = format!(".timeout {}", onsendo::db::BUSY_TIMEOUT.as_millis());
-    let mut command =
-        std::process::Command::from(cmd!(sh, "{sqlite3} {readonly...} -cmd {timeout} {path}"));
+    let mut command = std::process::Command::from(cmd!(
+        sh,
+        "{sqlite3} -safe {readonly...} -cmd {timeout} {path}"
+    ));
     if read_only {
         eprintln!("prod opens read-only; re-run with --write to change it");
     }
