@@ -157,7 +157,7 @@ pub enum DatabaseCommand {
     /// Open the `sqlite3` shell on the database, after the guards (stamp, test sandbox, prod
     /// banner). Prod opens read-only unless --write (confirmation, verified backup first)
     #[command(
-        after_help = "Examples:\n  cargo xtask database shell\n  cargo xtask database shell --env prod            # read-only\n  cargo xtask database shell --env prod --write    # asks you to type prod, backs up first\n  echo 'SELECT count(*) FROM visits;' | cargo xtask database shell --env test"
+        after_help = "The shell runs in sqlite3's safe mode: .open, ATTACH, .shell and file writes are refused, so it\ncannot reach another database around the guards.\n\nExamples:\n  cargo xtask database shell\n  cargo xtask database shell --env prod            # read-only\n  cargo xtask database shell --env prod --write    # asks you to type prod, backs up first\n  echo 'SELECT count(*) FROM visits;' | cargo xtask database shell --env test"
     )]
     Shell(shell::ShellArgs),
 }
