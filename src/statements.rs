@@ -63,6 +63,7 @@ pub fn run(conn: &Connection, sql: &str, mode: Mode, path: &Path) -> Result<Vec<
             .trim()
             .to_string();
         refuse_forbidden(&text, number)?;
+        refuse_forbidden_pragma(&text, number)?;
         if mode == Mode::Read && !statement.readonly() {
             return Err(Error::refused(format!(
                 "statement {number} changes the database (`{}`); this runs read-only unless you pass --write",
@@ -117,6 +118,7 @@ pub fn check(conn: &Connection, sql: &str, path: &Path) -> Result<()> {
         };
         let text = statement.expanded_sql().unwrap_or_default();
         refuse_forbidden(&text, number)?;
+        refuse_forbidden_pragma(&text, number)?;
         let keyword = first_keyword(&text).to_ascii_uppercase();
         if ["CREATE", "DROP", "ALTER"].contains(&keyword.as_str()) {
             return Ok(());
@@ -134,8 +136,55 @@ fn refuse_forbidden(text: &str, number: usize) -> Result<()> {
     Ok(())
 }
 
+/// Pragmas a statement may read but not set: each would switch off a check (foreign keys, CHECK
+/// constraints, the schema's protection), weaken durability, or change what the migrations rely on.
+pub const FORBIDDEN_PRAGMAS: [&str; 9] = [
+    "foreign_keys",
+    "ignore_check_constraints",
+    "writable_schema",
+    "trusted_schema",
+    "journal_mode",
+    "synchronous",
+    "locking_mode",
+    "schema_version",
+    "user_version",
+];
+
+/// Refuses a statement that sets one of the [`FORBIDDEN_PRAGMAS`] (`PRAGMA main.foreign_keys = OFF`).
+fn refuse_forbidden_pragma(text: &str, number: usize) -> Result<()> {
+    let keyword = first_keyword(text);
+    if !keyword.eq_ignore_ascii_case("PRAGMA") {
+        return Ok(());
+    }
+    let rest = past_comments(text)[keyword.len()..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(rest.len());
+    let name = rest[..end].rsplit('.').next().unwrap_or("");
+    let sets = rest[end..].trim_start().starts_with(['=', '(']);
+    if sets
+        && FORBIDDEN_PRAGMAS
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(name))
+    {
+        return Err(Error::refused(format!(
+            "statement {number} (`PRAGMA {name}`) is not allowed: setting it would switch off a check, weaken durability or change what the migrations rely on; reading it is fine"
+        )));
+    }
+    Ok(())
+}
+
 /// The statement's first word, past whitespace and comments.
 fn first_keyword(text: &str) -> &str {
+    let rest = past_comments(text);
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// The text from its first word on, past leading whitespace and comments.
+fn past_comments(text: &str) -> &str {
     let mut rest = text.trim_start();
     loop {
         if let Some(after) = rest.strip_prefix("--") {
@@ -149,13 +198,9 @@ fn first_keyword(text: &str) -> &str {
                 .map_or("", |(_, next)| next)
                 .trim_start();
         } else {
-            break;
+            return rest;
         }
     }
-    let end = rest
-        .find(|c: char| !c.is_ascii_alphabetic())
-        .unwrap_or(rest.len());
-    &rest[..end]
 }
 
 fn first_line(text: &str) -> &str {
@@ -259,6 +304,35 @@ mod tests {
         ] {
             let err = run(&conn(), sql, Mode::Write, Path::new("t.db")).unwrap_err();
             assert_eq!(err.kind(), crate::Kind::Refused, "{sql}: {err}");
+        }
+    }
+
+    #[test]
+    fn pragmas_that_switch_off_checks_may_be_read_but_not_set() {
+        for sql in [
+            "PRAGMA foreign_keys=OFF",
+            "pragma main.foreign_keys = 0",
+            "/* x */ PRAGMA ignore_check_constraints(1)",
+            "PRAGMA writable_schema = ON",
+            "PRAGMA user_version = 99",
+            "PRAGMA journal_mode=OFF",
+        ] {
+            for mode in [Mode::Read, Mode::Write] {
+                let err = run(&conn(), sql, mode, Path::new("t.db")).unwrap_err();
+                assert_eq!(err.kind(), crate::Kind::Refused, "{sql}: {err}");
+                assert!(err.to_string().contains("PRAGMA"), "{err}");
+            }
+        }
+        for sql in [
+            "PRAGMA foreign_keys",
+            "PRAGMA user_version",
+            "PRAGMA table_info(t)",
+            "PRAGMA defer_foreign_keys = ON",
+        ] {
+            assert!(
+                run(&conn(), sql, Mode::Write, Path::new("t.db")).is_ok(),
+                "{sql}"
+            );
         }
     }
 

@@ -214,12 +214,18 @@ fn bad_sql_on_prod_fails_before_the_backup_and_changes_nothing() {
 }
 
 #[test]
-fn statements_that_escape_the_transaction_or_reach_another_file_are_refused() {
+fn statements_that_escape_the_transaction_reach_another_file_or_switch_off_checks_are_refused() {
     let sandbox = Sandbox::new();
     sandbox.init("test");
     let db = sandbox.db("test");
     let before = bytes(&db);
-    for sql in ["COMMIT", "ATTACH 'other.db' AS other", "VACUUM"] {
+    for sql in [
+        "COMMIT",
+        "ATTACH 'other.db' AS other",
+        "VACUUM",
+        "PRAGMA foreign_keys=OFF; DELETE FROM onsens WHERE id = 1",
+        "PRAGMA user_version = 99",
+    ] {
         let out = sandbox
             .xtask()
             .args(["database", "exec", "--write", sql])
