@@ -838,6 +838,61 @@ pub(crate) fn restore_into(sandbox: &Sandbox, env: &str, file: &Path) -> Run {
         .arg(file)
 }
 
+#[test]
+fn a_lost_live_database_comes_back_from_its_latest_backup() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let prod = sandbox.db("prod");
+    sandbox.sqlite(
+        &prod,
+        "INSERT INTO locations (name) VALUES ('only in the backup')",
+    );
+    let made = backup(&sandbox, "prod", &[]);
+    let kept = sandbox.root().join("the backup's content.db");
+    std::fs::copy(&made, &kept).unwrap();
+    std::fs::remove_file(&prod).unwrap();
+    let before = hashes_under(&sandbox.backup_dir());
+
+    let out = verify(&sandbox, &["--latest", "--env", "prod"]).run().ok();
+    assert!(
+        out.stdout.contains(&made.display().to_string()),
+        "{}",
+        out.stdout
+    );
+    let latest = ["database", "restore", "--latest", "--env", "prod"];
+    let refused = sandbox.xtask().args(latest).run().code(3);
+    assert!(refused.stderr.contains("prod"), "{}", refused.stderr);
+    assert!(!prod.exists(), "nothing made without the confirmation");
+    sandbox.xtask().args(latest).arg("--dry-run").run().ok();
+    assert!(!prod.exists(), "nothing made by a dry run");
+
+    let out = sandbox.xtask().args(latest).arg("--yes").run().ok();
+    assert!(out.stdout.contains("did not exist"), "{}", out.stdout);
+    assert_eq!(sandbox.sqldiff(&[], &kept, &prod), "");
+    assert_eq!(sandbox.stamp(&prod), "prod");
+    assert_eq!(sandbox.sqlite(&prod, "PRAGMA integrity_check"), "ok");
+    assert_eq!(
+        hashes_under(&sandbox.backup_dir()),
+        before,
+        "no backup added"
+    );
+    assert_eq!(sandbox.last_audit()["outcome"], "ok");
+}
+
+#[test]
+fn verify_of_a_missing_file_or_a_folder_fails_with_what_to_do() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let missing = sandbox.root().join("no such backup.db");
+    for (file, says) in [
+        (missing.as_path(), "does not exist; check the path"),
+        (sandbox.root(), "is a folder, not a database file"),
+    ] {
+        let out = verify_file(&sandbox, file).code(1);
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+    }
+}
+
 /// `database restore` with `args`, expecting success, returning its JSON.
 fn restore_json(sandbox: &Sandbox, args: &[&str]) -> Value {
     sandbox

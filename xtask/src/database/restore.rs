@@ -3,12 +3,12 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::backup;
-use onsendo::manifest::{self, Reason};
+use onsendo::manifest::{self, Manifest, Reason};
 use onsendo::session::{Effect, Session};
-use onsendo::verify::{self, Depth};
-use onsendo::{restore, ui, Error};
+use onsendo::verify::{self, Allowed, Depth};
+use onsendo::{restore, ui, Environment, Error};
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The flags of `database restore`.
 #[derive(clap::Args, Debug)]
@@ -42,22 +42,26 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let manifest = manifest::require(&file)?;
         verify::backup(&file, &manifest, Depth::Full)?
             .into_result()
-            .map_err(|e| Error::check_failed(format!("refusing to restore a backup that fails verification: {e}")))?;
+            .map_err(|e| {
+                Error::check_failed(format!(
+                    "refusing to restore a backup that fails verification: {e}"
+                ))
+            })?;
+        let live = session.config().path.clone();
+        if !live.exists() {
+            return recreate(
+                &mut session,
+                &file,
+                &manifest,
+                args.cross_env,
+                global.dry_run,
+            )
+            .map(|()| (file, live, None));
+        }
         let db = session.open()?;
         let (live, identity) = (db.path().to_path_buf(), db.identity());
         let target_env = (!identity.custom).then_some(identity.env);
-        let restamp = match (manifest.environment, target_env) {
-            (from, to) if from == to => None,
-            (_, to) if !args.cross_env => {
-                return Err(Error::refused(format!(
-                    "`{}` is a backup of {}, but the live database is {}; re-run with --cross-env to restore it there (it will be re-stamped)",
-                    file.display(),
-                    manifest.environment.map_or("a custom database", |e| e.name()),
-                    to.map_or("a custom database", |e| e.name())
-                )))
-            }
-            (_, to) => to,
-        };
+        let restamp = restamp_for(&file, &manifest, target_env, args.cross_env)?;
         if global.dry_run {
             return Ok((file, live, None));
         }
@@ -68,27 +72,79 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Ok((file, live, Some(saved)))
     });
     let (file, live, saved) = session.finish(result)?;
-    let Some(saved) = saved else {
+    if global.dry_run {
         println!(
-            "would restore `{}` into `{}`, after backing it up (dry run; the backup verified)",
+            "would restore `{}` into `{}`, after backing it up if it exists (dry run; the backup verified)",
             file.display(),
             live.display()
         );
         return Ok(());
-    };
+    }
     if global.json {
         ui::print_json(&json!({
             "restored": file.display().to_string(),
             "into": live.display().to_string(),
-            "pre_restore_backup": saved.path.display().to_string(),
+            "pre_restore_backup": saved.as_ref().map(|made| made.path.display().to_string()),
         }));
     } else {
         println!(
-            "restored `{}` into `{}`; verified\nthe previous content is in `{}`",
+            "restored `{}` into `{}`; verified",
             file.display(),
-            live.display(),
-            saved.path.display()
+            live.display()
         );
+        match saved {
+            Some(saved) => println!("the previous content is in `{}`", saved.path.display()),
+            None => println!("(it did not exist, so there was nothing to back up)"),
+        }
     }
     Ok(())
+}
+
+/// The stamp a backup of `manifest`'s environment needs in `target` (`None`: the same
+/// environment); another environment needs `--cross-env`.
+fn restamp_for(
+    file: &Path,
+    manifest: &Manifest,
+    target: Option<Environment>,
+    cross_env: bool,
+) -> onsendo::Result<Option<Environment>> {
+    match (manifest.environment, target) {
+        (from, to) if from == to => Ok(None),
+        (_, to) if !cross_env => Err(Error::refused(format!(
+            "`{}` is a backup of {}, but the live database is {}; re-run with --cross-env to restore it there (it will be re-stamped)",
+            file.display(),
+            manifest.environment.map_or("a custom database", |e| e.name()),
+            to.map_or("a custom database", |e| e.name())
+        ))),
+        (_, to) => Ok(to),
+    }
+}
+
+/// The live database of the selected environment is missing (lost, or never made on this
+/// machine): the verified backup becomes it, placed under its name as a new file, with prod's
+/// confirmation on prod.
+fn recreate(
+    session: &mut Session,
+    file: &Path,
+    manifest: &Manifest,
+    cross_env: bool,
+    dry_run: bool,
+) -> onsendo::Result<()> {
+    let live = session.config().path.clone();
+    let Some(env) = session.config().env else {
+        return Err(Error::failed(format!(
+            "database `{}` does not exist; name an existing file with --database, or select an environment with --env",
+            live.display()
+        )));
+    };
+    let restamp = restamp_for(file, manifest, Some(env), cross_env)?;
+    session.confirm_for(live.clone(), env, "restore recreates the missing database")?;
+    if dry_run {
+        return Ok(());
+    }
+    let staged = restore::stage(file, &live, restamp)?;
+    staged.place(&live)?;
+    verify::database(&live, Depth::Quick, Allowed::SourcesOwn)?
+        .into_result()
+        .map(|_| ())
 }

@@ -4,8 +4,8 @@ use crate::cli_flags::GlobalArgs;
 use onsendo::backup;
 use onsendo::manifest::{self, Manifest};
 use onsendo::session::{Effect, Session};
-use onsendo::ui;
 use onsendo::verify::{self, Allowed, Depth, Report};
+use onsendo::{ui, Environment, Error};
 use std::path::{Path, PathBuf};
 
 /// The flags of `database verify`.
@@ -32,9 +32,7 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let backup_dir = session.config().layout.backup_dir();
     let result = match (&args.file, args.latest) {
         (Some(file), _) => check_file(file, depth, &backup_dir),
-        (None, true) => session.open().and_then(|db| {
-            let identity = db.identity();
-            let env = (!identity.custom).then_some(identity.env);
+        (None, true) => latest_env(&mut session).and_then(|env| {
             let entry = backup::latest(&backup_dir, env)?;
             check_file(&entry.path, depth, &backup_dir)
         }),
@@ -58,10 +56,36 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The environment whose newest backup `--latest` means: the live database's; when that file is
+/// missing (lost: backups are how to get it back), the selected environment's.
+fn latest_env(session: &mut Session) -> onsendo::Result<Option<Environment>> {
+    let config = session.config();
+    if !config.path.exists() && config.env.is_some() {
+        return Ok(config.env);
+    }
+    let identity = session.open()?.identity();
+    Ok((!identity.custom).then_some(identity.env))
+}
+
 /// A file with a manifest beside it is checked as a backup, any other as a database; but a file
 /// in the backup folder must have its manifest, without which it cannot be checked against its
 /// source.
 fn check_file(file: &Path, depth: Depth, backup_dir: &Path) -> onsendo::Result<Report> {
+    match std::fs::metadata(file) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::failed(format!(
+                "`{}` does not exist; check the path (`cargo xtask database backups` lists the backups)",
+                file.display()
+            )))
+        }
+        Ok(metadata) if metadata.is_dir() => {
+            return Err(Error::failed(format!(
+                "`{}` is a folder, not a database file; name a file in it",
+                file.display()
+            )))
+        }
+        _ => {}
+    }
     match Manifest::read(file)? {
         Some(manifest) => verify::backup(file, &manifest, depth),
         None if is_in(file, backup_dir) => {
