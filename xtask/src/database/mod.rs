@@ -74,7 +74,7 @@ pub enum DatabaseCommand {
     /// Restore a backup into the live database through SQLite: the backup is verified first, the
     /// live database backed up, the result verified (destructive: confirmation on prod)
     #[command(
-        after_help = "Examples:\n  cargo xtask database restore --latest --env dev\n  cargo xtask database restore artifacts/db/backups/onsen_prod_20261122T081500Z.db --env prod\n  cargo xtask database restore onsen_prod_20261122T081500Z.db --env dev --cross-env\n  cargo xtask database restore --latest --dry-run"
+        after_help = "A missing live database (lost) is recreated from the backup, with nothing to back up first.\n\nExamples:\n  cargo xtask database restore --latest --env dev\n  cargo xtask database restore artifacts/db/backups/onsen_prod_20261122T081500Z.db --env prod\n  cargo xtask database restore onsen_prod_20261122T081500Z.db --env dev --cross-env\n  cargo xtask database restore --latest --dry-run"
     )]
     Restore(restore::RestoreArgs),
     /// Remove old backups, per environment; the newest verified backup of each always stays
