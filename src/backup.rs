@@ -1,6 +1,6 @@
 //! Backups: made by the copy engine with a manifest beside them, listed, chosen, and pruned.
 
-use crate::copy::{self, write_error};
+use crate::copy;
 use crate::db::Database;
 use crate::digest;
 use crate::durable::{self, TempFile};
@@ -54,7 +54,7 @@ pub struct Made {
 /// Makes a verified backup with its manifest. On any failure nothing is left behind.
 pub fn make(request: &Request) -> Result<Made> {
     let dir = request.dir;
-    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+    durable::ensure_folder(dir)?;
     durable::remove_stale_temps(dir)?;
     let path = free_name(dir, &request.stem);
     let temp = TempFile::beside(&path)?;

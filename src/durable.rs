@@ -86,6 +86,18 @@ impl Drop for TempFile {
     }
 }
 
+/// Makes the folder `dir` (and its parents) when missing; a file in its place is refused with
+/// what to do, not an OS error about a parent.
+pub fn ensure_folder(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::failed(format!(
+            "`{}` is not a folder; name a folder (it is made when missing), or move that file away",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| crate::copy::write_error(dir, e))
+}
+
 /// Removes the temporary files that crashed runs left in `dir`: names this module makes whose
 /// process is gone. Returns how many were removed. Final names are never touched.
 pub fn remove_stale_temps(dir: &Path) -> Result<usize> {

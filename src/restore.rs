@@ -2,7 +2,7 @@
 //! page inside one transaction of the live file, so other connections never see a half-restored
 //! file and a crash rolls back from its journal. Never a rename or copy over an open database.
 
-use crate::copy::{self, write_error};
+use crate::copy;
 use crate::db::{self, Access};
 use crate::digest;
 use crate::durable::{self, TempFile};
@@ -16,7 +16,7 @@ use std::path::Path;
 /// A private copy of `source` beside `live`, stamped `env` when given, ready to go into `live`.
 pub fn stage(source: &Path, live: &Path, env: Option<Environment>) -> Result<TempFile> {
     let folder = crate::paths::folder_of(live);
-    std::fs::create_dir_all(&folder).map_err(|e| write_error(&folder, e))?;
+    durable::ensure_folder(&folder)?;
     durable::remove_stale_temps(&folder)?;
     let staged = TempFile::beside(live)?;
     copy::snapshot(source, &[staged.path()], false)?;

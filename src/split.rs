@@ -4,7 +4,7 @@
 //! once, by a verified rename, so a crash at any moment leaves nothing that a re-run cannot finish.
 
 use crate::backup::{self, Made, Request};
-use crate::copy::{self, write_error};
+use crate::copy;
 use crate::digest;
 use crate::durable::{self, TempFile};
 use crate::env::Environment;
@@ -183,7 +183,7 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
         .into_iter()
         .chain(writes.iter().map(|t| crate::paths::folder_of(&t.path)))
     {
-        std::fs::create_dir_all(&dir).map_err(|e| write_error(&dir, e))?;
+        durable::ensure_folder(&dir)?;
         durable::remove_stale_temps(&dir)?;
     }
     let backup_path = backup::free_name(&plan.backup_dir, backup::SPLIT_STEM);

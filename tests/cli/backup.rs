@@ -880,6 +880,28 @@ fn a_lost_live_database_comes_back_from_its_latest_backup() {
 }
 
 #[test]
+fn a_file_where_the_backup_folder_should_be_is_named_and_nothing_changes() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let file = sandbox.root().join("notes.txt");
+    std::fs::write(&file, "not a folder").unwrap();
+    let before = hashes_under(sandbox.root());
+    let out = sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev", "--output"])
+        .arg(&file)
+        .run()
+        .code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("`{}` is not a folder", file.display())),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(hashes_under(sandbox.root()), before);
+}
+
+#[test]
 fn verify_of_a_missing_file_or_a_folder_fails_with_what_to_do() {
     let sandbox = Sandbox::new();
     sandbox.init("dev");
