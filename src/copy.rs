@@ -303,7 +303,7 @@ fn copy_through_sqlite(
         )));
     }
     let mut copy = db::create(first)?;
-    crate::ui::progress::while_running("copying", || backup_all(&conn, &mut copy, source, first))?;
+    crate::ui::progress::while_running("copying", || backup_all(&conn, &mut copy, first, source))?;
     copy.pragma_update(None, "journal_mode", "DELETE")
         .map_err(|e| db::sqlite_error(first, "cannot set the journal mode of", e))?;
     copy.close()
@@ -346,11 +346,13 @@ fn copy_through_sqlite(
 }
 
 /// Runs the backup API from `from` to `to` until done, giving up on locks after the busy timeout.
+/// `shared` is whichever of the two files other processes use (the other is private): a lock
+/// that outlasts the wait is reported on it.
 pub fn backup_all(
     from: &Connection,
     to: &mut Connection,
-    source: &Path,
     target: &Path,
+    shared: &Path,
 ) -> Result<()> {
     let backup = Backup::new(from, to).map_err(|e| db::sqlite_error(target, "cannot write", e))?;
     let started = Instant::now();
@@ -364,7 +366,7 @@ pub fn backup_all(
             Ok(_) => {
                 db::gave_up_after(started.elapsed());
                 return Err(db::sqlite_error(
-                    source,
+                    shared,
                     "cannot copy",
                     rusqlite::Error::SqliteFailure(
                         rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),

@@ -45,7 +45,7 @@ pub fn replace_contents(staged: &Path, live: &Path) -> Result<()> {
     let logical = digest::logical_digest(&from, staged)?;
     let mut to = db::connect(live, Access::Write)?;
     failpoint::hit("restore.replace")?;
-    copy::backup_all(&from, &mut to, staged, live)?;
+    copy::backup_all(&from, &mut to, live, live)?;
     drop((from, to));
     failpoint::hit("restore.replaced")?;
     let conn = db::connect(live, Access::Read)?;

@@ -691,6 +691,30 @@ fn a_locked_live_database_makes_verify_restore_and_split_wait_then_fail_without_
     assert_eq!(names_in(&legacy_root.backup_dir()), Vec::<String>::new());
 }
 
+/// A reader holding a read transaction lets the pre-restore backup be made but not the write into
+/// the live file: restore waits, then names the live database (not its private staged copy).
+#[test]
+fn a_reader_holding_the_live_database_makes_restore_wait_then_name_it() {
+    let sandbox = Sandbox::new();
+    let dev = dev_with_visits(&sandbox, 1_000);
+    let backup = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
+    sandbox.sqlite(&dev, "DELETE FROM visits WHERE id % 2 = 0");
+    let before = bytes(&dev);
+    let mut reader = SqliteShell::open(&dev);
+    reader.run("BEGIN; SELECT count(*) FROM visits;");
+    let started = Instant::now();
+    let out = restore_into(&sandbox, "dev", &backup).run();
+    assert_waited_for_the_lock("restore", &out, started.elapsed(), &dev);
+    assert!(!out.stderr.contains(".tmp-"), "{}", out.stderr);
+    drop(reader);
+    assert_eq!(bytes(&dev), before);
+    assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
+    assert_eq!(
+        assert_backups_verify(&sandbox, &sandbox.backup_dir()).len(),
+        2
+    );
+}
+
 /// The copy reads the source's bytes under SQLite's shared lock while a second thread hashes its
 /// records through another descriptor. Closing any descriptor of a file drops every POSIX lock the
 /// process holds on it, so a hash that finishes first must not let a writer commit into the rest
