@@ -125,7 +125,15 @@ impl Plan {
             let what = match (target.exists, self.force) {
                 (false, _) => "copy it to",
                 (true, true) => "back up, then replace the content of",
-                (true, false) => "keep (exists)",
+                (true, false) => {
+                    lines.push(format!(
+                        "{step}. keep `{}` ({}) as it is: it exists, so it is not copied from the legacy file (--force replaces it)",
+                        target.path.display(),
+                        target.env
+                    ));
+                    step += 1;
+                    continue;
+                }
             };
             lines.push(format!(
                 "{step}. {what} `{}` ({}), verified, stamped `{}`",

@@ -616,3 +616,24 @@ fn from_naming_a_target_is_refused_and_nothing_changes() {
         assert_eq!(hashes_under(sandbox.root()), before, "{}", from.display());
     }
 }
+
+#[test]
+fn an_existing_target_is_kept_as_it_is_and_the_plan_says_so() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let dev = sandbox.db("dev");
+    let before = bytes(&dev);
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, "");
+    let out = split(&sandbox, &[]).run().ok();
+    assert!(
+        out.stderr.contains(&format!(
+            "keep `{}` (dev) as it is: it exists, so it is not copied from the legacy file (--force replaces it)",
+            dev.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&dev), before);
+    assert_whole_and_stamped(&sandbox, &sandbox.db("prod"), "prod");
+}
