@@ -41,8 +41,13 @@ impl AuditLog {
     pub fn open(layout: &Layout) -> Result<AuditLog> {
         let path = layout.audit_log();
         let cannot = |e: std::io::Error| {
+            let fix = if e.raw_os_error() == Some(libc::ENOSPC) {
+                "free space on its disk"
+            } else {
+                "make it a writable file in a writable folder"
+            };
             Error::failed(format!(
-                "cannot write the audit log `{}`; a prod operation does not start without it: make the folder writable",
+                "cannot write the audit log `{}`; a prod operation does not start without it: {fix}",
                 path.display()
             ))
             .because(e)
@@ -56,6 +61,7 @@ impl AuditLog {
             .append(true)
             .open(&path)
             .map_err(cannot)?;
+        reserve(&file).map_err(cannot)?;
         Ok(AuditLog { file, path })
     }
 
@@ -73,6 +79,35 @@ impl AuditLog {
                 ))
                 .because(e)
             })
+    }
+}
+
+/// Room reserved at the end of the log for the record an operation appends when it ends.
+const RESERVED_BYTES: i64 = 64 * 1024;
+
+/// Reserves room at the end of the log (without changing its size) for the record appended when
+/// the operation ends, so a disk that fills meanwhile cannot leave a prod write unrecorded; a full
+/// disk, or a log that is no regular file (`/dev/full`), refuses to start. A filesystem that
+/// cannot reserve is trusted as before.
+fn reserve(file: &File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let end = file.metadata()?.len() as i64;
+    // SAFETY: fallocate on a descriptor this `File` owns; no memory is shared.
+    let rc = unsafe {
+        libc::fallocate(
+            file.as_raw_fd(),
+            libc::FALLOC_FL_KEEP_SIZE,
+            end,
+            RESERVED_BYTES,
+        )
+    };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EOPNOTSUPP) => Ok(()),
+        _ => Err(e),
     }
 }
 

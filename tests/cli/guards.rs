@@ -422,6 +422,34 @@ fn a_file_name_that_is_not_utf8_is_audited_not_a_panic() {
 }
 
 #[test]
+fn a_prod_write_does_not_start_when_the_audit_record_could_not_be_appended() {
+    let sandbox = prod_with_a_visit();
+    let log = sandbox.audit_log();
+    let records = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
+    // Opens for appending like a file, but every write fails: a disk with no room left.
+    std::os::unix::fs::symlink("/dev/full", &log).unwrap();
+    let before = bytes(&sandbox.db("prod"));
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "prod", "--yes", "visit", "delete", "1"])
+        .run()
+        .code(1);
+    assert!(
+        out.stderr.contains("cannot write the audit log")
+            && out
+                .stderr
+                .contains("a prod operation does not start without it"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&sandbox.db("prod")), before);
+    assert_eq!(visits(&sandbox), "1");
+    std::fs::remove_file(&log).unwrap();
+    std::fs::write(&log, records).unwrap();
+}
+
+#[test]
 fn secrets_never_reach_the_audit_log() {
     let sandbox = prod_with_a_visit();
     sandbox
