@@ -85,17 +85,28 @@ pub fn ask_typed(env: Environment, input: &mut impl BufRead) -> Result<()> {
 
 /// Prints an error as one line plus its causes, and returns its exit code.
 pub fn report_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        text.push_str(&format!(": {e}"));
-        cause = e.source();
-    }
     let label = "error:"
         .if_supports_color(Stream::Stderr, |t| t.red().bold().to_string())
         .to_string();
-    eprintln!("{label} {text}");
+    eprintln!("{label} {}", error_line(error));
     ExitCode::from(exit_code_of(error))
+}
+
+/// An error and its causes on one line; a cause that only repeats the one before it (SQLite's
+/// error under rusqlite's) is shown once.
+fn error_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut previous = String::new();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let shown = e.to_string();
+        if shown != previous {
+            text.push_str(&format!(": {shown}"));
+        }
+        previous = shown;
+        cause = e.source();
+    }
+    text
 }
 
 /// Prints a JSON value on stdout, pretty.
@@ -223,6 +234,26 @@ mod tests {
             .collect();
         assert_eq!(lines[1], format!("1   {long}"));
         assert_eq!(lines[2], "2   short");
+    }
+
+    #[test]
+    fn a_cause_that_repeats_the_one_before_is_shown_once() {
+        let sqlite = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        let shown = sqlite.to_string();
+        let repeated = std::error::Error::source(&sqlite).map(ToString::to_string);
+        assert_eq!(
+            repeated,
+            Some(shown.clone()),
+            "rusqlite repeats SQLite's error"
+        );
+        let error = Error::failed("database `d.db` is locked").because(sqlite);
+        assert_eq!(
+            error_line(&error),
+            format!("database `d.db` is locked: {shown}")
+        );
     }
 
     #[test]
