@@ -202,6 +202,12 @@ pub fn file_name(path: &Path) -> String {
 
 /// Reads the manifest and insists on one.
 pub fn require(backup: &Path) -> Result<Manifest> {
+    if backup.is_dir() {
+        return Err(Error::failed(format!(
+            "`{}` is a folder, not a backup file; list the backups with `cargo xtask database backups`",
+            backup.display()
+        )));
+    }
     if !backup.is_file() {
         return Err(Error::failed(format!(
             "backup `{}` does not exist; list the backups with `cargo xtask database backups`",

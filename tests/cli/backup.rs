@@ -913,6 +913,12 @@ fn verify_of_a_missing_file_or_a_folder_fails_with_what_to_do() {
         let out = verify_file(&sandbox, file).code(1);
         assert!(out.stderr.contains(says), "{}", out.stderr);
     }
+    let out = restore_into(&sandbox, "dev", sandbox.root()).run().code(1);
+    assert!(
+        out.stderr.contains("is a folder, not a backup file"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// `database restore` with `args`, expecting success, returning its JSON.

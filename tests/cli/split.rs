@@ -375,6 +375,14 @@ fn a_missing_or_damaged_legacy_file_is_refused_and_nothing_is_written() {
     let legacy = legacy_path(&sandbox);
     let out = assert_refused(&sandbox, 1, "there is no legacy database");
     assert!(
+        out.stderr.contains(&format!(
+            "`{}` (prod) is missing",
+            sandbox.db("prod").display()
+        )) && !out.stderr.contains("(dev)"),
+        "names only the missing target: {}",
+        out.stderr
+    );
+    assert!(
         out.stderr.contains(&format!("`{}`", legacy.display())),
         "names the file: {}",
         out.stderr

@@ -52,10 +52,22 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             );
             return Ok(());
         }
-        State::NoSource => bail!(Error::failed(format!(
-            "there is no legacy database `{}` to split, and the environment databases are missing; create fresh ones with `cargo xtask database init --env dev` (and --env prod), or name the legacy file with --from PATH",
-            plan.legacy.display()
-        ))),
+        State::NoSource => {
+            let missing: Vec<String> = plan
+                .targets
+                .iter()
+                .filter(|t| !t.exists)
+                .map(|t| format!("`{}` ({})", t.path.display(), t.env))
+                .collect();
+            bail!(Error::failed(format!(
+                "there is no legacy database `{}` to split, and {} missing; create it with `cargo xtask database init --env ENV`, restore it with `database restore --latest --env ENV`, or name the legacy file with --from PATH",
+                plan.legacy.display(),
+                match missing.len() {
+                    1 => format!("{} is", missing[0]),
+                    _ => format!("{} are", missing.join(" and ")),
+                }
+            )))
+        }
         State::SourceIsTarget(env) => bail!(Error::usage(format!(
             "--from names `{}`, the {env} database itself: the split copies a legacy file into prod and dev; to copy one environment into another, back it up and `database restore` that backup with --cross-env",
             plan.legacy.display()
