@@ -252,6 +252,12 @@ impl Session {
         Ok(made)
     }
 
+    /// Whether the selection names prod: by environment, or by prod's canonical path.
+    fn selects_prod(&self) -> bool {
+        let prod = Some(Environment::Prod);
+        self.config.env == prod || self.config.layout.environment_of(&self.config.path) == prod
+    }
+
     /// Banner or notice, confirmation, and the audit log for prod.
     fn guard(&mut self, identity: Identity) -> Result<()> {
         let Identity { env, custom, .. } = identity;
@@ -306,8 +312,18 @@ impl Session {
         outcome
     }
 
-    /// Records the outcome in the audit log (prod only) and passes the result on.
+    /// Records the outcome in the audit log (prod only) and passes the result on. A prod
+    /// operation that failed or was refused before its guards opened the log (a stamp that
+    /// disagrees, a lock, a missing file) is recorded too, when the log can be opened.
     pub fn finish<T>(mut self, result: Result<T>) -> Result<T> {
+        let log_path = self.config.layout.audit_log();
+        if self.audit.is_none()
+            && result.is_err()
+            && self.selects_prod()
+            && guard::ensure_test_sandbox(&log_path).is_ok()
+        {
+            self.audit = AuditLog::open(&self.config.layout).ok();
+        }
         if let Some(mut log) = self.audit.take() {
             let outcome = match &result {
                 Ok(_) => "ok".to_string(),

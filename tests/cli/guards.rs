@@ -450,6 +450,46 @@ fn a_prod_write_does_not_start_when_the_audit_record_could_not_be_appended() {
 }
 
 #[test]
+fn a_prod_operation_refused_or_failed_while_opening_is_audited() {
+    let sandbox = prod_with_a_visit();
+    let prod = sandbox.db("prod");
+    sandbox.sqlite(
+        &prod,
+        "UPDATE onsendo_meta SET value = 'dev' WHERE key = 'environment'",
+    );
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "prod", "--yes", "visit", "delete", "1"])
+        .run()
+        .code(3);
+    assert!(out.stderr.contains("stamped `dev`"), "{}", out.stderr);
+    let record = sandbox.last_audit();
+    assert!(
+        record["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused: database"),
+        "{record}"
+    );
+    assert!(record["command"].to_string().contains("delete"), "{record}");
+
+    std::fs::remove_file(&prod).unwrap();
+    sandbox
+        .xtask()
+        .args(["database", "status", "--env", "prod"])
+        .run()
+        .code(1);
+    let record = sandbox.last_audit();
+    assert!(
+        record["outcome"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{record}"
+    );
+}
+
+#[test]
 fn secrets_never_reach_the_audit_log() {
     let sandbox = prod_with_a_visit();
     sandbox
