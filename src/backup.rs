@@ -54,8 +54,7 @@ pub struct Made {
 /// Makes a verified backup with its manifest. On any failure nothing is left behind.
 pub fn make(request: &Request) -> Result<Made> {
     let dir = request.dir;
-    durable::ensure_folder(dir)?;
-    durable::remove_stale_temps(dir)?;
+    durable::prepare_folder(dir)?;
     let path = free_name(dir, &request.stem);
     let temp = TempFile::beside(&path)?;
     let mut snapshot = copy::snapshot(request.source, &[temp.path()], true)?;
@@ -240,10 +239,10 @@ impl Entry {
             Ok(_) => return Status::Differs("its bytes changed since it was made".to_string()),
             Err(e) => return Status::Differs(e.to_string()),
         }
-        match (manifest.environment, self.stamp()) {
-            (Some(named), Some(stamped)) if named != stamped => Status::Differs(format!(
-                "the manifest says {named}, but the backup is stamped {stamped}"
-            )),
+        // The stamp is read only when the manifest names an environment to compare it with.
+        let stamp = manifest.environment.and_then(|_| self.stamp());
+        match crate::verify::environment_check(manifest, stamp) {
+            Some(check) if !check.passed => Status::Differs(check.detail),
             _ => Status::Matches,
         }
     }

@@ -86,21 +86,23 @@ impl Drop for TempFile {
     }
 }
 
-/// Makes the folder `dir` (and its parents) when missing; a file in its place is refused with
-/// what to do, not an OS error about a parent.
-pub fn ensure_folder(dir: &Path) -> Result<()> {
+/// Readies the folder `dir` for new files: makes it (and its parents) when missing, refusing a
+/// file in its place with what to do rather than an OS error about a parent, then removes the
+/// temporary files crashed runs left there ([`remove_stale_temps`]).
+pub fn prepare_folder(dir: &Path) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::failed(format!(
             "`{}` is not a folder; name a folder (it is made when missing), or move that file away",
             dir.display()
         )));
     }
-    std::fs::create_dir_all(dir).map_err(|e| crate::copy::write_error(dir, e))
+    std::fs::create_dir_all(dir).map_err(|e| crate::copy::write_error(dir, e))?;
+    remove_stale_temps(dir).map(|_| ())
 }
 
 /// Removes the temporary files that crashed runs left in `dir`: names this module makes whose
 /// process is gone. Returns how many were removed. Final names are never touched.
-pub fn remove_stale_temps(dir: &Path) -> Result<usize> {
+fn remove_stale_temps(dir: &Path) -> Result<usize> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(0);
     };

@@ -16,8 +16,7 @@ use std::path::Path;
 /// A private copy of `source` beside `live`, stamped `env` when given, ready to go into `live`.
 pub fn stage(source: &Path, live: &Path, env: Option<Environment>) -> Result<TempFile> {
     let folder = crate::paths::folder_of(live);
-    durable::ensure_folder(&folder)?;
-    durable::remove_stale_temps(&folder)?;
+    durable::prepare_folder(&folder)?;
     let staged = TempFile::beside(live)?;
     copy::snapshot(source, &[staged.path()], false)?;
     restamp(staged.path(), env)?;

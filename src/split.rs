@@ -191,8 +191,7 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
         .into_iter()
         .chain(writes.iter().map(|t| crate::paths::folder_of(&t.path)))
     {
-        durable::ensure_folder(&dir)?;
-        durable::remove_stale_temps(&dir)?;
+        durable::prepare_folder(&dir)?;
     }
     let backup_path = backup::free_name(&plan.backup_dir, backup::SPLIT_STEM);
     let backup_temp = TempFile::beside(&backup_path)?;

@@ -229,7 +229,7 @@ pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> 
 /// The environment the manifest names against the stamp inside the backup: a manifest edited to
 /// name another environment would otherwise let a restore skip `--cross-env` and its re-stamp.
 /// (An unstamped backup, or a manifest naming none, has nothing to compare.)
-fn environment_check(manifest: &Manifest, stamp: Option<Environment>) -> Option<Check> {
+pub fn environment_check(manifest: &Manifest, stamp: Option<Environment>) -> Option<Check> {
     let (named, stamped) = (manifest.environment?, stamp?);
     Some(if named == stamped {
         Check::new("manifest environment", true, named.name())
