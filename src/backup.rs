@@ -108,9 +108,9 @@ pub fn place(temp: TempFile, mut path: PathBuf, mut manifest: Manifest) -> Resul
         path = next_name(&path);
         manifest.file = manifest::file_name(&path);
     }
-    let ours = file_id(temp.path());
+    let ours = crate::paths::file_id(temp.path());
     if let Err(e) = failpoint::hit("backup.place").and_then(|()| temp.place(&path)) {
-        if ours.is_some() && file_id(&path) == ours {
+        if ours.is_some() && crate::paths::file_id(&path) == ours {
             let _ = std::fs::remove_file(&path);
         }
         let _ = std::fs::remove_file(Manifest::path_for(&path));
@@ -128,12 +128,6 @@ fn next_name(path: &Path) -> PathBuf {
         .map(|n| dir.join(format!("{base}_{n}.db")))
         .find(|path| !path.exists() && !Manifest::path_for(path).exists())
         .expect("some name is free")
-}
-
-/// A file's device and inode: tells our copy from another file at the same name.
-fn file_id(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// `<dir>/<stem>_<UTC time>.db`, with `_2`, `_3`… when that name is taken.

@@ -97,6 +97,21 @@ pub fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
+/// A file's device and inode: what tells two names of one file from two files.
+pub fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Whether two paths name the same file or folder (by [`file_id`]; by spelling when either is
+/// missing).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (file_id(a), file_id(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 /// The path with symlinks and `..` resolved as far as it exists, so that no spelling of a path
 /// can step around a check; `None` when a part that does not exist yet holds `..`.
 pub fn real_path(path: &Path) -> Option<PathBuf> {

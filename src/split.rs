@@ -87,7 +87,7 @@ impl Plan {
         if let Some(target) = self
             .targets
             .iter()
-            .find(|t| same_file(&t.path, &self.legacy))
+            .find(|t| crate::paths::same_file(&t.path, &self.legacy))
         {
             State::SourceIsTarget(target.env)
         } else if self.targets.iter().all(|t| t.exists) && !self.force {
@@ -272,15 +272,6 @@ fn replace(target: &Target, staged: TempFile, backup_dir: &Path) -> Result<Made>
     })?;
     restore::replace_contents(staged.path(), &target.path)?;
     Ok(made)
-}
-
-/// Whether two paths name the same file (by device and inode; by path when one is missing).
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
-        _ => a == b,
-    }
 }
 
 fn file_size(path: &Path) -> u64 {

@@ -5,7 +5,7 @@ use onsendo::backup;
 use onsendo::manifest::{self, Manifest};
 use onsendo::session::{Effect, Session};
 use onsendo::verify::{self, Allowed, Depth, Report};
-use onsendo::{ui, Environment, Error};
+use onsendo::{paths, ui, Environment, Error};
 use std::path::{Path, PathBuf};
 
 /// The flags of `database verify`.
@@ -88,21 +88,9 @@ fn check_file(file: &Path, depth: Depth, backup_dir: &Path) -> onsendo::Result<R
     }
     match Manifest::read(file)? {
         Some(manifest) => verify::backup(file, &manifest, depth),
-        None if is_in(file, backup_dir) => {
+        None if paths::same_file(&paths::folder_of(file), backup_dir) => {
             manifest::require(file).and_then(|manifest| verify::backup(file, &manifest, depth))
         }
         None => verify::database(file, depth, Allowed::AtMost(0)),
-    }
-}
-
-/// Whether `file` lies directly in `folder` (both resolved; false when either cannot be).
-fn is_in(file: &Path, folder: &Path) -> bool {
-    let parent = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    match (std::fs::canonicalize(parent), std::fs::canonicalize(folder)) {
-        (Ok(parent), Ok(folder)) => parent == folder,
-        _ => false,
     }
 }
