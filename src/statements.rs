@@ -63,7 +63,6 @@ pub fn run(conn: &Connection, sql: &str, mode: Mode, path: &Path) -> Result<Vec<
             .trim()
             .to_string();
         refuse_forbidden(&text, number)?;
-        refuse_forbidden_pragma(&text, number)?;
         if mode == Mode::Read && !statement.readonly() {
             return Err(Error::refused(format!(
                 "statement {number} changes the database (`{}`); this runs read-only unless you pass --write",
@@ -118,7 +117,6 @@ pub fn check(conn: &Connection, sql: &str, path: &Path) -> Result<()> {
         };
         let text = statement.expanded_sql().unwrap_or_default();
         refuse_forbidden(&text, number)?;
-        refuse_forbidden_pragma(&text, number)?;
         let keyword = first_keyword(&text).to_ascii_uppercase();
         if ["CREATE", "DROP", "ALTER"].contains(&keyword.as_str()) {
             return Ok(());
@@ -126,6 +124,7 @@ pub fn check(conn: &Connection, sql: &str, path: &Path) -> Result<()> {
     }
 }
 
+/// Refuses a [`FORBIDDEN`] statement, or one that sets a [`FORBIDDEN_PRAGMAS`] pragma.
 fn refuse_forbidden(text: &str, number: usize) -> Result<()> {
     let keyword = first_keyword(text).to_ascii_uppercase();
     if FORBIDDEN.contains(&keyword.as_str()) {
@@ -133,7 +132,7 @@ fn refuse_forbidden(text: &str, number: usize) -> Result<()> {
             "statement {number} (`{keyword}`) is not allowed: the command runs your SQL in one transaction of its own, on the one database it resolved; use `cargo xtask database backup`, `verify` or `shell` for the rest"
         )));
     }
-    Ok(())
+    refuse_forbidden_pragma(text, number)
 }
 
 /// Pragmas a statement may read but not set: each would switch off a check (foreign keys, CHECK
