@@ -202,18 +202,7 @@ pub fn file_name(path: &Path) -> String {
 
 /// Reads the manifest and insists on one.
 pub fn require(backup: &Path) -> Result<Manifest> {
-    if backup.is_dir() {
-        return Err(Error::failed(format!(
-            "`{}` is a folder, not a backup file; list the backups with `cargo xtask database backups`",
-            backup.display()
-        )));
-    }
-    if !backup.is_file() {
-        return Err(Error::failed(format!(
-            "backup `{}` does not exist; list the backups with `cargo xtask database backups`",
-            backup.display()
-        )));
-    }
+    crate::paths::require_file(backup, "backup")?;
     Manifest::read(backup)?.ok_or_else(|| {
         Error::check_failed(format!(
             "`{}` has no manifest (`{}`); it cannot be verified as a backup",

@@ -97,6 +97,25 @@ pub fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
+/// Refuses a path that names no regular file: a folder, or nothing; `what` says what the file
+/// was to be ("backup", "database").
+pub fn require_file(path: &Path, what: &str) -> Result<()> {
+    let lists = "`cargo xtask database backups` lists the backups";
+    if path.is_dir() {
+        return Err(Error::failed(format!(
+            "`{}` is a folder, not a {what} file; name a file ({lists})",
+            path.display()
+        )));
+    }
+    if !path.is_file() {
+        return Err(Error::failed(format!(
+            "{what} `{}` does not exist; check the path ({lists})",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// A file's device and inode: what tells two names of one file from two files.
 pub fn file_id(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;

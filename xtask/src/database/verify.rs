@@ -5,7 +5,7 @@ use onsendo::backup;
 use onsendo::manifest::{self, Manifest};
 use onsendo::session::{Effect, Session};
 use onsendo::verify::{self, Allowed, Depth, Report};
-use onsendo::{paths, ui, Environment, Error};
+use onsendo::{paths, ui, Environment};
 use std::path::{Path, PathBuf};
 
 /// The flags of `database verify`.
@@ -71,21 +71,7 @@ fn latest_env(session: &mut Session) -> onsendo::Result<Option<Environment>> {
 /// in the backup folder must have its manifest, without which it cannot be checked against its
 /// source.
 fn check_file(file: &Path, depth: Depth, backup_dir: &Path) -> onsendo::Result<Report> {
-    match std::fs::metadata(file) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::failed(format!(
-                "`{}` does not exist; check the path (`cargo xtask database backups` lists the backups)",
-                file.display()
-            )))
-        }
-        Ok(metadata) if metadata.is_dir() => {
-            return Err(Error::failed(format!(
-                "`{}` is a folder, not a database file; name a file in it",
-                file.display()
-            )))
-        }
-        _ => {}
-    }
+    paths::require_file(file, "database")?;
     match Manifest::read(file)? {
         Some(manifest) => verify::backup(file, &manifest, depth),
         None if paths::same_file(&paths::folder_of(file), backup_dir) => {
