@@ -316,11 +316,10 @@ impl Session {
     /// operation that failed or was refused before its guards opened the log (a stamp that
     /// disagrees, a lock, a missing file) is recorded too, when the log can be opened.
     pub fn finish<T>(mut self, result: Result<T>) -> Result<T> {
-        let log_path = self.config.layout.audit_log();
         if self.audit.is_none()
             && result.is_err()
             && self.selects_prod()
-            && guard::ensure_test_sandbox(&log_path).is_ok()
+            && guard::ensure_test_sandbox(&self.config.layout.audit_log()).is_ok()
         {
             self.audit = AuditLog::open(&self.config.layout).ok();
         }
