@@ -309,7 +309,10 @@ fn structural(path: &Path, depth: Depth) -> Result<Check> {
         Ok(conn) => conn,
         Err(detail) => return Ok(Check::new(name, false, detail)),
     };
-    let rows = pragma_rows(&conn, name);
+    let rows = match depth {
+        Depth::Full => crate::integrity::check(&conn, &|| db::connect(path, Access::Read).ok()),
+        Depth::Quick => crate::integrity::lines(&conn, "PRAGMA quick_check", []),
+    };
     Ok(match rows {
         Ok(rows) if rows == ["ok"] => Check::new(name, true, "ok"),
         Ok(rows) => Check::new(name, false, rows.join("; ")),
@@ -335,12 +338,6 @@ fn is_damage(error: &Error) -> bool {
         .and_then(|cause| cause.downcast_ref::<rusqlite::Error>())
         .and_then(rusqlite::Error::sqlite_error_code)
         .is_some_and(|code| matches!(code, DatabaseCorrupt | NotADatabase))
-}
-
-fn pragma_rows(conn: &Connection, pragma: &str) -> rusqlite::Result<Vec<String>> {
-    let mut statement = conn.prepare(&format!("PRAGMA {pragma}"))?;
-    let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
-    rows.collect()
 }
 
 /// How many rows violate a foreign key; `Err(detail)` when the check itself cannot run.

@@ -528,6 +528,39 @@ fn quick_runs_quick_check_instead_of_integrity_check() {
     assert!(!out.stdout.contains("integrity_check"), "{}", out.stdout);
 }
 
+/// An index whose entries no longer match its table's rows, every page well formed: only the
+/// index-against-table part of `integrity_check` sees it, and verify gives SQLite's own finding.
+#[test]
+fn an_index_that_disagrees_with_its_rows_fails_verify_but_not_quick() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    sandbox
+        .xtask()
+        .args(["database", "mock-data", "--env", "dev", "--visits", "300"])
+        .run()
+        .ok();
+    let db = sandbox.db("dev");
+    sandbox.sqlite(
+        &db,
+        "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE INDEX visits_by_date ON visits (created_at)' WHERE name = 'visits_by_date'",
+    );
+    let before = bytes(&db);
+    verify(&sandbox, &["--env", "dev", "--quick"]).run().ok();
+    let out = verify(&sandbox, &["--env", "dev"]).run().code(4);
+    assert!(
+        out.stdout
+            .contains("✗ integrity_check: row 1 missing from index visits_by_date"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("missing from index visits_by_date"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&db), before, "verify changes nothing");
+}
+
 #[test]
 fn changed_backup_bytes_fail_the_manifest_file_hash() {
     let sandbox = Sandbox::new();
