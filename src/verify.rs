@@ -1,6 +1,7 @@
-//! Health checks of a database or a backup: header and size, `PRAGMA integrity_check` (or
-//! `quick_check`), `foreign_key_check`, and for a backup its hashes against the manifest. The
-//! checks run in parallel on their own read-only connections. (Equality of a fresh copy with its
+//! Health checks of a database or a backup: header and size, `PRAGMA integrity_check` (its answer
+//! proved in parallel by [`crate::integrity`]) or `quick_check`, `foreign_key_check`, and for a
+//! backup its hashes against the manifest. The checks run in parallel on their own read-only
+//! connections. (Equality of a fresh copy with its
 //! source is checked by the copy engine itself, before a copy is placed.)
 
 use crate::db::{self, Access};
@@ -16,7 +17,8 @@ use std::path::{Path, PathBuf};
 /// How thorough the structural check is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
-    /// `PRAGMA integrity_check`: everything, indexes against tables included.
+    /// `PRAGMA integrity_check`: everything, indexes against tables included (see
+    /// [`crate::integrity`]).
     Full,
     /// `PRAGMA quick_check`: structure and constraints, O(N).
     Quick,

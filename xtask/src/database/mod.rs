@@ -68,7 +68,7 @@ pub enum DatabaseCommand {
     /// Check a database or a backup: header, size, integrity_check, foreign_key_check, and a
     /// backup's hashes and environment against its manifest. Exit 4 when anything fails
     #[command(
-        after_help = "A live database may have no foreign-key violations; a backup may have its source's. A file in the\nbackup folder must have its manifest.\n\nExamples:\n  cargo xtask database verify --env prod\n  cargo xtask database verify --latest --env prod\n  cargo xtask database verify artifacts/db/backups/onsen_dev_20261122T081500Z.db\n  cargo xtask database verify --quick --json"
+        after_help = "integrity_check's answer is proved in parallel: quick_check, plus each index's entries read once\nand compared with those its table's rows call for; a table it does not cover (WITHOUT ROWID, or\nwith a UNIQUE, partial, expression or non-BINARY index) gets integrity_check of that table. At any\ndoubt (a mismatch, an error, a virtual table, a commit meanwhile) SQLite's whole PRAGMA\nintegrity_check runs, and its findings are shown as they are.\n\nA live database may have no foreign-key violations; a backup may have its source's. A file in the\nbackup folder must have its manifest.\n\nExamples:\n  cargo xtask database verify --env prod\n  cargo xtask database verify --latest --env prod\n  cargo xtask database verify artifacts/db/backups/onsen_dev_20261122T081500Z.db\n  cargo xtask database verify --quick --json"
     )]
     Verify(verify::VerifyArgs),
     /// Restore a backup into the live database through SQLite: the backup is verified first, the
