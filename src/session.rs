@@ -315,7 +315,13 @@ impl Session {
     /// Records the outcome in the audit log (prod only) and passes the result on. A prod
     /// operation that failed or was refused before its guards opened the log (a stamp that
     /// disagrees, a lock, a missing file) is recorded too, when the log can be opened.
-    pub fn finish<T>(mut self, result: Result<T>) -> Result<T> {
+    pub fn finish<T>(self, result: Result<T>) -> Result<T> {
+        self.finish_checked(result, None)
+    }
+
+    /// [`Session::finish`] for a command that checks something: `failed` is the check's failure,
+    /// which the command returns once it has shown its findings; the record says so, not "ok".
+    pub fn finish_checked<T>(mut self, result: Result<T>, failed: Option<&Error>) -> Result<T> {
         if self.audit.is_none()
             && result.is_err()
             && self.selects_prod()
@@ -324,10 +330,11 @@ impl Session {
             self.audit = AuditLog::open(&self.config.layout).ok();
         }
         if let Some(mut log) = self.audit.take() {
-            let outcome = match &result {
-                Ok(_) => "ok".to_string(),
-                Err(e) if e.kind() == crate::error::Kind::Refused => format!("refused: {e}"),
-                Err(e) => format!("failed: {e}"),
+            let outcome = match (&result, failed) {
+                (Ok(_), None) => "ok".to_string(),
+                (Ok(_), Some(e)) => format!("check failed: {e}"),
+                (Err(e), _) if e.kind() == crate::error::Kind::Refused => format!("refused: {e}"),
+                (Err(e), _) => format!("failed: {e}"),
             };
             let record = Record {
                 command: audit::redact(&command_line()),

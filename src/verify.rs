@@ -72,10 +72,18 @@ impl Report {
         json!({"path": self.path.display().to_string(), "passed": self.passed(), "checks": checks})
     }
 
-    /// `Ok(self)` when every check passed; otherwise a check failure (exit 4) naming each failure.
+    /// `Ok(self)` when every check passed; otherwise [`Report::failure`].
     pub fn into_result(self) -> Result<Report> {
+        match self.failure() {
+            None => Ok(self),
+            Some(failure) => Err(failure),
+        }
+    }
+
+    /// A check failure (exit 4) naming each failed check; `None` when every check passed.
+    pub fn failure(&self) -> Option<Error> {
         if self.passed() {
-            return Ok(self);
+            return None;
         }
         let failed: Vec<String> = self
             .checks
@@ -83,7 +91,7 @@ impl Report {
             .filter(|c| !c.passed)
             .map(|c| format!("{}: {}", c.name, c.detail))
             .collect();
-        Err(Error::check_failed(format!(
+        Some(Error::check_failed(format!(
             "`{}` failed verification: {}",
             self.path.display(),
             failed.join("; ")

@@ -589,3 +589,46 @@ fn under_tests_no_road_leads_to_a_prod_database_outside_the_sandbox() {
         out.stderr
     );
 }
+
+/// A check that fails on prod (verify, doctor, status --check) exits 4 after its report, and its
+/// audit record says the check failed, never "ok".
+#[test]
+fn a_failed_check_on_prod_is_audited_as_failed() {
+    let sandbox = prod_with_a_visit();
+    let prod = sandbox.db("prod");
+    sandbox.sqlite(
+        &prod,
+        "PRAGMA foreign_keys = OFF; UPDATE visits SET onsen_id = 99999",
+    );
+    let expect = |args: &[&str], said: &str| {
+        let out = sandbox.xtask().args(args).run().code(4);
+        assert!(out.stderr.contains(said), "{args:?}: {}", out.stderr);
+        let record = sandbox.last_audit();
+        let outcome = record["outcome"].as_str().unwrap();
+        assert!(
+            outcome.starts_with("check failed: ") && outcome.contains(said),
+            "{args:?}: {record}"
+        );
+        assert!(record["command"].to_string().contains(args[1]), "{record}");
+    };
+    expect(
+        &["database", "verify", "--env", "prod"],
+        "foreign_key_check: 1 violations",
+    );
+    expect(&["database", "doctor", "--env", "prod"], "is not ready");
+    sandbox.sqlite(&prod, "PRAGMA user_version = 99");
+    expect(
+        &["database", "status", "--check", "--env", "prod"],
+        "status check failed",
+    );
+    sandbox
+        .xtask()
+        .args(["database", "status", "--env", "prod"])
+        .run()
+        .ok();
+    assert_eq!(
+        sandbox.last_audit()["outcome"],
+        "ok",
+        "no --check: a report"
+    );
+}

@@ -10,7 +10,17 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), "database doctor", Effect::Read)?;
     let path = session.config().path.clone();
     let result = doctor::diagnose(&mut session);
-    let readiness = session.finish(result)?;
+    let failure = result
+        .as_ref()
+        .ok()
+        .filter(|readiness| !readiness.ready())
+        .map(|_| {
+            Error::check_failed(format!(
+                "`{}` is not ready: see the ✗ lines",
+                path.display()
+            ))
+        });
+    let readiness = session.finish_checked(result, failure.as_ref())?;
     if global.json {
         ui::print_json(&json!({
             "path": path.display().to_string(),
@@ -44,12 +54,5 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
             }
         );
     }
-    if !readiness.ready() {
-        return Err(Error::check_failed(format!(
-            "`{}` is not ready: see the ✗ lines",
-            path.display()
-        ))
-        .into());
-    }
-    Ok(())
+    failure.map_or(Ok(()), |failure| Err(failure.into()))
 }

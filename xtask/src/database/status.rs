@@ -3,7 +3,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::migrate::{self, Catalog, Mark, State};
-use onsendo::session::{self, Effect};
+use onsendo::session::{Effect, Session};
 use onsendo::{ui, Error};
 use serde_json::json;
 
@@ -16,12 +16,23 @@ pub struct StatusArgs {
 }
 
 pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let (config, stamp, catalog, state) =
-        session::run(&global.options(), "database status", Effect::Read, |db| {
-            let catalog = Catalog::of(&db.config().layout)?;
-            let state = migrate::state(db.conn(), &catalog, db.path())?;
-            Ok((db.config().clone(), db.identity().stamp, catalog, state))
-        })?;
+    let mut session = Session::begin(&global.options(), "database status", Effect::Read)?;
+    let result = session.open().and_then(|db| {
+        let catalog = Catalog::of(&db.config().layout)?;
+        let state = migrate::state(db.conn(), &catalog, db.path())?;
+        Ok((db.config().clone(), db.identity().stamp, catalog, state))
+    });
+    let failure = match &result {
+        Ok((config, _, _, state)) if args.check && !state.problems().is_empty() => {
+            Some(Error::check_failed(format!(
+                "status check failed for `{}`: {}",
+                config.path.display(),
+                state.problems().join("; ")
+            )))
+        }
+        _ => None,
+    };
+    let (config, stamp, catalog, state) = session.finish_checked(result, failure.as_ref())?;
     let problems = state.problems();
     if global.json {
         ui::print_json(&json!({
@@ -56,15 +67,7 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             println!("✓ at head, nothing edited");
         }
     }
-    if args.check && !problems.is_empty() {
-        return Err(Error::check_failed(format!(
-            "status check failed for `{}`: {}",
-            config.path.display(),
-            problems.join("; ")
-        ))
-        .into());
-    }
-    Ok(())
+    failure.map_or(Ok(()), |failure| Err(failure.into()))
 }
 
 /// One line per migration: mark, version, name, state, time applied.

@@ -42,7 +42,8 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             verify::database(&path, depth, Allowed::AtMost(0))
         }),
     };
-    let report = session.finish(result)?;
+    let failure = result.as_ref().ok().and_then(Report::failure);
+    let report = session.finish_checked(result, failure.as_ref())?;
     if global.json {
         ui::print_json(&report.to_json());
     } else {
@@ -52,8 +53,7 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             println!("  {mark} {}: {}", check.name, check.detail);
         }
     }
-    report.into_result()?;
-    Ok(())
+    failure.map_or(Ok(()), |failure| Err(failure.into()))
 }
 
 /// The environment whose newest backup `--latest` means: the live database's; when that file is
