@@ -3,7 +3,7 @@
 use super::{render, render_modified};
 use crate::cli_flags::GlobalArgs;
 use clap::{Args, Subcommand};
-use onsendo::session::{self, Effect};
+use onsendo::session::Effect;
 use onsendo::store::locations::{self, Location, LocationChanges, NewLocation};
 use onsendo::ui::{cell, table};
 use serde_json::{json, Value};
@@ -66,7 +66,7 @@ pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()>
     let dry_run = global.dry_run;
     match command {
         LocationCommand::List => {
-            let list = session::run(&options, "location list", Effect::Read, |db| {
+            let list = super::run(&options, "location list", Effect::Read, |db| {
                 locations::list(db.conn())
             })?;
             let rows: Vec<Vec<String>> = list
@@ -96,7 +96,7 @@ pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()>
             };
             locations::validate(&new)?;
             let operation = format!("location add {}", name.trim());
-            let id = session::run(&options, operation, Effect::Write, |db| {
+            let id = super::run(&options, operation, Effect::Write, |db| {
                 db.write(|tx| locations::add(tx, &new))
             })?;
             let verb = if dry_run { "would add" } else { "added" };
@@ -111,7 +111,7 @@ pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()>
                 description: details.description.clone(),
             };
             changes.validate()?;
-            let modified = session::run(
+            let modified = super::run(
                 &options,
                 format!("location modify {id}"),
                 Effect::Destructive,
@@ -125,7 +125,7 @@ pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()>
             );
         }
         LocationCommand::Delete { id } => {
-            let location = session::run(
+            let location = super::run(
                 &options,
                 format!("location delete {id}"),
                 Effect::Destructive,

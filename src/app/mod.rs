@@ -5,8 +5,26 @@ pub mod onsen;
 pub mod stats;
 pub mod visit;
 
+use onsendo::db::Database;
+use onsendo::migrate::{self, Catalog};
+use onsendo::session::{self, Effect, Options};
 use onsendo::store::Modified;
 use serde_json::{json, Value};
+
+/// The road of every app command: [`session::run`], refusing first a database whose schema is
+/// not this code's (migrations pending, or newer than the code).
+fn run<T>(
+    options: &Options,
+    operation: impl Into<String>,
+    effect: Effect,
+    work: impl FnOnce(&mut Database) -> onsendo::Result<T>,
+) -> onsendo::Result<T> {
+    session::run(options, operation, effect, |db| {
+        let catalog = Catalog::of(&db.config().layout)?;
+        migrate::require_current(db.conn(), &catalog, db.path())?;
+        work(db)
+    })
+}
 
 /// Prints `value` as JSON, or `text` as it is.
 fn render(json: bool, value: Value, text: String) {

@@ -3,7 +3,7 @@
 use super::{render, render_modified};
 use crate::cli_flags::GlobalArgs;
 use clap::{Args, Subcommand};
-use onsendo::session::{self, Effect};
+use onsendo::session::Effect;
 use onsendo::store::onsens::{self, Details, NewOnsen, Onsen, OnsenChanges};
 use onsendo::ui::{cell, table};
 use serde_json::{json, Value};
@@ -91,7 +91,7 @@ pub fn run(command: &OnsenCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     let options = global.options();
     match command {
         OnsenCommand::List => {
-            let list = session::run(&options, "onsen list", Effect::Read, |db| {
+            let list = super::run(&options, "onsen list", Effect::Read, |db| {
                 onsens::list(db.conn())
             })?;
             let rows: Vec<Vec<String>> = list
@@ -113,7 +113,7 @@ pub fn run(command: &OnsenCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             );
         }
         OnsenCommand::Show { id } => {
-            let onsen = session::run(&options, format!("onsen show {id}"), Effect::Read, |db| {
+            let onsen = super::run(&options, format!("onsen show {id}"), Effect::Read, |db| {
                 onsens::get(db.conn(), *id)
             })?;
             let text = [
@@ -139,7 +139,7 @@ pub fn run(command: &OnsenCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 details: details.details(),
             };
             onsens::validate(&new)?;
-            let id = session::run(
+            let id = super::run(
                 &options,
                 format!("onsen add --ban {ban}"),
                 Effect::Write,
@@ -162,7 +162,7 @@ pub fn run(command: &OnsenCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 details: details.details(),
             };
             changes.validate()?;
-            let modified = session::run(
+            let modified = super::run(
                 &options,
                 format!("onsen modify {id}"),
                 Effect::Destructive,

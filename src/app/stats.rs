@@ -2,7 +2,7 @@
 
 use super::render;
 use crate::cli_flags::GlobalArgs;
-use onsendo::session::{self, Effect};
+use onsendo::session::Effect;
 use onsendo::store::stats::{self, Stats};
 use onsendo::ui::{counted, table};
 
@@ -18,7 +18,7 @@ pub struct StatsArgs {
 }
 
 pub fn run(args: &StatsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let stats = session::run(&global.options(), "stats", Effect::Read, |db| {
+    let stats = super::run(&global.options(), "stats", Effect::Read, |db| {
         stats::compute(db.conn(), args.since.as_deref(), args.top)
     })?;
     render(global.json, stats.to_json(), text(&stats));

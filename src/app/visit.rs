@@ -3,7 +3,7 @@
 use super::{render, render_modified};
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
-use onsendo::session::{self, Effect};
+use onsendo::session::Effect;
 use onsendo::store::exchange::{self, Problem};
 use onsendo::store::visits::{self, Filter, NewVisit, Visit, VisitChanges};
 use onsendo::ui::{cell, counted, table};
@@ -130,7 +130,7 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             };
             visits::validate(&new)?;
             let operation = format!("visit add --onsen {onsen} --date {date}");
-            let id = session::run(&options, operation, Effect::Write, |db| {
+            let id = super::run(&options, operation, Effect::Write, |db| {
                 db.write(|tx| visits::add(tx, &new))
             })?;
             let dry_run = global.dry_run;
@@ -146,7 +146,7 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 onsen_id: *onsen,
                 since: since.clone(),
             };
-            let list = session::run(&options, "visit list", Effect::Read, |db| {
+            let list = super::run(&options, "visit list", Effect::Read, |db| {
                 visits::list(db.conn(), &filter)
             })?;
             let rows: Vec<Vec<String>> = list
@@ -176,7 +176,7 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
         }
         VisitCommand::Import { file, skip_invalid } => import(file, *skip_invalid, global)?,
         VisitCommand::Export { format } => {
-            let records = session::run(&options, "visit export", Effect::Read, |db| {
+            let records = super::run(&options, "visit export", Effect::Read, |db| {
                 exchange::records(db.conn())
             })?;
             let json = format.as_deref().map_or(global.json, |f| f == "json");
@@ -187,7 +187,7 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             }
         }
         VisitCommand::Show { id } => {
-            let visit = session::run(&options, format!("visit show {id}"), Effect::Read, |db| {
+            let visit = super::run(&options, format!("visit show {id}"), Effect::Read, |db| {
                 visits::get(db.conn(), *id)
             })?;
             render(global.json, visit.to_json(), details(&visit));
@@ -208,7 +208,7 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 notes: details.notes.clone(),
             };
             changes.validate()?;
-            let modified = session::run(
+            let modified = super::run(
                 &options,
                 format!("visit modify {id}"),
                 Effect::Destructive,
@@ -222,7 +222,7 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             );
         }
         VisitCommand::Delete { id } => {
-            let visit = session::run(
+            let visit = super::run(
                 &options,
                 format!("visit delete {id}"),
                 Effect::Destructive,
@@ -264,7 +264,7 @@ fn import(file: &std::path::Path, skip_invalid: bool, global: &GlobalArgs) -> an
     let input = std::fs::File::open(file)
         .map_err(|e| Error::usage(format!("cannot open `{source}`; check the path")).because(e))?;
     let operation = format!("visit import {source}");
-    let (imported, problems) = session::run(&global.options(), operation, Effect::Write, |db| {
+    let (imported, problems) = super::run(&global.options(), operation, Effect::Write, |db| {
         let checked = exchange::check_csv(db.conn(), input, &source)?;
         if !checked.problems.is_empty() && !skip_invalid {
             return Err(Error::usage(format!(

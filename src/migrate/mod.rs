@@ -27,6 +27,27 @@ pub fn current(conn: &Connection, path: &Path) -> Result<usize> {
     Ok(usize::try_from(version).unwrap_or(0))
 }
 
+/// Refuses a database whose schema is not the one `catalog` builds: migrations pending, or a
+/// version newer than the code (written by a newer version of it). The app's commands go through
+/// this, so that none reads or writes a schema it was not written for.
+pub fn require_current(conn: &Connection, catalog: &Catalog, path: &Path) -> Result<()> {
+    let version = current(conn, path)?;
+    let head = catalog.head();
+    let problem = match version.cmp(&head) {
+        std::cmp::Ordering::Equal => return Ok(()),
+        std::cmp::Ordering::Less => format!(
+            "it is at schema version {version} and this code expects {head}; apply the pending migrations first with `cargo xtask database migrate` (same --env or --database)"
+        ),
+        std::cmp::Ordering::Greater => format!(
+            "it is at schema version {version}, newer than this code, which knows {head}; update the code (a newer version of it migrated this database)"
+        ),
+    };
+    Err(Error::refused(format!(
+        "refusing to use database `{}`: {problem}",
+        path.display()
+    )))
+}
+
 /// Where a database stands against `catalog`.
 pub fn state(conn: &Connection, catalog: &Catalog, path: &Path) -> Result<State> {
     let version = current(conn, path)?;

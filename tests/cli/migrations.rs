@@ -602,3 +602,51 @@ fn a_database_that_predates_the_ledger_gets_it_filled_on_migrate() {
         "1:01-initial:filled 2:02-visit-mood:applied"
     );
 }
+
+/// The app reads and writes only a schema it was written for: with migrations pending, or after a
+/// newer version of the code migrated the file, its commands are refused (exit 3), the file
+/// untouched; once migrated, they work.
+#[test]
+fn the_app_refuses_a_database_with_pending_migrations_or_newer_than_the_code() {
+    let (sandbox, folder) = dev_with_two_pending();
+    let db = sandbox.db("dev");
+    let add = [
+        "--env",
+        "dev",
+        "visit",
+        "add",
+        "--onsen",
+        "1",
+        "--date",
+        "2026-11-01",
+        "--rating",
+        "7",
+    ];
+    let before = bytes(&db);
+    for command in [&add[..], &["--env", "dev", "visit", "list"]] {
+        let out = sandbox.onsendo().args(command).run().code(3);
+        assert!(
+            out.stderr
+                .contains("it is at schema version 1 and this code expects 3")
+                && out.stderr.contains("cargo xtask database migrate"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(bytes(&db), before);
+
+    xtask(&sandbox, &["migrate", "--env", "dev"]).ok();
+    sandbox.onsendo().args(add).run().ok();
+    assert_eq!(sandbox.sqlite(&db, "SELECT count(*) FROM visits"), "1");
+
+    std::fs::remove_dir_all(folder.join("03-favourites")).unwrap();
+    let before = bytes(&db);
+    let out = sandbox.onsendo().args(add).run().code(3);
+    assert!(
+        out.stderr
+            .contains("it is at schema version 3, newer than this code, which knows 2"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&db), before);
+}
