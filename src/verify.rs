@@ -1,8 +1,8 @@
 //! Health checks of a database or a backup: header and size, `PRAGMA integrity_check` (its answer
 //! proved in parallel by [`crate::integrity`]) or `quick_check`, `foreign_key_check`, and for a
 //! backup its hashes against the manifest. The checks run in parallel on their own read-only
-//! connections. (Equality of a fresh copy with its
-//! source is checked by the copy engine itself, before a copy is placed.)
+//! connections. (Equality of a fresh copy with its source is checked by the copy engine itself,
+//! before a copy is placed.)
 
 use crate::db::{self, Access};
 use crate::digest;
