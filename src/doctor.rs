@@ -162,11 +162,7 @@ fn database_checks(
             Some(format!("stamp it with `cargo xtask database stamp --env {} --database {}`", identity.env, path.display())),
         ),
     };
-    let quick = conn.prepare("PRAGMA quick_check").and_then(|mut s| {
-        s.query_map([], |row| row.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()
-    });
-    let integrity = match quick {
+    let integrity = match crate::integrity::lines(conn, "PRAGMA quick_check", []) {
         Ok(lines) if lines == ["ok"] => check("integrity", Level::Pass, "quick_check: ok", None),
         Ok(lines) => check(
             "integrity",

@@ -90,8 +90,11 @@ struct Index {
 enum Coverage {
     /// `quick_check` already does all that `integrity_check` does: a rowid table, no index.
     Nothing,
-    /// Compare these indexes with the rows.
-    Indexes(Vec<Index>),
+    /// Compare these indexes with the rows, naming the rowid so.
+    Indexes {
+        rowid: &'static str,
+        indexes: Vec<Index>,
+    },
     /// `integrity_check` of the table itself.
     Pragma,
 }
@@ -121,10 +124,9 @@ fn plan(conn: &Connection) -> rusqlite::Result<Option<Vec<Part>>> {
             "table" | "shadow" => {}
             _ => continue,
         }
-        let rowid = free_rowid_name(conn, &table)?;
-        match (coverage(conn, &table, without_rowid)?, rowid) {
-            (Coverage::Nothing, _) => {}
-            (Coverage::Indexes(indexes), Some(rowid)) => {
+        match coverage(conn, &table, without_rowid)? {
+            Coverage::Nothing => {}
+            Coverage::Indexes { rowid, indexes } => {
                 let entries = indexes.iter().map(|index| Part::Entries {
                     table: table.clone(),
                     rowid,
@@ -139,7 +141,7 @@ fn plan(conn: &Connection) -> rusqlite::Result<Option<Vec<Part>>> {
                 });
                 parts.extend(entries);
             }
-            _ => parts.push(Part::Pragma(Some(table))),
+            Coverage::Pragma => parts.push(Part::Pragma(Some(table))),
         }
     }
     Ok(Some(parts))
@@ -147,18 +149,22 @@ fn plan(conn: &Connection) -> rusqlite::Result<Option<Vec<Part>>> {
 
 /// What the proof can do for `table`. An index it does not cover: UNIQUE (the pragma also checks
 /// that no two entries share a key), partial, on an expression, the rowid or a REAL column, or
-/// with a collation other than BINARY (the pragma then compares text byte for byte).
+/// with a collation other than BINARY (the pragma then compares text byte for byte). A WITHOUT
+/// ROWID table, or one whose columns take every name of the rowid, gets the pragma too.
 fn coverage(conn: &Connection, table: &str, without_rowid: bool) -> rusqlite::Result<Coverage> {
+    if without_rowid {
+        return Ok(Coverage::Pragma);
+    }
     let listed: Vec<(String, bool, bool)> = conn
         .prepare("SELECT name, \"unique\", partial FROM pragma_index_list(?1, 'main')")?
         .query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    if without_rowid {
-        return Ok(Coverage::Pragma);
-    }
     if listed.is_empty() {
         return Ok(Coverage::Nothing);
     }
+    let Some(rowid) = free_rowid_name(conn, table)? else {
+        return Ok(Coverage::Pragma);
+    };
     let mut indexes = Vec::new();
     for (name, unique, partial) in listed {
         // Each key column: its name when it is a plain table column with BINARY collation, and
@@ -182,7 +188,7 @@ fn coverage(conn: &Connection, table: &str, without_rowid: bool) -> rusqlite::Re
         };
         indexes.push(Index { name, columns });
     }
-    Ok(Coverage::Indexes(indexes))
+    Ok(Coverage::Indexes { rowid, indexes })
 }
 
 /// Whether a column declared with this type has REAL affinity (SQLite's rules, in their order).

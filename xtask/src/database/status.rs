@@ -22,18 +22,21 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let state = migrate::state(db.conn(), &catalog, db.path())?;
         Ok((db.config().clone(), db.identity().stamp, catalog, state))
     });
+    let problems = match &result {
+        Ok((_, _, _, state)) => state.problems(),
+        Err(_) => Vec::new(),
+    };
     let failure = match &result {
-        Ok((config, _, _, state)) if args.check && !state.problems().is_empty() => {
+        Ok((config, ..)) if args.check && !problems.is_empty() => {
             Some(Error::check_failed(format!(
                 "status check failed for `{}`: {}",
                 config.path.display(),
-                state.problems().join("; ")
+                problems.join("; ")
             )))
         }
         _ => None,
     };
     let (config, stamp, catalog, state) = session.finish_checked(result, failure.as_ref())?;
-    let problems = state.problems();
     if global.json {
         ui::print_json(&json!({
             "environment": config.env.or(stamp).map(|e| e.name()),
