@@ -66,7 +66,7 @@ fn backups_on_disk(sandbox: &Sandbox) -> Vec<String> {
 }
 
 fn assert_same_content(sandbox: &Sandbox, a: &Path, b: &Path) {
-    let diff = sandbox.sqldiff(&[], a, b);
+    let diff = sandbox.differences(a, b, None);
     assert!(
         diff.is_empty(),
         "{} and {} differ:\n{diff}",
@@ -901,7 +901,7 @@ fn a_lost_live_database_comes_back_from_its_latest_backup() {
 
     let out = sandbox.xtask().args(latest).arg("--yes").run().ok();
     assert!(out.stdout.contains("did not exist"), "{}", out.stdout);
-    assert_eq!(sandbox.sqldiff(&[], &kept, &prod), "");
+    assert_eq!(sandbox.differences(&kept, &prod, None), "");
     assert_eq!(sandbox.stamp(&prod), "prod");
     assert_eq!(sandbox.sqlite(&prod, "PRAGMA integrity_check"), "ok");
     assert_eq!(
@@ -980,7 +980,7 @@ fn restore_brings_the_content_back_and_keeps_what_it_replaced() {
     change_data(&sandbox, &db);
     let changed = sandbox.root().join("changed.db");
     std::fs::copy(&db, &changed).unwrap();
-    assert!(!sandbox.sqldiff(&[], &db, &saved).is_empty());
+    assert!(!sandbox.differences(&db, &saved, None).is_empty());
 
     let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&db).unwrap());
     let out = restore_json(&sandbox, &["--latest", "--env", "dev"]);
@@ -1081,10 +1081,10 @@ fn a_backup_of_another_environment_needs_cross_env_and_is_restamped() {
         .ok();
     assert_eq!(sandbox.stamp(&test_db), "test");
     assert_eq!(count(&sandbox, &test_db, "visits"), 10);
-    let diff = sandbox.sqldiff(&[], &from_dev, &test_db);
+    let diff = sandbox.differences(&from_dev, &test_db, None);
     assert_eq!(
-        diff.trim(),
-        "UPDATE onsendo_meta SET value='test' WHERE \"key\"='environment';",
+        diff,
+        "-INSERT INTO onsendo_meta VALUES('environment','dev');\n+INSERT INTO onsendo_meta VALUES('environment','test');",
         "only the stamp differs"
     );
     sandbox

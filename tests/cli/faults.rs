@@ -123,7 +123,11 @@ fn a_split_that_fails_or_crashes_at_any_step_is_finished_by_a_rerun() {
             assert_eq!(bytes(&legacy), before, "{point}:{mode}");
             let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
             for backup in &backups {
-                assert_eq!(sandbox.sqldiff(&[], &legacy, backup), "", "{point}:{mode}");
+                assert_eq!(
+                    sandbox.differences(&legacy, backup, None),
+                    "",
+                    "{point}:{mode}"
+                );
             }
             assert!(!backups.is_empty());
             assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
@@ -144,12 +148,10 @@ fn a_forced_split_that_fails_or_crashes_while_replacing_leaves_each_target_old_o
             for (env, old) in &previous {
                 let db = sandbox.db(env);
                 assert_whole_and_stamped(&sandbox, &db, env);
-                let new = format!(
-                    "INSERT INTO onsendo_meta(\"key\",value) VALUES('environment','{env}');"
-                );
+                let new = format!("+INSERT INTO onsendo_meta VALUES('environment','{env}');");
                 let (against_old, against_legacy) = (
-                    sandbox.sqldiff(&[], old, &db),
-                    sandbox.sqldiff(&[], &legacy, &db),
+                    sandbox.differences(old, &db, None),
+                    sandbox.differences(&legacy, &db, None),
                 );
                 assert!(
                     against_old.is_empty() || against_legacy == new,
@@ -216,7 +218,7 @@ fn a_backup_that_fails_or_crashes_leaves_no_backup_without_its_manifest() {
                 assert_backups_verify(&sandbox, &sandbox.backup_dir()),
                 vec![made.clone()]
             );
-            assert_eq!(sandbox.sqldiff(&[], &dev, &made), "");
+            assert_eq!(sandbox.differences(&dev, &made, None), "");
             assert_eq!(bytes(&dev), before);
             assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
         }
@@ -279,8 +281,8 @@ fn a_restore_that_fails_or_crashes_leaves_the_old_or_the_new_content_and_a_rerun
             fail_at(restore(), point, mode);
             assert_whole_and_stamped(&sandbox, &dev, "dev");
             let (old, new) = (
-                sandbox.sqldiff(&[], &replaced, &dev),
-                sandbox.sqldiff(&[], &restored, &dev),
+                sandbox.differences(&replaced, &dev, None),
+                sandbox.differences(&restored, &dev, None),
             );
             assert!(
                 old.is_empty() || new.is_empty(),
@@ -289,7 +291,11 @@ fn a_restore_that_fails_or_crashes_leaves_the_old_or_the_new_content_and_a_rerun
             assert_backups_verify(&sandbox, &sandbox.backup_dir());
 
             restore().run().ok();
-            assert_eq!(sandbox.sqldiff(&[], &restored, &dev), "", "{point}:{mode}");
+            assert_eq!(
+                sandbox.differences(&restored, &dev, None),
+                "",
+                "{point}:{mode}"
+            );
             assert_whole_and_stamped(&sandbox, &dev, "dev");
             assert_backups_verify(&sandbox, &sandbox.backup_dir());
             assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
@@ -441,7 +447,7 @@ fn sigkill_at_any_moment_of_a_split_is_finished_by_a_rerun() {
     // The last re-run's pre-migration backup: the one backup, with the legacy file's content.
     let backups = assert_backups_verify(&sandbox, &sandbox.backup_dir());
     assert_eq!(backups.len(), 1, "{backups:?}");
-    assert_eq!(sandbox.sqldiff(&[], &legacy, &backups[0]), "");
+    assert_eq!(sandbox.differences(&legacy, &backups[0], None), "");
 }
 
 /// `database verify --env dev`: the live dev database's health.
@@ -527,8 +533,8 @@ fn sigkill_at_any_moment_of_a_restore_leaves_the_old_or_the_new_content_and_a_re
         verify_dev(&sandbox).run().ok();
         assert_whole_and_stamped(&sandbox, &dev, "dev");
         let (against_old, against_new) = (
-            sandbox.sqldiff(&[], &old, &dev),
-            sandbox.sqldiff(&[], &new, &dev),
+            sandbox.differences(&old, &dev, None),
+            sandbox.differences(&new, &dev, None),
         );
         assert!(
             against_old.is_empty() || against_new.is_empty(),
@@ -539,7 +545,7 @@ fn sigkill_at_any_moment_of_a_restore_leaves_the_old_or_the_new_content_and_a_re
         assert!(assert_backups_verify(&sandbox, &sandbox.backup_dir()).contains(&backup));
 
         restore_into(&sandbox, "dev", &backup).run().ok();
-        assert_eq!(sandbox.sqldiff(&[], &new, &dev), "", "round {round}");
+        assert_eq!(sandbox.differences(&new, &dev, None), "", "round {round}");
         assert_whole_and_stamped(&sandbox, &dev, "dev");
         assert_backups_verify(&sandbox, &sandbox.backup_dir());
         assert_no_temp_files(&[db_dir(&sandbox), sandbox.backup_dir()]);
@@ -600,7 +606,7 @@ fn sigkill_at_any_moment_of_a_backup_leaves_only_whole_backups_and_a_rerun_succe
         );
 
         let made = PathBuf::from(backup_dev(&sandbox).run().ok().stdout.trim());
-        assert_eq!(sandbox.sqldiff(&[], &dev, &made), "", "round {round}");
+        assert_eq!(sandbox.differences(&dev, &made, None), "", "round {round}");
         let all = assert_backups_verify(&sandbox, &sandbox.backup_dir());
         assert!(all.contains(&made), "{all:?}");
         assert_listed_and_matching(&sandbox, &all);

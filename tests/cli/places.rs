@@ -1,8 +1,8 @@
 //! The app's onsen and location commands: add, modify and delete, with good and bad input, on test
 //! and on prod (banner, confirmation, dry run, audit, with `visit modify` among them), checked with
-//! `sqlite3` and `sqldiff`.
+//! the `sqlite3` CLI (`.dump`).
 
-use crate::support::{bytes, Output, Sandbox};
+use crate::support::{assert_one_row_changed, bytes, Output, Sandbox};
 
 fn ready(env: &str) -> Sandbox {
     let sandbox = Sandbox::new();
@@ -23,7 +23,7 @@ fn usage_error(sandbox: &Sandbox, args: &[&str], message: &str) -> Output {
     out
 }
 
-/// A copy of `db` beside it, to compare with `sqldiff` later.
+/// A copy of `db` beside it, to compare by `.dump` later.
 fn snapshot(sandbox: &Sandbox, db: &std::path::Path) -> std::path::PathBuf {
     let copy = sandbox.root().join("before.db");
     std::fs::copy(db, &copy).unwrap();
@@ -188,8 +188,9 @@ fn onsen_modify_changes_only_the_given_fields() {
         out.stderr
     );
     assert_eq!(
-        sandbox.sqldiff(&[], &copy, &db),
-        "UPDATE onsens SET region='Kannawa district', spring_quality='sodium chloride, iron' WHERE id=4;",
+        sandbox.differences(&copy, &db, None),
+        "-INSERT INTO onsens VALUES(4,4,'Hyotan Onsen','Kannawa','159-2 Kannawa, Beppu, Oita',33.315800000000002968,131.47870000000000345,'sodium chloride','Gourd-shaped baths, steam and sand baths in the Kannawa district.');\n\
+         +INSERT INTO onsens VALUES(4,4,'Hyotan Onsen','Kannawa district','159-2 Kannawa, Beppu, Oita',33.315800000000002968,131.47870000000000345,'sodium chloride, iron','Gourd-shaped baths, steam and sand baths in the Kannawa district.');",
         "one row, the two given columns"
     );
     let json = sandbox
@@ -320,9 +321,10 @@ fn locations_are_modified_and_deleted() {
         "{}",
         out.stdout
     );
-    assert_eq!(
-        sandbox.sqldiff(&[], &copy, &db),
-        "UPDATE locations SET latitude=33.28, longitude=131.5, description='the flat' WHERE id=1;"
+    assert_one_row_changed(
+        &sandbox.differences(&copy, &db, None),
+        "INSERT INTO locations VALUES(1,'home',NULL,NULL,NULL,",
+        "INSERT INTO locations VALUES(1,'home',33.280000000000001137,131.5,'the flat',",
     );
     let before = bytes(&db);
     usage_error(

@@ -1,4 +1,4 @@
-//! `cargo xtask database migrate-to-envs`: the split of the legacy database into prod and dev, checked with the `sqlite3` and `sqldiff` CLIs.
+//! `cargo xtask database migrate-to-envs`: the split of the legacy database into prod and dev, checked with the `sqlite3` CLI.
 
 use crate::backup::{writer_rows, WRITE_A_PAIR};
 use crate::support::{bytes, names_in, BusyWriter, Output, Run, Sandbox, SqliteShell};
@@ -97,7 +97,7 @@ pub(crate) fn assert_whole_and_stamped(sandbox: &Sandbox, db: &Path, env: &str) 
     assert_eq!(sandbox.stamp(db), env, "{}", db.display());
 }
 
-/// `db` holds exactly what `legacy` holds, plus the stamp row `env`: the one difference sqldiff
+/// `db` holds exactly what `legacy` holds, plus the stamp row `env`: the one difference `.dump`
 /// may find.
 pub(crate) fn assert_only_the_stamp_differs(
     sandbox: &Sandbox,
@@ -106,8 +106,8 @@ pub(crate) fn assert_only_the_stamp_differs(
     env: &str,
 ) {
     assert_eq!(
-        sandbox.sqldiff(&[], legacy, db),
-        format!("INSERT INTO onsendo_meta(\"key\",value) VALUES('environment','{env}');"),
+        sandbox.differences(legacy, db, None),
+        format!("+INSERT INTO onsendo_meta VALUES('environment','{env}');"),
         "{} against {}",
         db.display(),
         legacy.display()
@@ -121,7 +121,7 @@ pub(crate) fn assert_split_from(sandbox: &Sandbox, legacy: &Path) {
         assert_whole_and_stamped(sandbox, &db, env);
         for table in TABLES {
             assert_eq!(
-                sandbox.sqldiff(&["--table", table], legacy, &db),
+                sandbox.differences(legacy, &db, Some(table)),
                 "",
                 "table {table} of {env}"
             );
@@ -252,7 +252,7 @@ fn split_makes_stamped_copies_backs_up_and_leaves_the_legacy_unchanged() {
     assert_eq!(manifest["reason"], "pre-split");
     assert_eq!(manifest["source"], legacy.to_str().unwrap());
     assert_eq!(manifest["file_digest"], report["legacy_digest"]);
-    assert_eq!(sandbox.sqldiff(&[], &legacy, backup), "");
+    assert_eq!(sandbox.differences(&legacy, backup, None), "");
 
     let audit = sandbox.last_audit();
     assert_eq!(audit["outcome"], "ok");
@@ -451,7 +451,11 @@ fn force_backs_up_each_existing_target_then_replaces_its_content() {
     let out = split(&sandbox, &[]).run().ok();
     assert!(out.stdout.contains("already split"), "{}", out.stdout);
     for (env, copy) in &previous {
-        assert_eq!(sandbox.sqldiff(&[], copy, &sandbox.db(env)), "", "{env}");
+        assert_eq!(
+            sandbox.differences(copy, &sandbox.db(env), None),
+            "",
+            "{env}"
+        );
     }
 
     let report = split(&sandbox, &["--force", "--json"]).run().ok().json();
@@ -461,7 +465,11 @@ fn force_backs_up_each_existing_target_then_replaces_its_content() {
         let written = &report["written"][i];
         assert_eq!(written["environment"], *env);
         let saved = PathBuf::from(written["previous_content_backup"].as_str().unwrap());
-        assert_eq!(sandbox.sqldiff(&[], copy, &saved), "", "{env}'s backup");
+        assert_eq!(
+            sandbox.differences(copy, &saved, None),
+            "",
+            "{env}'s backup"
+        );
         let manifest = manifest_of(&saved);
         assert_eq!(manifest["reason"], "pre-replace");
         assert_eq!(manifest["environment"], *env);

@@ -85,11 +85,50 @@ impl Sandbox {
         )
     }
 
-    /// `sqldiff FLAGS A B`, trimmed: empty when the two databases hold the same schema and rows.
-    pub fn sqldiff(&self, flags: &[&str], a: &Path, b: &Path) -> String {
-        let out = self.command("sqldiff").args(flags).arg(a).arg(b).run();
-        assert_eq!(out.code, 0, "sqldiff failed: {}", out.stderr);
-        out.stdout.trim().to_string()
+    /// The rows and schema that differ between two databases, by the `sqlite3` CLI's `.dump` (of
+    /// `table` alone when given): each statement found only in `a` as `-STATEMENT`, then each found only
+    /// in `b` as `+STATEMENT`, sorted, one per line; empty when both hold the same schema and rows. (The
+    /// `.dump` of each side is compared as a multiset of lines, so row order does not matter.)
+    pub fn differences(&self, a: &Path, b: &Path, table: Option<&str>) -> String {
+        let dump = |db: &Path| -> Vec<String> {
+            let command = match table {
+                Some(table) => format!(".dump {table}"),
+                None => ".dump".to_string(),
+            };
+            let mut lines: Vec<String> = self
+                .sqlite(db, &command)
+                .lines()
+                .map(str::to_string)
+                .collect();
+            lines.sort();
+            lines
+        };
+        let (a, b) = (dump(a), dump(b));
+        let (mut i, mut j) = (0, 0);
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        loop {
+            match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if x == y => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x > y => {
+                    added.push(format!("+{y}"));
+                    j += 1;
+                }
+                (Some(x), _) => {
+                    removed.push(format!("-{x}"));
+                    i += 1;
+                }
+                (None, Some(y)) => {
+                    added.push(format!("+{y}"));
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        removed.extend(added);
+        removed.join("\n")
     }
 
     /// The app binary, run in this sandbox.
@@ -267,6 +306,21 @@ impl Output {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
     }
+}
+
+/// `differences` (from [`Sandbox::differences`]) is one row replaced: the old row's `.dump` line
+/// starts with `old`, the new one's with `new`, and the rest of the two lines (the columns after
+/// those given, such as a creation time) is the same.
+pub fn assert_one_row_changed(differences: &str, old: &str, new: &str) {
+    let lines: Vec<&str> = differences.lines().collect();
+    let [removed, added] = lines[..] else {
+        panic!("expected one row replaced, found:\n{differences}");
+    };
+    let rest = removed
+        .strip_prefix('-')
+        .and_then(|line| line.strip_prefix(old))
+        .unwrap_or_else(|| panic!("the old row is not `{old}…`:\n{differences}"));
+    assert_eq!(added, format!("+{new}{rest}"), "{differences}");
 }
 
 /// The SHA-free fingerprint of a file: its bytes (the test files are small).
