@@ -1,6 +1,6 @@
 //! Tidy: no code outside the library opens a SQLite connection or builds a database path, and
 //! inside the library only `db.rs` opens connections (tests aside). Every command must take the
-//! library's guarded road.
+//! library's guarded road. And the tests start only programs a fresh machine has.
 
 use std::path::{Path, PathBuf};
 
@@ -111,6 +111,54 @@ fn inside_the_library_only_db_rs_opens_connections() {
     assert!(
         found.is_empty(),
         "only db.rs opens connections:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The programs a fresh machine has (the README's set-up: the Rust toolchain, `sqlite3`, `make`,
+/// git, and Debian's essential packages). The tests may run only these.
+const PROGRAMS_ON_A_FRESH_MACHINE: [&str; 8] = [
+    "bash", "git", "make", "mount", "script", "sh", "sqlite3", "umount",
+];
+
+/// The programs a test file starts by name (`command("…")` or `Command::new("…")`), outside
+/// comments.
+fn programs_started(text: &str) -> Vec<String> {
+    let code = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"));
+    code.flat_map(|line| {
+        ["command(\"", "Command::new(\""]
+            .into_iter()
+            .flat_map(move |opening| line.split(opening).skip(1))
+    })
+    .filter_map(|rest| rest.split_once('"').map(|(name, _)| name.to_string()))
+    .collect()
+}
+
+#[test]
+fn the_program_scanner_finds_what_it_looks_for() {
+    let planted = "let a = sandbox.command(\"sqldiff\");\nlet b = Command::new(\"sqlite3\");\n";
+    assert_eq!(programs_started(planted), ["sqldiff", "sqlite3"]);
+}
+
+#[test]
+fn tests_run_only_programs_a_fresh_machine_has() {
+    let mut files = Vec::new();
+    rust_files(&repo().join("tests"), &mut files);
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|path| {
+            let name = path.strip_prefix(repo()).unwrap().display().to_string();
+            programs_started(&std::fs::read_to_string(path).unwrap())
+                .into_iter()
+                .filter(|program| !PROGRAMS_ON_A_FRESH_MACHINE.contains(&program.as_str()))
+                .map(move |program| format!("{name}: {program}"))
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "the README's test command must pass on a fresh machine, which lacks:\n{}",
         found.join("\n")
     );
 }
