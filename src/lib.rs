@@ -17,6 +17,7 @@ pub mod error;
 pub mod failpoint;
 pub mod guard;
 pub mod integrity;
+pub mod lock;
 pub mod manifest;
 pub mod migrate;
 pub mod mock;

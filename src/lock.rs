@@ -1,0 +1,214 @@
+//! One advisory lock per database file, held for the whole of a command that creates, replaces or
+//! restores it: an `flock` on a hidden lock file beside the database. The kernel releases it when
+//! the process ends, however it ends, so a kill never leaves a stale lock. The holder writes who it
+//! is into the file, so a command that has to wait can say for whom.
+
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long a command waits for another one's lock by default, before it refuses.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// The variable that sets the wait, in seconds (`0`: refuse at once).
+pub const WAIT_VAR: &str = "ONSENDO_LOCK_WAIT";
+
+/// How often a waiting command tries the lock again.
+const POLL: Duration = Duration::from_millis(50);
+
+/// A held lock: released when dropped, or by the kernel when the process ends.
+#[derive(Debug)]
+pub struct Lock {
+    file: File,
+    path: PathBuf,
+}
+
+impl Lock {
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // The file stays (removing it would let two processes lock two different files); what it
+        // says about the holder is cleared so that nobody is named after the lock is gone.
+        let _ = self.file.set_len(0);
+    }
+}
+
+/// The process that holds a lock, as it wrote itself into the lock file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// Its process id.
+    pub pid: u32,
+    /// Since when it holds the lock (UTC, RFC 3339).
+    pub since: String,
+    /// What it is doing.
+    pub command: String,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "process {} (`{}`, since {})",
+            self.pid, self.command, self.since
+        )
+    }
+}
+
+/// The lock file of `database`: `.NAME.lock` in its folder.
+pub fn lock_path(database: &Path) -> PathBuf {
+    let name = database
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    crate::paths::folder_of(database).join(format!(".{name}.lock"))
+}
+
+/// Takes the lock of `database` for `command`, waiting up to `wait` for another holder to finish.
+/// `on_wait` is called once, with the holder (when it named itself), before waiting. After the
+/// wait, the refusal (exit 3) names the holder.
+pub fn acquire(
+    database: &Path,
+    command: &str,
+    wait: Duration,
+    on_wait: &mut dyn FnMut(Option<&Holder>),
+) -> Result<Lock> {
+    let path = lock_path(database);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| {
+            Error::failed(format!(
+                "cannot open the lock file `{}` of `{}`",
+                path.display(),
+                database.display()
+            ))
+            .because(e)
+        })?;
+    let deadline = Instant::now() + wait;
+    let mut told = false;
+    while !try_lock(&file)
+        .map_err(|e| Error::failed(format!("cannot lock `{}`", path.display())).because(e))?
+    {
+        let holder = read_holder(&mut file);
+        if Instant::now() >= deadline {
+            let who = holder.map_or_else(|| "another process".to_string(), |h| h.to_string());
+            return Err(Error::refused(format!(
+                "`{}` is busy: {who} is working on it; try again when it has finished",
+                database.display()
+            )));
+        }
+        if !told {
+            on_wait(holder.as_ref());
+            told = true;
+        }
+        std::thread::sleep(POLL);
+    }
+    write_holder(&mut file, command).map_err(|e| {
+        Error::failed(format!(
+            "cannot write to the lock file `{}`",
+            path.display()
+        ))
+        .because(e)
+    })?;
+    Ok(Lock { file, path })
+}
+
+/// The holder of `database`'s lock, when one holds it now.
+pub fn holder(database: &Path) -> Option<Holder> {
+    let mut file = File::open(lock_path(database)).ok()?;
+    if try_lock(&file).ok()? {
+        // Nobody held it: ours is released when the file closes.
+        return None;
+    }
+    read_holder(&mut file)
+}
+
+/// `flock(LOCK_EX | LOCK_NB)`: whether the lock was taken.
+fn try_lock(file: &File) -> std::io::Result<bool> {
+    // SAFETY: flock on a descriptor this function's caller owns for the call's duration.
+    let done = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if done == 0 {
+        return Ok(true);
+    }
+    let error = std::io::Error::last_os_error();
+    match error.raw_os_error() {
+        Some(libc::EWOULDBLOCK) => Ok(false),
+        Some(libc::EINTR) => Ok(false),
+        _ => Err(error),
+    }
+}
+
+/// Writes `pid\tsince\tcommand` into the held lock's file, in place of what was there.
+fn write_holder(file: &mut File, command: &str) -> std::io::Result<()> {
+    let line = format!(
+        "{}\t{}\t{}\n",
+        std::process::id(),
+        crate::time::utc_now(),
+        command.replace(['\t', '\n', '\r'], " ")
+    );
+    file.set_len(0)?;
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(line.as_bytes())?;
+    file.flush()
+}
+
+/// What the holder wrote, if it reads as a holder line.
+fn read_holder(file: &mut File) -> Option<Holder> {
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.take(4096).read_to_string(&mut text).ok()?;
+    let mut fields = text.trim_end_matches('\n').splitn(3, '\t');
+    Some(Holder {
+        pid: fields.next()?.parse().ok()?,
+        since: fields.next()?.to_string(),
+        command: fields.next()?.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_waits_names_the_holder_and_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("onsen.dev.db");
+        let held = acquire(&db, "database backup", Duration::ZERO, &mut |_| {}).unwrap();
+        assert_eq!(held.path(), dir.path().join(".onsen.dev.db.lock"));
+        let named = holder(&db).expect("held");
+        assert_eq!(named.pid, std::process::id());
+        assert_eq!(named.command, "database backup");
+
+        let mut seen = Vec::new();
+        let refused = acquire(
+            &db,
+            "database restore",
+            Duration::from_millis(120),
+            &mut |h| seen.push(h.cloned()),
+        )
+        .unwrap_err();
+        assert_eq!(refused.kind(), crate::Kind::Refused);
+        assert!(
+            refused.to_string().contains("`database backup`"),
+            "{refused}"
+        );
+        assert_eq!(seen, [Some(named)], "told once, naming the holder");
+
+        drop(held);
+        assert_eq!(holder(&db), None, "free once dropped");
+        acquire(&db, "database restore", Duration::ZERO, &mut |_| {}).unwrap();
+    }
+}
