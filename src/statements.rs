@@ -135,9 +135,7 @@ fn refusal(statement: &Statement) -> Option<Refusal> {
             (Some(name), _, _) => (name, 2),
             _ => return None,
         };
-        let sets = words
-            .get(next)
-            .is_some_and(|w| w.is("=") || w.is("("));
+        let sets = words.get(next).is_some_and(|w| w.is("=") || w.is("("));
         let forbidden = FORBIDDEN_PRAGMAS
             .iter()
             .find(|p| p.eq_ignore_ascii_case(&name.text))?;
@@ -638,18 +636,30 @@ mod tests {
         for (sql, what) in [
             ("\u{feff}COMMIT", "COMMIT"),
             ("\r\n\t\x0cbegin", "BEGIN"),
-            ("EXPLAIN PRAGMA ignore_check_constraints = 1", "PRAGMA ignore_check_constraints"),
+            (
+                "EXPLAIN PRAGMA ignore_check_constraints = 1",
+                "PRAGMA ignore_check_constraints",
+            ),
             ("explain query plan COMMIT", "COMMIT"),
             ("PRAGMA \"foreign_keys\" = OFF", "PRAGMA foreign_keys"),
-            ("PRAGMA [main].'Writable_Schema'=1", "PRAGMA writable_schema"),
-            ("PRAGMA /* c */ main . journal_mode\n(OFF)", "PRAGMA journal_mode"),
+            (
+                "PRAGMA [main].'Writable_Schema'=1",
+                "PRAGMA writable_schema",
+            ),
+            (
+                "PRAGMA /* c */ main . journal_mode\n(OFF)",
+                "PRAGMA journal_mode",
+            ),
             ("SELECT 1;\nSELECT 2 -- x\0;\n", "NUL byte"),
         ] {
             let found = refused(sql);
             assert_eq!(found.len(), 1, "{sql:?}: {found:?}");
             assert_eq!(found[0].2, what, "{sql:?}");
         }
-        assert_eq!(refused("SELECT 1;\nSELECT 2 -- x\0;\n")[0], at(2, 2, "NUL byte"));
+        assert_eq!(
+            refused("SELECT 1;\nSELECT 2 -- x\0;\n")[0],
+            at(2, 2, "NUL byte")
+        );
     }
 
     #[test]
@@ -661,7 +671,11 @@ mod tests {
             shown,
             [
                 (1, 2, "SELECT ';';"),
-                (2, 4, "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;\nEND;"),
+                (
+                    2,
+                    4,
+                    "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;\nEND;"
+                ),
                 (3, 7, "SELECT 3"),
             ]
         );
@@ -679,7 +693,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.to_string().starts_with("statement 2 (line 3) failed on `t.db`"),
+            err.to_string()
+                .starts_with("statement 2 (line 3) failed on `t.db`"),
             "{err}"
         );
     }

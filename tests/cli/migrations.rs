@@ -225,7 +225,9 @@ fn a_failing_migration_leaves_the_file_byte_identical() {
     let before = bytes(&sandbox.db("dev"));
     let out = xtask(&sandbox, &["migrate", "--env", "dev"]).code(1);
     assert!(
-        out.stderr.contains("04-broken/up.sql` failed"),
+        out.stderr.contains(
+            "04-broken/up.sql` failed; nothing was changed; fix the SQL and re-run: statement 2 (line 2) failed on `"
+        ),
         "{}",
         out.stderr
     );
@@ -649,4 +651,87 @@ fn the_app_refuses_a_database_with_pending_migrations_or_newer_than_the_code() {
         out.stderr
     );
     assert_eq!(bytes(&db), before);
+}
+
+#[test]
+fn a_commit_in_a_migration_is_refused_before_anything_runs_even_in_a_dry_run_on_prod() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let folder = own_migrations(&sandbox);
+    add_migration(
+        &folder,
+        "02-drop-notes",
+        "-- onsendo:destructive-ok notes are gone\nALTER TABLE visits DROP COLUMN notes;\n  commit;\n",
+        None,
+    );
+    let db = sandbox.db("prod");
+    let (before, sha3) = (bytes(&db), sandbox.sqlite(&db, ".sha3sum"));
+    for args in [
+        &["migrate", "--env", "prod", "--dry-run", "--yes"][..],
+        &["migrate", "--env", "prod", "--yes"],
+    ] {
+        let out = xtask(&sandbox, args).code(3);
+        assert!(
+            out.stderr.contains(
+                "02-drop-notes/up.sql`: statement 2 (`COMMIT`, line 3) is not allowed: it would end or nest the transaction"
+            ),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert_eq!(bytes(&db), before, "{args:?}");
+        assert_eq!(sandbox.sqlite(&db, ".sha3sum"), sha3, "{args:?}");
+    }
+    assert!(
+        names_in(&sandbox.backup_dir()).is_empty(),
+        "refused before the backup"
+    );
+    let out = xtask(&sandbox, &["lint", "--all"]).code(4);
+    assert!(
+        out.stdout
+            .contains("02-drop-notes/up.sql`:3: COMMIT (not allowed: it would end"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("1 statement(s) that no migration may run"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_down_sql_that_the_gate_refuses_stops_the_rollback_before_anything_runs() {
+    let (sandbox, folder) = dev_with_two_pending();
+    add_migration(
+        &folder,
+        "04-scratch",
+        "CREATE TABLE scratch (x);\n",
+        Some("DROP TABLE scratch;\nPRAGMA \"foreign_keys\" = OFF;\n"),
+    );
+    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
+    let before = bytes(&sandbox.db("dev"));
+    for args in [
+        &["rollback", "--env", "dev", "--dry-run"][..],
+        &["rollback", "--env", "dev"],
+    ] {
+        let out = xtask(&sandbox, args).code(3);
+        assert!(
+            out.stderr.contains(
+                "04-scratch/down.sql`: statement 2 (`PRAGMA foreign_keys`, line 2) is not allowed"
+            ),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(bytes(&sandbox.db("dev")), before);
+    assert!(names_in(&sandbox.backup_dir()).is_empty());
+    let json = xtask(&sandbox, &["lint", "--all", "--json"]).code(4).json();
+    assert_eq!(json["refused"][0]["statement"], "PRAGMA foreign_keys");
+    assert_eq!(json["refused"][0]["line"], 2);
+    assert!(json["refused"][0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("04-scratch/down.sql"));
 }

@@ -67,6 +67,7 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
             state.version
         )));
     }
+    runner::gate(&catalog, state.version, target)?;
     let mut change = Change::planned(&catalog, state.version, target, &db, Reason::PreMigrate);
     change.accepted = args.accept_edited.clone();
     if change.steps.is_empty() && change.accepted.is_empty() {

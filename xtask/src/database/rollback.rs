@@ -70,6 +70,7 @@ fn rollback(session: &mut Session, args: &RollbackArgs, json: bool) -> onsendo::
             files.join(", ")
         )));
     }
+    runner::gate(&catalog, version, target)?;
     let mut change = Change::planned(&catalog, version, target, &db, Reason::PreRollback);
     if change.steps.is_empty() {
         return Ok(change);
