@@ -126,7 +126,7 @@ fn refusal(statement: &Statement) -> Option<Refusal> {
         let why = match *keyword {
             "ATTACH" | "DETACH" => "it would reach another database file, around the guards that chose this one",
             "VACUUM" => "it rewrites the whole file outside any transaction; `cargo xtask database backup --compact` makes a compacted copy",
-            _ => "it would end or nest the transaction the tool runs this SQL in, so a failure or a dry run could no longer undo it",
+            _ => "transaction control is the tool's own: it runs a command's SQL in one transaction, so that a failure or a dry run undoes all of it",
         };
         (keyword.to_string(), why)
     } else if first.is("PRAGMA") {

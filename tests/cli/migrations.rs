@@ -673,7 +673,7 @@ fn a_commit_in_a_migration_is_refused_before_anything_runs_even_in_a_dry_run_on_
         let out = xtask(&sandbox, args).code(3);
         assert!(
             out.stderr.contains(
-                "02-drop-notes/up.sql`: statement 2 (`COMMIT`, line 3) is not allowed: it would end or nest the transaction"
+                "02-drop-notes/up.sql`: statement 2 (`COMMIT`, line 3) is not allowed: transaction control is the tool's own"
             ),
             "{}",
             out.stderr
@@ -689,7 +689,7 @@ fn a_commit_in_a_migration_is_refused_before_anything_runs_even_in_a_dry_run_on_
     let out = xtask(&sandbox, &["lint", "--all"]).code(4);
     assert!(
         out.stdout
-            .contains("02-drop-notes/up.sql`:3: COMMIT (not allowed: it would end"),
+            .contains("02-drop-notes/up.sql`:3: COMMIT (not allowed: transaction control"),
         "{}",
         out.stdout
     );

@@ -66,7 +66,8 @@ fn exec_refuses_a_write_without_write_and_changes_nothing() {
         .run()
         .code(3);
     assert!(
-        out.stderr.contains("statement 2 (line 1) changes the database"),
+        out.stderr
+            .contains("statement 2 (line 1) changes the database"),
         "{}",
         out.stderr
     );
@@ -344,9 +345,8 @@ fn the_gate_reads_the_whole_text_first_through_quotes_and_explain() {
         .run()
         .code(3);
     assert!(
-        out.stderr.contains(
-            "statement 2 (`PRAGMA ignore_check_constraints`, line 2) is not allowed"
-        ),
+        out.stderr
+            .contains("statement 2 (`PRAGMA ignore_check_constraints`, line 2) is not allowed"),
         "{}",
         out.stderr
     );
@@ -365,7 +365,11 @@ fn the_gate_reads_the_whole_text_first_through_quotes_and_explain() {
             .args(["database", "exec", "--env", "prod", "--write", "--yes", sql])
             .run()
             .code(3);
-        assert!(out.stderr.contains("is not allowed"), "{sql}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is not allowed"),
+            "{sql}: {}",
+            out.stderr
+        );
     }
     assert_eq!(bytes(&db), before);
 
