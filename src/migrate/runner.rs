@@ -238,6 +238,7 @@ mod tests {
             up: up.into(),
             down: down.map(Into::into),
             checksum: checksum(up),
+            down_checksum: down.map(checksum),
         }
     }
 

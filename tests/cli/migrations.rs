@@ -645,8 +645,9 @@ fn the_app_refuses_a_database_with_pending_migrations_or_newer_than_the_code() {
     let before = bytes(&db);
     let out = sandbox.onsendo().args(add).run().code(3);
     assert!(
-        out.stderr
-            .contains("it is at schema version 3, newer than this code, which knows 2"),
+        out.stderr.contains(
+            "it is at schema version 3, 1 version above this code's head (2); update the code"
+        ),
         "{}",
         out.stderr
     );
