@@ -91,8 +91,8 @@ fn open_shell(
         refused: 0,
     };
     let fed = if terminal {
-        // Ctrl-C interrupts sqlite3's statement (it has its own handler); it must not end this
-        // process, which records the session.
+        // Ctrl-C reaches sqlite3 too, which stops its statement and ends; this process must live
+        // on to record the session.
         // SAFETY: changes this process's SIGINT disposition; the saved one is restored below.
         let previous = unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
         let fed = feed.all(std::io::stdin().lock());
