@@ -333,9 +333,7 @@ pub fn run(conn: &Connection, sql: &str, mode: Mode, path: &Path) -> Result<Vec<
 
 /// The error for SQL a person gave a command (`exec`, `sql`) that the [`gate`] refuses.
 fn refused(refusal: Refusal) -> Error {
-    Error::refused(format!(
-        "{refusal}; the command runs your SQL in one transaction of its own, on the one database it resolved; use `cargo xtask database backup`, `verify` or `shell` for the rest"
-    ))
+    Error::refused(format!("{refusal}; nothing ran; remove it and re-run"))
 }
 
 /// Runs the statements of `sql`, which has passed the [`gate`], one by one as [`split`] found

@@ -101,7 +101,7 @@ pub fn gate(catalog: &Catalog, from: usize, to: usize) -> Result<()> {
         };
         statements::gate(sql).map_err(|refusal| {
             Error::refused(format!(
-                "migration {}: {refusal}; every migration runs inside the tool's own transaction, on the database it resolved: remove the statement from the file",
+                "migration {}: {refusal}; nothing ran; remove it from the file and re-run",
                 file_of(catalog, migration, file)
             ))
         })?;
