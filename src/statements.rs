@@ -1,12 +1,14 @@
-//! Running SQL a person typed or wrote in a file (`database exec`, `database sql`): statement by
+//! Running SQL a person typed or wrote in a file (`database exec`, `database sql`, migrations,
+//! the shell's input): the one statement gate every such text passes before any of it runs, the
+//! split into statements where SQLite itself says one is complete, and the run, statement by
 //! statement on the caller's connection or transaction, with what each returned and changed.
-//! Statements that would leave the command's transaction or reach another file are refused.
 
 use crate::db::sqlite_error;
 use crate::error::{Error, Result};
-use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::Value;
-use rusqlite::{Batch, Connection};
+use rusqlite::Connection;
+use std::ffi::CString;
+use std::fmt;
 use std::path::Path;
 
 /// Whether the SQL may change the database.
@@ -14,12 +16,12 @@ use std::path::Path;
 pub enum Mode {
     /// Only statements that read; a writing one is refused before it runs.
     Read,
-    /// Any statement but those in [`FORBIDDEN`].
+    /// Any statement the [`gate`] lets through.
     Write,
 }
 
-/// Statements that end or nest the command's own transaction, or open another database file
-/// outside the library's guards.
+/// Statements that end or nest the transaction the tool runs SQL in, reach another database
+/// file outside the library's guards, or rewrite the whole file outside any transaction.
 pub const FORBIDDEN: [&str; 9] = [
     "BEGIN",
     "COMMIT",
@@ -30,6 +32,21 @@ pub const FORBIDDEN: [&str; 9] = [
     "ATTACH",
     "DETACH",
     "VACUUM",
+];
+
+/// Pragmas a statement may read but not set: each would switch off a check (foreign keys, CHECK
+/// constraints, the schema's protection), weaken durability, or change what the tool relies on
+/// (the schema version, the journal).
+pub const FORBIDDEN_PRAGMAS: [&str; 9] = [
+    "foreign_keys",
+    "ignore_check_constraints",
+    "writable_schema",
+    "trusted_schema",
+    "journal_mode",
+    "synchronous",
+    "locking_mode",
+    "schema_version",
+    "user_version",
 ];
 
 /// What one statement did.
@@ -45,27 +62,299 @@ pub struct Outcome {
     pub changes: u64,
 }
 
-/// Runs every statement of `sql` in order on `conn` (a transaction derefs to one). The first
-/// failing or refused statement stops the run with an error naming it; the caller's transaction
-/// decides what the statements before it leave behind.
-pub fn run(conn: &Connection, sql: &str, mode: Mode, path: &Path) -> Result<Vec<Outcome>> {
-    let mut batch = Batch::new(conn, sql);
-    let mut outcomes = Vec::new();
-    loop {
-        let number = outcomes.len() + 1;
-        let doing = format!("statement {number} failed on");
-        let Some(mut statement) = batch.next().map_err(|e| sqlite_error(path, &doing, e))? else {
-            break;
+/// A statement the [`gate`] refuses: ``statement 2 (`COMMIT`, line 4) is not allowed: …``.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The statement's number in its text, from 1.
+    pub number: usize,
+    /// The line its first word is on, from 1.
+    pub line: usize,
+    /// What it is: `COMMIT`, `PRAGMA foreign_keys`, `NUL byte`.
+    pub statement: String,
+    /// Why it is refused.
+    pub why: &'static str,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "statement {} (`{}`, line {}) is not allowed: {}",
+            self.number, self.statement, self.line, self.why
+        )
+    }
+}
+
+/// The one gate for every SQL text the tool runs on a person's behalf: the first statement of
+/// `sql` that is refused, checked over the whole text before any of it runs. Statements are
+/// classified by their words alone, so a later statement may use a table an earlier one creates.
+pub fn gate(sql: &str) -> std::result::Result<(), Refusal> {
+    match refusals(sql).into_iter().next() {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
+}
+
+/// Every statement of `sql` the [`gate`] refuses, in order (`database lint` lists them).
+pub fn refusals(sql: &str) -> Vec<Refusal> {
+    if let Some(at) = sql.find('\0') {
+        return vec![Refusal {
+            number: 1 + split(&sql[..at])
+                .iter()
+                .filter(|s| is_complete(s.text))
+                .count(),
+            line: 1 + sql[..at].matches('\n').count(),
+            statement: "NUL byte".to_string(),
+            why: "SQLite stops reading at a NUL byte, so the SQL after it would be skipped without a word",
+        }];
+    }
+    split(sql).iter().filter_map(refusal).collect()
+}
+
+/// Why `statement` is refused, if it is. An `EXPLAIN` in front does not help: a pragma that
+/// switches a flag does so while the statement is prepared.
+fn refusal(statement: &Statement) -> Option<Refusal> {
+    let mut words = statement.tokens.as_slice();
+    if words.first().is_some_and(|w| w.is("EXPLAIN")) {
+        words = &words[1..];
+        if words.len() >= 2 && words[0].is("QUERY") && words[1].is("PLAN") {
+            words = &words[2..];
+        }
+    }
+    let first = words.first()?;
+    let (what, why) = if let Some(keyword) = FORBIDDEN.iter().find(|k| first.is(k)) {
+        let why = match *keyword {
+            "ATTACH" | "DETACH" => "it would reach another database file, around the guards that chose this one",
+            "VACUUM" => "it rewrites the whole file outside any transaction; `cargo xtask database backup --compact` makes a compacted copy",
+            _ => "transaction control is the tool's own: it runs a command's SQL in one transaction, so that a failure or a dry run undoes all of it",
         };
+        (keyword.to_string(), why)
+    } else if first.is("PRAGMA") {
+        let (name, next) = match (words.get(1), words.get(2), words.get(3)) {
+            (Some(_), Some(dot), Some(name)) if dot.is(".") => (name, 4),
+            (Some(name), _, _) => (name, 2),
+            _ => return None,
+        };
+        let sets = words.get(next).is_some_and(|w| w.is("=") || w.is("("));
+        let forbidden = FORBIDDEN_PRAGMAS
+            .iter()
+            .find(|p| p.eq_ignore_ascii_case(&name.text))?;
+        if !sets {
+            return None;
+        }
+        (
+            format!("PRAGMA {forbidden}"),
+            "setting it would switch off a check, weaken durability or change what the tool relies on; reading it is fine",
+        )
+    } else {
+        return None;
+    };
+    Some(Refusal {
+        number: statement.number,
+        line: statement.line,
+        statement: what,
+        why,
+    })
+}
+
+/// One statement of a SQL text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement<'a> {
+    /// Its number among the text's statements, from 1.
+    pub number: usize,
+    /// The line its first word is on, from 1.
+    pub line: usize,
+    /// Its text, from its first word to its end (the `;` included).
+    pub text: &'a str,
+    /// The comments right before it, after the previous statement.
+    pub comments: String,
+    /// Its words.
+    pub tokens: Vec<Token>,
+}
+
+/// The statements of `sql`, split where SQLite itself says a statement is complete
+/// (`sqlite3_complete`), so semicolons in strings, quoted names, comments and trigger bodies do
+/// not split them; an unterminated tail counts as one. A leading byte-order mark, empty
+/// statements and comments alone are skipped.
+pub fn split(sql: &str) -> Vec<Statement<'_>> {
+    let mut ranges = Vec::new();
+    let mut start = if sql.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    for (at, _) in sql.match_indices(';') {
+        if is_complete(&sql[start..=at]) {
+            ranges.push((start, at + 1));
+            start = at + 1;
+        }
+    }
+    if start < sql.len() {
+        ranges.push((start, sql.len()));
+    }
+    let mut statements = Vec::new();
+    for (start, end) in ranges {
+        let mut lexer = Lexer {
+            text: &sql[start..end],
+            at: 0,
+            comments: String::new(),
+        };
+        lexer.skip_trivia();
+        let first = start + lexer.at;
+        let comments = std::mem::take(&mut lexer.comments);
+        let mut tokens = Vec::new();
+        while let Some(token) = lexer.next_token() {
+            tokens.push(token);
+        }
+        if tokens.is_empty() || tokens.iter().all(|t| t.is(";")) {
+            continue;
+        }
+        statements.push(Statement {
+            number: statements.len() + 1,
+            line: 1 + sql[..first].matches('\n').count(),
+            text: &sql[first..end],
+            comments,
+            tokens,
+        });
+    }
+    statements
+}
+
+/// Whether SQLite reads `sql` as ending with a complete statement.
+pub fn is_complete(sql: &str) -> bool {
+    let Ok(sql) = CString::new(sql) else {
+        return false;
+    };
+    // SAFETY: `sql` is a valid NUL-terminated string that outlives the call; sqlite3_complete
+    // only reads it.
+    unsafe { rusqlite::ffi::sqlite3_complete(sql.as_ptr()) != 0 }
+}
+
+/// A word of SQL: a keyword or name (quotes removed), or one punctuation character.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The word, without its quotes.
+    pub text: String,
+    /// Whether it was quoted (a string or a quoted name, never a keyword).
+    pub quoted: bool,
+}
+
+impl Token {
+    /// Whether this is the unquoted keyword or punctuation `word`, in any case.
+    pub fn is(&self, word: &str) -> bool {
+        !self.quoted && self.text.eq_ignore_ascii_case(word)
+    }
+}
+
+/// Reads words from one statement's text the way SQLite's tokenizer does: whitespace is
+/// SQLite's (space, tab, newline, form feed, carriage return), a `--` comment ends at a newline
+/// only, and a name may hold any non-ASCII character.
+struct Lexer<'a> {
+    text: &'a str,
+    at: usize,
+    comments: String,
+}
+
+impl<'a> Lexer<'a> {
+    fn rest(&self) -> &'a str {
+        &self.text[self.at..]
+    }
+
+    /// Skips whitespace and comments, keeping the comments' text.
+    fn skip_trivia(&mut self) {
+        loop {
+            let rest = self.rest();
+            let trimmed = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+            self.at += rest.len() - trimmed.len();
+            let rest = self.rest();
+            let comment_end = if rest.starts_with("--") {
+                rest.find('\n').map_or(rest.len(), |n| n + 1)
+            } else if let Some(body) = rest.strip_prefix("/*") {
+                body.find("*/").map_or(rest.len(), |n| n + 4)
+            } else {
+                return;
+            };
+            self.comments.push_str(&rest[..comment_end]);
+            self.at += comment_end;
+        }
+    }
+
+    fn next_token(&mut self) -> Option<Token> {
+        self.skip_trivia();
+        let rest = self.rest();
+        let first = rest.chars().next()?;
+        let closing = match first {
+            '\'' => Some('\''),
+            '"' => Some('"'),
+            '`' => Some('`'),
+            '[' => Some(']'),
+            _ => None,
+        };
+        let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii();
+        let (text, length, quoted) = if let Some(close) = closing {
+            let mut value = String::new();
+            let mut length = rest.len();
+            let mut chars = rest.char_indices().skip(1).peekable();
+            while let Some((at, c)) = chars.next() {
+                if c == close {
+                    if close != ']' && chars.peek().is_some_and(|&(_, next)| next == close) {
+                        value.push(c);
+                        chars.next();
+                        continue;
+                    }
+                    length = at + c.len_utf8();
+                    break;
+                }
+                value.push(c);
+            }
+            (value, length, true)
+        } else if is_word(first) {
+            let length = rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
+            (rest[..length].to_string(), length, false)
+        } else {
+            (first.to_string(), first.len_utf8(), false)
+        };
+        self.at += length;
+        Some(Token { text, quoted })
+    }
+}
+
+/// Runs every statement of `sql` in order on `conn` (a transaction derefs to one), after the
+/// [`gate`] passed the whole text. The first failing or refused statement stops the run with an
+/// error naming it; the caller's transaction decides what the statements before it leave behind.
+pub fn run(conn: &Connection, sql: &str, mode: Mode, path: &Path) -> Result<Vec<Outcome>> {
+    gate(sql).map_err(refused)?;
+    let outcomes = execute(conn, sql, mode, path)?;
+    if outcomes.is_empty() {
+        return Err(Error::usage("no SQL statement given"));
+    }
+    Ok(outcomes)
+}
+
+/// The error for SQL a person gave a command (`exec`, `sql`) that the [`gate`] refuses.
+fn refused(refusal: Refusal) -> Error {
+    Error::refused(format!("{refusal}; nothing ran; remove it and re-run"))
+}
+
+/// Runs the statements of `sql`, which has passed the [`gate`], one by one as [`split`] found
+/// them; a piece that SQLite reads as more than one statement is an error, so nothing runs that
+/// the gate did not see. An error names the statement: ``statement 2 (line 5) failed on `db` ``.
+pub fn execute(conn: &Connection, sql: &str, mode: Mode, path: &Path) -> Result<Vec<Outcome>> {
+    let mut outcomes = Vec::new();
+    for piece in split(sql) {
+        let doing = format!("{} failed on", name(&piece));
+        let mut statement = conn
+            .prepare(piece.text)
+            .map_err(|e| sqlite_error(path, &doing, e))?;
         let text = statement
             .expanded_sql()
             .unwrap_or_default()
             .trim()
             .to_string();
-        refuse_forbidden(&text, number)?;
         if mode == Mode::Read && !statement.readonly() {
             return Err(Error::refused(format!(
-                "statement {number} changes the database (`{}`); this runs read-only unless you pass --write",
+                "{} changes the database (`{}`); this runs read-only unless you pass --write",
+                name(&piece),
                 first_line(&text)
             )));
         }
@@ -97,109 +386,32 @@ pub fn run(conn: &Connection, sql: &str, mode: Mode, path: &Path) -> Result<Vec<
             changes,
         });
     }
-    if outcomes.is_empty() {
-        return Err(Error::usage("no SQL statement given"));
-    }
     Ok(outcomes)
 }
 
-/// Prepares the statements of `sql` without running them, so that a typo, an unknown table or a
-/// forbidden statement is reported before anything else is done (such as a backup). Checking
-/// stops at the first statement that changes the schema, as those after it may depend on it.
+/// How an error names a statement: `statement 2 (line 5)`.
+fn name(statement: &Statement) -> String {
+    format!("statement {} (line {})", statement.number, statement.line)
+}
+
+/// Passes `sql` through the [`gate`] and prepares its statements without running them, so that
+/// a typo, an unknown table or a refused statement is reported before anything else is done
+/// (such as a backup). Preparing stops at the first statement that changes the schema, as those
+/// after it may depend on it.
 pub fn check(conn: &Connection, sql: &str, path: &Path) -> Result<()> {
-    let mut batch = Batch::new(conn, sql);
-    let mut number = 0;
-    loop {
-        number += 1;
-        let doing = format!("statement {number} failed on");
-        let Some(statement) = batch.next().map_err(|e| sqlite_error(path, &doing, e))? else {
-            return Ok(());
-        };
-        let text = statement.expanded_sql().unwrap_or_default();
-        refuse_forbidden(&text, number)?;
-        let keyword = first_keyword(&text).to_ascii_uppercase();
-        if ["CREATE", "DROP", "ALTER"].contains(&keyword.as_str()) {
+    gate(sql).map_err(refused)?;
+    for piece in split(sql) {
+        let doing = format!("{} failed on", name(&piece));
+        conn.prepare(piece.text)
+            .map_err(|e| sqlite_error(path, &doing, e))?;
+        if ["CREATE", "DROP", "ALTER"]
+            .iter()
+            .any(|k| piece.tokens[0].is(k))
+        {
             return Ok(());
         }
-    }
-}
-
-/// Refuses a [`FORBIDDEN`] statement, or one that sets a [`FORBIDDEN_PRAGMAS`] pragma.
-fn refuse_forbidden(text: &str, number: usize) -> Result<()> {
-    let keyword = first_keyword(text).to_ascii_uppercase();
-    if FORBIDDEN.contains(&keyword.as_str()) {
-        return Err(Error::refused(format!(
-            "statement {number} (`{keyword}`) is not allowed: the command runs your SQL in one transaction of its own, on the one database it resolved; use `cargo xtask database backup`, `verify` or `shell` for the rest"
-        )));
-    }
-    refuse_forbidden_pragma(text, number)
-}
-
-/// Pragmas a statement may read but not set: each would switch off a check (foreign keys, CHECK
-/// constraints, the schema's protection), weaken durability, or change what the migrations rely on.
-pub const FORBIDDEN_PRAGMAS: [&str; 9] = [
-    "foreign_keys",
-    "ignore_check_constraints",
-    "writable_schema",
-    "trusted_schema",
-    "journal_mode",
-    "synchronous",
-    "locking_mode",
-    "schema_version",
-    "user_version",
-];
-
-/// Refuses a statement that sets one of the [`FORBIDDEN_PRAGMAS`] (`PRAGMA main.foreign_keys = OFF`).
-fn refuse_forbidden_pragma(text: &str, number: usize) -> Result<()> {
-    let keyword = first_keyword(text);
-    if !keyword.eq_ignore_ascii_case("PRAGMA") {
-        return Ok(());
-    }
-    let rest = past_comments(text)[keyword.len()..].trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-        .unwrap_or(rest.len());
-    let name = rest[..end].rsplit('.').next().unwrap_or("");
-    let sets = rest[end..].trim_start().starts_with(['=', '(']);
-    if sets
-        && FORBIDDEN_PRAGMAS
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(name))
-    {
-        return Err(Error::refused(format!(
-            "statement {number} (`PRAGMA {name}`) is not allowed: setting it would switch off a check, weaken durability or change what the migrations rely on; reading it is fine"
-        )));
     }
     Ok(())
-}
-
-/// The statement's first word, past whitespace and comments.
-fn first_keyword(text: &str) -> &str {
-    let rest = past_comments(text);
-    let end = rest
-        .find(|c: char| !c.is_ascii_alphabetic())
-        .unwrap_or(rest.len());
-    &rest[..end]
-}
-
-/// The text from its first word on, past leading whitespace and comments.
-fn past_comments(text: &str) -> &str {
-    let mut rest = text.trim_start();
-    loop {
-        if let Some(after) = rest.strip_prefix("--") {
-            rest = after
-                .split_once('\n')
-                .map_or("", |(_, next)| next)
-                .trim_start();
-        } else if let Some(after) = rest.strip_prefix("/*") {
-            rest = after
-                .split_once("*/")
-                .map_or("", |(_, next)| next)
-                .trim_start();
-        } else {
-            return rest;
-        }
-    }
 }
 
 fn first_line(text: &str) -> &str {
@@ -367,6 +579,122 @@ mod tests {
             )
             .unwrap();
         assert_eq!(tables, 0, "check runs nothing");
+    }
+
+    fn refused(sql: &str) -> Vec<(usize, usize, String)> {
+        refusals(sql)
+            .into_iter()
+            .map(|r| (r.number, r.line, r.statement))
+            .collect()
+    }
+
+    fn at(number: usize, line: usize, statement: &str) -> (usize, usize, String) {
+        (number, line, statement.to_string())
+    }
+
+    #[test]
+    fn the_gate_finds_every_refused_statement_with_its_number_and_line() {
+        let sql = "CREATE TABLE a (x);\n-- a note\nINSERT INTO a VALUES (';');\n  commit;\nSELECT 1; Begin Immediate;\n/* x */ END\n;\nrelease s; SAVEPOINT s; ROLLBACK TO s;\nattach 'o.db' AS o; DETACH o; VACUUM INTO 'c.db';\n";
+        assert_eq!(
+            refused(sql),
+            [
+                at(3, 4, "COMMIT"),
+                at(5, 5, "BEGIN"),
+                at(6, 6, "END"),
+                at(7, 8, "RELEASE"),
+                at(8, 8, "SAVEPOINT"),
+                at(9, 8, "ROLLBACK"),
+                at(10, 9, "ATTACH"),
+                at(11, 9, "DETACH"),
+                at(12, 9, "VACUUM"),
+            ]
+        );
+        let first = gate(sql).unwrap_err();
+        assert_eq!(
+            first.to_string().split(':').next(),
+            Some("statement 3 (`COMMIT`, line 4) is not allowed")
+        );
+    }
+
+    #[test]
+    fn the_gate_reads_words_as_sqlite_does() {
+        for harmless in [
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN DELETE FROM b; UPDATE c SET x = 1; END;",
+            "SELECT 'COMMIT; BEGIN'; SELECT \"end\" FROM [vacuum];",
+            "-- COMMIT;\n/* BEGIN; */ SELECT 1;",
+            "-- note\rCOMMIT;",
+            "\u{3000}COMMIT;",
+            "PRAGMA foreign_keys; PRAGMA main.user_version; PRAGMA defer_foreign_keys = ON; PRAGMA table_info(a);",
+            "SELECT * FROM begin_here; INSERT INTO commits VALUES (1);",
+            "",
+            " ; ;; -- nothing\n",
+        ] {
+            assert_eq!(refused(harmless), [], "{harmless:?}");
+        }
+        for (sql, what) in [
+            ("\u{feff}COMMIT", "COMMIT"),
+            ("\r\n\t\x0cbegin", "BEGIN"),
+            (
+                "EXPLAIN PRAGMA ignore_check_constraints = 1",
+                "PRAGMA ignore_check_constraints",
+            ),
+            ("explain query plan COMMIT", "COMMIT"),
+            ("PRAGMA \"foreign_keys\" = OFF", "PRAGMA foreign_keys"),
+            (
+                "PRAGMA [main].'Writable_Schema'=1",
+                "PRAGMA writable_schema",
+            ),
+            (
+                "PRAGMA /* c */ main . journal_mode\n(OFF)",
+                "PRAGMA journal_mode",
+            ),
+            ("SELECT 1;\nSELECT 2 -- x\0;\n", "NUL byte"),
+        ] {
+            let found = refused(sql);
+            assert_eq!(found.len(), 1, "{sql:?}: {found:?}");
+            assert_eq!(found[0].2, what, "{sql:?}");
+        }
+        assert_eq!(
+            refused("SELECT 1;\nSELECT 2 -- x\0;\n")[0],
+            at(2, 2, "NUL byte")
+        );
+    }
+
+    #[test]
+    fn statements_split_where_sqlite_says_and_keep_their_comments() {
+        let sql = "\u{feff}-- one\nSELECT ';';\n\n/* two */ CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;\nEND;\nSELECT 3";
+        let found = split(sql);
+        let shown: Vec<_> = found.iter().map(|s| (s.number, s.line, s.text)).collect();
+        assert_eq!(
+            shown,
+            [
+                (1, 2, "SELECT ';';"),
+                (
+                    2,
+                    4,
+                    "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;\nEND;"
+                ),
+                (3, 7, "SELECT 3"),
+            ]
+        );
+        assert_eq!(found[0].comments, "-- one\n");
+        assert_eq!(found[1].comments, "/* two */");
+    }
+
+    #[test]
+    fn a_failing_statement_is_named_by_number_and_line() {
+        let err = run(
+            &conn(),
+            "SELECT 1;\n\n  INSERT INTO nowhere VALUES (1);",
+            Mode::Write,
+            Path::new("t.db"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("statement 2 (line 3) failed on `t.db`"),
+            "{err}"
+        );
     }
 
     #[test]

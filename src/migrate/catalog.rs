@@ -23,6 +23,8 @@ pub struct Migration {
     pub down: Option<String>,
     /// [`checksum`] of `up`.
     pub checksum: String,
+    /// [`checksum`] of `down`, when there is one.
+    pub down_checksum: Option<String>,
 }
 
 /// Where the migrations were read from.
@@ -137,6 +139,7 @@ impl Catalog {
             migrations.push(Migration {
                 version,
                 checksum: checksum(&up),
+                down_checksum: down.as_deref().map(checksum),
                 name,
                 up,
                 down,
@@ -171,14 +174,15 @@ fn number_of(name: &str) -> Option<usize> {
 }
 
 /// The checksum of a migration's SQL, the same whatever its line endings and with or without a
-/// UTF-8 byte-order mark: `xxh3-128:<hex>` of the text with `\r\n` and `\r` read as `\n`.
+/// UTF-8 byte-order mark: `xxh3-128:<hex>` of the text without a leading BOM and with each `\r\n`
+/// read as `\n`. A lone `\r` is a change: SQLite does not end a `--` comment there.
 pub fn checksum(sql: &str) -> String {
     let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
     let mut digest = Digest::new();
-    let mut lines = text.split('\r').peekable();
+    let mut lines = text.split("\r\n").peekable();
     while let Some(part) = lines.next() {
         digest.update(part.as_bytes());
-        if lines.peek().is_some_and(|next| !next.starts_with('\n')) {
+        if lines.peek().is_some() {
             digest.update(b"\n");
         }
     }
@@ -205,10 +209,16 @@ mod tests {
             unix,
             checksum("CREATE TABLE t (x);\r\nINSERT INTO t VALUES (1);\r\n")
         );
-        assert_eq!(
+        assert_ne!(
             unix,
-            checksum("CREATE TABLE t (x);\rINSERT INTO t VALUES (1);\r")
+            checksum("CREATE TABLE t (x);\rINSERT INTO t VALUES (1);\r"),
+            "a lone CR is not a line end to SQLite"
         );
+        assert_ne!(
+            checksum("-- note\rCREATE TABLE t (x);"),
+            checksum("-- note\nCREATE TABLE t (x);")
+        );
+        assert_ne!(checksum("a\r\r\nb"), checksum("a\r\nb"));
         assert_eq!(
             unix,
             checksum("\u{feff}CREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n")

@@ -1,5 +1,9 @@
 //! The ledger of applied migrations (table `onsendo_migrations`), kept beside `user_version`:
-//! what ran, the checksum of its SQL, when, and how long it took.
+//! what ran, the checksums of its up.sql and down.sql, when, and how long it took.
+//!
+//! The down.sql checksum came later: an older ledger gains the column the next time it is written
+//! (`ensure`), and its rows keep it empty: their down.sql is taken as it is, as the up.sql of a
+//! row filled in for a database that predates the ledger is.
 
 use crate::db::sqlite_error;
 use crate::error::Result;
@@ -19,6 +23,8 @@ pub struct Entry {
     pub name: String,
     /// The checksum of its SQL when it was applied (or filled in, or accepted).
     pub checksum: String,
+    /// The checksum of its down.sql then; `None` when it had none, or the row predates the column.
+    pub down_checksum: Option<String>,
     /// When it was applied, UTC; `None` when it was applied before the ledger existed.
     pub applied_at: Option<String>,
     /// How long it took, when known.
@@ -41,9 +47,14 @@ pub fn read(conn: &Connection, path: &Path) -> Result<Vec<Entry>> {
     if !exists {
         return Ok(Vec::new());
     }
+    let down = if has_down_checksum(conn).map_err(cannot)? {
+        "down_checksum"
+    } else {
+        "NULL"
+    };
     let mut statement = conn
         .prepare(&format!(
-            "SELECT version, name, checksum, applied_at, duration_ms, how FROM {TABLE} ORDER BY version"
+            "SELECT version, name, checksum, applied_at, duration_ms, how, {down} FROM {TABLE} ORDER BY version"
         ))
         .map_err(cannot)?;
     let rows = statement
@@ -52,6 +63,7 @@ pub fn read(conn: &Connection, path: &Path) -> Result<Vec<Entry>> {
                 version: row.get::<_, i64>(0)? as usize,
                 name: row.get(1)?,
                 checksum: row.get(2)?,
+                down_checksum: row.get(6)?,
                 applied_at: row.get(3)?,
                 duration_ms: row.get::<_, Option<i64>>(4)?.map(|ms| ms as u64),
                 how: row.get(5)?,
@@ -76,19 +88,44 @@ pub fn ensure(conn: &Connection, migrations: &[Migration], path: &Path) -> Resul
         )"
     ))
     .map_err(cannot)?;
+    upgrade(conn).map_err(cannot)?;
     let mut filled = 0;
     for migration in migrations {
         filled += conn
             .execute(
                 &format!(
-                    "INSERT OR IGNORE INTO {TABLE} (version, name, checksum, applied_at, duration_ms, how)
-                     VALUES (?1, ?2, ?3, NULL, NULL, 'filled')"
+                    "INSERT OR IGNORE INTO {TABLE} (version, name, checksum, down_checksum, applied_at, duration_ms, how)
+                     VALUES (?1, ?2, ?3, ?4, NULL, NULL, 'filled')"
                 ),
-                (migration.version as i64, &migration.name, &migration.checksum),
+                (
+                    migration.version as i64,
+                    &migration.name,
+                    &migration.checksum,
+                    &migration.down_checksum,
+                ),
             )
             .map_err(cannot)?;
     }
     Ok(filled)
+}
+
+/// Adds the `down_checksum` column to a ledger made before it existed.
+fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    if !has_down_checksum(conn)? {
+        conn.execute_batch(&format!(
+            "ALTER TABLE {TABLE} ADD COLUMN down_checksum TEXT"
+        ))?;
+    }
+    Ok(())
+}
+
+/// Whether the ledger has the `down_checksum` column (added after the ledger itself).
+fn has_down_checksum(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = 'down_checksum')",
+        [TABLE],
+        |row| row.get(0),
+    )
 }
 
 /// Records `migration` as applied now, taking `duration_ms`.
@@ -100,13 +137,14 @@ pub fn record(
 ) -> Result<()> {
     conn.execute(
         &format!(
-            "INSERT OR REPLACE INTO {TABLE} (version, name, checksum, applied_at, duration_ms, how)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'applied')"
+            "INSERT OR REPLACE INTO {TABLE} (version, name, checksum, down_checksum, applied_at, duration_ms, how)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'applied')"
         ),
         (
             migration.version as i64,
             &migration.name,
             &migration.checksum,
+            &migration.down_checksum,
             crate::time::utc_now(),
             duration_ms as i64,
         ),
@@ -115,19 +153,22 @@ pub fn record(
     Ok(())
 }
 
-/// Replaces the recorded checksum of an edited migration with its file's current one.
+/// Replaces the recorded checksums of an edited migration with its files' current ones.
 pub fn accept(conn: &Connection, migration: &Migration, path: &Path) -> Result<()> {
+    let cannot = |e| sqlite_error(path, "cannot update the migration ledger of", e);
+    upgrade(conn).map_err(cannot)?;
     conn.execute(
         &format!(
-            "UPDATE {TABLE} SET name = ?2, checksum = ?3, how = 'accepted' WHERE version = ?1"
+            "UPDATE {TABLE} SET name = ?2, checksum = ?3, down_checksum = ?4, how = 'accepted' WHERE version = ?1"
         ),
         (
             migration.version as i64,
             &migration.name,
             &migration.checksum,
+            &migration.down_checksum,
         ),
     )
-    .map_err(|e| sqlite_error(path, "cannot update the migration ledger of", e))?;
+    .map_err(cannot)?;
     Ok(())
 }
 

@@ -1,10 +1,10 @@
 //! Finds the destructive statements in a migration's SQL (`DROP TABLE`, `DROP COLUMN`, table
 //! rebuilds, `DELETE FROM`), and whether each was acknowledged with the marker comment.
 //!
-//! Statements are split where SQLite itself says a statement is complete (`sqlite3_complete`), so
-//! semicolons in strings, quoted names, comments and trigger bodies do not split them.
+//! Statements are split and read by [`crate::statements::split`], as the statement gate reads them,
+//! so semicolons in strings, quoted names, comments and trigger bodies do not split them.
 
-use std::ffi::CString;
+use crate::statements::{self, Token};
 use std::fmt;
 
 /// The comment that acknowledges a destructive statement after review. It must be in the
@@ -53,10 +53,13 @@ pub struct Finding {
 
 /// Every destructive statement in `sql`, in file order.
 pub fn destructive_statements(sql: &str) -> Vec<Finding> {
-    let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
-    let statements: Vec<Statement> = split(text)
+    let statements: Vec<Statement> = statements::split(sql)
         .into_iter()
-        .map(|(start, end)| Statement::parse(text, start, end))
+        .map(|s| Statement {
+            acknowledged: s.comments.contains(MARKER),
+            line: s.line,
+            tokens: s.tokens,
+        })
         .collect();
     let renamed_to: Vec<String> = statements.iter().filter_map(|s| s.renamed_to()).collect();
     statements
@@ -77,44 +80,6 @@ pub fn destructive_statements(sql: &str) -> Vec<Finding> {
         .collect()
 }
 
-/// The byte ranges of the complete statements in `text` (an unterminated tail counts as one).
-fn split(text: &str) -> Vec<(usize, usize)> {
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    for (at, _) in text.match_indices(';') {
-        if is_complete(&text[start..=at]) {
-            ranges.push((start, at + 1));
-            start = at + 1;
-        }
-    }
-    if !text[start..].trim().is_empty() {
-        ranges.push((start, text.len()));
-    }
-    ranges
-}
-
-fn is_complete(sql: &str) -> bool {
-    let Ok(sql) = CString::new(sql) else {
-        return false;
-    };
-    // SAFETY: `sql` is a valid NUL-terminated string that outlives the call; sqlite3_complete
-    // only reads it.
-    unsafe { rusqlite::ffi::sqlite3_complete(sql.as_ptr()) != 0 }
-}
-
-/// A word of SQL: a keyword or name (quotes removed), or one punctuation character.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Token {
-    text: String,
-    quoted: bool,
-}
-
-impl Token {
-    fn is(&self, keyword: &str) -> bool {
-        !self.quoted && self.text.eq_ignore_ascii_case(keyword)
-    }
-}
-
 /// One statement: its words, where it starts, and whether the marker precedes it.
 struct Statement {
     tokens: Vec<Token>,
@@ -123,27 +88,6 @@ struct Statement {
 }
 
 impl Statement {
-    fn parse(text: &str, start: usize, end: usize) -> Statement {
-        let mut lexer = Lexer {
-            text: &text[start..end],
-            at: 0,
-            comments: String::new(),
-        };
-        lexer.skip_trivia();
-        let first = start + lexer.at;
-        let acknowledged = lexer.comments.contains(MARKER);
-        let mut tokens = Vec::new();
-        while let Some(token) = lexer.next_token() {
-            tokens.push(token);
-        }
-        let line = 1 + text[..first].matches('\n').count();
-        Statement {
-            tokens,
-            line,
-            acknowledged,
-        }
-    }
-
     fn word(&self, index: usize) -> Option<&Token> {
         self.tokens.get(index)
     }
@@ -220,78 +164,6 @@ impl Statement {
             return Some(self.name_at(next + 2)?.0.to_lowercase());
         }
         None
-    }
-}
-
-/// Reads words from one statement's text.
-struct Lexer<'a> {
-    text: &'a str,
-    at: usize,
-    comments: String,
-}
-
-impl<'a> Lexer<'a> {
-    fn rest(&self) -> &'a str {
-        &self.text[self.at..]
-    }
-
-    /// Skips whitespace and comments, keeping the comments' text.
-    fn skip_trivia(&mut self) {
-        loop {
-            let rest = self.rest();
-            let trimmed = rest.trim_start();
-            self.at += rest.len() - trimmed.len();
-            let rest = self.rest();
-            let comment_end = if rest.starts_with("--") {
-                rest.find('\n').map_or(rest.len(), |n| n + 1)
-            } else if let Some(body) = rest.strip_prefix("/*") {
-                body.find("*/").map_or(rest.len(), |n| n + 4)
-            } else {
-                return;
-            };
-            self.comments.push_str(&rest[..comment_end]);
-            self.at += comment_end;
-        }
-    }
-
-    fn next_token(&mut self) -> Option<Token> {
-        self.skip_trivia();
-        let rest = self.rest();
-        let first = rest.chars().next()?;
-        let closing = match first {
-            '\'' => Some('\''),
-            '"' => Some('"'),
-            '`' => Some('`'),
-            '[' => Some(']'),
-            _ => None,
-        };
-        let (text, length, quoted) = if let Some(close) = closing {
-            let mut value = String::new();
-            let mut length = rest.len();
-            let mut chars = rest.char_indices().skip(1).peekable();
-            while let Some((at, c)) = chars.next() {
-                if c == close {
-                    if close != ']' && chars.peek().is_some_and(|&(_, next)| next == close) {
-                        value.push(c);
-                        chars.next();
-                        continue;
-                    }
-                    length = at + c.len_utf8();
-                    break;
-                }
-                value.push(c);
-            }
-            (value, length, true)
-        } else if first.is_alphanumeric() || first == '_' || first == '$' {
-            let length = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-                .unwrap_or(rest.len());
-            (rest[..length].to_string(), length, false)
-        } else {
-            (first.to_string(), first.len_utf8(), false)
-        };
-        self.at += length;
-        Some(Token { text, quoted })
     }
 }
 

@@ -19,17 +19,24 @@ use crate::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
 
-/// The schema version of a database (`PRAGMA user_version`).
+/// The schema version of a database (`PRAGMA user_version`, a signed 32-bit number). A negative
+/// one is refused: no migration sets it.
 pub fn current(conn: &Connection, path: &Path) -> Result<usize> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(|e| sqlite_error(path, "cannot read the schema version of", e))?;
-    Ok(usize::try_from(version).unwrap_or(0))
+    usize::try_from(version).map_err(|_| {
+        Error::refused(format!(
+            "refusing to use database `{}`: its schema version (PRAGMA user_version) is {version}, which no migration sets; restore a backup",
+            path.display()
+        ))
+    })
 }
 
 /// Refuses a database whose schema is not the one `catalog` builds: migrations pending, or a
-/// version newer than the code (written by a newer version of it). The app's commands go through
-/// this, so that none reads or writes a schema it was not written for.
+/// version newer than the code (written by a newer version of it). Every command that reads or
+/// writes application data goes through this, inside its own transaction where it writes, so
+/// that none reads or writes a schema it was not written for.
 pub fn require_current(conn: &Connection, catalog: &Catalog, path: &Path) -> Result<()> {
     let version = current(conn, path)?;
     let head = catalog.head();
@@ -39,7 +46,8 @@ pub fn require_current(conn: &Connection, catalog: &Catalog, path: &Path) -> Res
             "it is at schema version {version} and this code expects {head}; apply the pending migrations first with `cargo xtask database migrate` (same --env or --database)"
         ),
         std::cmp::Ordering::Greater => format!(
-            "it is at schema version {version}, newer than this code, which knows {head}; update the code (a newer version of it migrated this database)"
+            "it is at schema version {version}, {} above this code's head ({head}); update the code (a newer version of it migrated this database)",
+            crate::ui::counted(version - head, "version")
         ),
     };
     Err(Error::refused(format!(

@@ -1,10 +1,12 @@
-//! Applies and undoes migrations inside the caller's transaction: each step's SQL, its ledger
-//! row, then `user_version`, and a foreign-key check before the caller commits.
+//! Applies and undoes migrations inside the caller's transaction: every step's SQL through the
+//! statement gate first, then each step's SQL, its ledger row, then `user_version`, and a
+//! foreign-key check before the caller commits.
 
 use crate::db::sqlite_error;
 use crate::error::{Error, Result};
 use crate::migrate::catalog::{Catalog, Migration, Source};
 use crate::migrate::ledger;
+use crate::statements::{self, Mode};
 use rusqlite::Connection;
 use std::path::Path;
 use std::time::Instant;
@@ -48,6 +50,7 @@ pub fn up(
     to: usize,
     path: &Path,
 ) -> Result<Outcome> {
+    gate(catalog, from, to)?;
     ledger::ensure(conn, catalog.between(0, from), path)?;
     run(
         conn,
@@ -76,8 +79,34 @@ pub fn down(
             file_of(catalog, missing, "down.sql")
         )));
     }
+    gate(catalog, from, to)?;
     ledger::ensure(conn, catalog.between(0, from), path)?;
     run(conn, catalog, &steps, Direction::Down, to, path)
+}
+
+/// Passes the SQL a run from version `from` to `to` would use (the up.sql of each migration
+/// going up, the down.sql going down) through the statement gate, before anything runs: a
+/// migration runs inside the tool's own transaction, which none of its statements may end.
+pub fn gate(catalog: &Catalog, from: usize, to: usize) -> Result<()> {
+    let (steps, file) = if to >= from {
+        (catalog.between(from, to), "up.sql")
+    } else {
+        (catalog.between(to, from), "down.sql")
+    };
+    for migration in steps {
+        let sql = if to >= from {
+            migration.up.as_str()
+        } else {
+            migration.down.as_deref().unwrap_or_default()
+        };
+        statements::gate(sql).map_err(|refusal| {
+            Error::refused(format!(
+                "migration {}: {refusal}; nothing ran; remove it from the file and re-run",
+                file_of(catalog, migration, file)
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 /// The migrations among `steps` that cannot be undone.
@@ -103,12 +132,17 @@ fn run(
         };
         let started = Instant::now();
         let changes_before = conn.total_changes();
-        conn.execute_batch(sql).map_err(|e| {
+        statements::execute(conn, sql, Mode::Write, path).map_err(|e| {
+            let undone = if conn.is_autocommit() {
+                "its transaction ended early, so what ran before the failure may be committed; compare the database with the backup"
+            } else {
+                "nothing was changed"
+            };
             Error::failed(format!(
-                "migration {} failed on `{}`: {e}; nothing was changed; fix the SQL and re-run",
+                "migration {} failed; {undone}; fix the SQL and re-run",
                 file_of(catalog, migration, file),
-                path.display()
             ))
+            .because(e)
         })?;
         let step = Step {
             version: migration.version,
@@ -204,6 +238,7 @@ mod tests {
             up: up.into(),
             down: down.map(Into::into),
             checksum: checksum(up),
+            down_checksum: down.map(checksum),
         }
     }
 
@@ -265,16 +300,53 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_step_names_its_file() {
-        let conn = Connection::open_in_memory().unwrap();
+    fn a_failing_step_names_its_file_and_statement() {
+        let mut conn = Connection::open_in_memory().unwrap();
         let mut broken = catalog();
-        broken.migrations[1].up = "CREATE TABLE b (y); INSERT INTO nowhere VALUES (1);".into();
-        let err = up(&conn, &broken, 0, 3, Path::new(":memory:")).unwrap_err();
+        broken.migrations[1].up = "CREATE TABLE b (y);\n\nINSERT INTO nowhere VALUES (1);".into();
+        let tx = conn.transaction().unwrap();
+        let err = up(&tx, &broken, 0, 3, Path::new(":memory:")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "migration `02-m2/up.sql` failed; nothing was changed; fix the SQL and re-run"
+        );
+        let cause = std::error::Error::source(&err).unwrap().to_string();
+        assert_eq!(cause, "statement 2 (line 3) failed on `:memory:`");
+        let sqlite = std::error::Error::source(std::error::Error::source(&err).unwrap());
         assert!(
-            err.to_string().contains("migration `02-m2/up.sql` failed"),
+            sqlite
+                .unwrap()
+                .to_string()
+                .contains("no such table: nowhere"),
+            "{sqlite:?}"
+        );
+    }
+
+    #[test]
+    fn a_step_that_would_end_the_transaction_is_refused_before_anything_runs() {
+        let conn = Connection::open_in_memory().unwrap();
+        let here = Path::new(":memory:");
+        let mut broken = catalog();
+        broken.migrations[2].up = "CREATE INDEX a_x ON a (x);\n  COMMIT;".into();
+        let err = up(&conn, &broken, 0, 3, here).unwrap_err();
+        assert_eq!(err.kind(), crate::Kind::Refused);
+        assert!(
+            err.to_string().starts_with(
+                "migration `03-m3/up.sql`: statement 2 (`COMMIT`, line 2) is not allowed"
+            ),
             "{err}"
         );
-        assert!(err.to_string().contains("no such table: nowhere"), "{err}");
+        assert_eq!(version(&conn), 0);
+        assert!(ledger::read(&conn, here).unwrap().is_empty(), "nothing ran");
+        broken.migrations[0].down = Some("DROP TABLE a; VACUUM;".into());
+        up(&conn, &catalog(), 0, 1, here).unwrap();
+        let err = down(&conn, &broken, 1, 0, here).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("migration `01-m1/down.sql`: statement 2 (`VACUUM`, line 1)"),
+            "{err}"
+        );
+        assert_eq!(version(&conn), 1);
     }
 
     #[test]

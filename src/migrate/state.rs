@@ -1,8 +1,11 @@
-//! Where a database stands against the code's migrations: applied, pending, edited since applied,
-//! or unknown to this code. A pure comparison of the catalog, `user_version` and the ledger.
+//! Where a database stands against the code's migrations: applied, pending, edited since applied
+//! (its up.sql or its down.sql), or unknown to this code. A pure comparison of the catalog,
+//! `user_version` and the ledger, in time and memory bounded by the catalog and the ledger,
+//! whatever `user_version` holds.
 
 use crate::migrate::catalog::Catalog;
 use crate::migrate::ledger::Entry;
+use crate::ui::counted;
 
 /// The state of one migration in one database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +16,8 @@ pub enum Mark {
     BeforeLedger,
     /// Applied, but its file's checksum differs from the recorded one.
     Edited,
+    /// Applied, but its down.sql differs from the one recorded (changed or removed).
+    DownEdited,
     /// Not applied yet.
     Pending,
     /// Applied to the database, but this code has no such migration.
@@ -26,6 +31,7 @@ impl Mark {
             Mark::Applied => "applied",
             Mark::BeforeLedger => "applied (before the ledger)",
             Mark::Edited => "EDITED since applied",
+            Mark::DownEdited => "down.sql EDITED since applied",
             Mark::Pending => "pending",
             Mark::Unknown => "UNKNOWN to this code",
         }
@@ -52,7 +58,7 @@ pub struct State {
     pub version: usize,
     /// The code's head.
     pub head: usize,
-    /// Every migration either side knows, by version.
+    /// The code's migrations, by version, then those the ledger names above the code's head.
     pub rows: Vec<Row>,
     /// Applied migrations with no ledger row yet (the database predates the ledger).
     pub unrecorded: usize,
@@ -61,46 +67,51 @@ pub struct State {
 impl State {
     /// Compares the database (`version`, `ledger`) with `catalog`.
     pub fn compare(catalog: &Catalog, version: usize, ledger: &[Entry]) -> State {
+        let head = catalog.head();
         let recorded = |v: usize| ledger.iter().find(|entry| entry.version == v);
-        let last_recorded = ledger.iter().map(|entry| entry.version).max().unwrap_or(0);
-        let last = catalog.head().max(version).max(last_recorded);
-        let rows = (1..=last)
-            .map(|v| {
-                let entry = recorded(v);
-                let applied_at = entry.and_then(|e| e.applied_at.clone());
-                let Some(migration) = catalog.get(v) else {
-                    let name = entry.map_or("?".to_string(), |e| e.name.clone());
-                    return Row {
-                        version: v,
-                        name,
-                        mark: Mark::Unknown,
-                        applied_at,
-                    };
-                };
-                let mark = match entry {
-                    _ if v > version => Mark::Pending,
-                    None => Mark::BeforeLedger,
-                    Some(e) if e.checksum != migration.checksum => Mark::Edited,
-                    Some(e) if e.how == "filled" => Mark::BeforeLedger,
-                    Some(_) => Mark::Applied,
-                };
-                Row {
-                    version: v,
-                    name: migration.name.clone(),
-                    mark,
-                    applied_at,
+        let known = catalog.migrations.iter().map(|migration| {
+            let v = migration.version;
+            let entry = recorded(v);
+            let mark = match entry {
+                _ if v > version => Mark::Pending,
+                None => Mark::BeforeLedger,
+                Some(e) if e.checksum != migration.checksum => Mark::Edited,
+                Some(e)
+                    if e.down_checksum.is_some() && e.down_checksum != migration.down_checksum =>
+                {
+                    Mark::DownEdited
                 }
-            })
-            .collect();
-        let unrecorded = (1..=version.min(catalog.head()))
+                Some(e) if e.how == "filled" => Mark::BeforeLedger,
+                Some(_) => Mark::Applied,
+            };
+            Row {
+                version: v,
+                name: migration.name.clone(),
+                mark,
+                applied_at: entry.and_then(|e| e.applied_at.clone()),
+            }
+        });
+        let unknown = ledger.iter().filter(|e| e.version > head).map(|e| Row {
+            version: e.version,
+            name: e.name.clone(),
+            mark: Mark::Unknown,
+            applied_at: e.applied_at.clone(),
+        });
+        let rows = known.chain(unknown).collect();
+        let unrecorded = (1..=version.min(head))
             .filter(|v| recorded(*v).is_none())
             .count();
         State {
             version,
-            head: catalog.head(),
+            head,
             rows,
             unrecorded,
         }
+    }
+
+    /// How many versions the database is above the code's head (0 when it is not).
+    pub fn above_head(&self) -> usize {
+        self.version.saturating_sub(self.head)
     }
 
     /// The rows with this mark.
@@ -110,7 +121,7 @@ impl State {
 
     /// Whether the database knows migrations this code does not.
     pub fn is_ahead(&self) -> bool {
-        !self.marked(Mark::Unknown).is_empty()
+        self.above_head() > 0 || !self.marked(Mark::Unknown).is_empty()
     }
 
     /// At head, nothing edited, nothing unknown.
@@ -118,26 +129,52 @@ impl State {
         self.problems().is_empty()
     }
 
-    /// What is wrong, one sentence each: unknown versions, edited files, pending migrations.
+    /// What is wrong, one sentence each: a database newer than the code, edited files, pending
+    /// migrations. Each is one line of bounded length.
     pub fn problems(&self) -> Vec<String> {
-        let names = |mark| {
-            self.marked(mark)
+        let names = |rows: Vec<&Row>, most: usize| {
+            let shown: Vec<String> = rows
                 .iter()
+                .take(most)
                 .map(|row| format!("{} ({})", row.version, row.name))
-                .collect::<Vec<_>>()
-                .join(", ")
+                .collect();
+            match rows.len().saturating_sub(shown.len()) {
+                0 => shown.join(", "),
+                more => format!("{} and {more} more", shown.join(", ")),
+            }
         };
         let mut problems = Vec::new();
         if self.is_ahead() {
+            let mut found = Vec::new();
+            if self.above_head() > 0 {
+                found.push(format!(
+                    "it is at version {}, {} above this code's head ({})",
+                    self.version,
+                    counted(self.above_head(), "version"),
+                    self.head
+                ));
+            }
+            let unknown = self.marked(Mark::Unknown);
+            if !unknown.is_empty() {
+                found.push(format!(
+                    "its ledger names migration(s) this code does not know: {}",
+                    names(unknown, 3)
+                ));
+            }
             problems.push(format!(
-                "database is newer than this code: it has version {} and knows migrations {} that this code does not; update the code",
-                self.version,
-                names(Mark::Unknown)
+                "database is newer than this code: {}; update the code",
+                found.join("; ")
             ));
         }
         for row in self.marked(Mark::Edited) {
             problems.push(format!(
                 "migration {} was edited after it was applied; review the change, then accept it with `cargo xtask database migrate --accept-edited {}` (or restore the file)",
+                row.name, row.version
+            ));
+        }
+        for row in self.marked(Mark::DownEdited) {
+            problems.push(format!(
+                "the down.sql of migration {} was changed after it was applied, so it may not undo what ran; review it, then accept it with `cargo xtask database migrate --accept-edited {}` (or restore the file)",
                 row.name, row.version
             ));
         }
@@ -147,7 +184,7 @@ impl State {
                 "{} pending migration{}: {}; apply with `cargo xtask database migrate`",
                 pending.len(),
                 if pending.len() == 1 { "" } else { "s" },
-                names(Mark::Pending)
+                names(pending, usize::MAX)
             ));
         }
         problems
@@ -163,12 +200,14 @@ mod tests {
         let migrations = (1..=count)
             .map(|v| {
                 let up = format!("CREATE TABLE t{v} (x);");
+                let down = format!("DROP TABLE t{v};");
                 Migration {
                     version: v,
                     name: format!("{v:02}-t{v}"),
                     checksum: checksum(&up),
+                    down_checksum: Some(checksum(&down)),
                     up,
-                    down: None,
+                    down: Some(down),
                 }
             })
             .collect();
@@ -183,6 +222,7 @@ mod tests {
             version: v,
             name: format!("{v:02}-t{v}"),
             checksum: checksum(sql),
+            down_checksum: Some(checksum(&format!("DROP TABLE t{v};"))),
             applied_at: Some("2026-11-22T08:00:00Z".into()),
             duration_ms: Some(1),
             how: how.into(),
@@ -246,7 +286,50 @@ mod tests {
             state.problems()
         );
         let by_version_only = State::compare(&catalog(2), 5, &[]);
-        assert_eq!(by_version_only.marked(Mark::Unknown).len(), 3);
-        assert_eq!(by_version_only.rows[4].name, "?");
+        assert!(by_version_only.is_ahead());
+        assert_eq!(by_version_only.rows.len(), 2);
+        assert_eq!(
+            by_version_only.problems(),
+            ["database is newer than this code: it is at version 5, 3 versions above this code's head (2); update the code"]
+        );
+    }
+
+    #[test]
+    fn a_huge_version_is_answered_in_one_short_line() {
+        let ledger: Vec<Entry> = (1..=40)
+            .map(|v| entry(v, &format!("CREATE TABLE t{v} (x);"), "applied"))
+            .collect();
+        let state = State::compare(&catalog(2), i32::MAX as usize, &ledger);
+        assert_eq!(
+            state.rows.len(),
+            40,
+            "one row per migration either side names"
+        );
+        assert_eq!(state.above_head(), 2147483645);
+        let problems = state.problems();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0],
+            "database is newer than this code: it is at version 2147483647, 2147483645 versions above this code's head (2); its ledger names migration(s) this code does not know: 3 (03-t3), 4 (04-t4), 5 (05-t5) and 35 more; update the code"
+        );
+    }
+
+    #[test]
+    fn an_edited_down_sql_is_named_unless_the_row_predates_down_checksums() {
+        let mut ledger = vec![
+            entry(1, "CREATE TABLE t1 (x);", "applied"),
+            entry(2, "CREATE TABLE t2 (x);", "applied"),
+        ];
+        ledger[1].down_checksum = Some(checksum("DROP TABLE t2; DROP TABLE t1;"));
+        let state = State::compare(&catalog(2), 2, &ledger);
+        assert_eq!(marks(&state), [Mark::Applied, Mark::DownEdited]);
+        assert!(
+            state.problems()[0].starts_with("the down.sql of migration 02-t2 was changed"),
+            "{:?}",
+            state.problems()
+        );
+        assert!(state.problems()[0].contains("--accept-edited 2"));
+        ledger[1].down_checksum = None;
+        assert!(State::compare(&catalog(2), 2, &ledger).is_current());
     }
 }

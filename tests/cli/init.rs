@@ -132,16 +132,43 @@ fn dry_run_init_creates_nothing() {
 }
 
 #[test]
-fn init_refuses_a_database_newer_than_the_code() {
+fn init_seed_and_mock_data_refuse_a_database_not_at_this_codes_head() {
     let sandbox = Sandbox::new();
     sandbox.init("test");
-    sandbox.sqlite(&sandbox.db("test"), "PRAGMA user_version = 99");
-    let before = bytes(&sandbox.db("test"));
-    let out = sandbox.xtask().args(["database", "init"]).run().code(1);
-    assert!(
-        out.stderr.contains("newer than this code"),
-        "{}",
-        out.stderr
-    );
-    assert_eq!(bytes(&sandbox.db("test")), before);
+    let db = sandbox.db("test");
+    let commands: [&[&str]; 3] = [
+        &["database", "init"],
+        &["database", "seed"],
+        &["database", "mock-data", "--visits", "3"],
+    ];
+    for (version, said) in [
+        (
+            "99",
+            "it is at schema version 99, 98 versions above this code's head (1); update the code",
+        ),
+        (
+            "0",
+            "it is at schema version 0 and this code expects 1; apply the pending migrations first",
+        ),
+        (
+            "-7",
+            "its schema version (PRAGMA user_version) is -7, which no migration sets",
+        ),
+    ] {
+        sandbox.sqlite(
+            &db,
+            &format!("DELETE FROM onsens WHERE id = 1; PRAGMA user_version = {version}"),
+        );
+        let before = bytes(&db);
+        for command in commands {
+            let out = sandbox.xtask().args(command).run().code(3);
+            assert!(
+                out.stderr.contains(said),
+                "{command:?} at {version}: {}",
+                out.stderr
+            );
+            assert_eq!(out.stderr.matches("error:").count(), 1, "{}", out.stderr);
+            assert_eq!(bytes(&db), before, "{command:?} at {version}");
+        }
+    }
 }

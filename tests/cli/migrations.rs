@@ -225,7 +225,9 @@ fn a_failing_migration_leaves_the_file_byte_identical() {
     let before = bytes(&sandbox.db("dev"));
     let out = xtask(&sandbox, &["migrate", "--env", "dev"]).code(1);
     assert!(
-        out.stderr.contains("04-broken/up.sql` failed"),
+        out.stderr.contains(
+            "04-broken/up.sql` failed; nothing was changed; fix the SQL and re-run: statement 2 (line 2) failed on `"
+        ),
         "{}",
         out.stderr
     );
@@ -643,10 +645,278 @@ fn the_app_refuses_a_database_with_pending_migrations_or_newer_than_the_code() {
     let before = bytes(&db);
     let out = sandbox.onsendo().args(add).run().code(3);
     assert!(
-        out.stderr
-            .contains("it is at schema version 3, newer than this code, which knows 2"),
+        out.stderr.contains(
+            "it is at schema version 3, 1 version above this code's head (2); update the code"
+        ),
         "{}",
         out.stderr
     );
     assert_eq!(bytes(&db), before);
+}
+
+#[test]
+fn a_commit_in_a_migration_is_refused_before_anything_runs_even_in_a_dry_run_on_prod() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let folder = own_migrations(&sandbox);
+    add_migration(
+        &folder,
+        "02-drop-notes",
+        "-- onsendo:destructive-ok notes are gone\nALTER TABLE visits DROP COLUMN notes;\n  commit;\n",
+        None,
+    );
+    let db = sandbox.db("prod");
+    let (before, sha3) = (bytes(&db), sandbox.sqlite(&db, ".sha3sum"));
+    for args in [
+        &["migrate", "--env", "prod", "--dry-run", "--yes"][..],
+        &["migrate", "--env", "prod", "--yes"],
+    ] {
+        let out = xtask(&sandbox, args).code(3);
+        assert!(
+            out.stderr.contains(
+                "02-drop-notes/up.sql`: statement 2 (`COMMIT`, line 3) is not allowed: transaction control is the tool's own"
+            ),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert_eq!(bytes(&db), before, "{args:?}");
+        assert_eq!(sandbox.sqlite(&db, ".sha3sum"), sha3, "{args:?}");
+    }
+    assert!(
+        names_in(&sandbox.backup_dir()).is_empty(),
+        "refused before the backup"
+    );
+    let out = xtask(&sandbox, &["lint", "--all"]).code(4);
+    assert!(
+        out.stdout
+            .contains("02-drop-notes/up.sql`:3: COMMIT (not allowed: transaction control"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("1 statement(s) that no migration may run"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_down_sql_that_the_gate_refuses_stops_the_rollback_before_anything_runs() {
+    let (sandbox, folder) = dev_with_two_pending();
+    add_migration(
+        &folder,
+        "04-scratch",
+        "CREATE TABLE scratch (x);\n",
+        Some("DROP TABLE scratch;\nPRAGMA \"foreign_keys\" = OFF;\n"),
+    );
+    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
+    let before = bytes(&sandbox.db("dev"));
+    for args in [
+        &["rollback", "--env", "dev", "--dry-run"][..],
+        &["rollback", "--env", "dev"],
+    ] {
+        let out = xtask(&sandbox, args).code(3);
+        assert!(
+            out.stderr.contains(
+                "04-scratch/down.sql`: statement 2 (`PRAGMA foreign_keys`, line 2) is not allowed"
+            ),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(bytes(&sandbox.db("dev")), before);
+    assert!(names_in(&sandbox.backup_dir()).is_empty());
+    let json = xtask(&sandbox, &["lint", "--all", "--json"]).code(4).json();
+    assert_eq!(json["refused"][0]["statement"], "PRAGMA foreign_keys");
+    assert_eq!(json["refused"][0]["line"], 2);
+    assert!(json["refused"][0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("04-scratch/down.sql"));
+}
+
+#[test]
+fn a_huge_or_negative_user_version_is_answered_in_one_short_line() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    for (version, above) in [
+        ("2147483647", "2147483646 versions"),
+        ("999", "998 versions"),
+    ] {
+        sandbox.sqlite(&db, &format!("PRAGMA user_version = {version}"));
+        let before = bytes(&db);
+        let out = xtask(&sandbox, &["status", "--env", "dev", "--check"]).code(4);
+        assert!(
+            out.stdout.contains(&format!(
+                "✗ version {version}: {above} above this code's head, UNKNOWN to this code"
+            )),
+            "{}",
+            out.stdout
+        );
+        let said = format!(
+            "database is newer than this code: it is at version {version}, {above} above this code's head (1); update the code"
+        );
+        assert!(out.stderr.contains(&said), "{}", out.stderr);
+        let json = xtask(&sandbox, &["status", "--env", "dev", "--json"])
+            .ok()
+            .json();
+        assert_eq!(
+            json["above_head"].as_u64(),
+            version.parse::<u64>().ok().map(|v| v - 1)
+        );
+        assert_eq!(json["migrations"].as_array().unwrap().len(), 1);
+        for command in [
+            &["migrate", "--env", "dev"][..],
+            &["rollback", "--env", "dev"],
+        ] {
+            let out = xtask(&sandbox, command).code(3);
+            assert!(out.stderr.contains(&said), "{command:?}: {}", out.stderr);
+        }
+        let out = xtask(&sandbox, &["doctor", "--env", "dev"]).code(4);
+        assert!(out.stdout.contains(&said), "{}", out.stdout);
+        for output in [&out.stdout, &out.stderr] {
+            assert!(
+                output.lines().all(|line| line.chars().count() < 300),
+                "{output}"
+            );
+        }
+        assert_eq!(bytes(&db), before);
+    }
+    sandbox.sqlite(&db, "PRAGMA user_version = -1");
+    for command in [
+        &["status", "--env", "dev"][..],
+        &["migrate", "--env", "dev"],
+        &["rollback", "--env", "dev"],
+    ] {
+        let out = xtask(&sandbox, command).code(3);
+        assert!(
+            out.stderr
+                .contains("is -1, which no migration sets; restore a backup"),
+            "{command:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_lone_carriage_return_is_a_change_but_crlf_is_not() {
+    let sandbox = Sandbox::new();
+    let folder = own_migrations(&sandbox);
+    sandbox.init("dev");
+    add_migration(
+        &folder,
+        "02-note",
+        "-- a note\rCREATE TABLE extra (x);\r\n",
+        None,
+    );
+    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
+    let db = sandbox.db("dev");
+    assert_eq!(
+        sandbox.sqlite(
+            &db,
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'extra'"
+        ),
+        "0",
+        "SQLite read the whole line as a comment"
+    );
+    let up = folder.join("02-note").join("up.sql");
+    std::fs::write(&up, "\u{feff}-- a note\rCREATE TABLE extra (x);\n").unwrap();
+    xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
+    std::fs::write(&up, "-- a note\nCREATE TABLE extra (x);\n").unwrap();
+    let out = xtask(&sandbox, &["status", "--env", "dev", "--check"]).code(4);
+    assert!(
+        out.stdout.contains("✗ 02-note     EDITED since applied"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_edited_down_sql_is_reported_and_refused_before_a_rollback_uses_it() {
+    let (sandbox, folder) = dev_with_two_pending();
+    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
+    let down = folder.join("03-favourites").join("down.sql");
+    std::fs::write(&down, "DROP TABLE favourites;\r\n").unwrap();
+    xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
+    std::fs::write(&down, "DROP TABLE favourites;\nDELETE FROM visits;\n").unwrap();
+    let out = xtask(&sandbox, &["status", "--env", "dev", "--check"]).code(4);
+    assert!(
+        out.stdout
+            .contains("✗ 03-favourites  down.sql EDITED since applied"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("the down.sql of migration 03-favourites was changed after it was applied"),
+        "{}",
+        out.stderr
+    );
+    let before = bytes(&sandbox.db("dev"));
+    for args in [
+        &["rollback", "--env", "dev", "--dry-run"][..],
+        &["rollback", "--env", "dev"],
+    ] {
+        let out = xtask(&sandbox, args).code(3);
+        assert!(
+            out.stderr
+                .contains("migration 03-favourites has a down.sql changed since it was applied"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("--accept-edited 3"), "{}", out.stderr);
+    }
+    assert_eq!(bytes(&sandbox.db("dev")), before);
+    assert!(names_in(&sandbox.backup_dir()).is_empty());
+    xtask(
+        &sandbox,
+        &["migrate", "--env", "dev", "--accept-edited", "3"],
+    )
+    .ok();
+    assert_eq!(
+        ledger(&sandbox, "dev"),
+        "1:01-initial:applied 2:02-visit-mood:applied 3:03-favourites:accepted"
+    );
+    xtask(&sandbox, &["rollback", "--env", "dev"]).ok();
+    assert_eq!(version(&sandbox, "dev"), "2");
+}
+
+#[test]
+fn a_ledger_from_before_down_checksums_keeps_working_and_gains_them() {
+    let (sandbox, folder) = dev_with_two_pending();
+    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
+    let db = sandbox.db("dev");
+    sandbox.sqlite(
+        &db,
+        "ALTER TABLE onsendo_migrations DROP COLUMN down_checksum",
+    );
+    std::fs::write(
+        folder.join("03-favourites").join("down.sql"),
+        "DROP TABLE favourites; -- edited\n",
+    )
+    .unwrap();
+    let before = bytes(&db);
+    xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
+    assert_eq!(bytes(&db), before, "status only reads");
+    xtask(&sandbox, &["rollback", "--env", "dev"]).ok();
+    assert_eq!(version(&sandbox, "dev"), "2");
+    assert_eq!(
+        sandbox.sqlite(
+            &db,
+            "SELECT group_concat(version || ':' || (down_checksum IS NOT NULL), ' ') FROM onsendo_migrations"
+        ),
+        "1:0 2:0",
+        "the column is back; old rows keep it empty"
+    );
+    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
+    assert_eq!(
+        sandbox.sqlite(
+            &db,
+            "SELECT down_checksum IS NOT NULL FROM onsendo_migrations WHERE version = 3"
+        ),
+        "1"
+    );
 }

@@ -55,10 +55,49 @@ fn no_shell_reaches_prod_around_the_guards() {
     ];
     for (args, input) in escapes {
         let out = shell(&sandbox, &args, &input);
-        assert_eq!(out.code, 1, "{input}: {}", out.stderr);
-        assert!(out.stderr.contains("safe mode"), "{input}: {}", out.stderr);
+        let (code, said) = if input.starts_with("ATTACH") {
+            (3, "(`ATTACH`, line 1) is not allowed")
+        } else {
+            (1, "safe mode")
+        };
+        assert_eq!(out.code, code, "{input}: {}", out.stderr);
+        assert!(out.stderr.contains(said), "{input}: {}", out.stderr);
         assert_eq!(bytes(&prod), before, "{input}");
     }
+}
+
+#[test]
+fn the_shell_input_passes_the_statement_gate_and_the_session_goes_on() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let db = sandbox.db("test");
+    let input = "INSERT INTO onsens (ban_number, name) VALUES (900, '温泉 $x; COMMIT');\n\
+        -- a note\n\
+        .dbc writable_schema on\n\
+        BEGIN;\n\
+        PRAGMA \"foreign_keys\"\n\
+        = OFF;\n\
+        SELECT name\n\
+        FROM onsens WHERE ban_number = 900\n\
+        go\n\
+        # a comment sqlite3 skips\n\
+        PRAGMA foreign_keys;\n\
+        VACUUM\n";
+    let out = shell(&sandbox, &[], input).code(3);
+    assert_eq!(out.stdout, "温泉 $x; COMMIT\n1\n", "{}", out.stderr);
+    for said in [
+        "`.dbc` is not allowed",
+        "statement 1 (`BEGIN`, line 1) is not allowed",
+        "statement 1 (`PRAGMA foreign_keys`, line 1) is not allowed",
+        "statement 1 (`VACUUM`, line 1) is not allowed",
+        "4 statement(s) of the input did not run",
+    ] {
+        assert!(out.stderr.contains(said), "{said}: {}", out.stderr);
+    }
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT count(*) FROM onsens WHERE ban_number = 900"),
+        "1"
+    );
 }
 
 #[test]

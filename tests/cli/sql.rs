@@ -66,7 +66,8 @@ fn exec_refuses_a_write_without_write_and_changes_nothing() {
         .run()
         .code(3);
     assert!(
-        out.stderr.contains("statement 2 changes the database"),
+        out.stderr
+            .contains("statement 2 (line 1) changes the database"),
         "{}",
         out.stderr
     );
@@ -259,7 +260,11 @@ fn a_sql_file_runs_in_one_transaction_and_a_failure_keeps_the_file_byte_identica
         .arg(&file)
         .run()
         .code(1);
-    assert!(out.stderr.contains("statement 2 failed"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("statement 2 (line 2) failed on `"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("UNIQUE"), "{}", out.stderr);
     assert_eq!(
         bytes(&db),
@@ -318,5 +323,68 @@ fn a_missing_sql_file_is_a_usage_error() {
         out.stderr.contains("cannot read the SQL file"),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn the_gate_reads_the_whole_text_first_through_quotes_and_explain() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let db = sandbox.db("prod");
+    let file = sandbox.root().join("sneaky.sql");
+    std::fs::write(
+        &file,
+        "CREATE TABLE scratch (x);\nEXPLAIN PRAGMA ignore_check_constraints = 1;\nINSERT INTO onsens (ban_number, name) VALUES (-1, '');\n",
+    )
+    .unwrap();
+    let before = bytes(&db);
+    let out = sandbox
+        .xtask()
+        .args(["database", "sql", "--env", "prod", "--yes"])
+        .arg(&file)
+        .run()
+        .code(3);
+    assert!(
+        out.stderr
+            .contains("statement 2 (`PRAGMA ignore_check_constraints`, line 2) is not allowed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&db), before);
+    assert!(
+        names_in(&sandbox.backup_dir()).is_empty(),
+        "refused before the backup"
+    );
+
+    for sql in [
+        "PRAGMA \"foreign_keys\" = OFF",
+        "SELECT 1; /* ; */ pragma [main].'writable_schema'=1",
+    ] {
+        let out = sandbox
+            .xtask()
+            .args(["database", "exec", "--env", "prod", "--write", "--yes", sql])
+            .run()
+            .code(3);
+        assert!(
+            out.stderr.contains("is not allowed"),
+            "{sql}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(bytes(&db), before);
+
+    let value = "温泉 $HOME 'q'; COMMIT; -- \n\"x\"";
+    let quoted = value.replace('\'', "''");
+    sandbox
+        .xtask()
+        .args(["database", "exec", "--env", "prod", "--write", "--yes"])
+        .arg(format!(
+            "INSERT INTO onsens (ban_number, name) VALUES (901, '{quoted}')"
+        ))
+        .run()
+        .ok();
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT name FROM onsens WHERE ban_number = 901"),
+        value.trim()
     );
 }

@@ -1,18 +1,26 @@
-//! `database init`: create a database once; report an existing one.
+//! `database init`: create a database once; report an existing one, refusing one whose schema is
+//! not this code's.
 
 use crate::cli_flags::GlobalArgs;
-use anyhow::bail;
 use onsendo::session::{Effect, Opened, Session};
-use onsendo::{migrate, seed, ui, Error};
+use onsendo::{migrate, seed, ui};
 use serde_json::json;
 
 pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), "database init", Effect::Create)?;
-    let result = session.create_or_open(|tx| seed::load(tx));
     let config = session.config().clone();
+    let catalog = migrate::Catalog::of(&config.layout)?;
+    let head = catalog.head();
+    let result = session
+        .create_or_open(|tx| seed::load(tx))
+        .and_then(|opened| {
+            if let Opened::Existing(db) = &opened {
+                migrate::require_current(db.conn(), &catalog, db.path())?;
+            }
+            Ok(opened)
+        });
     let opened = session.finish(result)?;
     let path = config.path.display();
-    let head = migrate::Catalog::of(&config.layout)?.head();
     let (created, version, seeded, env, text) = match opened {
         Opened::Created { seeded } => {
             let env = config.env.or(config.layout.environment_of(&config.path));
@@ -31,16 +39,6 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
         Opened::Existing(db) => {
             let version = db.version()?;
             let identity = db.identity();
-            if version < head {
-                bail!(Error::failed(format!(
-                    "`{path}` exists at version {version} but this code's head is {head}; init only creates databases; migrate it with `cargo xtask database migrate`"
-                )));
-            }
-            if version > head {
-                bail!(Error::failed(format!(
-                    "`{path}` is at version {version}, newer than this code (head {head}); update the code before using it"
-                )));
-            }
             let mut text = format!(
                 "`{path}` is already initialised at version {version} ({}); nothing to do",
                 identity.env

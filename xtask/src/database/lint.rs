@@ -1,10 +1,11 @@
-//! `database lint`: destructive statements in pending (or all) migrations; exit 4 for any that
-//! is not acknowledged with the marker comment.
+//! `database lint`: destructive statements in pending (or all) migrations, and the statements the
+//! statement gate refuses in their up.sql and down.sql; exit 4 for a refused one, or a destructive
+//! one not acknowledged with the marker comment.
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::migrate::{self, lint, runner, Catalog};
 use onsendo::session::{self, Effect};
-use onsendo::{ui, Error};
+use onsendo::{statements, ui, Error};
 use serde_json::json;
 
 /// The flags of `database lint`.
@@ -32,10 +33,20 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         })?
     };
     let mut found = Vec::new();
+    let mut refused = Vec::new();
     for migration in catalog.between(applied, catalog.head()) {
         for finding in lint::destructive_statements(&migration.up) {
             let file = runner::file_of(&catalog, migration, "up.sql");
             found.push((file, finding));
+        }
+        let files = [
+            ("up.sql", Some(&migration.up)),
+            ("down.sql", migration.down.as_ref()),
+        ];
+        for (name, sql) in files {
+            for refusal in statements::refusals(sql.map_or("", String::as_str)) {
+                refused.push((runner::file_of(&catalog, migration, name), refusal));
+            }
         }
     }
     let unacknowledged = found.iter().filter(|(_, f)| !f.acknowledged).count();
@@ -54,8 +65,20 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 "acknowledged": f.acknowledged,
             })).collect::<Vec<_>>(),
             "unacknowledged": unacknowledged,
+            "refused": refused.iter().map(|(file, r)| json!({
+                "file": file.trim_matches('`'),
+                "line": r.line,
+                "statement": r.statement,
+                "why": r.why,
+            })).collect::<Vec<_>>(),
         }));
     } else {
+        for (file, r) in &refused {
+            println!(
+                "{file}:{}: {} (not allowed: {})",
+                r.line, r.statement, r.why
+            );
+        }
         for (file, f) in &found {
             let state = if f.acknowledged {
                 "acknowledged"
@@ -68,6 +91,13 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "{} destructive statement(s) in {scope}, {unacknowledged} not acknowledged",
             found.len()
         );
+    }
+    if !refused.is_empty() {
+        return Err(Error::check_failed(format!(
+            "{} statement(s) that no migration may run (transaction control, ATTACH, DETACH, VACUUM, or a pragma that switches a check off); every migration runs inside the tool's own transaction: remove them",
+            refused.len()
+        ))
+        .into());
     }
     if unacknowledged > 0 {
         return Err(Error::check_failed(format!(

@@ -42,7 +42,16 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
         .iter()
         .map(|row| row.version)
         .collect();
-    if let Some(version) = args.accept_edited.iter().find(|v| !edited.contains(v)) {
+    let down_edited: Vec<usize> = state
+        .marked(Mark::DownEdited)
+        .iter()
+        .map(|row| row.version)
+        .collect();
+    if let Some(version) = args
+        .accept_edited
+        .iter()
+        .find(|v| !edited.contains(v) && !down_edited.contains(v))
+    {
         return Err(Error::usage(format!(
             "--accept-edited {version}: migration {version} is not an applied migration whose file was edited; `cargo xtask database status` shows which are"
         )));
@@ -67,6 +76,7 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
             state.version
         )));
     }
+    runner::gate(&catalog, state.version, target)?;
     let mut change = Change::planned(&catalog, state.version, target, &db, Reason::PreMigrate);
     change.accepted = args.accept_edited.clone();
     if change.steps.is_empty() && change.accepted.is_empty() {

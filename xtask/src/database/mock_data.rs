@@ -1,7 +1,8 @@
 //! `database mock-data`: fill a dev or test database with realistic, deterministic visits (and
-//! the bathhouses they go to). Prod is refused, with no override.
+//! the bathhouses they go to), at this code's schema version. Prod is refused, with no override.
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::migrate::{self, Catalog};
 use onsendo::mock::{self, Amount};
 use onsendo::session::{Effect, Session};
 use onsendo::ui;
@@ -22,7 +23,11 @@ pub fn run(args: &MockDataArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), "database mock-data", Effect::Read)?;
     let result = session.open_throwaway(Effect::Write).and_then(|mut db| {
         let path = db.path().to_path_buf();
-        let added = db.write(|tx| mock::fill(tx, Amount::Visits(args.visits), args.seed, &path))?;
+        let catalog = Catalog::of(&db.config().layout)?;
+        let added = db.write(|tx| {
+            migrate::require_current(tx, &catalog, &path)?;
+            mock::fill(tx, Amount::Visits(args.visits), args.seed, &path)
+        })?;
         Ok((path, added))
     });
     let (path, added) = session.finish(result)?;

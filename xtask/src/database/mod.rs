@@ -30,7 +30,7 @@ pub enum DatabaseCommand {
     /// Create the database: folders, schema at head, environment stamp, reference onsens.
     /// Idempotent: an initialised database is left untouched.
     #[command(
-        after_help = "Examples:\n  cargo xtask database init --env dev\n  cargo xtask database init --env prod\n  cargo xtask database init --database /tmp/scratch.db --dry-run"
+        after_help = "An existing database whose schema is not this code's (migrations pending, or newer than the\ncode) is refused (exit 3).\n\nExamples:\n  cargo xtask database init --env dev\n  cargo xtask database init --env prod\n  cargo xtask database init --database /tmp/scratch.db --dry-run"
     )]
     Init,
     /// Print the resolved database path (for scripts)
@@ -86,18 +86,18 @@ pub enum DatabaseCommand {
     /// Where the database stands against the code's migrations: version, each migration applied
     /// or pending, and drift (an applied migration edited since, a database newer than the code)
     #[command(
-        after_help = "With --check, exits 4 when anything is pending or drifted: a CI gate.\n\nExamples:\n  cargo xtask database status\n  cargo xtask database status --env prod --json\n  cargo xtask database status --check   # in CI"
+        after_help = "Drift is an applied migration whose up.sql or down.sql was edited since, or a database that\nknows versions this code does not (those above the head are counted on one line). Checksums read\n\\r\\n as \\n and skip a leading BOM; a lone \\r is a change. With --check, exits 4 when anything is\npending or drifted: a CI gate.\n\nExamples:\n  cargo xtask database status\n  cargo xtask database status --env prod --json\n  cargo xtask database status --check   # in CI"
     )]
     Status(status::StatusArgs),
     /// Apply pending migrations in one transaction, after showing the plan (destructive
     /// statements flagged) and making a verified backup (always on prod; on dev when it holds data)
     #[command(
-        after_help = "A failing migration leaves the database exactly as it was; the error names the file. A database\nnewer than the code, or an applied migration edited since, is refused.\n\nExamples:\n  cargo xtask database migrate --dry-run      # run it in a transaction, roll back, report\n  cargo xtask database migrate\n  cargo xtask database migrate --env prod --yes\n  cargo xtask database migrate --to 3\n  cargo xtask database migrate --accept-edited 2   # after reviewing the edit"
+        after_help = "Every pending up.sql passes the statement gate first (see `database exec --help`), in a dry run\ntoo: one that would end the transaction, ATTACH, VACUUM or switch a check off is refused (exit 3)\nbefore the backup. A failing migration leaves the database exactly as it was; the error names the\nfile and the statement (number and line). A database newer than the code, or an applied migration\nedited since, is refused.\n\nExamples:\n  cargo xtask database migrate --dry-run      # run it in a transaction, roll back, report\n  cargo xtask database migrate\n  cargo xtask database migrate --env prod --yes\n  cargo xtask database migrate --to 3\n  cargo xtask database migrate --accept-edited 2   # after reviewing the edit"
     )]
     Migrate(migrate::MigrateArgs),
     /// Undo the newest migrations with their down.sql, after a verified backup (confirmation on prod)
     #[command(
-        after_help = "Refused before anything runs when a migration to undo has no down.sql.\n\nExamples:\n  cargo xtask database rollback --dry-run\n  cargo xtask database rollback              # the newest one\n  cargo xtask database rollback --steps 2\n  cargo xtask database rollback --to 1 --env prod --yes"
+        after_help = "Refused before anything runs when a migration to undo has no down.sql, when its up.sql or\ndown.sql was edited since it was applied (accept with `migrate --accept-edited N`), or when the\nstatement gate refuses its down.sql.\n\nExamples:\n  cargo xtask database rollback --dry-run\n  cargo xtask database rollback              # the newest one\n  cargo xtask database rollback --steps 2\n  cargo xtask database rollback --to 1 --env prod --yes"
     )]
     Rollback(rollback::RollbackArgs),
     /// Create the next numbered migration folder, migrations/NN-name/, with up.sql and down.sql
@@ -108,7 +108,7 @@ pub enum DatabaseCommand {
     /// List destructive statements (DROP TABLE, DROP COLUMN, table rebuilds, DELETE) in pending
     /// migrations; exit 4 when one is not acknowledged with `-- onsendo:destructive-ok <why>`
     #[command(
-        after_help = "Put the marker in the comment lines right before the statement:\n  -- onsendo:destructive-ok notes moved to visit_notes in 04\n  ALTER TABLE visits DROP COLUMN notes;\n\nExamples:\n  cargo xtask database lint\n  cargo xtask database lint --all --json"
+        after_help = "It also lists, in up.sql and down.sql, every statement the statement gate refuses (COMMIT,\nATTACH, PRAGMA foreign_keys = OFF, …); no marker acknowledges those.\n\nPut the marker in the comment lines right before the statement:\n  -- onsendo:destructive-ok notes moved to visit_notes in 04\n  ALTER TABLE visits DROP COLUMN notes;\n\nExamples:\n  cargo xtask database lint\n  cargo xtask database lint --all --json"
     )]
     Lint(lint::LintArgs),
     /// Is the database ready? File, stamp, quick_check, foreign keys, migrations, journal, newest
@@ -126,38 +126,38 @@ pub enum DatabaseCommand {
     /// Load the reference onsens from data/seed/, adding only those missing (by ban number); a
     /// re-run adds nothing and says so. Allowed on prod: banner and audit record
     #[command(
-        after_help = "Examples:\n  cargo xtask database seed\n  cargo xtask database seed --env prod --dry-run\n  cargo xtask database seed --env test --json"
+        after_help = "A database not at this code's schema version is refused (exit 3).\n\nExamples:\n  cargo xtask database seed\n  cargo xtask database seed --env prod --dry-run\n  cargo xtask database seed --env test --json"
     )]
     Seed,
     /// Run SQL on the database: read-only unless --write; output as an aligned table on a
     /// terminal, tab-separated in a pipe, or --json
     #[command(
-        after_help = "With --write it is a destructive command: on prod a banner, the typed confirmation (or --yes)\nand a verified backup first; every statement in one transaction; --dry-run rolls back and reports\nthe rows each statement changed. BEGIN/COMMIT/ATTACH/VACUUM are refused.\n\nExamples:\n  cargo xtask database exec \"SELECT name, region FROM onsens ORDER BY name\"\n  cargo xtask database exec --env prod --json \"SELECT count(*) AS visits FROM visits\"\n  cargo xtask database exec --write \"UPDATE onsens SET region = 'Beppu' WHERE region IS NULL\"\n  cargo xtask database exec --write --dry-run \"DELETE FROM visits WHERE visited_at < '2020-01-01'\""
+        after_help = "With --write it is a destructive command: on prod a banner, the typed confirmation (or --yes)\nand a verified backup first; every statement in one transaction; --dry-run rolls back and reports\nthe rows each statement changed.\n\nThe statement gate, for exec, sql, migrations and the shell, reads the whole text first: BEGIN,\nCOMMIT, END, ROLLBACK, SAVEPOINT, RELEASE, ATTACH, DETACH, VACUUM, and setting the pragmas\nforeign_keys, ignore_check_constraints, writable_schema, trusted_schema, journal_mode, synchronous,\nlocking_mode, schema_version or user_version are refused (exit 3), naming the statement and line.\nexec and sql run on any schema version: they are the tools to repair one.\n\nExamples:\n  cargo xtask database exec \"SELECT name, region FROM onsens ORDER BY name\"\n  cargo xtask database exec --env prod --json \"SELECT count(*) AS visits FROM visits\"\n  cargo xtask database exec --write \"UPDATE onsens SET region = 'Beppu' WHERE region IS NULL\"\n  cargo xtask database exec --write --dry-run \"DELETE FROM visits WHERE visited_at < '2020-01-01'\""
     )]
     Exec(sql::ExecArgs),
     /// Run a file of SQL statements in one transaction (destructive: prod asks and backs up
     /// first); --dry-run rolls back and reports the rows each statement changed
     #[command(
-        after_help = "A failing statement rolls everything back and is named in the error.\n\nExamples:\n  cargo xtask database sql fixes/2026-11-regions.sql --dry-run\n  cargo xtask database sql fixes/2026-11-regions.sql\n  cargo xtask database sql fixes/2026-11-regions.sql --env prod --yes"
+        after_help = "The whole file passes the statement gate (see `database exec --help`) before anything runs. A\nfailing statement rolls everything back and is named in the error (number and line).\n\nExamples:\n  cargo xtask database sql fixes/2026-11-regions.sql --dry-run\n  cargo xtask database sql fixes/2026-11-regions.sql\n  cargo xtask database sql fixes/2026-11-regions.sql --env prod --yes"
     )]
     Sql(sql::SqlArgs),
     /// Empty a dev or test database and rebuild it fresh (schema at head, stamp, reference
     /// onsens), after a verified backup; all in one transaction. Prod is refused, no override
     #[command(
-        after_help = "Examples:\n  cargo xtask database reset\n  cargo xtask database reset --env test --dry-run\n  cargo xtask database reset --json"
+        after_help = "The schema is rebuilt to this code's head whatever version the database had.\n\nExamples:\n  cargo xtask database reset\n  cargo xtask database reset --env test --dry-run\n  cargo xtask database reset --json"
     )]
     Reset,
     /// Add realistic, deterministic visits (and the bathhouses they go to) to a dev or test
     /// database, in one transaction; the same --seed gives the same rows. Prod is refused
     #[command(
         name = "mock-data",
-        after_help = "Examples:\n  cargo xtask database mock-data --visits 1000\n  cargo xtask database mock-data --visits 5000000 --seed 42 --env test\n  cargo xtask database mock-data --visits 10 --dry-run --json"
+        after_help = "A database not at this code's schema version is refused (exit 3).\n\nExamples:\n  cargo xtask database mock-data --visits 1000\n  cargo xtask database mock-data --visits 5000000 --seed 42 --env test\n  cargo xtask database mock-data --visits 10 --dry-run --json"
     )]
     MockData(mock_data::MockDataArgs),
     /// Open the `sqlite3` shell on the database, after the guards (stamp, test sandbox, prod
     /// banner). Prod opens read-only unless --write (confirmation, verified backup first)
     #[command(
-        after_help = "The shell runs in sqlite3's safe mode: .open, ATTACH, .shell and file writes are refused, so it\ncannot reach another database around the guards.\n\nExamples:\n  cargo xtask database shell\n  cargo xtask database shell --env prod            # read-only\n  cargo xtask database shell --env prod --write    # asks you to type prod, backs up first\n  echo 'SELECT count(*) FROM visits;' | cargo xtask database shell --env test"
+        after_help = "The shell runs in sqlite3's safe mode: .open, ATTACH, .shell and file writes are refused, so it\ncannot reach another database around the guards. Foreign keys are on. Its input passes the\nstatement gate (see `database exec --help`): this command gathers each complete statement and hands\nit to sqlite3, or refuses it with a message while the session goes on (exit 3 at the end).\nDot-commands pass as they are, except .dbconfig, .testctrl and .filectrl. The trade-off: at a\nterminal the prompts are this command's and lines are edited by the terminal, without sqlite3's\nhistory or completion; Ctrl-C stops the running statement and ends the session.\n\nExamples:\n  cargo xtask database shell\n  cargo xtask database shell --env prod            # read-only\n  cargo xtask database shell --env prod --write    # asks you to type prod, backs up first\n  echo 'SELECT count(*) FROM visits;' | cargo xtask database shell --env test"
     )]
     Shell(shell::ShellArgs),
 }

@@ -51,10 +51,15 @@ fn rollback(session: &mut Session, args: &RollbackArgs, json: bool) -> onsendo::
     let undone = catalog.between(target, version);
     if let Some(row) = state.rows[target..version]
         .iter()
-        .find(|row| row.mark == Mark::Edited)
+        .find(|row| matches!(row.mark, Mark::Edited | Mark::DownEdited))
     {
+        let edited = if row.mark == Mark::Edited {
+            "was edited after it was applied, so its down.sql may not undo what ran"
+        } else {
+            "has a down.sql changed since it was applied, so it may not undo what ran"
+        };
         return Err(Error::refused(format!(
-            "migration {} was edited after it was applied, so its down.sql may not undo what ran; review it, accept it with `cargo xtask database migrate --accept-edited {}`, then roll back",
+            "migration {} {edited}; review it, accept it with `cargo xtask database migrate --accept-edited {}`, then roll back",
             row.name, row.version
         )));
     }
@@ -70,6 +75,7 @@ fn rollback(session: &mut Session, args: &RollbackArgs, json: bool) -> onsendo::
             files.join(", ")
         )));
     }
+    runner::gate(&catalog, version, target)?;
     let mut change = Change::planned(&catalog, version, target, &db, Reason::PreRollback);
     if change.steps.is_empty() {
         return Ok(change);

@@ -1,6 +1,8 @@
-//! `database seed`: load the reference onsens from `data/seed/`, adding only those missing.
+//! `database seed`: load the reference onsens from `data/seed/`, adding only those missing, into
+//! a database at this code's schema version.
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::migrate::{self, Catalog};
 use onsendo::session::{self, Effect};
 use onsendo::{seed, ui};
 use serde_json::json;
@@ -9,7 +11,12 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
     let total = seed::onsens()?.len();
     let (added, path) = session::run(&global.options(), "database seed", Effect::Write, |db| {
         let path = db.path().to_path_buf();
-        Ok((db.write(|tx| seed::load(tx))?, path))
+        let catalog = Catalog::of(&db.config().layout)?;
+        let added = db.write(|tx| {
+            migrate::require_current(tx, &catalog, &path)?;
+            seed::load(tx)
+        })?;
+        Ok((added, path))
     })?;
     let dry_run = global.dry_run;
     if global.json {

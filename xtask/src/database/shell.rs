@@ -4,8 +4,11 @@
 use crate::cli_flags::GlobalArgs;
 use onsendo::manifest::Reason;
 use onsendo::session::{Effect, Session};
+use onsendo::statements;
 use onsendo::{Environment, Error};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::process::Stdio;
 use xshell::{cmd, Shell};
 
 /// The flags of `database shell`.
@@ -47,9 +50,18 @@ pub fn run(args: &ShellArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the shell with this process's terminal; its exit status becomes ours. The shell runs in
-/// `sqlite3`'s safe mode (`-safe`): no `.open`, `ATTACH`, `.shell` or file writes, so it cannot
-/// reach another database (prod) around the guards that chose this one.
+/// Foreign keys on, as in every connection of the library (the `sqlite3` shell starts with them off).
+const FOREIGN_KEYS_ON: &str = "PRAGMA foreign_keys = ON";
+
+/// Dot-commands that change SQLite's own settings (`.dbconfig writable_schema on`, test and file
+/// controls), which sqlite3's safe mode lets through. sqlite3 takes any prefix of a dot-command's
+/// name from two letters on, and so does this list.
+const REFUSED_DOT_COMMANDS: [&str; 3] = ["dbconfig", "testctrl", "filectrl"];
+
+/// Runs the shell; its exit status becomes ours. The shell runs in `sqlite3`'s safe mode
+/// (`-safe`: no `.open`, `ATTACH`, `.shell` or file writes), so it cannot reach another database
+/// (prod) around the guards that chose this one. Its input passes through this process, which
+/// hands sqlite3 one complete statement at a time after the statement gate (see [`Feed`]).
 fn open_shell(
     sqlite3: &std::path::Path,
     path: &std::path::Path,
@@ -60,14 +72,45 @@ fn open_shell(
     let timeout = format!(".timeout {}", onsendo::db::BUSY_TIMEOUT.as_millis());
     let mut command = std::process::Command::from(cmd!(
         sh,
-        "{sqlite3} -safe {readonly...} -cmd {timeout} {path}"
+        "{sqlite3} -safe {readonly...} -cmd {timeout} -cmd {FOREIGN_KEYS_ON} {path}"
     ));
+    let terminal = std::io::stdin().is_terminal();
+    command.stdin(Stdio::piped());
+    if terminal {
+        command.stdout(Stdio::piped());
+    }
     if read_only {
         eprintln!("prod opens read-only; re-run with --write to change it");
     }
-    let status = command
-        .status()
-        .map_err(|e| Error::failed(format!("cannot run `{}`", sqlite3.display())).because(e))?;
+    let cannot_run = |e| Error::failed(format!("cannot run `{}`", sqlite3.display())).because(e);
+    let mut child = command.spawn().map_err(cannot_run)?;
+    let mut feed = Feed {
+        input: child.stdin.take().expect("sqlite3's input is piped"),
+        prompts: child.stdout.take().map(Prompts::start),
+        buffer: Vec::new(),
+        refused: 0,
+    };
+    let fed = if terminal {
+        // Ctrl-C reaches sqlite3 too, which stops its statement and ends; this process must live
+        // on to record the session.
+        // SAFETY: changes this process's SIGINT disposition; the saved one is restored below.
+        let previous = unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+        let fed = feed.all(std::io::stdin().lock());
+        // SAFETY: restores the disposition saved above.
+        unsafe { libc::signal(libc::SIGINT, previous) };
+        fed
+    } else {
+        feed.all(std::io::stdin().lock())
+    };
+    let refused = feed.refused;
+    drop(feed);
+    let status = child.wait().map_err(cannot_run)?;
+    fed.map_err(|e| Error::failed("cannot read the shell's input").because(e))?;
+    if refused > 0 {
+        return Err(Error::refused(format!(
+            "{refused} statement(s) of the input did not run (each is named above): the shell takes no transaction control, ATTACH, DETACH, VACUUM, pragma that switches a check off, or .dbconfig, .testctrl or .filectrl; run those with `sqlite3` yourself on a copy"
+        )));
+    }
     if status.success() {
         Ok(())
     } else {
@@ -75,6 +118,195 @@ fn open_shell(
             "`sqlite3` on `{}` ended with {status}",
             path.display()
         )))
+    }
+}
+
+/// The shell's input on its way to sqlite3: lines are gathered until SQLite says they end a
+/// complete statement, which then passes the statement gate as a whole, or is refused (with a
+/// message on stderr) and dropped while the session goes on. Dot-commands, `#` comments and blank
+/// lines go through as they are, as sqlite3 reads them only between statements; a line holding
+/// only `go` or `/` ends a statement, as in sqlite3.
+struct Feed {
+    input: std::process::ChildStdin,
+    /// At a terminal: the prompts, shown once sqlite3 has answered.
+    prompts: Option<Prompts>,
+    /// The lines of the statement being gathered.
+    buffer: Vec<u8>,
+    refused: usize,
+}
+
+impl Feed {
+    /// Feeds every line of `from`; stops early when sqlite3 has ended (`.quit`).
+    fn all(&mut self, mut from: impl BufRead) -> std::io::Result<()> {
+        let mut line = Vec::new();
+        loop {
+            if let Some(prompts) = &mut self.prompts {
+                if !prompts.show(self.buffer.is_empty()) {
+                    return Ok(());
+                }
+            }
+            line.clear();
+            if from.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            if !self.line(&line)? {
+                return Ok(());
+            }
+        }
+        if !String::from_utf8_lossy(&self.buffer).trim().is_empty() {
+            self.statement()?;
+        }
+        Ok(())
+    }
+
+    /// Takes one line; false when sqlite3 is gone.
+    fn line(&mut self, line: &[u8]) -> std::io::Result<bool> {
+        let text = String::from_utf8_lossy(line);
+        if self.buffer.is_empty() {
+            if text.trim().is_empty() || text.starts_with('#') {
+                return self.send(line);
+            }
+            if let Some(command) = text.strip_prefix('.') {
+                let name = command.split_whitespace().next().unwrap_or("");
+                let refused = name.len() >= 2
+                    && REFUSED_DOT_COMMANDS
+                        .iter()
+                        .any(|full| full.starts_with(&name.to_ascii_lowercase()));
+                if refused {
+                    self.refuse(&format!(
+                        "`.{name}` is not allowed: it changes SQLite's own settings, such as the checks the tool relies on"
+                    ));
+                    return self.send(b"\n");
+                }
+                return self.send(line);
+            }
+        }
+        let terminator = ["go", "/"]
+            .iter()
+            .any(|t| text.trim().eq_ignore_ascii_case(t));
+        if terminator && !self.buffer.is_empty() && is_complete(&[&self.buffer[..], b";"].concat())
+        {
+            self.buffer.extend_from_slice(b";\n");
+        } else {
+            self.buffer.extend_from_slice(line);
+        }
+        if blank(&self.buffer) {
+            let blank = std::mem::take(&mut self.buffer);
+            return self.send(&blank);
+        }
+        if is_complete(&self.buffer) {
+            return self.statement();
+        }
+        Ok(true)
+    }
+
+    /// Passes the gathered statements to sqlite3, or refuses them; false when sqlite3 is gone.
+    fn statement(&mut self) -> std::io::Result<bool> {
+        let text = std::mem::take(&mut self.buffer);
+        match statements::gate(&String::from_utf8_lossy(&text)) {
+            Ok(()) => self.send(&text),
+            Err(refusal) => {
+                self.refuse(&format!("{refusal}; nothing of this input ran"));
+                self.send(b"\n")
+            }
+        }
+    }
+
+    fn refuse(&mut self, message: &str) {
+        self.refused += 1;
+        eprintln!("error: {message}");
+    }
+
+    /// Writes to sqlite3, and at a terminal asks it to say when it has answered. False when
+    /// sqlite3 is gone.
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<bool> {
+        let mut sent = self.input.write_all(bytes);
+        if let (Ok(()), Some(prompts)) = (&sent, &mut self.prompts) {
+            sent = writeln!(self.input, "\n.print {}", prompts.marker);
+            prompts.owed += 1;
+        }
+        match sent.and_then(|()| self.input.flush()) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn is_complete(sql: &[u8]) -> bool {
+    statements::is_complete(&String::from_utf8_lossy(sql))
+}
+
+/// Whether `sql` holds only whitespace and closed comments: sqlite3 drops such lines, so a
+/// dot-command after them is read as one.
+fn blank(sql: &[u8]) -> bool {
+    statements::split(&String::from_utf8_lossy(sql)).is_empty()
+        && is_complete(&[sql, b"\n;"].concat())
+}
+
+/// At a terminal, this process shows the prompts: sqlite3's output passes through it, and a
+/// marker line that sqlite3 prints after each answer says when the next prompt is due.
+struct Prompts {
+    marker: String,
+    answered: std::sync::mpsc::Receiver<()>,
+    /// How many answers (markers) sqlite3 still owes.
+    owed: usize,
+}
+
+impl Prompts {
+    fn start(output: std::process::ChildStdout) -> Prompts {
+        let marker = format!(
+            "--onsendo-shell-{}-{:?}--",
+            std::process::id(),
+            std::time::SystemTime::now()
+        )
+        .replace(' ', "");
+        let (tell, answered) = std::sync::mpsc::channel();
+        let expected = format!("{marker}\n").into_bytes();
+        std::thread::spawn(move || {
+            let mut output = std::io::BufReader::new(output);
+            let mut line = Vec::new();
+            let mut stdout = std::io::stdout();
+            while matches!(output.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                if line == expected {
+                    if tell.send(()).is_err() {
+                        break;
+                    }
+                } else if stdout
+                    .write_all(&line)
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
+                    break;
+                }
+                line.clear();
+            }
+        });
+        Prompts {
+            marker,
+            answered,
+            owed: 0,
+        }
+    }
+
+    /// Waits for sqlite3's answer to what was sent, then prints the prompt (a new statement, or
+    /// more of one). False when sqlite3 is gone.
+    fn show(&mut self, new_statement: bool) -> bool {
+        while self.owed > 0 {
+            if self.answered.recv().is_err() {
+                return false;
+            }
+            self.owed -= 1;
+        }
+        print!(
+            "{}",
+            if new_statement {
+                "sqlite> "
+            } else {
+                "   ...> "
+            }
+        );
+        std::io::stdout().flush().is_ok()
     }
 }
 

@@ -52,6 +52,7 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 "state": row.mark.label(),
                 "applied_at": row.applied_at,
             })).collect::<Vec<_>>(),
+            "above_head": state.above_head(),
             "pending": state.marked(Mark::Pending).len(),
             "problems": problems,
             "current": state.is_current(),
@@ -73,7 +74,8 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     failure.map_or(Ok(()), |failure| Err(failure.into()))
 }
 
-/// One line per migration: mark, version, name, state, time applied.
+/// One line per migration: mark, version, name, state, time applied; then one line for the
+/// versions above the code's head, however many.
 pub fn rows(state: &State) -> String {
     let width = state
         .rows
@@ -88,7 +90,7 @@ pub fn rows(state: &State) -> String {
             let mark = match row.mark {
                 Mark::Applied | Mark::BeforeLedger => "✓",
                 Mark::Pending => "·",
-                Mark::Edited | Mark::Unknown => "✗",
+                Mark::Edited | Mark::DownEdited | Mark::Unknown => "✗",
             };
             let at = row
                 .applied_at
@@ -97,5 +99,12 @@ pub fn rows(state: &State) -> String {
                 .unwrap_or_default();
             format!("  {mark} {:<width$}  {}{at}\n", row.name, row.mark.label())
         })
+        .chain((state.above_head() > 0).then(|| {
+            format!(
+                "  ✗ version {}: {} above this code's head, UNKNOWN to this code\n",
+                state.version,
+                ui::counted(state.above_head(), "version")
+            )
+        }))
         .collect()
 }
