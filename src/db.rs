@@ -103,6 +103,7 @@ impl Database {
 
 /// Refuses a file that is not SQLite by its header; a 0-byte file is not a database.
 pub fn check_header(path: &Path) -> Result<()> {
+    crate::paths::refuse_special(path, "database")?;
     let file = std::fs::File::open(path)
         .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
     check_header_in(&file, path)
@@ -155,6 +156,7 @@ pub fn is_wal_in(file: &std::fs::File, path: &Path) -> Result<bool> {
 pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
     let path = &config.path;
     guard::ensure_test_sandbox(path)?;
+    crate::paths::refuse_special(path, "database")?;
     if !path.exists() {
         let env = config.env.map_or("ENV", Environment::name);
         return Err(Error::failed(format!(
@@ -245,6 +247,7 @@ pub fn identify(
 /// the journal back to the last commit, as SQLite does on any such open, and opened again to read.
 pub fn connect(path: &Path, access: Access) -> Result<Connection> {
     guard::ensure_test_sandbox(path)?;
+    crate::paths::refuse_special(path, "database")?;
     match open_configured(path, access) {
         Err((_, e)) if access == Access::Read && is_hot_journal_refusal(&e) => {
             let rolled_back = open_configured(path, Access::Write).and_then(|conn| {
@@ -321,9 +324,12 @@ pub fn gave_up_after(waited: Duration) {
     WAITED.with(|cell| cell.set(Some(waited)));
 }
 
-/// Creates a database file at `path` (a temporary name of the caller's) and connects to it, for
-/// the library's own builders and copies; commands reach databases through [`open`].
+/// Creates a database file at `path` (a temporary name of the caller's, which must not exist)
+/// readable by its owner only, and connects to it, for the library's own builders and copies;
+/// commands reach databases through [`open`].
 pub fn create(path: &Path) -> Result<Connection> {
+    crate::durable::create_private(path)
+        .map_err(|e| Error::failed(format!("cannot create `{}`", path.display())).because(e))?;
     Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE

@@ -2,8 +2,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
-use onsendo::config::{self, Vars};
-use onsendo::paths::discover_root_from_cwd;
+use onsendo::config;
 use onsendo::{settings, ui};
 use serde_json::json;
 
@@ -23,11 +22,7 @@ pub enum ConfigCommand {
 
 pub fn run(command: &ConfigCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     let ConfigCommand::Show { show_secrets } = command;
-    let config = config::resolve(
-        &global.options().flags,
-        &Vars::from_process(),
-        discover_root_from_cwd,
-    )?;
+    let config = config::from_process(&global.options().flags)?;
     let vars: Vec<(String, String)> = std::env::vars_os()
         .map(|(name, value)| {
             (
