@@ -367,7 +367,13 @@ pub fn build_new(
     Ok(added)
 }
 
-/// Turns a SQLite error into a message that names the file and says what to do.
+/// The file a connection is open on (empty for an in-memory database), for its errors.
+pub fn file_of(conn: &Connection) -> std::path::PathBuf {
+    std::path::PathBuf::from(conn.path().unwrap_or_default())
+}
+
+/// Turns a SQLite error into a message that names the file and says what to do: the one mapping
+/// of SQLite's errors for both binaries.
 pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode::*;
     let shown = path.display();
@@ -384,9 +390,12 @@ pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
         Some(NotADatabase | DatabaseCorrupt) => format!(
             "database `{shown}` is damaged or not a SQLite database; restore it from a backup"
         ),
-        Some(ReadOnly) | Some(CannotOpen) | Some(PermissionDenied) => {
-            format!("{doing} `{shown}`: the file or its folder is not writable or readable by you")
-        }
+        Some(ReadOnly) | Some(CannotOpen) | Some(PermissionDenied) => format!(
+            "{doing} `{shown}`: the file or its folder is not writable or readable by you; give yourself read and write access to both, or run as their owner"
+        ),
+        Some(SystemIoFailure) => format!(
+            "{doing} `{shown}`: the disk reported an I/O error; check the disk, then check the database with `cargo xtask database verify`"
+        ),
         Some(DiskFull) => format!("{doing} `{shown}`: the disk is full; free space and retry"),
         _ => format!("{doing} `{shown}`"),
     };

@@ -304,7 +304,7 @@ impl Session {
         };
         let outcome = match decision {
             Decision::Proceed => Ok(()),
-            Decision::Ask => ui::ask_typed(env, &mut std::io::stdin().lock()),
+            Decision::Ask => ui::confirm_on_terminal(env),
             Decision::Refuse => Err(Error::refused(format!(
                 "refusing to run `{}` on prod without a confirmation: there is no terminal to ask on; re-run with --yes to confirm, or with --dry-run to preview",
                 self.operation
