@@ -272,7 +272,11 @@ pub fn redact(args: &[String]) -> Vec<String> {
             out.push(HIDDEN.to_string());
             continue;
         }
-        if let Some((name, _)) = arg.split_once('=').filter(|(name, _)| is_secret_name(name)) {
+        let named = arg.split_once('=').filter(|(name, _)| {
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+        if let Some((name, _)) = named.filter(|(name, _)| is_secret_name(name)) {
             out.push(format!("{name}={HIDDEN}"));
         } else if arg.starts_with('-') && !arg.contains('=') && is_secret_name(arg) {
             hide_next = true;

@@ -220,6 +220,58 @@ mod tests {
     }
 
     #[test]
+    fn the_environment_of_a_path_is_decided_by_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path().to_path_buf());
+        let prod = layout.database(Environment::Prod);
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(prod.parent().unwrap()).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        // Before the file exists, by its real path.
+        let spelled = other.join("..").join("data/db/onsen.prod.db");
+        assert_eq!(layout.environment_of(&spelled), Some(Environment::Prod));
+        assert_eq!(layout.environment_of(&other.join("x.db")), None);
+        std::fs::write(&prod, b"x").unwrap();
+        std::fs::hard_link(&prod, other.join("linked.db")).unwrap();
+        std::os::unix::fs::symlink(&prod, other.join("symlinked.db")).unwrap();
+        std::fs::write(other.join("copy.db"), b"x").unwrap();
+        for name in ["linked.db", "symlinked.db"] {
+            assert_eq!(
+                layout.environment_of(&other.join(name)),
+                Some(Environment::Prod),
+                "{name}"
+            );
+        }
+        assert_eq!(layout.environment_of(&spelled), Some(Environment::Prod));
+        assert_eq!(layout.environment_of(&other.join("copy.db")), None);
+    }
+
+    #[test]
+    fn only_regular_files_and_missing_paths_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.db");
+        std::fs::write(&file, b"x").unwrap();
+        refuse_special(&file, "database").unwrap();
+        refuse_special(&dir.path().join("missing.db"), "database").unwrap();
+        let fifo = dir.path().join("fifo");
+        let name = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo with a NUL-terminated path that lives across the call.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        let socket = dir.path().join("socket");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let cases = [
+            (dir.path(), "a folder"),
+            (fifo.as_path(), "a FIFO"),
+            (socket.as_path(), "a socket"),
+            (Path::new("/dev/null"), "a device"),
+        ];
+        for (path, kind) in cases {
+            let err = refuse_special(path, "database").unwrap_err();
+            assert!(err.to_string().contains(&format!("is {kind}")), "{err}");
+        }
+    }
+
+    #[test]
     fn real_path_resolves_dots_and_missing_tails() {
         let dir = tempfile::tempdir().unwrap();
         let real = dir.path().canonicalize().unwrap();
