@@ -59,6 +59,8 @@ impl AuditLog {
             )));
         }
         crate::durable::create_private_folder(&layout.log_dir()).map_err(cannot)?;
+        // A FIFO in the log's place would hold the open below forever.
+        crate::paths::refuse_special(&path, "log").map_err(|e| cannot(std::io::Error::other(e)))?;
         if std::fs::metadata(&path).is_ok_and(|m| m.len() >= ROTATE_BYTES) {
             rotate(&path).map_err(cannot)?;
         }

@@ -9,7 +9,9 @@ use serde_json::json;
 #[derive(Subcommand, Debug)]
 pub enum ConfigCommand {
     /// Show every setting the tools use, its value and its source (flag, variable, default);
-    /// values of secret-looking names are shown as *** unless --show-secrets
+    /// values of secret-looking names (token, password, secret, credential, private, signature,
+    /// *_KEY…) and the secrets in URLs (passwords, such query parameters) are shown as ***
+    /// unless --show-secrets
     #[command(
         after_help = "Examples:\n  cargo xtask config show\n  cargo xtask config show --env prod --json\n  ONSENDO_ENV=prod cargo xtask config show"
     )]
