@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::paths::Layout;
 use serde_json::{json, Value};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -52,11 +52,19 @@ impl AuditLog {
             ))
             .because(e)
         };
-        std::fs::create_dir_all(layout.log_dir()).map_err(cannot)?;
+        if !layout.root().is_dir() {
+            return Err(cannot(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("the root `{}` is not a folder", layout.root().display()),
+            )));
+        }
+        crate::durable::create_private_folder(&layout.log_dir()).map_err(cannot)?;
+        // A FIFO in the log's place would hold the open below forever.
+        crate::paths::refuse_special(&path, "log").map_err(|e| cannot(std::io::Error::other(e)))?;
         if std::fs::metadata(&path).is_ok_and(|m| m.len() >= ROTATE_BYTES) {
             rotate(&path).map_err(cannot)?;
         }
-        let file = OpenOptions::new()
+        let file = crate::durable::private_file()
             .create(true)
             .append(true)
             .open(&path)
@@ -218,44 +226,75 @@ fn host() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Words in a flag or key name that mark its value as secret.
-const SECRET_WORDS: [&str; 6] = ["password", "passwd", "secret", "token", "apikey", "api-key"];
+/// Words in a flag, variable, key or URL parameter name that mark its value as secret.
+const SECRET_WORDS: [&str; 9] = [
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "api-key",
+    "credential",
+    "private",
+    "signature",
+];
 
+/// Whether a name (a flag such as `--api-token`, a variable such as `AWS_ACCESS_KEY`, a URL
+/// query parameter) marks its value as secret: it holds one of [`SECRET_WORDS`], or it is `key`
+/// or ends in `_KEY`/`-KEY`, in any case. The one rule for the audit log and `config show`.
 fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase().replace('_', "-");
-    SECRET_WORDS.iter().any(|word| name.contains(word))
+    let name = name
+        .trim_start_matches('-')
+        .to_ascii_lowercase()
+        .replace('_', "-");
+    name == "key" || name.ends_with("-key") || SECRET_WORDS.iter().any(|word| name.contains(word))
 }
 
-/// A setting's value as it may be shown: `***` when its name looks secret, else with any URL
-/// password replaced by `***`.
+/// The marker a secret is replaced by.
+const HIDDEN: &str = "***";
+
+/// A setting's value as it may be shown: `***` when its name looks secret, else with the secrets
+/// inside URLs hidden ([`redact_text`]).
 pub fn redact_value(name: &str, value: &str) -> String {
     if is_secret_name(name) {
-        "***".to_string()
+        HIDDEN.to_string()
     } else {
-        redact_url_password(value)
+        redact_text(value)
     }
 }
 
 /// The command line with secret values replaced by `***`: the value after a secret-looking flag
-/// (`--token X`, `--token=X`), `NAME=value` with a secret-looking name, and passwords in URLs.
+/// (`--token X`, `--token=X`), `NAME=value` with a secret-looking name, and the secrets inside
+/// URLs ([`redact_text`]).
 pub fn redact(args: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut hide_next = false;
     for arg in args {
         if std::mem::take(&mut hide_next) {
-            out.push("***".to_string());
+            out.push(HIDDEN.to_string());
             continue;
         }
-        if let Some((name, _)) = arg.split_once('=').filter(|(name, _)| is_secret_name(name)) {
-            out.push(format!("{name}=***"));
-        } else if arg.starts_with('-') && is_secret_name(arg) {
+        let named = arg.split_once('=').filter(|(name, _)| {
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+        if let Some((name, _)) = named.filter(|(name, _)| is_secret_name(name)) {
+            out.push(format!("{name}={HIDDEN}"));
+        } else if arg.starts_with('-') && !arg.contains('=') && is_secret_name(arg) {
             hide_next = true;
             out.push(arg.clone());
         } else {
-            out.push(redact_url_password(arg));
+            out.push(redact_text(arg));
         }
     }
     out
+}
+
+/// `text` with the secrets of any URL in it hidden: the password of `scheme://user:password@`,
+/// and the value of every query parameter with a secret-looking name (`?token=abc&x=1` →
+/// `?token=***&x=1`).
+fn redact_text(text: &str) -> String {
+    redact_query(&redact_url_password(text))
 }
 
 fn redact_url_password(arg: &str) -> String {
@@ -269,13 +308,41 @@ fn redact_url_password(arg: &str) -> String {
         .and_then(|at| rest[..at].find(':').map(|colon| (colon, at)))
     {
         Some((colon, at)) => format!(
-            "{}{}:***{}",
+            "{}{}:{HIDDEN}{}",
             &arg[..scheme_end + 3],
             &rest[..colon],
             &rest[at..]
         ),
         None => arg.to_string(),
     }
+}
+
+/// Hides the values of the query parameters (after `?` or `&`) whose names look secret, up to
+/// the next `&`, `#` or whitespace.
+fn redact_query(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['?', '&']) {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let name_end = rest.find(['=', '&', '?', '#']).unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        if rest[name_end..].starts_with('=')
+            && !name.chars().any(char::is_whitespace)
+            && is_secret_name(name)
+        {
+            let value = &rest[name_end + 1..];
+            let value_end = value
+                .find(|c: char| c == '&' || c == '#' || c.is_whitespace())
+                .unwrap_or(value.len());
+            out.push_str(name);
+            out.push('=');
+            out.push_str(HIDDEN);
+            rest = &value[value_end..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -306,6 +373,54 @@ mod tests {
         }
         assert!(shown.contains("postgres://me:***@host/db"), "{shown}");
         assert!(shown.contains("--notes token-free text"), "{shown}");
+    }
+
+    #[test]
+    fn what_users_name_secrets_is_redacted() {
+        for name in [
+            "AWS_SECRET_ACCESS_KEY",
+            "ONSENDO_S3_KEY",
+            "--key",
+            "restic-key",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "ONSENDO_PRIVATE_NOTE",
+            "--private-key",
+            "X-Amz-Signature",
+        ] {
+            assert_eq!(redact_value(name, "v"), "***", "{name}");
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in [
+            "ONSENDO_ENV",
+            "--keep",
+            "MONKEY",
+            "ONSENDO_KEYBOARD",
+            "--notes",
+        ] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn url_query_secrets_are_redacted_in_values_and_arguments() {
+        let cases = [
+            ("s3://host/b?token=abc", "s3://host/b?token=***"),
+            (
+                "https://h/p?x=1&password=pw&Signature=s1g#top",
+                "https://h/p?x=1&password=***&Signature=***#top",
+            ),
+            (
+                "--repo=s3:h/b?access_token=a b?key=k&keep=3",
+                "--repo=s3:h/b?access_token=*** b?key=***&keep=3",
+            ),
+            ("sftp://me:pw@h/x?secret=z", "sftp://me:***@h/x?secret=***"),
+            ("what? token=abc & more", "what? token=abc & more"),
+            ("a?b&c=1&", "a?b&c=1&"),
+        ];
+        for (given, shown) in cases {
+            assert_eq!(redact_value("ONSENDO_BACKUP_URL", given), shown, "{given}");
+            assert_eq!(redact(&strings(&[given])), strings(&[shown]), "{given}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Resolution of which database a command works on: `--database` > `--env` > `ONSENDO_ENV` > `dev`.
 //!
-//! [`resolve`] is a pure function of the flags and the environment variables; it is the only way
-//! to get a [`DatabaseConfig`].
+//! [`resolve`] is a function of the flags, the environment variables and the current directory
+//! (which makes relative paths absolute); it is the only way to get a [`DatabaseConfig`].
 
 use crate::env::Environment;
 use crate::error::{Error, Result};
@@ -119,6 +119,39 @@ impl fmt::Display for DatabaseConfig {
     }
 }
 
+impl DatabaseConfig {
+    /// Refuses a root that is not an existing folder (a mistyped `ONSENDO_ROOT`), before any
+    /// command makes anything under it: every command but `init` works on a root that exists.
+    pub fn require_root(&self) -> Result<()> {
+        let root = self.layout.root();
+        if root.is_dir() {
+            return Ok(());
+        }
+        let what = if root.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        Err(Error::usage(format!(
+            "root `{}` (from {}) {what}; check the path, or make a new root with `cargo xtask database init`",
+            root.display(),
+            self.root_rule.describe()
+        )))
+    }
+}
+
+/// Resolves the database from the flags, this process's variables and its current directory
+/// (for the root), for a command on an existing root: every command but `init`.
+pub fn from_process(flags: &Flags) -> Result<DatabaseConfig> {
+    let config = resolve(
+        flags,
+        &Vars::from_process(),
+        crate::paths::discover_root_from_cwd,
+    )?;
+    config.require_root()?;
+    Ok(config)
+}
+
 /// Resolves the database from the flags and variables. `discover_root` is called only when
 /// neither `--root` nor `ONSENDO_ROOT` names the root.
 pub fn resolve(
@@ -142,7 +175,7 @@ pub fn resolve(
     if root.as_os_str().is_empty() {
         return Err(Error::usage("--root must name a directory"));
     }
-    let layout = Layout::new(root);
+    let layout = Layout::new(absolute(&root)?);
     let (env, rule) = match (&flags.database, flag_env, var_env) {
         (Some(_), env, _) => (env, Rule::DatabaseFlag),
         (None, Some(env), _) => (Some(env), Rule::EnvFlag),
@@ -153,7 +186,7 @@ pub fn resolve(
         (Some(path), _) if path.as_os_str().is_empty() => {
             return Err(Error::usage("--database must name a file"));
         }
-        (Some(path), _) => path.clone(),
+        (Some(path), _) => absolute(path)?,
         (None, Some(env)) => layout.database(env),
         (None, None) => unreachable!("an environment is always chosen without --database"),
     };
@@ -163,6 +196,18 @@ pub fn resolve(
         path,
         env,
         rule,
+    })
+}
+
+/// `path` made absolute against the current directory (without resolving links), so that every
+/// message shows the file a relative `--database` or `--root` named.
+fn absolute(path: &std::path::Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|e| {
+        Error::failed(format!(
+            "cannot make `{}` absolute: the current directory cannot be read; run from another folder",
+            path.display()
+        ))
+        .because(e)
     })
 }
 
@@ -284,6 +329,7 @@ mod tests {
         let config = resolve(&flags(None, None), &vars(Some("prod")), repo).unwrap();
         assert_eq!(config.to_string(), "prod, from ONSENDO_ENV");
         let config = resolve(&flags(Some("a.db"), None), &vars(None), repo).unwrap();
+        assert_eq!(config.path, std::env::current_dir().unwrap().join("a.db"));
         assert_eq!(
             config.to_string(),
             "the file's own environment, from --database"

@@ -103,6 +103,7 @@ impl Database {
 
 /// Refuses a file that is not SQLite by its header; a 0-byte file is not a database.
 pub fn check_header(path: &Path) -> Result<()> {
+    crate::paths::refuse_special(path, "database")?;
     let file = std::fs::File::open(path)
         .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
     check_header_in(&file, path)
@@ -155,6 +156,7 @@ pub fn is_wal_in(file: &std::fs::File, path: &Path) -> Result<bool> {
 pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
     let path = &config.path;
     guard::ensure_test_sandbox(path)?;
+    crate::paths::refuse_special(path, "database")?;
     if !path.exists() {
         let env = config.env.map_or("ENV", Environment::name);
         return Err(Error::failed(format!(
@@ -245,6 +247,7 @@ pub fn identify(
 /// the journal back to the last commit, as SQLite does on any such open, and opened again to read.
 pub fn connect(path: &Path, access: Access) -> Result<Connection> {
     guard::ensure_test_sandbox(path)?;
+    crate::paths::refuse_special(path, "database")?;
     match open_configured(path, access) {
         Err((_, e)) if access == Access::Read && is_hot_journal_refusal(&e) => {
             let rolled_back = open_configured(path, Access::Write).and_then(|conn| {
@@ -321,9 +324,12 @@ pub fn gave_up_after(waited: Duration) {
     WAITED.with(|cell| cell.set(Some(waited)));
 }
 
-/// Creates a database file at `path` (a temporary name of the caller's) and connects to it, for
-/// the library's own builders and copies; commands reach databases through [`open`].
+/// Creates a database file at `path` (a temporary name of the caller's, which must not exist)
+/// readable by its owner only, and connects to it, for the library's own builders and copies;
+/// commands reach databases through [`open`].
 pub fn create(path: &Path) -> Result<Connection> {
+    crate::durable::create_private(path)
+        .map_err(|e| Error::failed(format!("cannot create `{}`", path.display())).because(e))?;
     Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -361,7 +367,13 @@ pub fn build_new(
     Ok(added)
 }
 
-/// Turns a SQLite error into a message that names the file and says what to do.
+/// The file a connection is open on (empty for an in-memory database), for its errors.
+pub fn file_of(conn: &Connection) -> std::path::PathBuf {
+    std::path::PathBuf::from(conn.path().unwrap_or_default())
+}
+
+/// Turns a SQLite error into a message that names the file and says what to do: the one mapping
+/// of SQLite's errors for both binaries.
 pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode::*;
     let shown = path.display();
@@ -378,9 +390,12 @@ pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
         Some(NotADatabase | DatabaseCorrupt) => format!(
             "database `{shown}` is damaged or not a SQLite database; restore it from a backup"
         ),
-        Some(ReadOnly) | Some(CannotOpen) | Some(PermissionDenied) => {
-            format!("{doing} `{shown}`: the file or its folder is not writable or readable by you")
-        }
+        Some(ReadOnly) | Some(CannotOpen) | Some(PermissionDenied) => format!(
+            "{doing} `{shown}`: the file or its folder is not writable or readable by you; give yourself read and write access to both, or run as their owner"
+        ),
+        Some(SystemIoFailure) => format!(
+            "{doing} `{shown}`: the disk reported an I/O error; check the disk, then check the database with `cargo xtask database verify`"
+        ),
         Some(DiskFull) => format!("{doing} `{shown}`: the disk is full; free space and retry"),
         _ => format!("{doing} `{shown}`"),
     };

@@ -67,10 +67,9 @@ impl Writer {
     /// Creates `path`, which must not exist.
     pub fn create_new(path: &Path) -> std::io::Result<Writer> {
         let open = |flags| {
-            File::options()
+            crate::durable::private_file()
                 .write(true)
                 .create_new(true)
-                .mode(crate::durable::PLACED_MODE)
                 .custom_flags(flags)
                 .open(path)
         };

@@ -10,6 +10,34 @@ use std::path::{Path, PathBuf};
 /// hold personal data; `database doctor` fails a prod file that others can read).
 pub const PLACED_MODE: u32 = 0o600;
 
+/// The mode of every folder the tools make (`data/db/`, `artifacts/db/backups/`,
+/// `artifacts/logs/`): open to its owner only, like the files in it.
+pub const FOLDER_MODE: u32 = 0o700;
+
+/// Options that create a file with [`PLACED_MODE`]: the one way the tools create a file (add
+/// `create_new`, `append` or flags as the caller needs).
+pub fn private_file() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = File::options();
+    options.mode(PLACED_MODE);
+    options
+}
+
+/// Creates `path`, which must not exist, for writing, with [`PLACED_MODE`].
+pub fn create_private(path: &Path) -> std::io::Result<File> {
+    private_file().write(true).create_new(true).open(path)
+}
+
+/// Makes the folder `dir` and its missing parents with [`FOLDER_MODE`] (folders that exist keep
+/// their mode).
+pub fn create_private_folder(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(FOLDER_MODE)
+        .create(dir)
+}
+
 /// A file under a temporary name beside its destination; removed on drop unless placed.
 #[derive(Debug)]
 pub struct TempFile {
@@ -96,7 +124,7 @@ pub fn prepare_folder(dir: &Path) -> Result<()> {
             dir.display()
         )));
     }
-    std::fs::create_dir_all(dir).map_err(|e| crate::copy::write_error(dir, e))?;
+    create_private_folder(dir).map_err(|e| crate::copy::write_error(dir, e))?;
     remove_stale_temps(dir).map(|_| ())
 }
 

@@ -3,7 +3,7 @@
 
 use crate::env::Environment;
 use crate::error::{Error, Result};
-use crate::paths::real_path;
+use crate::paths::{real_path, Layout};
 use std::path::{Path, PathBuf};
 
 /// Set by the test fixture for every process it starts: the temporary root the test owns.
@@ -64,7 +64,9 @@ pub fn under_test() -> bool {
 
 /// Under tests, refuses every database outside the test's own sandbox, before anything opens it:
 /// the sandbox is the directory named by [`TEST_SANDBOX_VAR`], holding [`SANDBOX_MARKER`], outside
-/// this repository. So no flag, path, symlink or stamp can lead a test to prod.
+/// this repository; and refuses the repository's prod file reached from inside the sandbox (a
+/// hard link), by the same identity as every command ([`Layout::environment_of`]). So no flag,
+/// path, link or stamp can lead a test to prod.
 pub fn ensure_test_sandbox(path: &Path) -> Result<()> {
     if !under_test() {
         return Ok(());
@@ -79,7 +81,14 @@ pub fn ensure_test_sandbox(path: &Path) -> Result<()> {
                 (Some(path), Some(sandbox)) => path.starts_with(sandbox),
                 _ => false,
             };
-            (!inside).then(|| "it is outside the test sandbox".to_string())
+            let repository = Layout::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+            if !inside {
+                Some("it is outside the test sandbox".to_string())
+            } else if repository.environment_of(path) == Some(Environment::Prod) {
+                Some("it is the repository's prod database".to_string())
+            } else {
+                None
+            }
         }
     };
     match reason {

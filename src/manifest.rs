@@ -162,7 +162,9 @@ impl Manifest {
         let path = Manifest::path_for(backup);
         let temp = TempFile::beside(&path)?;
         let text = serde_json::to_string_pretty(&self.to_json()).expect("JSON renders") + "\n";
-        std::fs::write(temp.path(), text).map_err(|e| crate::copy::write_error(temp.path(), e))?;
+        crate::durable::create_private(temp.path())
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+            .map_err(|e| crate::copy::write_error(temp.path(), e))?;
         temp.place(&path)
     }
 }

@@ -32,12 +32,23 @@ impl Layout {
         self.database_dir().join(format!("onsen.{}.db", env.name()))
     }
 
-    /// The environment whose canonical file `path` is, however it is spelled.
+    /// The environment whose canonical file `path` is, however it reaches it: decided by the
+    /// file (device and inode), so a hard link, a symlink, a `..` spelling or a bind mount of
+    /// the prod file is prod; where no file exists yet, by the resolved real path. This is the
+    /// one place that says which environment a path is.
     pub fn environment_of(&self, path: &Path) -> Option<Environment> {
-        let path = real_path(path)?;
-        Environment::ALL
-            .into_iter()
-            .find(|env| real_path(&self.database(*env)).is_some_and(|canonical| canonical == path))
+        let id = file_id(path);
+        let real = match id {
+            Some(_) => None,
+            None => Some(real_path(path)?),
+        };
+        Environment::ALL.into_iter().find(|env| {
+            let canonical = self.database(*env);
+            match id {
+                Some(id) => file_id(&canonical) == Some(id),
+                None => real_path(&canonical) == real,
+            }
+        })
     }
 
     /// The legacy single database, `data/db/onsen.db`.
@@ -97,16 +108,40 @@ pub fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
-/// Refuses a path that names no regular file: a folder, or nothing; `what` says what the file
-/// was to be ("backup", "database").
+/// Refuses a path that names something other than a regular file (a folder, a FIFO, a device,
+/// a socket), following symlinks, without opening it (opening a FIFO waits for a writer
+/// forever); a path that names nothing passes, for the caller to create or report. Every open
+/// and create of a database goes through this check; `what` says what the file was to be.
+pub fn refuse_special(path: &Path, what: &str) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(metadata) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let kind = metadata.file_type();
+    let found = if kind.is_file() {
+        return Ok(());
+    } else if kind.is_dir() {
+        "a folder"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    };
+    Err(Error::failed(format!(
+        "`{}` is {found}, not a {what} file; name a regular file",
+        path.display()
+    )))
+}
+
+/// Refuses a path that names no regular file: a folder, a FIFO, a device, or nothing; `what`
+/// says what the file was to be ("backup", "database").
 pub fn require_file(path: &Path, what: &str) -> Result<()> {
     let lists = "`cargo xtask database backups` lists the backups";
-    if path.is_dir() {
-        return Err(Error::failed(format!(
-            "`{}` is a folder, not a {what} file; name a file ({lists})",
-            path.display()
-        )));
-    }
+    refuse_special(path, what).map_err(|e| Error::failed(format!("{e} ({lists})")))?;
     if !path.is_file() {
         return Err(Error::failed(format!(
             "{what} `{}` does not exist; check the path ({lists})",
@@ -182,6 +217,58 @@ mod tests {
         );
         let outside = tempfile::tempdir().unwrap();
         assert!(discover_root(outside.path()).is_err());
+    }
+
+    #[test]
+    fn the_environment_of_a_path_is_decided_by_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path().to_path_buf());
+        let prod = layout.database(Environment::Prod);
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(prod.parent().unwrap()).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        // Before the file exists, by its real path.
+        let spelled = other.join("..").join("data/db/onsen.prod.db");
+        assert_eq!(layout.environment_of(&spelled), Some(Environment::Prod));
+        assert_eq!(layout.environment_of(&other.join("x.db")), None);
+        std::fs::write(&prod, b"x").unwrap();
+        std::fs::hard_link(&prod, other.join("linked.db")).unwrap();
+        std::os::unix::fs::symlink(&prod, other.join("symlinked.db")).unwrap();
+        std::fs::write(other.join("copy.db"), b"x").unwrap();
+        for name in ["linked.db", "symlinked.db"] {
+            assert_eq!(
+                layout.environment_of(&other.join(name)),
+                Some(Environment::Prod),
+                "{name}"
+            );
+        }
+        assert_eq!(layout.environment_of(&spelled), Some(Environment::Prod));
+        assert_eq!(layout.environment_of(&other.join("copy.db")), None);
+    }
+
+    #[test]
+    fn only_regular_files_and_missing_paths_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.db");
+        std::fs::write(&file, b"x").unwrap();
+        refuse_special(&file, "database").unwrap();
+        refuse_special(&dir.path().join("missing.db"), "database").unwrap();
+        let fifo = dir.path().join("fifo");
+        let name = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo with a NUL-terminated path that lives across the call.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        let socket = dir.path().join("socket");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let cases = [
+            (dir.path(), "a folder"),
+            (fifo.as_path(), "a FIFO"),
+            (socket.as_path(), "a socket"),
+            (Path::new("/dev/null"), "a device"),
+        ];
+        for (path, kind) in cases {
+            let err = refuse_special(path, "database").unwrap_err();
+            assert!(err.to_string().contains(&format!("is {kind}")), "{err}");
+        }
     }
 
     #[test]

@@ -65,7 +65,8 @@ pub enum Opened {
 }
 
 impl Session {
-    /// Resolves the database from the options and this process's environment variables.
+    /// Resolves the database from the options and this process's environment variables; the
+    /// root must exist unless the command creates the database (`init`).
     pub fn begin(
         options: &Options,
         operation: impl Into<String>,
@@ -76,6 +77,9 @@ impl Session {
             &Vars::from_process(),
             discover_root_from_cwd,
         )?;
+        if effect != Effect::Create {
+            config.require_root()?;
+        }
         Ok(Session {
             options: options.clone(),
             operation: operation.into(),
@@ -209,7 +213,7 @@ impl Session {
             return Ok(Opened::WouldCreate);
         }
         let folder = folder_of(&path);
-        std::fs::create_dir_all(&folder).map_err(|e| {
+        durable::create_private_folder(&folder).map_err(|e| {
             Error::failed(format!("cannot create the folder `{}`", folder.display())).because(e)
         })?;
         let temp = durable::TempFile::beside(&path)?;
@@ -300,7 +304,7 @@ impl Session {
         };
         let outcome = match decision {
             Decision::Proceed => Ok(()),
-            Decision::Ask => ui::ask_typed(env, &mut std::io::stdin().lock()),
+            Decision::Ask => ui::confirm_on_terminal(env),
             Decision::Refuse => Err(Error::refused(format!(
                 "refusing to run `{}` on prod without a confirmation: there is no terminal to ask on; re-run with --yes to confirm, or with --dry-run to preview",
                 self.operation

@@ -15,8 +15,8 @@ pub fn banner_text(env: Environment, path: &Path, operation: &str, decided_by: &
     let rows = [
         format!("{} DATABASE", env.name().to_uppercase()),
         format!("environment: {env} (from {decided_by})"),
-        format!("database:    {}", path.display()),
-        format!("operation:   {operation}"),
+        format!("database:    {}", shown_path(path)),
+        format!("operation:   {}", escape_controls(operation)),
     ];
     let width = rows
         .iter()
@@ -49,7 +49,11 @@ pub fn write_line(env: Environment, path: &Path, operation: &str, custom: bool) 
     } else {
         env.to_string()
     };
-    format!("{label}: {operation} on `{}`", path.display())
+    format!(
+        "{label}: {} on `{}`",
+        escape_controls(operation),
+        shown_path(path)
+    )
 }
 
 /// Prints the one-line notice on stderr.
@@ -83,6 +87,68 @@ pub fn ask_typed(env: Environment, input: &mut impl BufRead) -> Result<()> {
     }
 }
 
+/// Set by the SIGINT handler that [`confirm_on_terminal`] installs while it waits.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_signal: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// This process's stdin, read without a buffer of std's, whose read gives up when Ctrl-C
+/// (SIGINT) arrives: the handler is installed without `SA_RESTART`, so the waiting read returns
+/// `EINTR`, which std's readers would retry forever.
+struct InterruptibleStdin;
+
+impl std::io::Read for InterruptibleStdin {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            // SAFETY: reads into a buffer this function borrows mutably, at most its length.
+            let read =
+                unsafe { libc::read(libc::STDIN_FILENO, buffer.as_mut_ptr().cast(), buffer.len()) };
+            if read >= 0 {
+                return Ok(read as usize);
+            }
+            let error = std::io::Error::last_os_error();
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                return Err(error);
+            }
+            if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(std::io::Error::other("interrupted"));
+            }
+        }
+    }
+}
+
+/// [`ask_typed`] on the terminal: Ctrl-C while it waits is a refusal (exit 3), which the
+/// session records in the audit log like any other, instead of killing the process unrecorded.
+/// The previous SIGINT disposition is restored before it returns.
+pub fn confirm_on_terminal(env: Environment) -> Result<()> {
+    use std::sync::atomic::Ordering;
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    // SAFETY: sigaction with a handler that only stores to an atomic (async-signal-safe), and
+    // structs zeroed then filled as sigaction(2) describes; the old disposition is kept to
+    // restore.
+    let previous = unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        let mut previous: libc::sigaction = std::mem::zeroed();
+        (libc::sigaction(libc::SIGINT, &action, &mut previous) == 0).then_some(previous)
+    };
+    let answer = ask_typed(env, &mut std::io::BufReader::new(InterruptibleStdin));
+    if let Some(previous) = previous {
+        // SAFETY: puts back the disposition sigaction returned above.
+        unsafe { libc::sigaction(libc::SIGINT, &previous, std::ptr::null_mut()) };
+    }
+    if INTERRUPTED.swap(false, Ordering::SeqCst) {
+        eprintln!();
+        return Err(Error::refused(format!(
+            "interrupted (Ctrl-C) at the confirmation to type `{env}`; nothing was changed"
+        )));
+    }
+    answer
+}
+
 /// Prints an error as one line plus its causes, and returns its exit code.
 pub fn report_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
     let label = "error:"
@@ -92,21 +158,58 @@ pub fn report_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
     ExitCode::from(exit_code_of(error))
 }
 
-/// An error and its causes on one line; a cause that only repeats the one before it (SQLite's
-/// error under rusqlite's) is shown once.
+/// An error and its causes on one line, control characters escaped ([`escape_controls`]); a
+/// cause that only repeats the one before it is shown once, and SQLite's errors by their
+/// message, without rusqlite's repetition of it under an error code number.
 fn error_line(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut previous = String::new();
     let mut cause = error.source();
     while let Some(e) = cause {
-        let shown = e.to_string();
+        let shown = sqlite_message(e).unwrap_or_else(|| e.to_string());
         if shown != previous {
             text.push_str(&format!(": {shown}"));
         }
         previous = shown;
-        cause = e.source();
+        cause = match e.downcast_ref::<rusqlite::Error>() {
+            Some(rusqlite::Error::SqliteFailure(..)) => None,
+            _ => e.source(),
+        };
     }
-    text
+    escape_controls(&text)
+}
+
+/// SQLite's own message for an error of SQLite's, without its code number.
+fn sqlite_message(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let described = |e: &rusqlite::ffi::Error| rusqlite::ffi::code_to_str(e.extended_code);
+    match error.downcast_ref::<rusqlite::Error>() {
+        Some(rusqlite::Error::SqliteFailure(_, Some(message))) => Some(message.clone()),
+        Some(rusqlite::Error::SqliteFailure(e, None)) => Some(described(e).to_string()),
+        _ => error
+            .downcast_ref::<rusqlite::ffi::Error>()
+            .map(|e| described(e).to_string()),
+    }
+}
+
+/// `text` with its control characters (a newline, a carriage return, ESC) written as escapes
+/// (`\n`, `\r`, `\u{1b}`), so that a path or value in a message cannot forge lines or drive
+/// the terminal. Every message that shows a user's path or value goes through it: errors (in
+/// [`report_error`]), the banner and the write line.
+pub fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A path as messages show it: through [`escape_controls`].
+pub fn shown_path(path: &Path) -> String {
+    escape_controls(&path.display().to_string())
 }
 
 /// Prints a JSON value on stdout, pretty.
@@ -237,23 +340,37 @@ mod tests {
     }
 
     #[test]
-    fn a_cause_that_repeats_the_one_before_is_shown_once() {
-        let sqlite = rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
-            None,
-        );
-        let shown = sqlite.to_string();
-        let repeated = std::error::Error::source(&sqlite).map(ToString::to_string);
-        assert_eq!(
-            repeated,
-            Some(shown.clone()),
-            "rusqlite repeats SQLite's error"
-        );
-        let error = Error::failed("database `d.db` is locked").because(sqlite);
+    fn sqlite_errors_are_shown_by_their_message_once_without_a_code_number() {
+        let sqlite = |message: Option<&str>| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                message.map(str::to_string),
+            )
+        };
+        for message in [None, Some("database disk image is malformed")] {
+            let error = Error::failed("database `d.db` is damaged").because(sqlite(message));
+            assert_eq!(
+                error_line(&error),
+                "database `d.db` is damaged: database disk image is malformed"
+            );
+        }
+        let io = std::io::Error::other("disk");
+        let repeated = Error::failed("cannot read").because(Error::failed("disk").because(io));
+        assert_eq!(error_line(&repeated), "cannot read: disk");
+    }
+
+    #[test]
+    fn control_characters_in_messages_are_escaped() {
+        let error = Error::failed("cannot open `a\nerror: forged\u{1b}[2J.db`");
         assert_eq!(
             error_line(&error),
-            format!("database `d.db` is locked: {shown}")
+            "cannot open `a\\nerror: forged\\u{1b}[2J.db`"
         );
+        let line = write_line(Environment::Dev, Path::new("x\ry.db"), "visit\tadd", false);
+        assert_eq!(line, "dev: visit\\tadd on `x\\ry.db`");
+        let banner = banner_text(Environment::Prod, Path::new("p\n.db"), "op", "--env");
+        assert!(banner.contains("database:    p\\n.db"), "{banner}");
+        assert_eq!(escape_controls("温泉 $'\"` ok"), "温泉 $'\"` ok");
     }
 
     #[test]

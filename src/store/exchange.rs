@@ -77,7 +77,7 @@ pub fn records(conn: &Connection) -> Result<Vec<Record>> {
         })?
         .collect()
     };
-    read().map_err(|e| query_failed("visits", e))
+    read().map_err(|e| query_failed(conn, "visits", e))
 }
 
 /// Writes records as CSV with a header line.
@@ -176,7 +176,7 @@ fn onsens_by_ban(conn: &Connection) -> Result<HashMap<i64, (i64, String)>> {
             .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
             .collect()
     };
-    read().map_err(|e| query_failed("onsens", e))
+    read().map_err(|e| query_failed(conn, "onsens", e))
 }
 
 /// One row as a visit, or what is wrong with it.

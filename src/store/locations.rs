@@ -2,7 +2,7 @@
 
 use super::{
     check_coordinates, check_pair, optional_text, query_failed, require_row, require_some,
-    update_row, Field, Modified,
+    sqlite_failed, update_row, Field, Modified,
 };
 use crate::error::{Error, Result};
 use rusqlite::types::Value as SqlValue;
@@ -89,7 +89,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Location>> {
             .query_map([], Location::from_row)?
             .collect()
     };
-    read().map_err(|e| query_failed("locations", e))
+    read().map_err(|e| query_failed(conn, "locations", e))
 }
 
 /// One location; an unknown id is a usage error.
@@ -101,7 +101,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Location> {
         "list them with `onsendo location list`",
     )?;
     conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], Location::from_row)
-        .map_err(|e| query_failed("locations", e))
+        .map_err(|e| query_failed(conn, "locations", e))
 }
 
 /// Checks the values given: a name that is not blank, coordinates in range.
@@ -127,7 +127,7 @@ fn require_free_name(conn: &Connection, name: &str, except: Option<i64>) -> Resu
             |row| row.get(0),
         )
         .optional()
-        .map_err(|e| query_failed("locations", e))?;
+        .map_err(|e| query_failed(conn, "locations", e))?;
     match holder {
         None => Ok(()),
         Some(id) => Err(Error::usage(format!(
@@ -145,7 +145,7 @@ pub fn add(conn: &Connection, new: &NewLocation) -> Result<i64> {
         "INSERT INTO locations (name, latitude, longitude, description) VALUES (?1, ?2, ?3, ?4)",
         rusqlite::params![name, new.latitude, new.longitude, new.description],
     )
-    .map_err(|e| Error::failed("cannot add the location").because(e))?;
+    .map_err(|e| sqlite_failed(conn, "cannot add the location to", e))?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -170,6 +170,6 @@ pub fn modify(conn: &Connection, id: i64, changes: &LocationChanges) -> Result<M
 pub fn delete(conn: &Connection, id: i64) -> Result<Location> {
     let location = get(conn, id)?;
     conn.execute("DELETE FROM locations WHERE id = ?1", [id])
-        .map_err(|e| Error::failed(format!("cannot delete location {id}")).because(e))?;
+        .map_err(|e| sqlite_failed(conn, &format!("cannot delete location {id} from"), e))?;
     Ok(location)
 }

@@ -47,7 +47,7 @@ fn require_row(conn: &Connection, table: &str, id: i64, hint: &str) -> Result<()
     let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)");
     let found: bool = conn
         .query_row(&sql, [id], |row| row.get(0))
-        .map_err(|e| query_failed(table, e))?;
+        .map_err(|e| query_failed(conn, table, e))?;
     if found {
         Ok(())
     } else {
@@ -95,7 +95,7 @@ fn update_row(conn: &Connection, table: &str, id: i64, fields: &[Field]) -> Resu
         .collect();
     params.push(&id);
     conn.execute(&sql, params.as_slice())
-        .map_err(|e| Error::failed(format!("cannot change {} {id}", noun(table))).because(e))?;
+        .map_err(|e| sqlite_failed(conn, &format!("cannot change {} {id} in", noun(table)), e))?;
     Ok(())
 }
 
@@ -124,8 +124,15 @@ fn noun(table: &str) -> &str {
     table.trim_end_matches('s')
 }
 
-fn query_failed(table: &str, error: rusqlite::Error) -> Error {
-    Error::failed(format!("cannot read {table}")).because(error)
+/// A SQLite error met on `conn`'s database, through the one mapping ([`crate::db::sqlite_error`]):
+/// the message names the file and what to do (a damaged page, a lock, a read-only folder).
+fn sqlite_failed(conn: &Connection, doing: &str, error: rusqlite::Error) -> Error {
+    crate::db::sqlite_error(&crate::db::file_of(conn), doing, error)
+}
+
+/// A failed read of `table`, through [`sqlite_failed`].
+fn query_failed(conn: &Connection, table: &str, error: rusqlite::Error) -> Error {
+    sqlite_failed(conn, &format!("cannot read the {table} of"), error)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::{
     check_coordinates, check_pair, optional_text, query_failed, require_row, require_some,
-    update_row, Field, Modified,
+    sqlite_failed, update_row, Field, Modified,
 };
 use crate::error::{Error, Result};
 use rusqlite::types::Value as SqlValue;
@@ -117,7 +117,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Onsen>> {
             .query_map([], Onsen::from_row)?
             .collect()
     };
-    read().map_err(|e| query_failed("onsens", e))
+    read().map_err(|e| query_failed(conn, "onsens", e))
 }
 
 /// One onsen; an unknown id is a usage error.
@@ -125,7 +125,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Onsen> {
     require(conn, id)?;
     let sql = format!("SELECT {COLUMNS} FROM onsens WHERE id = ?1");
     conn.query_row(&sql, [id], Onsen::from_row)
-        .map_err(|e| query_failed("onsens", e))
+        .map_err(|e| query_failed(conn, "onsens", e))
 }
 
 /// Fails with a usage error unless the onsen exists.
@@ -162,7 +162,7 @@ fn require_free_ban(conn: &Connection, ban: i64, except: Option<i64>) -> Result<
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()
-        .map_err(|e| query_failed("onsens", e))?;
+        .map_err(|e| query_failed(conn, "onsens", e))?;
     match holder {
         None => Ok(()),
         Some((id, name)) => Err(Error::usage(format!(
@@ -190,7 +190,7 @@ pub fn add(conn: &Connection, new: &NewOnsen) -> Result<i64> {
             d.description
         ],
     )
-    .map_err(|e| Error::failed("cannot add the onsen").because(e))?;
+    .map_err(|e| sqlite_failed(conn, "cannot add the onsen to", e))?;
     Ok(conn.last_insert_rowid())
 }
 

@@ -108,7 +108,7 @@ pub fn compute(conn: &Connection, since: Option<&str>, top: u64) -> Result<Stats
             favourites,
         })
     };
-    read().map_err(|e| query_failed("visits", e))
+    read().map_err(|e| query_failed(conn, "visits", e))
 }
 
 #[cfg(test)]

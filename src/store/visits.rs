@@ -1,7 +1,8 @@
 //! Visits: one bath at one onsen on one day, with a rating.
 
 use super::{
-    onsens, optional_text, query_failed, require_row, require_some, update_row, Field, Modified,
+    onsens, optional_text, query_failed, require_row, require_some, sqlite_failed, update_row,
+    Field, Modified,
 };
 use crate::error::{Error, Result};
 use crate::time::Date;
@@ -163,7 +164,7 @@ pub fn add(conn: &Connection, new: &NewVisit) -> Result<i64> {
             new.notes
         ],
     )
-    .map_err(|e| Error::failed("cannot record the visit").because(e))?;
+    .map_err(|e| sqlite_failed(conn, "cannot record the visit in", e))?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -187,14 +188,14 @@ pub fn list(conn: &Connection, filter: &Filter) -> Result<Vec<Visit>> {
             .query_map(rusqlite::params![filter.onsen_id, since], Visit::from_row)?
             .collect()
     };
-    read().map_err(|e| query_failed("visits", e))
+    read().map_err(|e| query_failed(conn, "visits", e))
 }
 
 /// One visit; an unknown id is a usage error.
 pub fn get(conn: &Connection, id: i64) -> Result<Visit> {
     require_row(conn, "visits", id, "list them with `onsendo visit list`")?;
     conn.query_row(&format!("{SELECT} WHERE v.id = ?1"), [id], Visit::from_row)
-        .map_err(|e| query_failed("visits", e))
+        .map_err(|e| query_failed(conn, "visits", e))
 }
 
 /// Changes the given fields of one visit and returns it before and after; an unknown visit or
@@ -214,7 +215,7 @@ pub fn modify(conn: &Connection, id: i64, changes: &VisitChanges) -> Result<Modi
 pub fn delete(conn: &Connection, id: i64) -> Result<Visit> {
     let visit = get(conn, id)?;
     conn.execute("DELETE FROM visits WHERE id = ?1", [id])
-        .map_err(|e| Error::failed(format!("cannot delete visit {id}")).because(e))?;
+        .map_err(|e| sqlite_failed(conn, &format!("cannot delete visit {id} from"), e))?;
     Ok(visit)
 }
 

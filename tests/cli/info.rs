@@ -31,9 +31,11 @@ fn path_follows_the_resolution_order() {
                 .xtask()
                 .args(["--env", "prod", "--database", "x.db"])
         ),
-        "x.db"
+        sandbox.root().join("x.db").display().to_string(),
+        "a relative --database is shown absolute"
     );
     let other = sandbox.root().join("elsewhere");
+    std::fs::create_dir(&other).unwrap();
     let out = sandbox
         .xtask()
         .args(["database", "path", "--root"])

@@ -252,6 +252,35 @@ impl Run {
             .expect("the program starts")
     }
 
+    /// Starts the process with stdin, stdout and stderr piped, to converse with it.
+    pub fn spawn_piped(mut self) -> std::process::Child {
+        self.command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the program starts")
+    }
+
+    /// Runs the process (stdin empty) and fails the test, after killing it, when it has not
+    /// ended within `limit`: for what must never hang.
+    pub fn run_within(self, limit: std::time::Duration) -> Output {
+        let mut child = self.spawn();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > limit {
+                child.kill().unwrap();
+                let out = Output::of(child);
+                panic!(
+                    "still running after {limit:?}; killed\n--- stderr\n{}",
+                    out.stderr
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Output::of(child)
+    }
+
     pub fn run(mut self) -> Output {
         self.command
             .stdin(Stdio::piped())

@@ -2,15 +2,16 @@
 
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
-use onsendo::config::{self, Vars};
-use onsendo::paths::discover_root_from_cwd;
+use onsendo::config;
 use onsendo::{settings, ui};
 use serde_json::json;
 
 #[derive(Subcommand, Debug)]
 pub enum ConfigCommand {
     /// Show every setting the tools use, its value and its source (flag, variable, default);
-    /// values of secret-looking names are shown as *** unless --show-secrets
+    /// values of secret-looking names (token, password, secret, credential, private, signature,
+    /// *_KEY…) and the secrets in URLs (passwords, such query parameters) are shown as ***
+    /// unless --show-secrets
     #[command(
         after_help = "Examples:\n  cargo xtask config show\n  cargo xtask config show --env prod --json\n  ONSENDO_ENV=prod cargo xtask config show"
     )]
@@ -23,11 +24,7 @@ pub enum ConfigCommand {
 
 pub fn run(command: &ConfigCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     let ConfigCommand::Show { show_secrets } = command;
-    let config = config::resolve(
-        &global.options().flags,
-        &Vars::from_process(),
-        discover_root_from_cwd,
-    )?;
+    let config = config::from_process(&global.options().flags)?;
     let vars: Vec<(String, String)> = std::env::vars_os()
         .map(|(name, value)| {
             (

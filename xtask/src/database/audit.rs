@@ -2,8 +2,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::audit::{self, Line};
-use onsendo::config::{self, Vars};
-use onsendo::paths::discover_root_from_cwd;
+use onsendo::config;
 use onsendo::ui;
 use serde_json::{json, Value};
 
@@ -16,11 +15,7 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: &AuditArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let config = config::resolve(
-        &global.options().flags,
-        &Vars::from_process(),
-        discover_root_from_cwd,
-    )?;
+    let config = config::from_process(&global.options().flags)?;
     let lines = audit::read(&config.layout)?;
     let shown = &lines[lines.len().saturating_sub(args.tail)..];
     if global.json {

@@ -1,18 +1,13 @@
 //! `database path` and `database env`: what the resolution decided, for people and scripts.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::config::{self, Vars};
-use onsendo::paths::discover_root_from_cwd;
+use onsendo::config;
 use onsendo::session::{self, Effect};
 use onsendo::{migrate, ui};
 use serde_json::json;
 
 pub fn path(global: &GlobalArgs) -> anyhow::Result<()> {
-    let config = config::resolve(
-        &global.options().flags,
-        &Vars::from_process(),
-        discover_root_from_cwd,
-    )?;
+    let config = config::from_process(&global.options().flags)?;
     if global.json {
         ui::print_json(&json!({ "path": config.path.display().to_string() }));
     } else {
@@ -23,11 +18,7 @@ pub fn path(global: &GlobalArgs) -> anyhow::Result<()> {
 
 pub fn env(global: &GlobalArgs) -> anyhow::Result<()> {
     let options = global.options();
-    let config = config::resolve(
-        &options.flags,
-        &Vars::from_process(),
-        discover_root_from_cwd,
-    )?;
+    let config = config::from_process(&options.flags)?;
     let exists = config.path.exists();
     let file = if exists {
         Some(session::run(

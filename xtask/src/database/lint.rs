@@ -19,11 +19,7 @@ pub struct LintArgs {
 pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let options = global.options();
     let (catalog, applied) = if args.all {
-        let config = onsendo::config::resolve(
-            &options.flags,
-            &onsendo::config::Vars::from_process(),
-            onsendo::paths::discover_root_from_cwd,
-        )?;
+        let config = onsendo::config::from_process(&options.flags)?;
         (Catalog::of(&config.layout)?, 0)
     } else {
         session::run(&options, "database lint", Effect::Read, |db| {

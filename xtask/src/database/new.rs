@@ -1,9 +1,8 @@
 //! `database new NAME`: the next numbered migration folder, with `up.sql` and `down.sql`.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::config::{self, Vars};
+use onsendo::config;
 use onsendo::migrate::Catalog;
-use onsendo::paths::discover_root_from_cwd;
 use onsendo::{ui, Error};
 use serde_json::json;
 
@@ -16,11 +15,7 @@ pub struct NewArgs {
 }
 
 pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let config = config::resolve(
-        &global.options().flags,
-        &Vars::from_process(),
-        discover_root_from_cwd,
-    )?;
+    let config = config::from_process(&global.options().flags)?;
     let folder = config.layout.migrations_dir();
     if !folder.is_dir() {
         return Err(Error::failed(format!(

@@ -28,6 +28,7 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     )?;
     let layout = session.config().layout.clone();
     let plan = Plan::new(&layout, args.from.clone(), args.force);
+    onsendo::paths::refuse_special(&plan.legacy, "database")?;
     match plan.state() {
         State::Done => {
             let legacy = if plan.legacy_exists {
