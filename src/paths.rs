@@ -1,8 +1,9 @@
 //! Where things live under the root: database files, backups, logs; and finding the root.
 
-use crate::config::ROOT_VAR;
+use crate::config::{DatabaseConfig, ROOT_VAR};
 use crate::env::Environment;
 use crate::error::{Error, Result};
+use crate::hint::Hint;
 use std::path::{Path, PathBuf};
 
 /// The directory layout under one root.
@@ -98,9 +99,13 @@ pub fn folder_of(path: &Path) -> PathBuf {
 }
 
 /// Refuses a path that names no regular file: a folder, or nothing; `what` says what the file
-/// was to be ("backup", "database").
-pub fn require_file(path: &Path, what: &str) -> Result<()> {
-    let lists = "`cargo xtask database backups` lists the backups";
+/// was to be ("backup", "database"); `config`, the selection the command runs under, names the
+/// backups to list.
+pub fn require_file(path: &Path, what: &str, config: &DatabaseConfig) -> Result<()> {
+    let lists = format!(
+        "`{}` lists the backups",
+        Hint::command(config, "database backups")
+    );
     if path.is_dir() {
         return Err(Error::failed(format!(
             "`{}` is a folder, not a {what} file; name a file ({lists})",

@@ -1,6 +1,8 @@
 //! Where a database stands against the code's migrations: applied, pending, edited since applied,
 //! or unknown to this code. A pure comparison of the catalog, `user_version` and the ledger.
 
+use crate::config::DatabaseConfig;
+use crate::hint::Hint;
 use crate::migrate::catalog::Catalog;
 use crate::migrate::ledger::Entry;
 
@@ -115,11 +117,14 @@ impl State {
 
     /// At head, nothing edited, nothing unknown.
     pub fn is_current(&self) -> bool {
-        self.problems().is_empty()
+        [Mark::Unknown, Mark::Edited, Mark::Pending]
+            .into_iter()
+            .all(|mark| self.marked(mark).is_empty())
     }
 
-    /// What is wrong, one sentence each: unknown versions, edited files, pending migrations.
-    pub fn problems(&self) -> Vec<String> {
+    /// What is wrong, one sentence each: unknown versions, edited files, pending migrations; the
+    /// fixes carry the selection `config` made.
+    pub fn problems(&self, config: &DatabaseConfig) -> Vec<String> {
         let names = |mark| {
             self.marked(mark)
                 .iter()
@@ -137,17 +142,19 @@ impl State {
         }
         for row in self.marked(Mark::Edited) {
             problems.push(format!(
-                "migration {} was edited after it was applied; review the change, then accept it with `cargo xtask database migrate --accept-edited {}` (or restore the file)",
-                row.name, row.version
+                "migration {} was edited after it was applied; review the change, then accept it with `{}` (or restore the file)",
+                row.name,
+                Hint::command(config, "database migrate").value("--accept-edited", row.version)
             ));
         }
         let pending = self.marked(Mark::Pending);
         if !pending.is_empty() {
             problems.push(format!(
-                "{} pending migration{}: {}; apply with `cargo xtask database migrate`",
+                "{} pending migration{}: {}; apply with `{}`",
                 pending.len(),
                 if pending.len() == 1 { "" } else { "s" },
-                names(Mark::Pending)
+                names(Mark::Pending),
+                Hint::command(config, "database migrate")
             ));
         }
         problems
@@ -157,6 +164,11 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{resolve, Flags, Vars};
+
+    fn config() -> DatabaseConfig {
+        resolve(&Flags::default(), &Vars::default(), || Ok("/repo".into())).unwrap()
+    }
     use crate::migrate::catalog::{checksum, Migration, Source};
 
     fn catalog(count: usize) -> Catalog {
@@ -209,11 +221,11 @@ mod tests {
                 Mark::Pending
             ]
         );
-        assert_eq!(state.problems().len(), 1);
+        assert_eq!(state.problems(&config()).len(), 1);
         assert!(
-            state.problems()[0].starts_with("1 pending migration: 4 (04-t4)"),
+            state.problems(&config())[0].starts_with("1 pending migration: 4 (04-t4)"),
             "{:?}",
-            state.problems()
+            state.problems(&config())
         );
         assert!(State::compare(&catalog(4), 4, &ledger).is_current());
     }
@@ -227,11 +239,11 @@ mod tests {
         let state = State::compare(&catalog(2), 2, &ledger);
         assert_eq!(marks(&state), [Mark::Applied, Mark::Edited]);
         assert!(
-            state.problems()[0].contains("migration 02-t2 was edited"),
+            state.problems(&config())[0].contains("migration 02-t2 was edited"),
             "{:?}",
-            state.problems()
+            state.problems(&config())
         );
-        assert!(state.problems()[0].contains("--accept-edited 2"));
+        assert!(state.problems(&config())[0].contains("--accept-edited 2"));
     }
 
     #[test]
@@ -241,9 +253,9 @@ mod tests {
         assert!(state.is_ahead());
         assert_eq!(state.rows[2].name, "03-t3");
         assert!(
-            state.problems()[0].starts_with("database is newer than this code"),
+            state.problems(&config())[0].starts_with("database is newer than this code"),
             "{:?}",
-            state.problems()
+            state.problems(&config())
         );
         let by_version_only = State::compare(&catalog(2), 5, &[]);
         assert_eq!(by_version_only.marked(Mark::Unknown).len(), 3);

@@ -2,6 +2,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::config::{self, Vars};
+use onsendo::hint::Hint;
 use onsendo::paths::discover_root_from_cwd;
 use onsendo::session::{self, Effect};
 use onsendo::{migrate, ui};
@@ -58,7 +59,10 @@ pub fn env(global: &GlobalArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let state = match file {
-        None => "missing (create it with `cargo xtask database init`)".to_string(),
+        None => format!(
+            "missing (create it with `{}`)",
+            Hint::command(&config, "database init")
+        ),
         Some((identity, version)) => {
             let stamp = identity
                 .stamp

@@ -2,6 +2,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use anyhow::bail;
+use onsendo::hint::Hint;
 use onsendo::session::{Effect, Opened, Session};
 use onsendo::{migrate, seed, ui, Error};
 use serde_json::json;
@@ -33,7 +34,8 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
             let identity = db.identity();
             if version < head {
                 bail!(Error::failed(format!(
-                    "`{path}` exists at version {version} but this code's head is {head}; init only creates databases; migrate it with `cargo xtask database migrate`"
+                    "`{path}` exists at version {version} but this code's head is {head}; init only creates databases; migrate it with `{}`",
+                    Hint::command(&config, "database migrate")
                 )));
             }
             if version > head {
@@ -47,8 +49,10 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
             );
             if identity.stamp.is_none() {
                 text.push_str(&format!(
-                    "\nnote: it carries no environment stamp; add one with `cargo xtask database stamp --env {}`",
-                    identity.env
+                    "\nnote: it carries no environment stamp; add one with `{}`",
+                    Hint::command(&config, "database stamp")
+                        .on_file()
+                        .value("--env", identity.env)
                 ));
             }
             (false, version, 0, identity.stamp, text)

@@ -3,6 +3,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::manifest::Reason;
+use onsendo::hint::Hint;
 use onsendo::session::{Effect, Session};
 use onsendo::{Environment, Error};
 use std::path::PathBuf;
@@ -41,7 +42,14 @@ pub fn run(args: &ShellArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             eprintln!("would open `{}` in {}", path.display(), sqlite3.display());
             return Ok(());
         }
-        open_shell(&sqlite3, &path, prod && !args.write)
+        let read_only = prod && !args.write;
+        if read_only {
+            eprintln!(
+                "prod opens read-only; re-run with `{}` to change it",
+                Hint::rerun(session.config()).flag("--write")
+            );
+        }
+        open_shell(&sqlite3, &path, read_only)
     });
     session.finish(result)?;
     Ok(())
@@ -62,9 +70,6 @@ fn open_shell(
         sh,
         "{sqlite3} -safe {readonly...} -cmd {timeout} {path}"
     ));
-    if read_only {
-        eprintln!("prod opens read-only; re-run with --write to change it");
-    }
     let status = command
         .status()
         .map_err(|e| Error::failed(format!("cannot run `{}`", sqlite3.display())).because(e))?;
