@@ -147,7 +147,7 @@ fn app_targets_record_show_modify_and_delete_visits() {
             "ONSEN=1",
             "DATE=2026-11-22",
             "RATING=8",
-            "NOTES=it's \"hot\", 100$$",
+            "NOTES=it's \"hot\", 100$",
         ],
     )
     .run()
@@ -194,7 +194,7 @@ fn app_targets_record_show_modify_and_delete_visits() {
     );
     let out = make(
         &sandbox,
-        &["db-exec", "SQL=SELECT notes, 'a$$b' AS \"x\" FROM visits"],
+        &["db-exec", "SQL=SELECT notes, 'a$b' AS \"x\" FROM visits"],
     )
     .run()
     .ok();
