@@ -315,6 +315,33 @@ pub fn latest(config: &DatabaseConfig, env: Option<Environment>) -> Result<Entry
         })
 }
 
+/// Which backups `prune` considers: one environment's, or every environment's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The backups made of this environment (by their manifest's label).
+    Environment(Environment),
+    /// Every backup in the folder: every environment's, custom and legacy ones.
+    Every,
+}
+
+impl Scope {
+    /// Whether a backup with this environment label is in scope.
+    pub fn includes(self, label: &str) -> bool {
+        match self {
+            Scope::Environment(env) => label == env.name(),
+            Scope::Every => true,
+        }
+    }
+
+    /// How the scope is shown to users.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::Environment(env) => env.name(),
+            Scope::Every => "every environment",
+        }
+    }
+}
+
 /// Retention: which backups to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {

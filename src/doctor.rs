@@ -155,7 +155,9 @@ fn database_checks(db: &Database, config: &DatabaseConfig) -> Result<Vec<Check>>
             Some(format!(
                 "select it with `{}`, or re-stamp it with `{}`",
                 Hint::rerun(config).value("--env", stamp),
-                Hint::command(config, "database stamp").on_file().value("--env", selected)
+                Hint::command(config, "database stamp")
+                    .on_file()
+                    .value("--env", selected)
             )),
         ),
         (Some(stamp), _) => check("stamp", Level::Pass, format!("stamped `{stamp}`"), None),
@@ -165,7 +167,9 @@ fn database_checks(db: &Database, config: &DatabaseConfig) -> Result<Vec<Check>>
             "no environment stamp",
             Some(format!(
                 "stamp it with `{}`",
-                Hint::command(config, "database stamp").on_file().value("--env", identity.env)
+                Hint::command(config, "database stamp")
+                    .on_file()
+                    .value("--env", identity.env)
             )),
         ),
     };
@@ -185,7 +189,12 @@ fn database_checks(db: &Database, config: &DatabaseConfig) -> Result<Vec<Check>>
         ),
     };
     let foreign_keys = match migrate::runner::foreign_key_violations(conn, path) {
-        Ok(0) => check("foreign keys", Level::Pass, "foreign_key_check: no violations", None),
+        Ok(0) => check(
+            "foreign keys",
+            Level::Pass,
+            "foreign_key_check: no violations",
+            None,
+        ),
         Ok(n) => check(
             "foreign keys",
             Level::Fail,
@@ -195,7 +204,12 @@ fn database_checks(db: &Database, config: &DatabaseConfig) -> Result<Vec<Check>>
                 Hint::command(config, "database shell")
             )),
         ),
-        Err(e) => check("foreign keys", Level::Fail, e.to_string(), Some(restore_hint(config))),
+        Err(e) => check(
+            "foreign keys",
+            Level::Fail,
+            e.to_string(),
+            Some(restore_hint(config)),
+        ),
     };
     let migrations =
         match Catalog::of(layout).and_then(|catalog| migrate::state(conn, &catalog, path)) {
@@ -209,7 +223,10 @@ fn database_checks(db: &Database, config: &DatabaseConfig) -> Result<Vec<Check>>
                 "migrations",
                 Level::Fail,
                 state.problems(config).join("; "),
-                Some(format!("see `{}`", Hint::command(config, "database status"))),
+                Some(format!(
+                    "see `{}`",
+                    Hint::command(config, "database status")
+                )),
             ),
             Err(e) => check("migrations", Level::Fail, e.to_string(), None),
         };

@@ -2,8 +2,8 @@
 
 use crate::config::DatabaseConfig;
 use crate::env::Environment;
-use crate::hint::Hint;
 use crate::error::{Error, Result};
+use crate::hint::Hint;
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 

@@ -32,7 +32,11 @@ pub fn current(conn: &Connection, path: &Path) -> Result<usize> {
 /// Refuses a database whose schema is not the one `catalog` builds: migrations pending, or a
 /// version newer than the code (written by a newer version of it). The app's commands go through
 /// this, so that none reads or writes a schema it was not written for. `config` selected the file.
-pub fn require_current(conn: &Connection, catalog: &Catalog, config: &DatabaseConfig) -> Result<()> {
+pub fn require_current(
+    conn: &Connection,
+    catalog: &Catalog,
+    config: &DatabaseConfig,
+) -> Result<()> {
     let path = &config.path;
     let version = current(conn, path)?;
     let head = catalog.head();

@@ -1188,11 +1188,11 @@ fn dry_run_restore_changes_nothing() {
 // prune
 // ---------------------------------------------------------------------------------------------
 
-/// `database prune` with `args`.
+/// `database prune --all-envs` (every environment's backups) with `args`.
 fn prune(sandbox: &Sandbox, args: &[&str]) -> Output {
     sandbox
         .xtask()
-        .args(["database", "prune"])
+        .args(["database", "prune", "--all-envs"])
         .args(args)
         .run()
         .ok()
@@ -1388,7 +1388,7 @@ fn a_manifest_that_names_another_environment_is_flagged_and_pruning_it_takes_pro
     let before = hashes_under(&sandbox.backup_dir());
     let out = sandbox
         .xtask()
-        .args(["database", "prune", "--keep", "0"])
+        .args(["database", "prune", "--all-envs", "--keep", "0"])
         .run()
         .code(3);
     assert!(out.stderr.contains("prod"), "{}", out.stderr);
@@ -1615,7 +1615,7 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
     }
     let refused = sandbox
         .xtask()
-        .args(["database", "prune", "--keep", "1"])
+        .args(["database", "prune", "--all-envs", "--keep", "1"])
         .run()
         .code(3);
     assert_eq!(
@@ -1638,7 +1638,7 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
 
     let out = sandbox
         .xtask()
-        .args(["database", "prune", "--keep", "1", "--yes"])
+        .args(["database", "prune", "--all-envs", "--keep", "1", "--yes"])
         .run()
         .ok();
     assert!(
@@ -1658,7 +1658,7 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
     let log_before = std::fs::read_to_string(sandbox.audit_log()).unwrap();
     let out = sandbox
         .xtask()
-        .args(["database", "prune", "--keep", "1"])
+        .args(["database", "prune", "--all-envs", "--keep", "1"])
         .run()
         .ok();
     assert!(

@@ -266,7 +266,7 @@ fn backup_targets_make_list_verify_restore_and_prune() {
         "{}",
         previewed.stdout
     );
-    let pruned = make(&sandbox, &["prune", "KEEP=1"]).run().ok();
+    let pruned = make(&sandbox, &["prune", "ENV=dev", "KEEP=1"]).run().ok();
     assert!(
         pruned.stdout.contains("removed 1 of 2 backups"),
         "{}",

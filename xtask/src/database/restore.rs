@@ -32,7 +32,6 @@ pub struct RestoreArgs {
 
 pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), "database restore", Effect::Destructive)?;
-    let layout = session.config().layout.clone();
     let chosen = match &args.file {
         Some(file) => Ok(file.clone()),
         None => {

@@ -2,8 +2,8 @@
 //! guards. Read-only on prod unless `--write` (banner, typed confirmation, a verified backup first).
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::manifest::Reason;
 use onsendo::hint::Hint;
+use onsendo::manifest::Reason;
 use onsendo::session::{Effect, Session};
 use onsendo::{Environment, Error};
 use std::path::PathBuf;
