@@ -230,8 +230,9 @@ impl fmt::Display for Hint {
 }
 
 /// `word` as one shell word that bash and zsh read back byte for byte: bare when it holds only
-/// safe characters, else in single quotes; control characters (a newline) and bytes that are not
-/// UTF-8 as `$'\xNN'`, so the hint stays on one line and keeps every byte.
+/// safe characters, else in single quotes; control characters (a newline), backticks (which end a
+/// hint in a message) and bytes that are not UTF-8 as `$'\xNN'`, so the hint stays on one line, in
+/// its backticks, and keeps every byte.
 pub fn quote(word: impl AsRef<OsStr>) -> String {
     let bytes = word.as_ref().as_bytes();
     let safe = |b: &u8| b.is_ascii_alphanumeric() || b"_-./,:=@%+".contains(b);
@@ -250,7 +251,7 @@ pub fn quote(word: impl AsRef<OsStr>) -> String {
         for c in chunk.valid().chars() {
             match c {
                 '\'' => out.push_str("'\\''"),
-                c if c.is_control() => escaped(&mut out, c.to_string().as_bytes()),
+                c if c.is_control() || c == '`' => escaped(&mut out, c.to_string().as_bytes()),
                 c => out.push(c),
             }
         }
@@ -324,7 +325,7 @@ mod tests {
         tricky.push(OsString::from_vec(vec![b'a', 0xff, 0xfe, b'\'', b'z']));
         for word in tricky {
             let quoted = quote(&word);
-            assert!(!quoted.contains('\n'), "{quoted}");
+            assert!(!quoted.contains(['\n', '`']), "{quoted}");
             assert_eq!(words(&quoted), vec![word.as_bytes().to_vec()], "{quoted}");
         }
         assert_eq!(quote("onsen.prod.db"), "onsen.prod.db");

@@ -11,6 +11,7 @@ mod doctor;
 mod faults;
 mod guards;
 mod help;
+mod hints;
 mod info;
 mod init;
 mod makefile;
