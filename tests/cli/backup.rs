@@ -1672,3 +1672,46 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
         "pruning no prod backup needs no confirmation and writes no prod audit line"
     );
 }
+
+#[test]
+fn prune_acts_on_the_selected_environment_unless_all_envs() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    sandbox.init("test");
+    let prod = backups_in_a_row(&sandbox, "prod", 2);
+    let test = backups_in_a_row(&sandbox, "test", 2);
+    let out = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "1"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("removed 1 of 2 backups (test)"),
+        "ONSENDO_ENV=test selects test's backups: {}",
+        out.stdout
+    );
+    assert!(!test[0].exists() && test[1].exists());
+    assert!(prod.iter().all(|p| p.exists()), "prod's backups untouched");
+    let out = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "1", "--database"])
+        .arg(sandbox.db("prod"))
+        .run()
+        .code(2);
+    assert!(
+        out.stderr.contains("add --env NAME, or --all-envs"),
+        "{}",
+        out.stderr
+    );
+    let out = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "1", "--all-envs", "--yes"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("removed 1 of 3 backups (every environment)"),
+        "{}",
+        out.stdout
+    );
+    assert!(!prod[0].exists() && prod[1].exists());
+}
