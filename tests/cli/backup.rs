@@ -1709,7 +1709,8 @@ fn prune_acts_on_the_selected_environment_unless_all_envs() {
         .run()
         .ok();
     assert!(
-        out.stdout.contains("removed 1 of 3 backups (every environment)"),
+        out.stdout
+            .contains("removed 1 of 3 backups (every environment)"),
         "{}",
         out.stdout
     );
