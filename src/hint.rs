@@ -12,33 +12,27 @@ use std::path::PathBuf;
 /// The variable the Makefile exports (`ONSENDO_HINT=make`) so that hints take the make form.
 pub const FORM_VAR: &str = "ONSENDO_HINT";
 
-/// The xtask commands that have a Makefile target, with the flags that target passes by itself
-/// (`make restore` restores the latest backup when no `FILE` is given). A command missing here
-/// is suggested in the cargo form even from make.
+/// The xtask commands hints suggest that have a Makefile target, with the flags that target passes
+/// by itself (`make restore` restores the latest backup when no `FILE` is given). A command missing
+/// here is suggested in the cargo form even from make.
 const TARGETS: &[(&str, &str, &[&str])] = &[
     ("database init", "db-init", &[]),
     ("database backup", "backup", &[]),
     ("database backups", "backups", &[]),
-    ("database verify", "verify", &[]),
     ("database restore", "restore", &["--latest"]),
-    ("database prune", "prune", &[]),
     ("database status", "db-status", &[]),
     ("database migrate", "db-migrate", &[]),
     ("database rollback", "db-rollback", &[]),
-    ("database doctor", "db-doctor", &[]),
     ("database shell", "db-shell", &[]),
 ];
 
-/// The flags that have a Makefile variable; a switch is set with `VAR=1`.
+/// The flags hints add that have a Makefile variable; a switch is set with `VAR=1`.
 const VARIABLES: &[(&str, &str)] = &[
     ("--yes", "YES"),
     ("--dry-run", "DRY_RUN"),
-    ("--latest", "LATEST"),
     ("--to", "TO"),
-    ("--steps", "STEPS"),
     ("--write", "WRITE"),
     ("--cross-env", "CROSS_ENV"),
-    ("--all-envs", "ALL_ENVS"),
 ];
 
 /// How a hint is written: for a shell, or for the Makefile.
