@@ -1,33 +1,61 @@
 # onsendo: every database target passes --env $(ENV) to the tools.
-# ENV comes from the command line (make db-init ENV=prod), else $ONSENDO_ENV, else dev.
+#
+# ENV comes from make's command line (make db-init ENV=prod), else $ONSENDO_ENV, else dev; an ENV
+# in the shell's environment (sh reads it as its start-up file) does not count. It is checked
+# before anything runs.
+#
+# Every other value (ID, FILE, SQL, NOTES, ...) counts only when given on make's command line, and
+# reaches the tools byte for byte: make takes its text unexpanded, and the recipes read it from the
+# environment as "$$VAR", so neither make nor the shell parses `$`, quotes, `;` or newlines in it.
+# ARGS (for `make app`) is a list of words: make splits it at whitespace and each word is passed
+# quoted, as typed. ONSENDO and XTASK are the commands that run the two programs.
+
+# The values the targets read.
+VALUES := ID FILE SQL NOTES NAME ONSEN DATE RATING FEE MINUTES TO STEPS KEEP OLDER_THAN OUTPUT FROM \
+  VISITS SEED TAIL FOR ARGS FORMAT SIZE_MB COMPACT THOROUGH LATEST QUICK CROSS_ENV DRY_RUN YES FORCE \
+  CHECK ALL WRITE SKIP_INVALID ALL_ENVS
+
+# The letters of dev, prod and test, lowercased, for matching ENV case-insensitively.
+env_lower = $(subst D,d,$(subst E,e,$(subst V,v,$(subst P,p,$(subst R,r,$(subst O,o,$(subst T,t,$(subst S,s,$(1)))))))))
+
+ifeq ($(origin ENV),command line)
+  ENV_TEXT := $(value ENV)
+  ENV_FROM := ENV on the command line
+else ifneq ($(strip $(value ONSENDO_ENV)),)
+  ENV_TEXT := $(value ONSENDO_ENV)
+  ENV_FROM := ONSENDO_ENV
+else
+  ENV_TEXT := dev
+  ENV_FROM := default
+endif
+ENV_NAME := $(strip $(call env_lower,$(ENV_TEXT)))
+ifneq ($(words $(ENV_NAME))$(filter dev prod test,$(ENV_NAME)),1$(ENV_NAME))
+  $(error unknown ENV `$(ENV_TEXT)` from $(ENV_FROM); valid: dev, prod, test (e.g. make db-init ENV=dev))
+endif
+override ENV := $(ENV_NAME)
+unexport ENV
+
+# A value from the shell's environment is not one the user gave this make: drop it.
+$(foreach v,$(VALUES),$(if $(filter environment%,$(origin $(v))),$(eval override $(v) :=)$(eval unexport $(v))))
+# Every variable given on the command line keeps its text unexpanded (make would expand `$` in it
+# when exporting it to the recipes), and is exported to them.
+$(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(if $(findstring $$,$(v)),,$(eval override $(v) := $$(value $(v)))$(eval export $(v)))))
+
+# The tools' hints name make targets (make db-migrate ENV=prod YES=1) instead of cargo commands.
+export ONSENDO_HINT := make
 
 ONSENDO ?= cargo run --quiet --bin onsendo --
 XTASK ?= cargo xtask
 
-ifeq ($(origin ENV),undefined)
-  ifneq ($(strip $(ONSENDO_ENV)),)
-    ENV := $(ONSENDO_ENV)
-    ENV_FROM := ONSENDO_ENV
-  else
-    ENV := dev
-    ENV_FROM := default
-  endif
-else
-  ENV_FROM := ENV on the $(origin ENV)
-endif
-
-override ENV := $(strip $(shell printf '%s' '$(ENV)' | tr '[:upper:]' '[:lower:]'))
-ifeq ($(filter $(ENV),dev prod test),)
-  $(error unknown ENV `$(ENV)`; valid: dev, prod, test (e.g. make db-init ENV=dev))
-endif
+# The words of ARGS, each quoted for the shell.
+shell_words = $(foreach word,$(1),'$(subst ','\'',$(word))')
 
 .DEFAULT_GOAL := help
 .PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list onsen-show location-list visit-list visit-show visit-add visit-modify visit-delete app visit-import visit-export stats completions test lint fmt ci
 
-# The optional flags the app's visit and destructive targets share. Free text (SQL, NOTES) reaches
-# the shell as an environment variable, so `$`, quotes and backslashes in it stay as typed.
-VISIT_DETAILS = $(if $(FEE),--fee "$(FEE)") $(if $(MINUTES),--minutes "$(MINUTES)") $(if $(NOTES),--notes "$$NOTES")
-APP_FLAGS = $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
+# The optional flags the app's visit and destructive targets share.
+VISIT_DETAILS = $${FEE:+--fee="$$FEE"} $${MINUTES:+--minutes="$$MINUTES"} $${NOTES:+--notes="$$NOTES"}
+APP_FLAGS = $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
 help: ## List the targets
 	@echo "ENV=$(ENV) (from $(ENV_FROM)); override with ENV=dev|prod|test"
@@ -50,73 +78,74 @@ db-init: ## Create the database of ENV (idempotent)
 	@$(XTASK) database init --env $(ENV)
 
 backup: ## Make a verified backup of ENV's database (prints its path; COMPACT=1, THOROUGH=1, OUTPUT=dir)
-	@$(XTASK) database backup --env $(ENV) $(if $(COMPACT),--compact) $(if $(THOROUGH),--thorough) $(if $(OUTPUT),--output "$(OUTPUT)")
+	@$(XTASK) database backup --env $(ENV) $${COMPACT:+--compact} $${THOROUGH:+--thorough} $${OUTPUT:+--output="$$OUTPUT"}
 
 backups: ## List the backups and whether each still matches its manifest
 	@$(XTASK) database backups --env $(ENV)
 
 verify: ## Check ENV's database (FILE=path a backup or file instead, LATEST=1 the newest backup; QUICK=1)
-	@$(XTASK) database verify --env $(ENV) $(if $(FILE),"$(FILE)",$(if $(LATEST),--latest)) $(if $(QUICK),--quick)
+	@$(XTASK) database verify --env $(ENV) $${LATEST:+--latest} $${QUICK:+--quick} $${FILE:+-- "$$FILE"}
 
 restore: ## Restore FILE=backup (default: ENV's latest) into ENV's database (CROSS_ENV=1, DRY_RUN=1; YES=1 on prod)
-	@$(XTASK) database restore --env $(ENV) $(if $(FILE),"$(FILE)",--latest) $(if $(CROSS_ENV),--cross-env) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
+	@$(XTASK) database restore --env $(ENV) $${CROSS_ENV:+--cross-env} $${DRY_RUN:+--dry-run} $${YES:+--yes} $${FILE:+--} "$${FILE:---latest}"
 
-prune: ## Remove old backups (KEEP=N per environment, default 10; OLDER_THAN=days; DRY_RUN=1; the newest verified one stays)
-	@$(XTASK) database prune --env $(ENV) $(if $(KEEP),--keep $(KEEP)) $(if $(OLDER_THAN),--older-than $(OLDER_THAN)) $(if $(DRY_RUN),--dry-run)
+prune: ## Remove ENV's old backups (KEEP=N, default 10; OLDER_THAN=days; ALL_ENVS=1 every environment's; DRY_RUN=1; the newest verified one stays)
+	@$(XTASK) database prune --env $(ENV) $${KEEP:+--keep="$$KEEP"} $${OLDER_THAN:+--older-than="$$OLDER_THAN"} $${ALL_ENVS:+--all-envs} $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
 migrate-to-envs: ## Split the legacy data/db/onsen.db (FROM=path) into prod and dev (YES=1, FORCE=1, DRY_RUN=1)
-	@$(XTASK) database migrate-to-envs $(if $(FROM),--from "$(FROM)") $(if $(FORCE),--force) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
+	@$(XTASK) database migrate-to-envs $${FROM:+--from="$$FROM"} $${FORCE:+--force} $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
 db-status: ## Show ENV's schema version, pending and edited migrations (CHECK=1 exits 4 on any)
-	@$(XTASK) database status --env $(ENV) $(if $(CHECK),--check)
+	@$(XTASK) database status --env $(ENV) $${CHECK:+--check}
 
-db-migrate: ## Back up ENV, then apply pending migrations (DRY_RUN=1 previews; YES=1 confirms on prod)
-	@$(XTASK) database migrate --env $(ENV) $(if $(TO),--to $(TO)) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
+db-migrate: ## Back up ENV, then apply pending migrations (TO=N; DRY_RUN=1 previews; YES=1 confirms on prod)
+	@$(XTASK) database migrate --env $(ENV) $${TO:+--to="$$TO"} $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
 db-rollback: ## Back up ENV, then undo the newest migration (STEPS=N or TO=N; DRY_RUN=1; YES=1 on prod)
-	@$(XTASK) database rollback --env $(ENV) $(if $(TO),--to $(TO),--steps $(or $(STEPS),1)) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes)
+	@if [ -n "$$TO" ]; then set -- --to="$$TO"; else set -- --steps="$${STEPS:-1}"; fi; \
+	$(XTASK) database rollback --env $(ENV) "$$@" $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
 db-new: ## Create the next migration folder: make db-new NAME="add visit notes"
-	@$(XTASK) database new "$(NAME)"
+	@$(XTASK) database new -- "$$NAME"
 
 db-lint: ## List destructive statements in ENV's pending migrations (ALL=1: every migration)
-	@$(XTASK) database lint --env $(ENV) $(if $(ALL),--all)
+	@$(XTASK) database lint --env $(ENV) $${ALL:+--all}
 
 db-doctor: ## Is ENV's database ready? One line per check; exit 4 when not
 	@$(XTASK) database doctor --env $(ENV)
 
 db-audit: ## Show the newest prod audit records (TAIL=20)
-	@$(XTASK) database audit --tail $(or $(TAIL),20)
+	@$(XTASK) database audit --tail="$${TAIL:-20}"
 
 db-seed: ## Add the reference onsens missing from ENV's database (DRY_RUN=1 previews)
-	@$(XTASK) database seed --env $(ENV) $(if $(DRY_RUN),--dry-run)
+	@$(XTASK) database seed --env $(ENV) $${DRY_RUN:+--dry-run}
 
 db-reset: ## Back up ENV (dev or test), then empty and rebuild it fresh (DRY_RUN=1 previews; prod refused)
-	@$(XTASK) database reset --env $(ENV) $(if $(DRY_RUN),--dry-run)
+	@$(XTASK) database reset --env $(ENV) $${DRY_RUN:+--dry-run}
 
 db-mock: ## Add VISITS=1000 deterministic mock visits to ENV (dev or test; SEED=N; DRY_RUN=1; prod refused)
-	@$(XTASK) database mock-data --env $(ENV) --visits $(or $(VISITS),1000) $(if $(SEED),--seed $(SEED)) $(if $(DRY_RUN),--dry-run)
+	@$(XTASK) database mock-data --env $(ENV) --visits="$${VISITS:-1000}" $${SEED:+--seed="$$SEED"} $${DRY_RUN:+--dry-run}
 
 db-exec: ## Run SQL="…" on ENV's database, read-only (WRITE=1 allows changes; DRY_RUN=1; YES=1 on prod)
-	@$(XTASK) database exec --env $(ENV) $(if $(WRITE),--write) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes) "$$SQL"
+	@$(XTASK) database exec --env $(ENV) $${WRITE:+--write} $${DRY_RUN:+--dry-run} $${YES:+--yes} -- "$$SQL"
 
 db-sql: ## Run FILE=script.sql on ENV's database in one transaction (DRY_RUN=1 previews; YES=1 on prod)
-	@$(XTASK) database sql --env $(ENV) $(if $(DRY_RUN),--dry-run) $(if $(YES),--yes) "$(FILE)"
+	@$(XTASK) database sql --env $(ENV) $${DRY_RUN:+--dry-run} $${YES:+--yes} -- "$$FILE"
 
 db-shell: ## Open the sqlite3 shell on ENV's database (prod read-only unless WRITE=1; YES=1 confirms)
-	@$(XTASK) database shell --env $(ENV) $(if $(WRITE),--write) $(if $(YES),--yes)
+	@$(XTASK) database shell --env $(ENV) $${WRITE:+--write} $${YES:+--yes}
 
 config: ## Show every setting for ENV and where it comes from (secrets redacted)
 	@$(XTASK) config show --env $(ENV)
 
 bench: ## Benchmark the copy engine against cp and sqlite3 (SIZE_MB=1024)
-	$(XTASK) bench --size-mb $(or $(SIZE_MB),1024)
+	$(XTASK) bench --size-mb="$${SIZE_MB:-1024}"
 
 onsen-list: ## List the onsens in ENV
 	@$(ONSENDO) onsen list --env $(ENV)
 
 onsen-show: ## Show onsen ID=N in ENV
-	@$(ONSENDO) onsen show --env $(ENV) "$(ID)"
+	@$(ONSENDO) onsen show --env $(ENV) -- "$$ID"
 
 location-list: ## List the named places in ENV
 	@$(ONSENDO) location list --env $(ENV)
@@ -125,32 +154,32 @@ visit-list: ## List the visits in ENV
 	@$(ONSENDO) visit list --env $(ENV)
 
 visit-show: ## Show visit ID=N in ENV
-	@$(ONSENDO) visit show --env $(ENV) "$(ID)"
+	@$(ONSENDO) visit show --env $(ENV) -- "$$ID"
 
 visit-add: ## Record a visit: ONSEN=1 DATE=2026-11-22 RATING=8 (FEE, MINUTES, NOTES optional)
-	@$(ONSENDO) visit add --env $(ENV) --onsen "$(ONSEN)" --date "$(DATE)" --rating "$(RATING)" $(VISIT_DETAILS) $(APP_FLAGS)
+	@$(ONSENDO) visit add --env $(ENV) --onsen="$$ONSEN" --date="$$DATE" --rating="$$RATING" $(VISIT_DETAILS) $(APP_FLAGS)
 
 visit-modify: ## Change visit ID=N: any of ONSEN, DATE, RATING, FEE, MINUTES, NOTES (DRY_RUN=1; YES=1 on prod)
-	@$(ONSENDO) visit modify --env $(ENV) "$(ID)" $(if $(ONSEN),--onsen "$(ONSEN)") $(if $(DATE),--date "$(DATE)") $(if $(RATING),--rating "$(RATING)") $(VISIT_DETAILS) $(APP_FLAGS)
+	@$(ONSENDO) visit modify --env $(ENV) $${ONSEN:+--onsen="$$ONSEN"} $${DATE:+--date="$$DATE"} $${RATING:+--rating="$$RATING"} $(VISIT_DETAILS) $(APP_FLAGS) -- "$$ID"
 
 visit-delete: ## Delete visit ID=N (DRY_RUN=1; YES=1 on prod)
-	@$(ONSENDO) visit delete --env $(ENV) "$(ID)" $(APP_FLAGS)
+	@$(ONSENDO) visit delete --env $(ENV) $(APP_FLAGS) -- "$$ID"
 
 visit-import: ## Import FILE=visits.csv into ENV (all rows valid or nothing; SKIP_INVALID=1; DRY_RUN=1)
-	@$(ONSENDO) visit import --env $(ENV) $(if $(SKIP_INVALID),--skip-invalid) $(if $(DRY_RUN),--dry-run) "$(FILE)"
+	@$(ONSENDO) visit import --env $(ENV) $${SKIP_INVALID:+--skip-invalid} $${DRY_RUN:+--dry-run} -- "$$FILE"
 
 visit-export: ## Export ENV's visits as CSV on stdout (FORMAT=json for JSON)
-	@$(ONSENDO) visit export --env $(ENV) --format $(or $(FORMAT),csv)
+	@$(ONSENDO) visit export --env $(ENV) --format="$${FORMAT:-csv}"
 
 stats: ## Visits per month, favourite onsens, average rating in ENV
 	@$(ONSENDO) stats --env $(ENV)
 
-app: ## Run any app command on ENV: make app ARGS='onsen modify 9 --region Kannawa' (DRY_RUN=1; YES=1)
-	@$(ONSENDO) --env $(ENV) $(ARGS) $(APP_FLAGS)
+app: ## Run any app command on ENV: make app ARGS='onsen modify 9 --region Kannawa' (words split at spaces; DRY_RUN=1; YES=1)
+	@$(ONSENDO) --env $(ENV) $(call shell_words,$(ARGS)) $(APP_FLAGS)
 
 completions: ## Print the completion scripts of both programs (FOR=bash|zsh|fish; default bash)
-	@$(ONSENDO) completions $(or $(FOR),bash)
-	@$(XTASK) completions $(or $(FOR),bash)
+	@$(ONSENDO) completions "$${FOR:-bash}"
+	@$(XTASK) completions "$${FOR:-bash}"
 
 test: ## Run every test
 	cargo test --workspace

@@ -1,5 +1,6 @@
 //! Backups: made by the copy engine with a manifest beside them, listed, chosen, and pruned.
 
+use crate::config::DatabaseConfig;
 use crate::copy;
 use crate::db::Database;
 use crate::digest;
@@ -7,6 +8,7 @@ use crate::durable::{self, TempFile};
 use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::failpoint;
+use crate::hint::Hint;
 use crate::manifest::{self, Manifest, Reason};
 use crate::time;
 use std::path::{Path, PathBuf};
@@ -209,7 +211,7 @@ impl Entry {
     /// The environment stamped inside the file (`None` when unstamped or unreadable).
     pub fn stamp(&self) -> Option<Environment> {
         crate::db::connect(&self.path, crate::db::Access::Read)
-            .and_then(|conn| crate::stamp::read(&conn, &self.path))
+            .and_then(|conn| crate::stamp::read(&conn, &self.path, None))
             .ok()
             .flatten()
     }
@@ -295,20 +297,49 @@ fn made_order(path: &Path) -> (String, u64) {
     }
 }
 
-/// The newest backup of `env` that has a manifest (whether it still matches is checked by the
-/// caller's verification).
-pub fn latest(dir: &Path, env: Option<Environment>) -> Result<Entry> {
+/// The newest backup of `env` in the backup folder of `config`, the selection that led there, that
+/// has a manifest (whether it still matches is checked by the caller's verification).
+pub fn latest(config: &DatabaseConfig, env: Option<Environment>) -> Result<Entry> {
     let label = env.map_or("custom", Environment::name);
-    list(dir)?
+    let dir = config.layout.backup_dir();
+    list(&dir)?
         .into_iter()
         .rev()
         .find(|entry| matches!(entry.manifest, Ok(Some(_))) && entry.environment_label() == label)
         .ok_or_else(|| {
             Error::failed(format!(
-                "there is no backup of {label} in `{}`; make one with `cargo xtask database backup --env {label}`",
-                dir.display()
+                "there is no backup of {label} in `{}`; make one with `{}`",
+                dir.display(),
+                Hint::command(config, "database backup")
             ))
         })
+}
+
+/// Which backups `prune` considers: one environment's, or every environment's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The backups made of this environment (by their manifest's label).
+    Environment(Environment),
+    /// Every backup in the folder: every environment's, custom and legacy ones.
+    Every,
+}
+
+impl Scope {
+    /// Whether a backup with this environment label is in scope.
+    pub fn includes(self, label: &str) -> bool {
+        match self {
+            Scope::Environment(env) => label == env.name(),
+            Scope::Every => true,
+        }
+    }
+
+    /// How the scope is shown to users.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::Environment(env) => env.name(),
+            Scope::Every => "every environment",
+        }
+    }
 }
 
 /// Retention: which backups to keep.

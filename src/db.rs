@@ -10,6 +10,7 @@
 use crate::config::{DatabaseConfig, Rule};
 use crate::env::Environment;
 use crate::error::{Error, Result};
+use crate::hint::Hint;
 use crate::migrate::Catalog;
 use crate::{guard, migrate, stamp};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -158,16 +159,16 @@ pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
     guard::ensure_test_sandbox(path)?;
     crate::paths::refuse_special(path, "database")?;
     if !path.exists() {
-        let env = config.env.map_or("ENV", Environment::name);
         return Err(Error::failed(format!(
-            "database `{}` does not exist; create it with `cargo xtask database init --env {env}`",
-            path.display()
+            "database `{}` does not exist; create it with `{}`",
+            path.display(),
+            Hint::command(config, "database init")
         )));
     }
     let canonical = config.layout.environment_of(path);
     check_header(path)?;
     let reader = connect(path, Access::Read)?;
-    let stamp = stamp::read(&reader, path)?;
+    let stamp = stamp::read(&reader, path, Some(config))?;
     drop(reader);
     let identity = identify(config, canonical, stamp)?;
     let conn = connect(path, access)?;
@@ -193,7 +194,8 @@ pub fn identify(
             let prod = Some(Environment::Prod);
             if canonical == prod && stamp != prod && selected != Environment::Prod {
                 return Err(Error::refused(format!(
-                    "database `{path}` is the canonical file of `prod`, but `{selected}` was selected; the prod path is prod whatever its stamp: select it with --env prod"
+                    "database `{path}` is the canonical file of `prod`, but `{selected}` was selected; the prod path is prod whatever its stamp: select it with `{}`",
+                    Hint::rerun(config).value("--env", Environment::Prod)
                 )));
             }
             let found = stamp.or(if config.rule == Rule::DatabaseFlag {
@@ -213,7 +215,9 @@ pub fn identify(
                     config.rule.describe()
                 };
                 return Err(Error::refused(format!(
-                    "database `{path}` {how} `{found}`, but `{selected}` was selected ({rule}); select it with --env {found}, or re-stamp it with `cargo xtask database stamp --env {selected} --database {path}`"
+                    "database `{path}` {how} `{found}`, but `{selected}` was selected ({rule}); select it with `{}`, or re-stamp it with `{}`",
+                    Hint::rerun(config).value("--env", found),
+                    Hint::command(config, "database stamp").on_file().value("--env", selected)
                 )));
             }
             Ok(Identity {

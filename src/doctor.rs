@@ -2,9 +2,11 @@
 //! passed, a warning, failed or skipped, with a hint. Ready means nothing failed.
 
 use crate::backup::{self, Status};
+use crate::config::DatabaseConfig;
 use crate::db::{self, Database};
 use crate::env::Environment;
 use crate::error::Result;
+use crate::hint::Hint;
 use crate::migrate::{self, Catalog};
 use crate::paths::Layout;
 use crate::session::Session;
@@ -109,10 +111,10 @@ pub fn diagnose(session: &mut Session) -> Result<Readiness> {
     let opened = if path.exists() {
         db::check_header(&path).and_then(|()| session.inspect())
     } else {
-        let env = config.env.map_or("ENV", Environment::name);
         Err(crate::error::Error::failed(format!(
-            "`{}` does not exist; create it with `cargo xtask database init --env {env}`",
-            path.display()
+            "`{}` does not exist; create it with `{}`",
+            path.display(),
+            Hint::command(&config, "database init")
         )))
     };
     match opened {
@@ -123,7 +125,7 @@ pub fn diagnose(session: &mut Session) -> Result<Readiness> {
                 format!("`{}` is a SQLite database", path.display()),
                 None,
             ));
-            checks.extend(database_checks(&db, config.env, &config.layout)?);
+            checks.extend(database_checks(&db, &config)?);
         }
         Err(e) if e.kind() == crate::error::Kind::Refused => return Err(e),
         Err(e) => {
@@ -139,11 +141,9 @@ pub fn diagnose(session: &mut Session) -> Result<Readiness> {
     Ok(Readiness { checks })
 }
 
-fn database_checks(
-    db: &Database,
-    selected: Option<Environment>,
-    layout: &Layout,
-) -> Result<Vec<Check>> {
+/// The checks of the open `db`; `config` is the selection, which the hints carry.
+fn database_checks(db: &Database, config: &DatabaseConfig) -> Result<Vec<Check>> {
+    let (selected, layout) = (config.env, &config.layout);
     let identity = db.identity();
     let conn = db.conn();
     let path = db.path();
@@ -152,14 +152,25 @@ fn database_checks(
             "stamp",
             Level::Fail,
             format!("stamped `{stamp}`, but `{selected}` was selected"),
-            Some(format!("select it with --env {stamp}, or re-stamp it with `cargo xtask database stamp --env {selected} --database {}`", path.display())),
+            Some(format!(
+                "select it with `{}`, or re-stamp it with `{}`",
+                Hint::rerun(config).value("--env", stamp),
+                Hint::command(config, "database stamp")
+                    .on_file()
+                    .value("--env", selected)
+            )),
         ),
         (Some(stamp), _) => check("stamp", Level::Pass, format!("stamped `{stamp}`"), None),
         (None, _) => check(
             "stamp",
             Level::Warn,
             "no environment stamp",
-            Some(format!("stamp it with `cargo xtask database stamp --env {} --database {}`", identity.env, path.display())),
+            Some(format!(
+                "stamp it with `{}`",
+                Hint::command(config, "database stamp")
+                    .on_file()
+                    .value("--env", identity.env)
+            )),
         ),
     };
     let integrity = match crate::integrity::lines(conn, "PRAGMA quick_check", []) {
@@ -168,24 +179,37 @@ fn database_checks(
             "integrity",
             Level::Fail,
             format!("quick_check: {}", lines.join("; ")),
-            Some(restore_hint()),
+            Some(restore_hint(config)),
         ),
         Err(e) => check(
             "integrity",
             Level::Fail,
             format!("quick_check could not run: {e}"),
-            Some(restore_hint()),
+            Some(restore_hint(config)),
         ),
     };
     let foreign_keys = match migrate::runner::foreign_key_violations(conn, path) {
-        Ok(0) => check("foreign keys", Level::Pass, "foreign_key_check: no violations", None),
+        Ok(0) => check(
+            "foreign keys",
+            Level::Pass,
+            "foreign_key_check: no violations",
+            None,
+        ),
         Ok(n) => check(
             "foreign keys",
             Level::Fail,
             format!("foreign_key_check: {n} violations"),
-            Some("list them with `PRAGMA foreign_key_check` (cargo xtask database shell) and fix the rows".into()),
+            Some(format!(
+                "list them with `PRAGMA foreign_key_check` in `{}` and fix the rows",
+                Hint::command(config, "database shell")
+            )),
         ),
-        Err(e) => check("foreign keys", Level::Fail, e.to_string(), Some(restore_hint())),
+        Err(e) => check(
+            "foreign keys",
+            Level::Fail,
+            e.to_string(),
+            Some(restore_hint(config)),
+        ),
     };
     let migrations =
         match Catalog::of(layout).and_then(|catalog| migrate::state(conn, &catalog, path)) {
@@ -198,8 +222,11 @@ fn database_checks(
             Ok(state) => check(
                 "migrations",
                 Level::Fail,
-                state.problems().join("; "),
-                Some("see `cargo xtask database status`".into()),
+                state.problems(config).join("; "),
+                Some(format!(
+                    "see `{}`",
+                    Hint::command(config, "database status")
+                )),
             ),
             Err(e) => check("migrations", Level::Fail, e.to_string(), None),
         };
@@ -209,12 +236,15 @@ fn database_checks(
         foreign_keys,
         migrations,
         journal(path),
-        newest_backup(layout, identity.env),
+        newest_backup(config, identity.env),
     ])
 }
 
-fn restore_hint() -> String {
-    "restore it from a verified backup: `cargo xtask database restore --latest`".into()
+fn restore_hint(config: &DatabaseConfig) -> String {
+    format!(
+        "restore it from a verified backup: `{}`",
+        Hint::command(config, "database restore").flag("--latest")
+    )
 }
 
 fn journal(path: &Path) -> Check {
@@ -237,7 +267,8 @@ fn journal(path: &Path) -> Check {
     }
 }
 
-fn newest_backup(layout: &Layout, env: Environment) -> Check {
+fn newest_backup(config: &DatabaseConfig, env: Environment) -> Check {
+    let layout = &config.layout;
     let entries = match backup::list(&layout.backup_dir()) {
         Ok(entries) => entries,
         Err(e) => return check("backup", Level::Warn, e.to_string(), None),
@@ -247,7 +278,10 @@ fn newest_backup(layout: &Layout, env: Environment) -> Check {
         .rev()
         .filter(|entry| entry.environment_label() == env.name())
         .find(|entry| entry.status() == Status::Matches);
-    let make = format!("make one with `cargo xtask database backup --env {env}`");
+    let make = format!(
+        "make one with `{}`",
+        Hint::command(config, "database backup")
+    );
     let prod = env == Environment::Prod;
     match newest {
         None if prod => check(

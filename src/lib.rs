@@ -16,6 +16,7 @@ pub mod env;
 pub mod error;
 pub mod failpoint;
 pub mod guard;
+pub mod hint;
 pub mod integrity;
 pub mod lock;
 pub mod manifest;

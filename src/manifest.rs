@@ -1,6 +1,7 @@
 //! The manifest beside each backup (`<name>.json`): what the file must hash to, where it came
 //! from, and why it was made.
 
+use crate::config::DatabaseConfig;
 use crate::copy::Snapshot;
 use crate::durable::TempFile;
 use crate::env::Environment;
@@ -202,9 +203,9 @@ pub fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Reads the manifest and insists on one.
-pub fn require(backup: &Path) -> Result<Manifest> {
-    crate::paths::require_file(backup, "backup")?;
+/// Reads the manifest and insists on one; `config` is the selection the command runs under.
+pub fn require(backup: &Path, config: &DatabaseConfig) -> Result<Manifest> {
+    crate::paths::require_file(backup, "backup", config)?;
     Manifest::read(backup)?.ok_or_else(|| {
         Error::check_failed(format!(
             "`{}` has no manifest (`{}`); it cannot be verified as a backup",
@@ -248,12 +249,18 @@ mod tests {
         assert!(err.to_string().contains("is damaged"), "{err}");
         let missing = dir.path().join("other.db");
         assert_eq!(Manifest::read(&missing).unwrap(), None);
-        assert!(require(&missing)
+        let config = crate::config::resolve(
+            &crate::config::Flags::default(),
+            &crate::config::Vars::default(),
+            || Ok(dir.path().to_path_buf()),
+        )
+        .unwrap();
+        assert!(require(&missing, &config)
             .unwrap_err()
             .to_string()
             .contains("does not exist"));
         std::fs::write(&missing, "").unwrap();
-        assert!(require(&missing)
+        assert!(require(&missing, &config)
             .unwrap_err()
             .to_string()
             .contains("no manifest"));

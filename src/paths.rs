@@ -1,8 +1,9 @@
 //! Where things live under the root: database files, backups, logs; and finding the root.
 
-use crate::config::ROOT_VAR;
+use crate::config::{DatabaseConfig, ROOT_VAR};
 use crate::env::Environment;
 use crate::error::{Error, Result};
+use crate::hint::Hint;
 use std::path::{Path, PathBuf};
 
 /// The directory layout under one root.
@@ -138,9 +139,13 @@ pub fn refuse_special(path: &Path, what: &str) -> Result<()> {
 }
 
 /// Refuses a path that names no regular file: a folder, a FIFO, a device, or nothing; `what`
-/// says what the file was to be ("backup", "database").
-pub fn require_file(path: &Path, what: &str) -> Result<()> {
-    let lists = "`cargo xtask database backups` lists the backups";
+/// says what the file was to be ("backup", "database"); `config`, the selection the command runs
+/// under, names the backups to list.
+pub fn require_file(path: &Path, what: &str, config: &DatabaseConfig) -> Result<()> {
+    let lists = format!(
+        "`{}` lists the backups",
+        Hint::command(config, "database backups")
+    );
     refuse_special(path, what).map_err(|e| Error::failed(format!("{e} ({lists})")))?;
     if !path.is_file() {
         return Err(Error::failed(format!(

@@ -8,6 +8,7 @@ use crate::db::{self, Access, Database, Identity};
 use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::guard::{self, Decision, Situation};
+use crate::hint::Hint;
 use crate::manifest::Reason;
 use crate::migrate::Catalog;
 use crate::paths::{discover_root_from_cwd, folder_of};
@@ -306,8 +307,10 @@ impl Session {
             Decision::Proceed => Ok(()),
             Decision::Ask => ui::confirm_on_terminal(env),
             Decision::Refuse => Err(Error::refused(format!(
-                "refusing to run `{}` on prod without a confirmation: there is no terminal to ask on; re-run with --yes to confirm, or with --dry-run to preview",
-                self.operation
+                "refusing to run `{}` on prod without a confirmation: there is no terminal to ask on; re-run with `{}` to confirm, or with `{}` to preview",
+                self.operation,
+                Hint::rerun(&self.config).flag("--yes"),
+                Hint::rerun(&self.config).flag("--dry-run")
             ))),
         };
         if outcome.is_err() {

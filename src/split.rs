@@ -223,7 +223,7 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
     failpoint::hit("split.copied")?;
 
     let stamp = crate::db::connect(legacy, crate::db::Access::Read)
-        .and_then(|conn| crate::stamp::read(&conn, legacy))?;
+        .and_then(|conn| crate::stamp::read(&conn, legacy, None))?;
     let mut manifest = Manifest::new(&backup_path, &snapshot, legacy, stamp, Reason::PreSplit)?;
     manifest.foreign_key_violations = Some(violations);
     let legacy_backup = backup::place(backup_temp, backup_path, manifest)?;

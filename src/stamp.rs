@@ -1,14 +1,21 @@
 //! The environment stamp each database carries inside itself (table `onsendo_meta`).
 
+use crate::config::DatabaseConfig;
 use crate::env::Environment;
 use crate::error::{Error, Result};
+use crate::hint::Hint;
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 
 const STAMP_KEY: &str = "environment";
 
-/// Reads the stamp; `None` when the database has none.
-pub fn read(conn: &Connection, path: &Path) -> Result<Option<Environment>> {
+/// Reads the stamp; `None` when the database has none. `selected` is the configuration that
+/// selected the file, when it was selected as a database, for the hint to re-stamp it.
+pub fn read(
+    conn: &Connection,
+    path: &Path,
+    selected: Option<&DatabaseConfig>,
+) -> Result<Option<Environment>> {
     let cannot = |e| crate::db::sqlite_error(path, "cannot read the environment stamp of", e);
     let has_table: bool = conn
         .query_row(
@@ -31,9 +38,17 @@ pub fn read(conn: &Connection, path: &Path) -> Result<Option<Environment>> {
     value
         .map(|text| {
             Environment::parse(&text, "the stamp").map_err(|_| {
+                let next = match selected {
+                    Some(config) => format!(
+                        "re-stamp it with `{}`",
+                        Hint::command(config, "database stamp")
+                            .on_file()
+                            .value("--env", config.env.map_or("NAME", Environment::name))
+                    ),
+                    None => "this tool did not write it; check where the file came from".into(),
+                };
                 Error::failed(format!(
-                    "database `{}` carries an unknown environment stamp `{text}`; re-stamp it with `cargo xtask database stamp --env NAME --database {}`",
-                    path.display(),
+                    "database `{}` carries an unknown environment stamp `{text}`; {next}",
                     path.display()
                 ))
             })

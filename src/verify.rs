@@ -230,7 +230,7 @@ pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> 
             logical,
             &manifest.logical_digest,
         ));
-        let stamp = crate::stamp::read(&conn, path)?;
+        let stamp = crate::stamp::read(&conn, path, None)?;
         report.checks.extend(environment_check(manifest, stamp));
     }
     Ok(report)

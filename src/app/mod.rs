@@ -21,7 +21,7 @@ fn run<T>(
 ) -> onsendo::Result<T> {
     session::run(options, operation, effect, |db| {
         let catalog = Catalog::of(&db.config().layout)?;
-        migrate::require_current(db.conn(), &catalog, db.path())?;
+        migrate::require_current(db.conn(), &catalog, db.config())?;
         work(db)
     })
 }

@@ -13,9 +13,11 @@ pub mod state;
 pub use catalog::{Catalog, Migration, Source};
 pub use state::{Mark, State};
 
+use crate::config::DatabaseConfig;
 use crate::db::sqlite_error;
 use crate::env::Environment;
 use crate::error::{Error, Result};
+use crate::hint::Hint;
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -36,14 +38,20 @@ pub fn current(conn: &Connection, path: &Path) -> Result<usize> {
 /// Refuses a database whose schema is not the one `catalog` builds: migrations pending, or a
 /// version newer than the code (written by a newer version of it). Every command that reads or
 /// writes application data goes through this, inside its own transaction where it writes, so
-/// that none reads or writes a schema it was not written for.
-pub fn require_current(conn: &Connection, catalog: &Catalog, path: &Path) -> Result<()> {
+/// that none reads or writes a schema it was not written for. `config` selected the file.
+pub fn require_current(
+    conn: &Connection,
+    catalog: &Catalog,
+    config: &DatabaseConfig,
+) -> Result<()> {
+    let path = &config.path;
     let version = current(conn, path)?;
     let head = catalog.head();
     let problem = match version.cmp(&head) {
         std::cmp::Ordering::Equal => return Ok(()),
         std::cmp::Ordering::Less => format!(
-            "it is at schema version {version} and this code expects {head}; apply the pending migrations first with `cargo xtask database migrate` (same --env or --database)"
+            "it is at schema version {version} and this code expects {head}; apply the pending migrations first with `{}`",
+            Hint::command(config, "database migrate")
         ),
         std::cmp::Ordering::Greater => format!(
             "it is at schema version {version}, {} above this code's head ({head}); update the code (a newer version of it migrated this database)",

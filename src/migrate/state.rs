@@ -3,6 +3,8 @@
 //! `user_version` and the ledger, in time and memory bounded by the catalog and the ledger,
 //! whatever `user_version` holds.
 
+use crate::config::DatabaseConfig;
+use crate::hint::Hint;
 use crate::migrate::catalog::Catalog;
 use crate::migrate::ledger::Entry;
 use crate::ui::counted;
@@ -124,14 +126,17 @@ impl State {
         self.above_head() > 0 || !self.marked(Mark::Unknown).is_empty()
     }
 
-    /// At head, nothing edited, nothing unknown.
+    /// At head, nothing edited (up.sql or down.sql), nothing unknown: no [`State::problems`].
     pub fn is_current(&self) -> bool {
-        self.problems().is_empty()
+        !self.is_ahead()
+            && [Mark::Edited, Mark::DownEdited, Mark::Pending]
+                .into_iter()
+                .all(|mark| self.marked(mark).is_empty())
     }
 
     /// What is wrong, one sentence each: a database newer than the code, edited files, pending
-    /// migrations. Each is one line of bounded length.
-    pub fn problems(&self) -> Vec<String> {
+    /// migrations. Each is one line of bounded length; the fixes carry the selection `config` made.
+    pub fn problems(&self, config: &DatabaseConfig) -> Vec<String> {
         let names = |rows: Vec<&Row>, most: usize| {
             let shown: Vec<String> = rows
                 .iter()
@@ -168,23 +173,26 @@ impl State {
         }
         for row in self.marked(Mark::Edited) {
             problems.push(format!(
-                "migration {} was edited after it was applied; review the change, then accept it with `cargo xtask database migrate --accept-edited {}` (or restore the file)",
-                row.name, row.version
+                "migration {} was edited after it was applied; review the change, then accept it with `{}` (or restore the file)",
+                row.name,
+                Hint::command(config, "database migrate").value("--accept-edited", row.version)
             ));
         }
         for row in self.marked(Mark::DownEdited) {
             problems.push(format!(
-                "the down.sql of migration {} was changed after it was applied, so it may not undo what ran; review it, then accept it with `cargo xtask database migrate --accept-edited {}` (or restore the file)",
-                row.name, row.version
+                "the down.sql of migration {} was changed after it was applied, so it may not undo what ran; review it, then accept it with `{}` (or restore the file)",
+                row.name,
+                Hint::command(config, "database migrate").value("--accept-edited", row.version)
             ));
         }
         let pending = self.marked(Mark::Pending);
         if !pending.is_empty() {
             problems.push(format!(
-                "{} pending migration{}: {}; apply with `cargo xtask database migrate`",
+                "{} pending migration{}: {}; apply with `{}`",
                 pending.len(),
                 if pending.len() == 1 { "" } else { "s" },
-                names(pending, usize::MAX)
+                names(pending, usize::MAX),
+                Hint::command(config, "database migrate")
             ));
         }
         problems
@@ -194,6 +202,11 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{resolve, Flags, Vars};
+
+    fn config() -> DatabaseConfig {
+        resolve(&Flags::default(), &Vars::default(), || Ok("/repo".into())).unwrap()
+    }
     use crate::migrate::catalog::{checksum, Migration, Source};
 
     fn catalog(count: usize) -> Catalog {
@@ -249,11 +262,11 @@ mod tests {
                 Mark::Pending
             ]
         );
-        assert_eq!(state.problems().len(), 1);
+        assert_eq!(state.problems(&config()).len(), 1);
         assert!(
-            state.problems()[0].starts_with("1 pending migration: 4 (04-t4)"),
+            state.problems(&config())[0].starts_with("1 pending migration: 4 (04-t4)"),
             "{:?}",
-            state.problems()
+            state.problems(&config())
         );
         assert!(State::compare(&catalog(4), 4, &ledger).is_current());
     }
@@ -267,11 +280,11 @@ mod tests {
         let state = State::compare(&catalog(2), 2, &ledger);
         assert_eq!(marks(&state), [Mark::Applied, Mark::Edited]);
         assert!(
-            state.problems()[0].contains("migration 02-t2 was edited"),
+            state.problems(&config())[0].contains("migration 02-t2 was edited"),
             "{:?}",
-            state.problems()
+            state.problems(&config())
         );
-        assert!(state.problems()[0].contains("--accept-edited 2"));
+        assert!(state.problems(&config())[0].contains("--accept-edited 2"));
     }
 
     #[test]
@@ -281,15 +294,15 @@ mod tests {
         assert!(state.is_ahead());
         assert_eq!(state.rows[2].name, "03-t3");
         assert!(
-            state.problems()[0].starts_with("database is newer than this code"),
+            state.problems(&config())[0].starts_with("database is newer than this code"),
             "{:?}",
-            state.problems()
+            state.problems(&config())
         );
         let by_version_only = State::compare(&catalog(2), 5, &[]);
         assert!(by_version_only.is_ahead());
         assert_eq!(by_version_only.rows.len(), 2);
         assert_eq!(
-            by_version_only.problems(),
+            by_version_only.problems(&config()),
             ["database is newer than this code: it is at version 5, 3 versions above this code's head (2); update the code"]
         );
     }
@@ -306,7 +319,7 @@ mod tests {
             "one row per migration either side names"
         );
         assert_eq!(state.above_head(), 2147483645);
-        let problems = state.problems();
+        let problems = state.problems(&config());
         assert_eq!(problems.len(), 1);
         assert_eq!(
             problems[0],
@@ -324,11 +337,11 @@ mod tests {
         let state = State::compare(&catalog(2), 2, &ledger);
         assert_eq!(marks(&state), [Mark::Applied, Mark::DownEdited]);
         assert!(
-            state.problems()[0].starts_with("the down.sql of migration 02-t2 was changed"),
+            state.problems(&config())[0].starts_with("the down.sql of migration 02-t2 was changed"),
             "{:?}",
-            state.problems()
+            state.problems(&config())
         );
-        assert!(state.problems()[0].contains("--accept-edited 2"));
+        assert!(state.problems(&config())[0].contains("--accept-edited 2"));
         ledger[1].down_checksum = None;
         assert!(State::compare(&catalog(2), 2, &ledger).is_current());
     }

@@ -1188,11 +1188,11 @@ fn dry_run_restore_changes_nothing() {
 // prune
 // ---------------------------------------------------------------------------------------------
 
-/// `database prune` with `args`.
+/// `database prune --all-envs` (every environment's backups) with `args`.
 fn prune(sandbox: &Sandbox, args: &[&str]) -> Output {
     sandbox
         .xtask()
-        .args(["database", "prune"])
+        .args(["database", "prune", "--all-envs"])
         .args(args)
         .run()
         .ok()
@@ -1388,7 +1388,7 @@ fn a_manifest_that_names_another_environment_is_flagged_and_pruning_it_takes_pro
     let before = hashes_under(&sandbox.backup_dir());
     let out = sandbox
         .xtask()
-        .args(["database", "prune", "--keep", "0"])
+        .args(["database", "prune", "--all-envs", "--keep", "0"])
         .run()
         .code(3);
     assert!(out.stderr.contains("prod"), "{}", out.stderr);
@@ -1615,7 +1615,7 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
     }
     let refused = sandbox
         .xtask()
-        .args(["database", "prune", "--keep", "1"])
+        .args(["database", "prune", "--all-envs", "--keep", "1"])
         .run()
         .code(3);
     assert_eq!(
@@ -1638,7 +1638,7 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
 
     let out = sandbox
         .xtask()
-        .args(["database", "prune", "--keep", "1", "--yes"])
+        .args(["database", "prune", "--all-envs", "--keep", "1", "--yes"])
         .run()
         .ok();
     assert!(
@@ -1658,7 +1658,7 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
     let log_before = std::fs::read_to_string(sandbox.audit_log()).unwrap();
     let out = sandbox
         .xtask()
-        .args(["database", "prune", "--keep", "1"])
+        .args(["database", "prune", "--all-envs", "--keep", "1"])
         .run()
         .ok();
     assert!(
@@ -1671,4 +1671,48 @@ fn pruning_prod_backups_takes_prods_confirmation_and_is_audited() {
         log_before,
         "pruning no prod backup needs no confirmation and writes no prod audit line"
     );
+}
+
+#[test]
+fn prune_acts_on_the_selected_environment_unless_all_envs() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    sandbox.init("test");
+    let prod = backups_in_a_row(&sandbox, "prod", 2);
+    let test = backups_in_a_row(&sandbox, "test", 2);
+    let out = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "1"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("removed 1 of 2 backups (test)"),
+        "ONSENDO_ENV=test selects test's backups: {}",
+        out.stdout
+    );
+    assert!(!test[0].exists() && test[1].exists());
+    assert!(prod.iter().all(|p| p.exists()), "prod's backups untouched");
+    let out = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "1", "--database"])
+        .arg(sandbox.db("prod"))
+        .run()
+        .code(2);
+    assert!(
+        out.stderr.contains("add --env NAME, or --all-envs"),
+        "{}",
+        out.stderr
+    );
+    let out = sandbox
+        .xtask()
+        .args(["database", "prune", "--keep", "1", "--all-envs", "--yes"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout
+            .contains("removed 1 of 3 backups (every environment)"),
+        "{}",
+        out.stdout
+    );
+    assert!(!prod[0].exists() && prod[1].exists());
 }

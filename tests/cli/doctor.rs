@@ -69,12 +69,11 @@ fn prod_warns_without_a_backup_and_fails_when_others_can_read_it() {
         "{}",
         out.stdout
     );
-    assert!(
-        out.stdout
-            .contains("hint: make one with `cargo xtask database backup --env prod`"),
-        "{}",
-        out.stdout
+    let hint = format!(
+        "hint: make one with `cargo xtask database backup --env prod --root '{}'`",
+        sandbox.root().display()
     );
+    assert!(out.stdout.contains(&hint), "{}", out.stdout);
     sandbox
         .xtask()
         .args(["database", "backup", "--env", "prod"])

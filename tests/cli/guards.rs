@@ -175,11 +175,12 @@ fn a_stamp_that_disagrees_with_the_environment_is_refused() {
         "{}",
         out.stderr
     );
-    assert!(
-        out.stderr.contains("cargo xtask database stamp --env test"),
-        "{}",
-        out.stderr
+    let hint = format!(
+        "select it with `--root '{root}' --env dev`, or re-stamp it with `cargo xtask database stamp --database '{}' --root '{root}' --env test`",
+        sandbox.db("test").display(),
+        root = sandbox.root().display()
     );
+    assert!(out.stderr.contains(&hint), "{}", out.stderr);
     sandbox
         .xtask()
         .args(["database", "stamp", "--env", "test"])
@@ -295,12 +296,11 @@ fn a_database_with_a_damaged_body_gets_a_clear_error() {
 fn a_missing_database_says_how_to_create_it() {
     let sandbox = Sandbox::new();
     let out = sandbox.onsendo().args(["visit", "list"]).run().code(1);
-    assert!(
-        out.stderr
-            .contains("does not exist; create it with `cargo xtask database init --env test`"),
-        "{}",
-        out.stderr
+    let hint = format!(
+        "does not exist; create it with `cargo xtask database init --env test --root '{}'`",
+        sandbox.root().display()
     );
+    assert!(out.stderr.contains(&hint), "{}", out.stderr);
     assert!(!sandbox.db("test").exists());
 }
 

@@ -12,6 +12,7 @@ mod faults;
 mod files;
 mod guards;
 mod help;
+mod hints;
 mod identity;
 mod info;
 mod init;

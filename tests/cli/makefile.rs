@@ -147,7 +147,7 @@ fn app_targets_record_show_modify_and_delete_visits() {
             "ONSEN=1",
             "DATE=2026-11-22",
             "RATING=8",
-            "NOTES=it's \"hot\", 100$$",
+            "NOTES=it's \"hot\", 100$",
         ],
     )
     .run()
@@ -194,7 +194,7 @@ fn app_targets_record_show_modify_and_delete_visits() {
     );
     let out = make(
         &sandbox,
-        &["db-exec", "SQL=SELECT notes, 'a$$b' AS \"x\" FROM visits"],
+        &["db-exec", "SQL=SELECT notes, 'a$b' AS \"x\" FROM visits"],
     )
     .run()
     .ok();
@@ -266,7 +266,7 @@ fn backup_targets_make_list_verify_restore_and_prune() {
         "{}",
         previewed.stdout
     );
-    let pruned = make(&sandbox, &["prune", "KEEP=1"]).run().ok();
+    let pruned = make(&sandbox, &["prune", "ENV=dev", "KEEP=1"]).run().ok();
     assert!(
         pruned.stdout.contains("removed 1 of 2 backups"),
         "{}",
@@ -406,4 +406,238 @@ fn migration_targets_status_migrate_rollback_lint_doctor() {
         "{}",
         made.stdout
     );
+}
+
+/// A folder outside the repository and the sandbox's spaces, where a command run by mistake
+/// would leave its `pwned` file.
+fn canary() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("canary").tempdir().unwrap()
+}
+
+#[test]
+fn values_reach_the_database_byte_for_byte() {
+    let sandbox = Sandbox::new();
+    make(&sandbox, &["db-init"]).run().ok();
+    let db = sandbox.db("test");
+    let trap = canary();
+    let pwned = trap.path().join("pwned");
+    let notes = format!(
+        "paid $5 $$ $(shell touch {p}) `touch {p}` $(touch {p}); touch {p} # not a comment \\ 'single' \"double\"\nline two 温泉 %$%",
+        p = pwned.display()
+    );
+    make(
+        &sandbox,
+        &[
+            "visit-add",
+            "ONSEN=1",
+            "DATE=2026-11-22",
+            "RATING=8",
+            &format!("NOTES={notes}"),
+        ],
+    )
+    .run()
+    .ok();
+    let hex = |text: &str| text.bytes().map(|b| format!("{b:02X}")).collect::<String>();
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT hex(notes) FROM visits"),
+        hex(&notes),
+        "stored as typed"
+    );
+    make(
+        &sandbox,
+        &[
+            "visit-add",
+            "ONSEN=2",
+            "DATE=2026-11-23",
+            "RATING=7",
+            "NOTES=plain",
+        ],
+    )
+    .run()
+    .ok();
+    let out = make(
+        &sandbox,
+        &[
+            "db-exec",
+            "SQL=-- a comment first\nSELECT count(*) AS n FROM visits WHERE notes LIKE '%$%'",
+        ],
+    )
+    .run()
+    .ok();
+    assert_eq!(out.stdout, "n\n1\n", "`$` in SQL stays");
+    let out = make(
+        &sandbox,
+        &[
+            "db-exec",
+            "WRITE=1",
+            "DRY_RUN=1",
+            "SQL=UPDATE visits SET notes = 'x' WHERE notes LIKE '%\\$%'",
+        ],
+    )
+    .run()
+    .ok();
+    assert!(
+        out.stdout.contains("statement 1: 0 row(s) changed"),
+        "LIKE '%\\$%' matches no row: {}",
+        out.stdout
+    );
+    make(
+        &sandbox,
+        &[
+            "app",
+            "ARGS=location add --name it's$HOME;温泉 --lat 33.28 --lon 131.5",
+        ],
+    )
+    .run()
+    .ok();
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT name FROM locations"),
+        "it's$HOME;温泉",
+        "each ARGS word as typed"
+    );
+    make(
+        &sandbox,
+        &["visit-modify", "ID=2", "NOTES=-- starts like a flag"],
+    )
+    .run()
+    .ok();
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT notes FROM visits WHERE id = 2"),
+        "-- starts like a flag"
+    );
+    assert!(!pwned.exists(), "nothing ran");
+}
+
+#[test]
+fn a_quote_in_env_id_or_file_runs_nothing() {
+    let sandbox = Sandbox::new();
+    make(&sandbox, &["db-init"]).run().ok();
+    let trap = canary();
+    let pwned = trap.path().join("pwned");
+    let evil = format!(
+        "1'; touch {p}; echo '\"; touch {p}; \"",
+        p = pwned.display()
+    );
+    let out = make(&sandbox, &["db-path", &format!("ENV={evil}")]).run();
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("unknown ENV"), "{}", out.stderr);
+    let out = make(&sandbox, &["show-env"])
+        .env("ONSENDO_ENV", &evil)
+        .run();
+    assert_ne!(out.code, 0);
+    for (target, value) in [
+        ("visit-show", "ID"),
+        ("onsen-show", "ID"),
+        ("visit-delete", "ID"),
+        ("verify", "FILE"),
+        ("db-sql", "FILE"),
+        ("visit-import", "FILE"),
+        ("restore", "FILE"),
+        ("db-new", "NAME"),
+    ] {
+        let out = make(&sandbox, &[target, &format!("{value}={evil}"), "DRY_RUN=1"]).run();
+        assert_ne!(out.code, 0, "{target}: {}", out.stdout);
+    }
+    let out = make(
+        &sandbox,
+        &[
+            "db-path",
+            &format!("UNUSED=$(shell touch {})", pwned.display()),
+        ],
+    )
+    .run()
+    .ok();
+    assert_eq!(out.stdout.trim(), sandbox.db("test").display().to_string());
+    assert!(!pwned.exists(), "no value ran as a command");
+}
+
+#[test]
+fn env_from_the_shells_environment_does_not_count() {
+    let sandbox = Sandbox::new();
+    let trap = canary();
+    let pwned = trap.path().join("pwned");
+    let out = make(&sandbox, &["show-env"]).env("ENV", "prod").run().ok();
+    assert!(
+        out.stdout.contains("environment: test (from ONSENDO_ENV)"),
+        "{}",
+        out.stdout
+    );
+    let out = make(&sandbox, &["db-path"])
+        .env("ENV", format!("$(shell touch {})", pwned.display()))
+        .env_remove("ONSENDO_ENV")
+        .run()
+        .ok();
+    assert_eq!(out.stdout.trim(), sandbox.db("dev").display().to_string());
+    let out = make(&sandbox, &["db-path", "ENV= Prod "]).run().ok();
+    assert_eq!(out.stdout.trim(), sandbox.db("prod").display().to_string());
+    make(&sandbox, &["db-init", "ENV=dev"])
+        .env("DRY_RUN", "1")
+        .run()
+        .ok();
+    assert!(
+        sandbox.db("dev").exists(),
+        "DRY_RUN in the shell's environment is not given to this make"
+    );
+    assert!(!pwned.exists());
+}
+
+#[test]
+fn prune_honours_env() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    sandbox.init("prod");
+    for env in ["prod", "prod", "dev", "dev"] {
+        make(&sandbox, &["backup", &format!("ENV={env}")])
+            .run()
+            .ok();
+    }
+    let count = |env: &str| {
+        crate::support::names_in(&sandbox.backup_dir())
+            .iter()
+            .filter(|name| name.starts_with(&format!("onsen_{env}_")) && name.ends_with(".db"))
+            .count()
+    };
+    let out = make(&sandbox, &["prune", "ENV=dev", "KEEP=1"]).run().ok();
+    assert!(
+        out.stdout.contains("removed 1 of 2 backups (dev)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!((count("dev"), count("prod")), (1, 2), "prod's backups stay");
+    let out = make(&sandbox, &["prune", "ENV=prod", "KEEP=1"]).run();
+    assert_ne!(out.code, 0, "prod's rules: no confirmation");
+    assert_eq!(count("prod"), 2);
+    make(
+        &sandbox,
+        &["prune", "ENV=dev", "KEEP=1", "ALL_ENVS=1", "YES=1"],
+    )
+    .run()
+    .ok();
+    assert_eq!((count("dev"), count("prod")), (1, 1));
+}
+
+#[test]
+fn hints_from_make_use_the_make_form_and_act_when_pasted() {
+    let sandbox = Sandbox::new();
+    let out = make(&sandbox, &["visit-list", "ENV=prod"]).run();
+    assert_ne!(out.code, 0);
+    let hint = crate::support::hint_in(&out.stderr, "make db-init");
+    assert!(hint.contains(" ENV=prod"), "{hint}");
+    let words = crate::support::pasted_words(&hint);
+    assert_eq!(words[0], "make");
+    make(&sandbox, &[])
+        .args(&words[1..])
+        .env("ONSENDO_ENV", "dev")
+        .env_remove("ONSENDO_ROOT")
+        .run()
+        .ok();
+    assert!(sandbox.db("prod").exists(), "{hint}");
+    assert!(!sandbox.db("dev").exists());
+    let out = make(
+        &sandbox,
+        &["db-exec", "ENV=prod", "WRITE=1", "SQL=DELETE FROM visits"],
+    )
+    .run();
+    let rerun = crate::support::hint_in(&out.stderr, "ENV=prod");
+    assert!(rerun.ends_with(" YES=1"), "{}", out.stderr);
 }

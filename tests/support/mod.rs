@@ -201,6 +201,34 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The first command in backticks in `text` that starts with `start`: a hint as printed.
+pub fn hint_in(text: &str, start: &str) -> String {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|quoted| quoted.starts_with(start))
+        .unwrap_or_else(|| panic!("no `{start}…` hint in: {text}"))
+        .to_string()
+}
+
+/// The words bash reads from `line`, as a user pasting it gets them.
+pub fn pasted_words(line: &str) -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!("printf '%s\\0' {line}"))
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "bash cannot read {line:?}");
+    let mut words: Vec<_> = out
+        .stdout
+        .split(|byte| *byte == 0)
+        .map(|word| std::ffi::OsString::from_vec(word.to_vec()))
+        .collect();
+    words.pop();
+    words
+}
+
 /// The folder the test binaries' sibling executables live in (`target/debug`).
 fn bin_dir() -> PathBuf {
     let exe = option_env!("CARGO_BIN_EXE_onsendo")

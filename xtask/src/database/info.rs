@@ -2,6 +2,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::config;
+use onsendo::hint::Hint;
 use onsendo::session::{self, Effect};
 use onsendo::{migrate, ui};
 use serde_json::json;
@@ -49,7 +50,10 @@ pub fn env(global: &GlobalArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let state = match file {
-        None => "missing (create it with `cargo xtask database init`)".to_string(),
+        None => format!(
+            "missing (create it with `{}`)",
+            Hint::command(&config, "database init")
+        ),
         Some((identity, version)) => {
             let stamp = identity
                 .stamp

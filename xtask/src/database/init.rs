@@ -2,6 +2,7 @@
 //! not this code's.
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::hint::Hint;
 use onsendo::session::{Effect, Opened, Session};
 use onsendo::{migrate, seed, ui};
 use serde_json::json;
@@ -15,7 +16,7 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
         .create_or_open(|tx| seed::load(tx))
         .and_then(|opened| {
             if let Opened::Existing(db) = &opened {
-                migrate::require_current(db.conn(), &catalog, db.path())?;
+                migrate::require_current(db.conn(), &catalog, &config)?;
             }
             Ok(opened)
         });
@@ -45,8 +46,10 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
             );
             if identity.stamp.is_none() {
                 text.push_str(&format!(
-                    "\nnote: it carries no environment stamp; add one with `cargo xtask database stamp --env {}`",
-                    identity.env
+                    "\nnote: it carries no environment stamp; add one with `{}`",
+                    Hint::command(&config, "database stamp")
+                        .on_file()
+                        .value("--env", identity.env)
                 ));
             }
             (false, version, 0, identity.stamp, text)

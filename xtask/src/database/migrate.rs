@@ -2,6 +2,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use crate::database::schema_change::{self, Change};
+use onsendo::hint::Hint;
 use onsendo::manifest::Reason;
 use onsendo::migrate::{self, ledger, runner, Catalog, Mark};
 use onsendo::session::{Effect, Session};
@@ -35,7 +36,7 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
     let db = session.open()?;
     let state = migrate::state(db.conn(), &catalog, db.path())?;
     if state.is_ahead() {
-        return Err(Error::refused(state.problems().remove(0)));
+        return Err(Error::refused(state.problems(db.config()).remove(0)));
     }
     let edited: Vec<usize> = state
         .marked(Mark::Edited)
@@ -53,14 +54,16 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
         .find(|v| !edited.contains(v) && !down_edited.contains(v))
     {
         return Err(Error::usage(format!(
-            "--accept-edited {version}: migration {version} is not an applied migration whose file was edited; `cargo xtask database status` shows which are"
+            "--accept-edited {version}: migration {version} is not an applied migration whose file was edited; `{}` shows which are",
+            Hint::command(db.config(), "database status")
         )));
     }
     if let Some(version) = edited.iter().find(|v| !args.accept_edited.contains(v)) {
         let row = &state.rows[version - 1];
         return Err(Error::refused(format!(
-            "migration {} was edited after it was applied; review the change, then re-run with --accept-edited {version} (or restore the file)",
-            row.name
+            "migration {} was edited after it was applied; review the change, then re-run with `{}` (or restore the file)",
+            row.name,
+            Hint::rerun(db.config()).value("--accept-edited", version)
         )));
     }
     let target = args.to.unwrap_or(state.head);
@@ -72,8 +75,9 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
     }
     if target < state.version {
         return Err(Error::usage(format!(
-            "--to {target}: the database is at version {} already; use `cargo xtask database rollback --to {target}` to go back",
-            state.version
+            "--to {target}: the database is at version {} already; use `{}` to go back",
+            state.version,
+            Hint::command(db.config(), "database rollback").value("--to", target)
         )));
     }
     runner::gate(&catalog, state.version, target)?;

@@ -23,9 +23,10 @@ pub fn run(args: &MockDataArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), "database mock-data", Effect::Read)?;
     let result = session.open_throwaway(Effect::Write).and_then(|mut db| {
         let path = db.path().to_path_buf();
-        let catalog = Catalog::of(&db.config().layout)?;
+        let config = db.config().clone();
+        let catalog = Catalog::of(&config.layout)?;
         let added = db.write(|tx| {
-            migrate::require_current(tx, &catalog, &path)?;
+            migrate::require_current(tx, &catalog, &config)?;
             mock::fill(tx, Amount::Visits(args.visits), args.seed, &path)
         })?;
         Ok((path, added))

@@ -77,10 +77,10 @@ pub enum DatabaseCommand {
         after_help = "A missing live database (lost) is recreated from the backup, with nothing to back up first.\n\nExamples:\n  cargo xtask database restore --latest --env dev\n  cargo xtask database restore artifacts/db/backups/onsen_prod_20261122T081500Z.db --env prod\n  cargo xtask database restore onsen_prod_20261122T081500Z.db --env dev --cross-env\n  cargo xtask database restore --latest --dry-run"
     )]
     Restore(restore::RestoreArgs),
-    /// Remove old backups, per environment; the newest verified backup of each always stays
-    /// (removing prod backups: confirmation on prod)
+    /// Remove the selected environment's old backups (--all-envs: every environment's); the newest
+    /// verified backup of each always stays (removing prod backups: confirmation on prod)
     #[command(
-        after_help = "With no rule, keeps the newest 10 of each environment. With both rules, a backup goes only when\nit is outside the newest N and older than DAYS. The newest backup of each environment that still\nmatches its manifest always stays; removing a prod backup takes prod's confirmation. Files without\na readable manifest are not this tool's backups and are left alone. A manifest whose backup was\nnever placed (a crash while backing up) goes too, once it is ten minutes old.\n\nExamples:\n  cargo xtask database prune --dry-run\n  cargo xtask database prune --keep 5\n  cargo xtask database prune --keep 3 --older-than 30"
+        after_help = "Only the selected environment's backups (--env, ONSENDO_ENV, else dev) are considered; with\n--all-envs, every environment's. With no rule, keeps the newest 10. With both rules, a backup goes\nonly when it is outside the newest N and older than DAYS. The newest backup of each environment that still\nmatches its manifest always stays; removing a prod backup takes prod's confirmation. Files without\na readable manifest are not this tool's backups and are left alone. A manifest whose backup was\nnever placed (a crash while backing up) goes too, once it is ten minutes old.\n\nExamples:\n  cargo xtask database prune --dry-run\n  cargo xtask database prune --env dev --keep 5\n  cargo xtask database prune --all-envs --keep 3 --older-than 30"
     )]
     Prune(prune::PruneArgs),
     /// Where the database stands against the code's migrations: version, each migration applied

@@ -1,9 +1,10 @@
-//! `database prune`: retention per environment; the newest verified backup always stays.
+//! `database prune`: retention per environment, on the selected environment's backups (or every
+//! environment's with `--all-envs`); the newest verified backup always stays.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::backup::{self, Candidate, Retention, Status};
+use onsendo::backup::{self, Candidate, Retention, Scope, Status};
 use onsendo::session::{Effect, Session};
-use onsendo::{time, ui, Environment};
+use onsendo::{time, ui, Environment, Error};
 use serde_json::json;
 
 /// The flags of `database prune`.
@@ -15,6 +16,9 @@ pub struct PruneArgs {
     /// Keep every backup younger than DAYS days
     #[arg(long, value_name = "DAYS")]
     pub older_than: Option<u64>,
+    /// Prune every environment's backups, not only the selected environment's
+    #[arg(long)]
+    pub all_envs: bool,
 }
 
 pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -26,12 +30,26 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         older_than_days: args.older_than,
     };
     let mut session = Session::begin(&global.options(), "database prune", Effect::Destructive)?;
+    let scope = match (args.all_envs, session.config().env) {
+        (true, _) => Scope::Every,
+        (false, Some(env)) => Scope::Environment(env),
+        (false, None) => {
+            return Err(Error::usage(
+                "prune chooses backups by environment, and a --database file names none; add --env NAME, or --all-envs for every environment's backups",
+            )
+            .into())
+        }
+    };
     let layout = session.config().layout.clone();
     let dir = layout.backup_dir();
     let result = backup::list(&dir).and_then(|found| {
         // Only backups this tool made (with a manifest that reads) are pruned; other files stay.
         let (entries, others): (Vec<_>, Vec<_>) =
             found.into_iter().partition(|entry| entry.has_manifest());
+        let entries: Vec<_> = entries
+            .into_iter()
+            .filter(|entry| scope.includes(&entry.environment_label()))
+            .collect();
         let candidates: Vec<Candidate> = entries
             .iter()
             .map(|entry| Candidate {
@@ -80,6 +98,10 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let orphans: Vec<_> = orphans.iter().map(|p| p.display().to_string()).collect();
         ui::print_json(&json!({
             "dry_run": global.dry_run,
+            "environment": match scope {
+                Scope::Environment(env) => Some(env.name()),
+                Scope::Every => None,
+            },
             "removed": items,
             "kept": total - removed.len(),
             "orphan_manifests_removed": orphans,
@@ -103,8 +125,9 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         );
     }
     println!(
-        "{verb} {} of {total} backups in `{}`; kept {}",
+        "{verb} {} of {total} backups ({}) in `{}`; kept {}",
         removed.len(),
+        scope.describe(),
         dir.display(),
         total - removed.len()
     );

@@ -3,6 +3,8 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::backup;
+use onsendo::config::DatabaseConfig;
+use onsendo::hint::Hint;
 use onsendo::manifest::{self, Manifest, Reason};
 use onsendo::session::{Effect, Session};
 use onsendo::verify::{self, Allowed, Depth};
@@ -30,16 +32,15 @@ pub struct RestoreArgs {
 
 pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), "database restore", Effect::Destructive)?;
-    let layout = session.config().layout.clone();
     let chosen = match &args.file {
         Some(file) => Ok(file.clone()),
         None => {
             let env = session.config().env;
-            backup::latest(&layout.backup_dir(), env).map(|entry| entry.path)
+            backup::latest(session.config(), env).map(|entry| entry.path)
         }
     };
     let result = chosen.and_then(|file| {
-        let manifest = manifest::require(&file)?;
+        let manifest = manifest::require(&file, session.config())?;
         verify::backup(&file, &manifest, Depth::Full)?
             .into_result()
             .map_err(|e| {
@@ -61,7 +62,7 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let db = session.open()?;
         let (live, identity) = (db.path().to_path_buf(), db.identity());
         let target_env = (!identity.custom).then_some(identity.env);
-        let restamp = restamp_for(&file, &manifest, target_env, args.cross_env)?;
+        let restamp = restamp_for(db.config(), &file, &manifest, target_env, args.cross_env)?;
         if global.dry_run {
             return Ok((file, live, None));
         }
@@ -101,8 +102,10 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 }
 
 /// The stamp a backup of `manifest`'s environment needs in `target` (`None`: the same
-/// environment); another environment needs `--cross-env`.
+/// environment); another environment needs `--cross-env`, which the hint adds to the command that
+/// `config` resolved.
 fn restamp_for(
+    config: &DatabaseConfig,
     file: &Path,
     manifest: &Manifest,
     target: Option<Environment>,
@@ -111,10 +114,11 @@ fn restamp_for(
     match (manifest.environment, target) {
         (from, to) if from == to => Ok(None),
         (_, to) if !cross_env => Err(Error::refused(format!(
-            "`{}` is a backup of {}, but the live database is {}; re-run with --cross-env to restore it there (it will be re-stamped)",
+            "`{}` is a backup of {}, but the live database is {}; re-run with `{}` to restore it there (it will be re-stamped)",
             file.display(),
             manifest.environment.map_or("a custom database", |e| e.name()),
-            to.map_or("a custom database", |e| e.name())
+            to.map_or("a custom database", |e| e.name()),
+            Hint::rerun(config).flag("--cross-env")
         ))),
         (_, to) => Ok(to),
     }
@@ -137,7 +141,7 @@ fn recreate(
             live.display()
         )));
     };
-    let restamp = restamp_for(file, manifest, Some(env), cross_env)?;
+    let restamp = restamp_for(session.config(), file, manifest, Some(env), cross_env)?;
     session.confirm_for(live.clone(), env, "restore recreates the missing database")?;
     if dry_run {
         return Ok(());

@@ -2,6 +2,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use crate::database::schema_change::{self, Change};
+use onsendo::hint::Hint;
 use onsendo::manifest::Reason;
 use onsendo::migrate::{self, runner, Catalog, Mark};
 use onsendo::session::{Effect, Session};
@@ -31,13 +32,14 @@ fn rollback(session: &mut Session, args: &RollbackArgs, json: bool) -> onsendo::
     let db = session.open()?;
     let state = migrate::state(db.conn(), &catalog, db.path())?;
     if state.is_ahead() {
-        return Err(Error::refused(state.problems().remove(0)));
+        return Err(Error::refused(state.problems(db.config()).remove(0)));
     }
     let version = state.version;
     let target = match (args.to, args.steps.unwrap_or(1)) {
         (Some(to), _) if to > version => {
             return Err(Error::usage(format!(
-                "--to {to}: the database is at version {version}; `cargo xtask database migrate --to {to}` goes forward"
+                "--to {to}: the database is at version {version}; `{}` goes forward",
+                Hint::command(db.config(), "database migrate").value("--to", to)
             )))
         }
         (Some(to), _) => to,
@@ -59,8 +61,9 @@ fn rollback(session: &mut Session, args: &RollbackArgs, json: bool) -> onsendo::
             "has a down.sql changed since it was applied, so it may not undo what ran"
         };
         return Err(Error::refused(format!(
-            "migration {} {edited}; review it, accept it with `cargo xtask database migrate --accept-edited {}`, then roll back",
-            row.name, row.version
+            "migration {} {edited}; review it, accept it with `{}`, then roll back",
+            row.name,
+            Hint::command(db.config(), "database migrate").value("--accept-edited", row.version)
         )));
     }
     let missing = runner::without_down(undone);

@@ -11,9 +11,10 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
     let total = seed::onsens()?.len();
     let (added, path) = session::run(&global.options(), "database seed", Effect::Write, |db| {
         let path = db.path().to_path_buf();
-        let catalog = Catalog::of(&db.config().layout)?;
+        let config = db.config().clone();
+        let catalog = Catalog::of(&config.layout)?;
         let added = db.write(|tx| {
-            migrate::require_current(tx, &catalog, &path)?;
+            migrate::require_current(tx, &catalog, &config)?;
             seed::load(tx)
         })?;
         Ok((added, path))

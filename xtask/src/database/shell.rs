@@ -2,6 +2,7 @@
 //! guards. Read-only on prod unless `--write` (banner, typed confirmation, a verified backup first).
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::hint::Hint;
 use onsendo::manifest::Reason;
 use onsendo::session::{Effect, Session};
 use onsendo::statements;
@@ -44,7 +45,14 @@ pub fn run(args: &ShellArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             eprintln!("would open `{}` in {}", path.display(), sqlite3.display());
             return Ok(());
         }
-        open_shell(&sqlite3, &path, prod && !args.write)
+        let read_only = prod && !args.write;
+        if read_only {
+            eprintln!(
+                "prod opens read-only; re-run with `{}` to change it",
+                Hint::rerun(session.config()).flag("--write")
+            );
+        }
+        open_shell(&sqlite3, &path, read_only)
     });
     session.finish(result)?;
     Ok(())
@@ -78,9 +86,6 @@ fn open_shell(
     command.stdin(Stdio::piped());
     if terminal {
         command.stdout(Stdio::piped());
-    }
-    if read_only {
-        eprintln!("prod opens read-only; re-run with --write to change it");
     }
     let cannot_run = |e| Error::failed(format!("cannot run `{}`", sqlite3.display())).because(e);
     let mut child = command.spawn().map_err(cannot_run)?;

@@ -3,6 +3,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use anyhow::bail;
+use onsendo::hint::Hint;
 use onsendo::session::{Effect, Session};
 use onsendo::split::{self, Plan, State};
 use onsendo::{ui, Environment, Error};
@@ -54,19 +55,33 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             return Ok(());
         }
         State::NoSource => {
-            let missing: Vec<String> = plan
-                .targets
+            let missing: Vec<_> = plan.targets.iter().filter(|t| !t.exists).collect();
+            let each = |command, latest: bool| {
+                let hints: Vec<String> = missing
+                    .iter()
+                    .map(|t| {
+                        let hint = Hint::command(session.config(), command).value("--env", t.env);
+                        let hint = if latest { hint.flag("--latest") } else { hint };
+                        format!("`{hint}`")
+                    })
+                    .collect();
+                hints.join(" and ")
+            };
+            let names: Vec<String> = missing
                 .iter()
-                .filter(|t| !t.exists)
                 .map(|t| format!("`{}` ({})", t.path.display(), t.env))
                 .collect();
             bail!(Error::failed(format!(
-                "there is no legacy database `{}` to split, and {} missing; create it with `cargo xtask database init --env ENV`, restore it with `database restore --latest --env ENV`, or name the legacy file with --from PATH",
+                "there is no legacy database `{}` to split, and {} missing; create {} with {}, restore {} with {}, or name the legacy file with --from PATH",
                 plan.legacy.display(),
-                match missing.len() {
-                    1 => format!("{} is", missing[0]),
-                    _ => format!("{} are", missing.join(" and ")),
-                }
+                match names.len() {
+                    1 => format!("{} is", names[0]),
+                    _ => format!("{} are", names.join(" and ")),
+                },
+                if names.len() == 1 { "it" } else { "them" },
+                each("database init", false),
+                if names.len() == 1 { "it" } else { "them" },
+                each("database restore", true),
             )))
         }
         State::SourceIsTarget(env) => bail!(Error::usage(format!(

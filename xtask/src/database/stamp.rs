@@ -2,13 +2,20 @@
 
 use crate::cli_flags::GlobalArgs;
 use anyhow::bail;
+use onsendo::hint::Hint;
 use onsendo::session::{Effect, Session};
 use onsendo::{stamp, ui, Environment, Error};
 use serde_json::json;
 
 pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
     let Some(name) = global.env.as_deref() else {
-        bail!(Error::usage("say which environment to stamp with --env NAME, e.g. `cargo xtask database stamp --env dev`"));
+        let session = Session::begin(&global.options(), "database stamp", Effect::Read)?;
+        let hint = Hint::command(session.config(), "database stamp")
+            .on_file()
+            .value("--env", "NAME");
+        bail!(Error::usage(format!(
+            "say which environment to stamp with --env NAME (dev, prod or test): `{hint}`"
+        )));
     };
     let target = Environment::parse(name, "--env")?;
     let mut session = Session::begin(

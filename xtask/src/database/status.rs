@@ -23,7 +23,7 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Ok((db.config().clone(), db.identity().stamp, catalog, state))
     });
     let problems = match &result {
-        Ok((_, _, _, state)) => state.problems(),
+        Ok((config, _, _, state)) => state.problems(config),
         Err(_) => Vec::new(),
     };
     let failure = match &result {

@@ -2,6 +2,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::backup;
+use onsendo::config::DatabaseConfig;
 use onsendo::manifest::{self, Manifest};
 use onsendo::session::{Effect, Session};
 use onsendo::verify::{self, Allowed, Depth, Report};
@@ -29,12 +30,11 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Depth::Full
     };
     let mut session = Session::begin(&global.options(), "database verify", Effect::Read)?;
-    let backup_dir = session.config().layout.backup_dir();
     let result = match (&args.file, args.latest) {
-        (Some(file), _) => check_file(file, depth, &backup_dir),
+        (Some(file), _) => check_file(file, depth, session.config()),
         (None, true) => latest_env(&mut session).and_then(|env| {
-            let entry = backup::latest(&backup_dir, env)?;
-            check_file(&entry.path, depth, &backup_dir)
+            let entry = backup::latest(session.config(), env)?;
+            check_file(&entry.path, depth, session.config())
         }),
         (None, false) => session.open().and_then(|db| {
             let path = db.path().to_path_buf();
@@ -69,13 +69,14 @@ fn latest_env(session: &mut Session) -> onsendo::Result<Option<Environment>> {
 
 /// A file with a manifest beside it is checked as a backup, any other as a database; but a file
 /// in the backup folder must have its manifest, without which it cannot be checked against its
-/// source.
-fn check_file(file: &Path, depth: Depth, backup_dir: &Path) -> onsendo::Result<Report> {
-    paths::require_file(file, "database")?;
+/// source. `config` is the selection the command runs under.
+fn check_file(file: &Path, depth: Depth, config: &DatabaseConfig) -> onsendo::Result<Report> {
+    paths::require_file(file, "database", config)?;
     match Manifest::read(file)? {
         Some(manifest) => verify::backup(file, &manifest, depth),
-        None if paths::same_file(&paths::folder_of(file), backup_dir) => {
-            manifest::require(file).and_then(|manifest| verify::backup(file, &manifest, depth))
+        None if paths::same_file(&paths::folder_of(file), &config.layout.backup_dir()) => {
+            manifest::require(file, config)
+                .and_then(|manifest| verify::backup(file, &manifest, depth))
         }
         None => verify::database(file, depth, Allowed::AtMost(0)),
     }
