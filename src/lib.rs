@@ -16,7 +16,6 @@ pub mod env;
 pub mod error;
 pub mod failpoint;
 pub mod guard;
-pub mod integrity;
 pub mod manifest;
 pub mod migrate;
 pub mod mock;

@@ -36,6 +36,7 @@ fn a_healthy_database_is_ready() {
         "backup",
         "audit log",
         "permissions",
+        "leftovers",
     ] {
         assert!(
             line(&out.stdout, name).starts_with('✓'),
@@ -43,7 +44,7 @@ fn a_healthy_database_is_ready() {
             out.stdout
         );
     }
-    assert!(out.stdout.ends_with("ready\n"), "{}", out.stdout);
+    assert!(out.stdout.ends_with("\nready to serve\n"), "{}", out.stdout);
     let json = sandbox
         .xtask()
         .args(["database", "doctor", "--env", "dev", "--json"])
@@ -51,7 +52,8 @@ fn a_healthy_database_is_ready() {
         .ok()
         .json();
     assert_eq!(json["ready"], true);
-    assert_eq!(json["checks"].as_array().unwrap().len(), 9);
+    assert_eq!(json["ready_to_serve"], true);
+    assert_eq!(json["checks"].as_array().unwrap().len(), 10);
 }
 
 #[test]

@@ -111,12 +111,13 @@ pub enum DatabaseCommand {
         after_help = "Put the marker in the comment lines right before the statement:\n  -- onsendo:destructive-ok notes moved to visit_notes in 04\n  ALTER TABLE visits DROP COLUMN notes;\n\nExamples:\n  cargo xtask database lint\n  cargo xtask database lint --all --json"
     )]
     Lint(lint::LintArgs),
-    /// Is the database ready? File, stamp, quick_check, foreign keys, migrations, journal, newest
-    /// backup, audit log, permissions: one line each with a hint; exit 4 when not ready
+    /// Is the database ready? File, stamp, integrity_check, foreign keys, migrations, journal,
+    /// newest backup, audit log, permissions, leftover temporary files: one line each with a hint;
+    /// exit 4 when not ready
     #[command(
-        after_help = "Examples:\n  cargo xtask database doctor\n  cargo xtask database doctor --env prod --json"
+        after_help = "Pending migrations (and nothing else wrong with the schema) are a warning: the verdict is \"ready to\nmigrate\", exit 0, as before a deploy. With --serve they fail (exit 4): the app refuses a schema\nbehind the code, so check with --serve after migrating.\n\nExamples:\n  cargo xtask database doctor --env prod            # before migrating\n  cargo xtask database doctor --env prod --serve    # after migrating, before the app\n  cargo xtask database doctor --env prod --json"
     )]
-    Doctor,
+    Doctor(doctor::DoctorArgs),
     /// Show the prod audit log (rotated files included): who did what to prod, when, how it was
     /// confirmed, how it ended, which backup it made
     #[command(
@@ -179,7 +180,7 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Rollback(args) => rollback::run(args, global),
         DatabaseCommand::New(args) => new::run(args, global),
         DatabaseCommand::Lint(args) => lint::run(args, global),
-        DatabaseCommand::Doctor => doctor::run(global),
+        DatabaseCommand::Doctor(args) => doctor::run(args, global),
         DatabaseCommand::Audit(args) => audit::run(args, global),
         DatabaseCommand::Seed => seed::run(global),
         DatabaseCommand::Exec(args) => sql::exec(args, global),
