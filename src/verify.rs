@@ -100,20 +100,23 @@ impl Report {
 
     /// A check failure (exit 4) naming each failed check; `None` when every check passed.
     pub fn failure(&self) -> Option<Error> {
-        if self.passed() {
-            return None;
-        }
+        self.failed().map(|failed| {
+            Error::check_failed(format!(
+                "`{}` failed verification: {failed}",
+                self.path.display()
+            ))
+        })
+    }
+
+    /// Each failed check with what it found, on one line; `None` when every check passed.
+    pub fn failed(&self) -> Option<String> {
         let failed: Vec<String> = self
             .checks
             .iter()
             .filter(|c| !c.passed)
             .map(|c| format!("{}: {}", c.name, c.detail))
             .collect();
-        Some(Error::check_failed(format!(
-            "`{}` failed verification: {}",
-            self.path.display(),
-            failed.join("; ")
-        )))
+        (!failed.is_empty()).then(|| failed.join("; "))
     }
 }
 
@@ -157,7 +160,7 @@ pub fn file_checks(path: &Path) -> Report {
 
 /// Adds the checks through SQLite to a [`file_checks`] report: the structural check and the
 /// foreign-key check, in parallel, on their own read-only connections.
-pub fn sqlite_checks(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
+fn sqlite_checks(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
     let Report {
         path, mut checks, ..
     } = report;
@@ -372,6 +375,18 @@ fn connect_for_check(path: &Path) -> Result<std::result::Result<Connection, Stri
         Err(e) if is_damage(&e) => Ok(Err(e.to_string())),
         Err(e) => Err(e),
     }
+}
+
+/// What the full health check finds in `path` when reading it failed with `error` because the
+/// file is damaged: SQLite's own findings explain a failed copy better than the first bad page a
+/// copy met. `None` for any other error, or when the check finds nothing (or cannot run).
+pub fn damage_found(path: &Path, error: &Error) -> Option<String> {
+    if !is_damage(error) {
+        return None;
+    }
+    database(path, Depth::Full, Allowed::SourcesOwn)
+        .ok()?
+        .failed()
 }
 
 /// Whether an error's cause is SQLite finding the file damaged or not a database.
