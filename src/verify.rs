@@ -349,14 +349,15 @@ fn structural(path: &Path, depth: Depth) -> Result<Check> {
     })
 }
 
-/// Every line a checking statement answers (its first column), in order; an error that stops it,
-/// after some lines or before any, is one more line, so no line SQLite gave is lost.
-pub fn pragma_lines(conn: &Connection, sql: &str) -> Vec<String> {
+/// Every line a checking statement answers (its first column), in order (a row of several lines,
+/// as `integrity_check` gives for one b-tree, counts as its lines); an error that stops it, after
+/// some lines or before any, is one more line, so no line SQLite gave is lost.
+fn pragma_lines(conn: &Connection, sql: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let stopped = conn.prepare(sql).and_then(|mut statement| {
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            lines.push(row.get::<_, String>(0)?);
+            lines.extend(row.get::<_, String>(0)?.lines().map(str::to_string));
         }
         Ok(())
     });
