@@ -294,7 +294,7 @@ fn health(path: &Path) -> Result<(Check, Check)> {
 }
 
 fn restore_hint() -> String {
-    "restore it from a verified backup: `cargo xtask database restore --latest`".into()
+    "restore it from a backup, which restore checks first: `cargo xtask database restore --latest`".into()
 }
 
 fn journal(path: &Path) -> Check {
@@ -333,13 +333,13 @@ fn newest_backup(layout: &Layout, env: Environment) -> Check {
         None if prod => check(
             "backup",
             Level::Warn,
-            "no verified backup of prod",
+            "no backup of prod that still matches its manifest",
             Some(make),
         ),
         None => check(
             "backup",
             Level::Pass,
-            format!("no verified backup of {env} (only prod needs one)"),
+            format!("no backup of {env} that still matches its manifest (only prod needs one)"),
             None,
         ),
         Some(entry) => {
@@ -347,7 +347,7 @@ fn newest_backup(layout: &Layout, env: Environment) -> Check {
                 .saturating_sub(entry.created_unix)
                 .max(0);
             let detail = format!(
-                "newest verified: `{}`, {} old",
+                "newest that still matches its manifest: `{}`, {} old",
                 entry.path.display(),
                 age_text(age)
             );

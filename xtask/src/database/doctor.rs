@@ -24,9 +24,9 @@ pub fn run(args: &DoctorArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .ok()
         .filter(|readiness| !readiness.ready())
         .map(|_| {
-            let purpose = if args.serve { "to serve" } else { "to migrate" };
+            let purpose = if args.serve { " to serve" } else { "" };
             Error::check_failed(format!(
-                "`{}` is not ready {purpose}: see the ✗ lines",
+                "`{}` is not ready{purpose}: see the ✗ lines",
                 path.display()
             ))
         });
