@@ -294,7 +294,8 @@ fn health(path: &Path) -> Result<(Check, Check)> {
 }
 
 fn restore_hint() -> String {
-    "restore it from a backup, which restore checks first: `cargo xtask database restore --latest`".into()
+    "restore it from a backup, which restore checks first: `cargo xtask database restore --latest`"
+        .into()
 }
 
 fn journal(path: &Path) -> Check {
@@ -398,7 +399,10 @@ fn leftovers(folders: &[PathBuf]) -> Check {
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut found: Vec<String> = Vec::new();
     for folder in folders {
-        if seen.iter().any(|other| crate::paths::same_file(other, folder)) {
+        if seen
+            .iter()
+            .any(|other| crate::paths::same_file(other, folder))
+        {
             continue;
         }
         seen.push(folder.clone());

@@ -243,7 +243,10 @@ fn every_check_finds(damage: fn(&Sandbox, &Path)) {
         .map(|line| line.as_str().unwrap().to_string())
         .collect();
     assert!(!findings.is_empty() && findings != ["ok"], "{ours}");
-    assert_eq!(findings, theirs, "SQLite's own lines, as the CLI gives them");
+    assert_eq!(
+        findings, theirs,
+        "SQLite's own lines, as the CLI gives them"
+    );
     assert!(
         out.stdout
             .contains(&format!("✗ integrity_check: {}", findings[0])),
@@ -305,7 +308,11 @@ fn every_check_finds(damage: fn(&Sandbox, &Path)) {
         .code(4);
     assert!(out.stderr.contains("refusing to restore"), "{}", out.stderr);
     assert_eq!(bytes(&db), healthy, "the live database is untouched");
-    assert_eq!(names_in(&sandbox.backup_dir()).len(), 2, "no pre-restore backup");
+    assert_eq!(
+        names_in(&sandbox.backup_dir()).len(),
+        2,
+        "no pre-restore backup"
+    );
 
     // migrate-to-envs from the damaged file as the legacy database: nothing placed.
     let split = Sandbox::new();
@@ -433,7 +440,9 @@ fn findings_before_an_error_are_shown_with_the_error() {
 
     let (findings, stdout, stderr) = verify_findings(&sandbox, &db);
     assert!(
-        findings.iter().any(|line| line.contains("invalid page number 99999")),
+        findings
+            .iter()
+            .any(|line| line.contains("invalid page number 99999")),
         "{findings:?}"
     );
     assert_eq!(

@@ -139,7 +139,8 @@ fn a_corrupted_database_is_not_ready() {
     let integrity = line(&out.stdout, "integrity");
     assert!(integrity.starts_with('✗'), "{}", out.stdout);
     assert!(
-        out.stdout.contains("restore it from a backup, which restore checks first"),
+        out.stdout
+            .contains("restore it from a backup, which restore checks first"),
         "{}",
         out.stdout
     );
@@ -185,7 +186,11 @@ fn an_audit_log_a_prod_write_cannot_use_is_not_ready() {
     let out = doctor(&sandbox, "prod").code(4);
     let audit = line(&out.stdout, "audit log");
     assert!(audit.starts_with('✗'), "{}", out.stdout);
-    assert!(audit.contains("cannot write the audit log"), "{}", out.stdout);
+    assert!(
+        audit.contains("cannot write the audit log"),
+        "{}",
+        out.stdout
+    );
     let write = sandbox
         .xtask()
         .args(["database", "seed", "--env", "prod", "--yes"])
@@ -332,7 +337,11 @@ fn pending_migrations_are_ready_to_migrate_but_not_to_serve() {
         out.stdout
     );
     assert!(out.stdout.ends_with("\nNOT READY\n"), "{}", out.stdout);
-    assert!(out.stderr.contains("is not ready to serve"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is not ready to serve"),
+        "{}",
+        out.stderr
+    );
 
     sandbox
         .xtask()
@@ -350,10 +359,9 @@ fn the_deploy_runbook_runs_as_written() {
     let sandbox = Sandbox::new();
     sandbox.init("prod");
     add_a_migration(&sandbox);
-    let readme = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
-    )
-    .unwrap();
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
     let runbook = readme
         .split("## Production runbook")
         .nth(1)
