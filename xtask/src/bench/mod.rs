@@ -29,8 +29,8 @@ pub struct BenchArgs {
     /// own memory stays small: a child's peak memory counts its parent's at the time of spawn)
     #[arg(long, hide = true, value_name = "PATH")]
     pub generate_only: Option<PathBuf>,
-    /// Only run the bundled SQLite's `PRAGMA integrity_check` on PATH, on a connection with its
-    /// default settings, and fail unless it answers `ok`: the baseline `verify` is measured against
+    /// Only run the bundled SQLite's `PRAGMA integrity_check` on PATH, with SQLite's default cache
+    /// and memory settings, and fail unless it answers `ok`: the baseline `verify` is measured against
     /// (this binary, so linked with the same SQLite and started alike)
     #[arg(long, hide = true, value_name = "PATH")]
     pub integrity_check_only: Option<PathBuf>,
@@ -365,11 +365,11 @@ fn report(cases: &[Case], small_peaks: &[u64], size_mb: u64) {
     println!("\nsize {size_mb} MiB; peak memory target ≤ 64 MiB and flat in the database size");
 }
 
-/// The baseline of `verify`: the bundled SQLite's `PRAGMA integrity_check` on a read-only
-/// connection with SQLite's default settings; an error unless it answers `ok`.
+/// The baseline of `verify`: the bundled SQLite's `PRAGMA integrity_check` alone, on the library's
+/// read-only connection (its settings, a busy handler, foreign keys and sync, change nothing of a
+/// read; cache and memory are SQLite's defaults); an error unless it answers `ok`.
 fn integrity_check_only(path: &Path) -> anyhow::Result<()> {
-    let conn =
-        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let conn = onsendo::db::connect(path, onsendo::db::Access::Read)?;
     let mut statement = conn.prepare("PRAGMA integrity_check")?;
     let lines = statement
         .query_map([], |row| row.get::<_, String>(0))?
