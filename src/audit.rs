@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::paths::Layout;
 use serde_json::{json, Value};
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -40,18 +40,7 @@ impl AuditLog {
     /// Opens the log for appending, rotating it first if it is too large.
     pub fn open(layout: &Layout) -> Result<AuditLog> {
         let path = layout.audit_log();
-        let cannot = |e: std::io::Error| {
-            let fix = if e.raw_os_error() == Some(libc::ENOSPC) {
-                "free space on its disk"
-            } else {
-                "make it a writable file in a writable folder"
-            };
-            Error::failed(format!(
-                "cannot write the audit log `{}`; a prod operation does not start without it: {fix}",
-                path.display()
-            ))
-            .because(e)
-        };
+        let cannot = |e| cannot_write(&path, e);
         if !layout.root().is_dir() {
             return Err(cannot(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
@@ -88,6 +77,91 @@ impl AuditLog {
                 .because(e)
             })
     }
+}
+
+/// Whether a prod operation could open the log now, tested as [`AuditLog::open`] does it (the
+/// same open, rotation folder and reservation) but writing nothing and creating nothing: a log
+/// that does not exist yet is stood in for by an unnamed file in the folder it would be made in.
+pub fn probe(layout: &Layout) -> Result<()> {
+    let path = layout.audit_log();
+    let cannot = |e| cannot_write(&path, e);
+    // A FIFO in the log's place would hold the open below forever.
+    crate::paths::refuse_special(&path, "log").map_err(|e| cannot(std::io::Error::other(e)))?;
+    let log = match OpenOptions::new().append(true).open(&path) {
+        Ok(file) => Some(file),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(cannot(e)),
+    };
+    if let Some(file) = &log {
+        reserve(file).map_err(cannot)?;
+    }
+    let rotates = log
+        .as_ref()
+        .and_then(|file| file.metadata().ok())
+        .is_some_and(|m| m.len() >= ROTATE_BYTES);
+    if log.is_none() || rotates {
+        // The folder the log is made in (or rotated within): the log folder, else the nearest
+        // folder above it, where `open` makes the missing ones.
+        let dir = layout.log_dir();
+        let nearest = dir
+            .ancestors()
+            .find(|d| d.symlink_metadata().is_ok())
+            .unwrap_or(&dir);
+        unnamed_file_in(nearest)
+            .and_then(|file| file.map_or(Ok(()), |file| reserve(&file)))
+            .map_err(cannot)?;
+    }
+    Ok(())
+}
+
+/// An unnamed file in `dir` (`O_TMPFILE`), gone when closed; `None` when the filesystem has no
+/// unnamed files, after checking that `dir` is a folder this process may write in.
+fn unnamed_file_in(dir: &Path) -> std::io::Result<Option<File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_TMPFILE)
+        .mode(0o600)
+        .open(dir)
+    {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR)) => {
+            let metadata = std::fs::metadata(dir)?;
+            if !metadata.is_dir() {
+                return Err(std::io::Error::from_raw_os_error(libc::ENOTDIR));
+            }
+            if writable(dir) {
+                Ok(None)
+            } else {
+                Err(std::io::Error::from_raw_os_error(libc::EACCES))
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether this process may write in `dir` (`access(W_OK)`).
+fn writable(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(name) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `name` is a valid NUL-terminated path that outlives the call.
+    unsafe { libc::access(name.as_ptr(), libc::W_OK) == 0 }
+}
+
+/// Why the log cannot be written, and what to do.
+fn cannot_write(path: &Path, e: std::io::Error) -> Error {
+    let fix = if e.raw_os_error() == Some(libc::ENOSPC) {
+        "free space on its disk"
+    } else {
+        "make it a writable file in a writable folder"
+    };
+    Error::failed(format!(
+        "cannot write the audit log `{}`; a prod operation does not start without it: {fix}",
+        path.display()
+    ))
+    .because(e)
 }
 
 /// Room reserved at the end of the log for the record an operation appends when it ends.

@@ -11,6 +11,7 @@ use crate::failpoint;
 use crate::hint::Hint;
 use crate::manifest::{self, Manifest, Reason};
 use crate::time;
+use crate::verify::{self, Allowed, Depth};
 use std::path::{Path, PathBuf};
 
 /// How many backups of each environment `prune` keeps when given no rule.
@@ -40,8 +41,8 @@ pub struct Request<'a> {
     pub stem: String,
     /// A vacuumed copy instead of a page-for-page one.
     pub compact: bool,
-    /// The source's foreign-key violations, when a health check counted them.
-    pub foreign_key_violations: Option<u64>,
+    /// Run the full health check on the snapshot (see [`make`]).
+    pub thorough: bool,
 }
 
 /// A placed backup.
@@ -53,13 +54,28 @@ pub struct Made {
     pub manifest: Manifest,
 }
 
-/// Makes a verified backup with its manifest. On any failure nothing is left behind.
+/// Makes a backup with its manifest, checked equal to its source's snapshot. With `thorough`,
+/// the page-for-page snapshot itself (exactly the bytes copied, before any compaction) must pass
+/// `integrity_check` and `foreign_key_check` first (its violations, the source's own, go into the
+/// manifest). On any failure nothing is left behind.
 pub fn make(request: &Request) -> Result<Made> {
     let dir = request.dir;
     durable::prepare_folder(dir)?;
     let path = free_name(dir, &request.stem);
     let temp = TempFile::beside(&path)?;
-    let mut snapshot = copy::snapshot(request.source, &[temp.path()], true)?;
+    let mut snapshot = copy::snapshot(request.source, &[temp.path()], true).map_err(|e| {
+        // A damaged source can fail the copy first: with --thorough, SQLite's findings say why.
+        let found = request
+            .thorough
+            .then(|| verify::damage_found(request.source, &e))
+            .flatten();
+        found.map_or(e, |failed| unhealthy(request.source, &failed))
+    })?;
+    let violations = if request.thorough {
+        Some(healthy_snapshot(temp.path(), request.source)?)
+    } else {
+        None
+    };
     let temp = if request.compact {
         let packed = TempFile::beside(&path)?;
         snapshot = copy::compact(temp.path(), packed.path())?;
@@ -74,11 +90,29 @@ pub fn make(request: &Request) -> Result<Made> {
         request.env,
         request.reason,
     )?;
-    manifest.foreign_key_violations = request.foreign_key_violations;
+    manifest.foreign_key_violations = violations;
     place(temp, path, manifest)
 }
 
-/// A verified backup of an open database, before a command changes it: the backup folder of
+/// The full health check of a private snapshot of `source`: its foreign-key violations when it
+/// passes, else a check failure (exit 4) that names the source and shows SQLite's findings.
+fn healthy_snapshot(snapshot: &Path, source: &Path) -> Result<u64> {
+    let report = verify::database(snapshot, Depth::Full, Allowed::SourcesOwn)?;
+    match report.failed() {
+        None => Ok(report.foreign_key_violations),
+        Some(failed) => Err(unhealthy(source, &failed)),
+    }
+}
+
+/// `--thorough` found `source` damaged (exit 4).
+fn unhealthy(source: &Path, failed: &str) -> Error {
+    Error::check_failed(format!(
+        "`{}` is not healthy, so no backup was made: {failed}; restore it from a backup, or back it up without --thorough to keep it as it is",
+        source.display()
+    ))
+}
+
+/// A backup of an open database, checked equal to it, before a command changes it: the backup folder of
 /// its root, named after its environment. (It must hold no lock: call it between transactions.)
 pub fn before(db: &Database, reason: Reason) -> Result<Made> {
     let identity = db.identity();
@@ -90,11 +124,11 @@ pub fn before(db: &Database, reason: Reason) -> Result<Made> {
         dir: &db.config().layout.backup_dir(),
         stem: stem_for(env),
         compact: false,
-        foreign_key_violations: None,
+        thorough: false,
     })
 }
 
-/// Writes the manifest of a verified copy, then places the copy at `path` beside it: a backup
+/// Writes the manifest of a copy checked equal to its source, then places the copy at `path` beside it: a backup
 /// under its final name always has its manifest (a crash in between leaves only the manifest,
 /// which is no backup and keeps its name taken). If the copy cannot be placed, the manifest, and
 /// the copy if it was linked before the failure, are removed again.

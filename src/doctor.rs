@@ -1,16 +1,18 @@
 //! Readiness of a database, in the spirit of a `/readyz` endpoint: a list of checks, each
-//! passed, a warning, failed or skipped, with a hint. Ready means nothing failed.
+//! passed, a warning, failed or skipped, with a hint. Ready to migrate means nothing failed, with
+//! migrations possibly pending; ready to serve means that, and the schema at this code's head.
 
 use crate::backup::{self, Status};
 use crate::config::DatabaseConfig;
 use crate::db::{self, Database};
 use crate::env::Environment;
-use crate::error::Result;
+use crate::error::{Kind, Result};
 use crate::hint::Hint;
-use crate::migrate::{self, Catalog};
+use crate::migrate::{self, Catalog, Mark};
 use crate::paths::Layout;
 use crate::session::Session;
-use std::path::Path;
+use crate::verify::{self, Allowed, Depth};
+use std::path::{Path, PathBuf};
 
 /// A backup of prod older than this many days is a warning.
 pub const BACKUP_MAX_AGE_DAYS: i64 = 7;
@@ -84,12 +86,32 @@ fn check(
 pub struct Readiness {
     /// The checks.
     pub checks: Vec<Check>,
+    /// Migrations pending when they are all that keeps the schema from this code's head (a
+    /// warning when ready to migrate, a failure for `serve`).
+    pub pending: usize,
 }
 
 impl Readiness {
     /// Whether no check failed.
     pub fn ready(&self) -> bool {
         self.checks.iter().all(|c| c.level != Level::Fail)
+    }
+
+    /// Whether the app can serve it: ready, and no migration pending.
+    pub fn ready_to_serve(&self) -> bool {
+        self.ready() && self.pending == 0
+    }
+
+    /// The verdict line: `ready to serve`, `ready to migrate: …`, or `NOT READY`.
+    pub fn verdict(&self) -> String {
+        match (self.ready(), self.pending) {
+            (false, _) => "NOT READY".to_string(),
+            (true, 0) => "ready to serve".to_string(),
+            (true, n) => format!(
+                "ready to migrate: {} pending, not ready to serve until applied",
+                crate::ui::counted(n, "migration")
+            ),
+        }
     }
 }
 
@@ -103,11 +125,13 @@ const DATABASE_CHECKS: [&str; 6] = [
     "backup",
 ];
 
-/// Runs every check on the session's database.
-pub fn diagnose(session: &mut Session) -> Result<Readiness> {
+/// Runs every check on the session's database. With `serve`, pending migrations fail (the app
+/// refuses a schema behind the code); without it they are a warning: ready to migrate.
+pub fn diagnose(session: &mut Session, serve: bool) -> Result<Readiness> {
     let config = session.config().clone();
     let path = config.path.clone();
     let mut checks = Vec::new();
+    let mut pending = 0;
     let opened = if path.exists() {
         db::check_header(&path).and_then(|()| session.inspect())
     } else {
@@ -125,7 +149,9 @@ pub fn diagnose(session: &mut Session) -> Result<Readiness> {
                 format!("`{}` is a SQLite database", path.display()),
                 None,
             ));
-            checks.extend(database_checks(&db, &config)?);
+            let (found, behind) = database_checks(&db, &config, serve)?;
+            checks.extend(found);
+            pending = behind;
         }
         Err(e) if e.kind() == crate::error::Kind::Refused => return Err(e),
         Err(e) => {
@@ -138,11 +164,22 @@ pub fn diagnose(session: &mut Session) -> Result<Readiness> {
     checks.push(audit_log(&config.layout));
     let env = config.env.or(config.layout.environment_of(&path));
     checks.push(permissions(&path, env));
-    Ok(Readiness { checks })
+    let folders = [
+        crate::paths::folder_of(&path),
+        config.layout.database_dir(),
+        config.layout.backup_dir(),
+    ];
+    checks.push(leftovers(&folders));
+    Ok(Readiness { checks, pending })
 }
 
-/// The checks of the open `db`; `config` is the selection, which the hints carry.
-fn database_checks(db: &Database, config: &DatabaseConfig) -> Result<Vec<Check>> {
+/// The checks on the open `db`, and how many migrations are pending when nothing else keeps the
+/// schema from this code's head; `config` is the selection, which the hints carry.
+fn database_checks(
+    db: &Database,
+    config: &DatabaseConfig,
+    serve: bool,
+) -> Result<(Vec<Check>, usize)> {
     let (selected, layout) = (config.env, &config.layout);
     let identity = db.identity();
     let conn = db.conn();
@@ -173,76 +210,113 @@ fn database_checks(db: &Database, config: &DatabaseConfig) -> Result<Vec<Check>>
             )),
         ),
     };
-    let integrity = match crate::integrity::lines(conn, "PRAGMA quick_check", []) {
-        Ok(lines) if lines == ["ok"] => check("integrity", Level::Pass, "quick_check: ok", None),
-        Ok(lines) => check(
-            "integrity",
-            Level::Fail,
-            format!("quick_check: {}", lines.join("; ")),
-            Some(restore_hint(config)),
-        ),
-        Err(e) => check(
-            "integrity",
-            Level::Fail,
-            format!("quick_check could not run: {e}"),
-            Some(restore_hint(config)),
-        ),
-    };
-    let foreign_keys = match migrate::runner::foreign_key_violations(conn, path) {
-        Ok(0) => check(
-            "foreign keys",
-            Level::Pass,
-            "foreign_key_check: no violations",
-            None,
-        ),
-        Ok(n) => check(
-            "foreign keys",
-            Level::Fail,
-            format!("foreign_key_check: {n} violations"),
-            Some(format!(
-                "list them with `PRAGMA foreign_key_check` in `{}` and fix the rows",
-                Hint::command(config, "database shell")
-            )),
-        ),
-        Err(e) => check(
-            "foreign keys",
-            Level::Fail,
-            e.to_string(),
-            Some(restore_hint(config)),
-        ),
-    };
-    let migrations =
+    let (integrity, foreign_keys) = health(path, config)?;
+    let (migrations, pending) =
         match Catalog::of(layout).and_then(|catalog| migrate::state(conn, &catalog, path)) {
-            Ok(state) if state.is_current() => check(
-                "migrations",
-                Level::Pass,
-                format!("at head (version {}), nothing edited", state.head),
-                None,
+            Ok(state) if state.is_current() => (
+                check(
+                    "migrations",
+                    Level::Pass,
+                    format!("at head (version {}), nothing edited", state.head),
+                    None,
+                ),
+                0,
             ),
-            Ok(state) => check(
-                "migrations",
-                Level::Fail,
-                state.problems(config).join("; "),
-                Some(format!(
-                    "see `{}`",
-                    Hint::command(config, "database status")
-                )),
-            ),
-            Err(e) => check("migrations", Level::Fail, e.to_string(), None),
+            Ok(state) => {
+                let pending = state.marked(Mark::Pending).len();
+                let only_pending = !state.is_ahead()
+                    && state.marked(Mark::Edited).is_empty()
+                    && state.marked(Mark::DownEdited).is_empty();
+                let level = if only_pending && !serve {
+                    Level::Warn
+                } else {
+                    Level::Fail
+                };
+                (
+                    check(
+                        "migrations",
+                        level,
+                        state.problems(config).join("; "),
+                        Some(format!(
+                            "see `{}`",
+                            Hint::command(config, "database status")
+                        )),
+                    ),
+                    if only_pending { pending } else { 0 },
+                )
+            }
+            Err(e) => (check("migrations", Level::Fail, e.to_string(), None), 0),
         };
-    Ok(vec![
+    let checks = vec![
         stamp,
         integrity,
         foreign_keys,
         migrations,
         journal(path),
         newest_backup(config, identity.env),
-    ])
+    ];
+    Ok((checks, pending))
+}
+
+/// `integrity` and `foreign keys`: the health check `verify` runs (header and size, SQLite's
+/// `integrity_check`, `foreign_key_check`), on its own connections.
+fn health(path: &Path, config: &DatabaseConfig) -> Result<(Check, Check)> {
+    let report = match verify::database(path, Depth::Full, Allowed::AtMost(0)) {
+        Ok(report) => report,
+        Err(e) if e.kind() == Kind::Refused => return Err(e),
+        Err(e) => {
+            let failed = |name| check(name, Level::Fail, e.to_string(), Some(restore_hint(config)));
+            return Ok((failed("integrity"), failed("foreign keys")));
+        }
+    };
+    let (keys, structure): (Vec<_>, Vec<_>) = report
+        .checks
+        .iter()
+        .partition(|c| c.name == "foreign_key_check");
+    let failed: Vec<String> = structure
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect();
+    let integrity = if failed.is_empty() {
+        check("integrity", Level::Pass, "integrity_check: ok", None)
+    } else {
+        check(
+            "integrity",
+            Level::Fail,
+            failed.join("; "),
+            Some(restore_hint(config)),
+        )
+    };
+    let foreign_keys = match keys.first() {
+        Some(c) if c.passed => check(
+            "foreign keys",
+            Level::Pass,
+            format!("foreign_key_check: {}", c.detail),
+            None,
+        ),
+        Some(c) => check(
+            "foreign keys",
+            Level::Fail,
+            format!("foreign_key_check: {}", c.detail),
+            Some(format!(
+                "list them with `PRAGMA foreign_key_check` in `{}` and fix the rows",
+                Hint::command(config, "database shell")
+            )),
+        ),
+        None => check(
+            "foreign keys",
+            Level::Skip,
+            "the file failed its header or size check",
+            None,
+        ),
+    };
+    Ok((integrity, foreign_keys))
 }
 
 fn restore_hint(config: &DatabaseConfig) -> String {
     format!(
-        "restore it from a verified backup: `{}`",
+        "restore it from a backup, which restore checks first: `{}`",
         Hint::command(config, "database restore").flag("--latest")
     )
 }
@@ -287,13 +361,13 @@ fn newest_backup(config: &DatabaseConfig, env: Environment) -> Check {
         None if prod => check(
             "backup",
             Level::Warn,
-            "no verified backup of prod",
+            "no backup of prod that still matches its manifest",
             Some(make),
         ),
         None => check(
             "backup",
             Level::Pass,
-            format!("no verified backup of {env} (only prod needs one)"),
+            format!("no backup of {env} that still matches its manifest (only prod needs one)"),
             None,
         ),
         Some(entry) => {
@@ -301,7 +375,7 @@ fn newest_backup(config: &DatabaseConfig, env: Environment) -> Check {
                 .saturating_sub(entry.created_unix)
                 .max(0);
             let detail = format!(
-                "newest verified: `{}`, {} old",
+                "newest that still matches its manifest: `{}`, {} old",
                 entry.path.display(),
                 age_text(age)
             );
@@ -324,46 +398,65 @@ fn age_text(seconds: i64) -> String {
     }
 }
 
+/// Whether a prod write could open the audit log now, tested as that write does it.
 fn audit_log(layout: &Layout) -> Check {
     let log = layout.audit_log();
-    let writable = if log.exists() {
-        std::fs::OpenOptions::new().append(true).open(&log).is_ok()
-    } else {
-        log.ancestors()
-            .skip(1)
-            .find(|dir| dir.exists())
-            .is_some_and(writable_dir)
-    };
-    if writable {
-        check(
+    match crate::audit::probe(layout) {
+        Ok(()) => check(
             "audit log",
             Level::Pass,
             format!("`{}` is writable", log.display()),
             None,
-        )
-    } else {
-        check(
+        ),
+        Err(e) => check(
             "audit log",
             Level::Fail,
-            format!(
-                "`{}` is not writable; prod writes refuse to start without it",
-                log.display()
-            ),
+            crate::ui::error_line(&e),
             Some(format!(
-                "make `{}` writable by you",
-                layout.log_dir().display()
+                "make `{}` a writable folder with room, holding a writable regular file `{}`",
+                layout.log_dir().display(),
+                crate::manifest::file_name(&log)
             )),
-        )
+        ),
     }
 }
 
-fn writable_dir(dir: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(name) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: `name` is a valid NUL-terminated path that outlives the call.
-    unsafe { libc::access(name.as_ptr(), libc::W_OK) == 0 }
+/// Temporary files that runs which died left in the database's and the backups' folders.
+fn leftovers(folders: &[PathBuf]) -> Check {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut found: Vec<String> = Vec::new();
+    for folder in folders {
+        if seen
+            .iter()
+            .any(|other| crate::paths::same_file(other, folder))
+        {
+            continue;
+        }
+        seen.push(folder.clone());
+        found.extend(
+            crate::durable::stale_temps(folder)
+                .iter()
+                .map(|path| format!("`{}`", path.display())),
+        );
+    }
+    if found.is_empty() {
+        return check(
+            "leftovers",
+            Level::Pass,
+            "no temporary files of dead runs",
+            None,
+        );
+    }
+    check(
+        "leftovers",
+        Level::Warn,
+        format!(
+            "{} of runs that died: {}",
+            crate::ui::counted(found.len(), "temporary file"),
+            crate::ui::at_most(&found).join(", ")
+        ),
+        Some("no running process owns them: the next backup, restore or migrate-to-envs writing into that folder removes them, or delete them".into()),
+    )
 }
 
 fn permissions(path: &Path, env: Option<Environment>) -> Check {

@@ -128,33 +128,44 @@ pub fn prepare_folder(dir: &Path) -> Result<()> {
     remove_stale_temps(dir).map(|_| ())
 }
 
-/// Removes the temporary files that crashed runs left in `dir`: names this module makes whose
-/// process is gone. Returns how many were removed. Final names are never touched.
+/// Removes the temporary files that crashed runs left in `dir` ([`stale_temps`]). Returns how
+/// many were removed. Final names are never touched.
 fn remove_stale_temps(dir: &Path) -> Result<usize> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(0);
-    };
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let pid = name
-            .starts_with('.')
-            .then(|| name.rsplit_once(".tmp-"))
-            .flatten()
-            .and_then(|(_, tail)| tail.split_once('-'))
-            .and_then(|(pid, _)| pid.parse::<u32>().ok());
-        let alive = |pid: u32| Path::new("/proc").join(pid.to_string()).exists();
-        if pid.is_some_and(|pid| !alive(pid)) {
-            std::fs::remove_file(entry.path()).failed(|| {
-                format!(
-                    "cannot remove the stale temporary file `{}`",
-                    entry.path().display()
-                )
-            })?;
-            removed += 1;
-        }
+    let stale = stale_temps(dir);
+    for path in &stale {
+        std::fs::remove_file(path).failed(|| {
+            format!(
+                "cannot remove the stale temporary file `{}`",
+                path.display()
+            )
+        })?;
     }
-    Ok(removed)
+    Ok(stale.len())
+}
+
+/// The temporary files that runs which died left in `dir`: names [`TempFile::beside`] makes
+/// whose process is gone, sorted.
+pub fn stale_temps(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let alive = |pid: u32| Path::new("/proc").join(pid.to_string()).exists();
+    let mut stale: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pid = name
+                .starts_with('.')
+                .then(|| name.rsplit_once(".tmp-"))
+                .flatten()
+                .and_then(|(_, tail)| tail.split_once('-'))
+                .and_then(|(pid, _)| pid.parse::<u32>().ok());
+            pid.is_some_and(|pid| !alive(pid))
+        })
+        .map(|entry| entry.path())
+        .collect();
+    stale.sort();
+    stale
 }
 
 /// Fsyncs a directory so that its entries survive a crash.

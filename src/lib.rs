@@ -17,7 +17,6 @@ pub mod error;
 pub mod failpoint;
 pub mod guard;
 pub mod hint;
-pub mod integrity;
 pub mod lock;
 pub mod manifest;
 pub mod migrate;

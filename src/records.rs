@@ -102,10 +102,16 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// The file is damaged: SQLite's own code for it is the cause, so callers tell damage from
+    /// other failures alike for both readers (see [`crate::verify::damage_found`]).
     fn damaged(&self, what: &str) -> Error {
         Error::failed(format!(
             "database `{}` is damaged ({what}); restore it from a backup",
             self.path.display()
+        ))
+        .because(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(what.to_string()),
         ))
     }
 

@@ -13,12 +13,26 @@ use crate::stamp;
 use crate::verify::{self, Allowed, Depth};
 use std::path::Path;
 
-/// A private copy of `source` beside `live`, stamped `env` when given, ready to go into `live`.
-pub fn stage(source: &Path, live: &Path, env: Option<Environment>) -> Result<TempFile> {
+/// A private copy of the backup `source` beside `live`, stamped `env` when given, ready to go into
+/// `live`. The copy's bytes must hash to `checked`, the file hash of the bytes its health check
+/// read (its manifest's, which that check matched), so the copy is what was checked.
+pub fn stage(
+    source: &Path,
+    checked: &str,
+    live: &Path,
+    env: Option<Environment>,
+) -> Result<TempFile> {
     let folder = crate::paths::folder_of(live);
     durable::prepare_folder(&folder)?;
     let staged = TempFile::beside(live)?;
-    copy::snapshot(source, &[staged.path()], false)?;
+    let snapshot = copy::snapshot(source, &[staged.path()], false)?;
+    if snapshot.file_digest != checked {
+        return Err(Error::failed(format!(
+            "`{}` changed after it was checked ({} ≠ {checked}); nothing was restored: verify it again with `cargo xtask database verify`",
+            source.display(),
+            snapshot.file_digest
+        )));
+    }
     restamp(staged.path(), env)?;
     Ok(staged)
 }

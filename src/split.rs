@@ -1,6 +1,6 @@
 //! The one-time split of the legacy single database (`data/db/onsen.db`) into the prod and dev
-//! databases: health-check the legacy file, back it up, copy it once into every missing target,
-//! stamp each copy, place it. The legacy file is only ever read. Every final name is written
+//! databases: copy a snapshot of the legacy file once into its backup and every missing target,
+//! health-check that snapshot (the backup's copy), stamp each target, place them. The legacy file is only ever read. Every final name is written
 //! once, by a verified rename, so a crash at any moment leaves nothing that a re-run cannot finish.
 
 use crate::backup::{self, Made, Request};
@@ -111,11 +111,11 @@ impl Plan {
     pub fn describe(&self) -> Vec<String> {
         let mut lines = vec![
             format!(
-                "1. check `{}`: SQLite header, integrity_check, foreign_key_check",
+                "1. copy a snapshot of `{}` (SQLite header checked) into its backup and each copy below, each checked equal to it",
                 self.legacy.display()
             ),
             format!(
-                "2. back it up to `{}` ({}_<UTC time>.db + manifest), verified",
+                "2. check the snapshot: integrity_check, foreign_key_check; then back it up to `{}` ({}_<UTC time>.db + manifest)",
                 self.backup_dir.display(),
                 backup::SPLIT_STEM
             ),
@@ -136,7 +136,7 @@ impl Plan {
                 }
             };
             lines.push(format!(
-                "{step}. {what} `{}` ({}), verified, stamped `{}`",
+                "{step}. {what} `{}` ({}), stamped `{}`",
                 target.path.display(),
                 target.env,
                 target.env
@@ -168,14 +168,15 @@ pub struct Outcome {
 pub fn run(plan: &Plan) -> Result<Outcome> {
     let legacy = plan.legacy.as_path();
     crate::db::check_header(legacy)?;
-    let unhealthy = |e: Error| {
+    let unhealthy = |failed: String| {
         Error::check_failed(format!(
-            "the legacy database is not healthy, so nothing was split: {e}; repair it or restore it from a backup first"
+            "the legacy database `{}` is not healthy, so nothing was split: {failed}; repair it or restore it from a backup first",
+            legacy.display()
         ))
     };
-    let file_checks = verify::file_checks(legacy)
-        .into_result()
-        .map_err(unhealthy)?;
+    if let Some(failed) = verify::file_checks(legacy).failed() {
+        return Err(unhealthy(failed));
+    }
     // One descriptor of the legacy file, open from before the first connection to it until after
     // the last (see `db::check_header_in`).
     let legacy_file = std::fs::File::open(legacy)
@@ -202,17 +203,15 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
     let mut paths = vec![backup_temp.path()];
     paths.extend(temps.iter().map(TempFile::path));
 
-    // The health check and the copy run side by side; nothing is placed unless both pass.
-    let (health, copied) = std::thread::scope(|scope| {
-        let health =
-            scope.spawn(|| verify::sqlite_checks(file_checks, Depth::Full, Allowed::SourcesOwn));
-        let copied = copy::snapshot_from(&legacy_file, legacy, &paths, true);
-        (health.join().expect("the checking thread panicked"), copied)
-    });
-    let report = health?;
+    // The health check runs on the backup's private copy of the snapshot, so its verdict is
+    // about exactly the bytes every copy was checked equal to; nothing is placed unless it passes.
+    let snapshot = copy::snapshot_from(&legacy_file, legacy, &paths, true)
+        .map_err(|e| verify::damage_found(legacy, &e).map_or(e, unhealthy))?;
+    let report = verify::database(backup_temp.path(), Depth::Full, Allowed::SourcesOwn)?;
+    if let Some(failed) = report.failed() {
+        return Err(unhealthy(failed));
+    }
     let violations = report.foreign_key_violations;
-    report.into_result().map_err(unhealthy)?;
-    let snapshot = copied?;
     let legacy_digest = match (wal_digest_before, snapshot.method) {
         (Some(before), _) => before,
         (None, copy::Method::Bytes) if file_size(legacy) == snapshot.size() => {
@@ -268,7 +267,7 @@ fn replace(target: &Target, staged: TempFile, backup_dir: &Path) -> Result<Made>
         dir: backup_dir,
         stem: backup::stem_for(Some(target.env)),
         compact: false,
-        foreign_key_violations: None,
+        thorough: false,
     })?;
     restore::replace_contents(staged.path(), &target.path)?;
     Ok(made)

@@ -161,7 +161,7 @@ pub fn report_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
 /// An error and its causes on one line, control characters escaped ([`escape_controls`]); a
 /// cause that only repeats the one before it is shown once, and SQLite's errors by their
 /// message, without rusqlite's repetition of it under an error code number.
-fn error_line(error: &(dyn std::error::Error + 'static)) -> String {
+pub fn error_line(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut previous = String::new();
     let mut cause = error.source();
@@ -267,6 +267,19 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// How many lines of a list [`at_most`] shows.
+pub const SHOWN_LINES: usize = 10;
+
+/// The first [`SHOWN_LINES`] of `lines`, then `… and N more` for the rest: what a report shows of
+/// a long list (SQLite's findings, files found), never hiding how many there were.
+pub fn at_most(lines: &[String]) -> Vec<String> {
+    let mut shown: Vec<String> = lines.iter().take(SHOWN_LINES).cloned().collect();
+    if lines.len() > SHOWN_LINES {
+        shown.push(format!("… and {} more", lines.len() - SHOWN_LINES));
+    }
+    shown
+}
+
 /// An optional value as table text (`-` when absent).
 pub fn cell<T: std::fmt::Display>(value: &Option<T>) -> String {
     value.as_ref().map_or_else(|| "-".to_string(), T::to_string)
@@ -284,6 +297,17 @@ pub fn counted(n: impl std::fmt::Display, noun: &str) -> String {
 mod tests {
     use super::*;
     use crate::error::Kind;
+
+    #[test]
+    fn long_lists_show_ten_lines_and_count_the_rest() {
+        let lines = |n: usize| (1..=n).map(|i| format!("line {i}")).collect::<Vec<_>>();
+        assert_eq!(at_most(&lines(3)), lines(3));
+        assert_eq!(at_most(&lines(10)), lines(10));
+        let shown = at_most(&lines(23));
+        assert_eq!(shown.len(), 11);
+        assert_eq!(shown[..10], lines(10)[..]);
+        assert_eq!(shown[10], "… and 13 more");
+    }
 
     #[test]
     fn counts_are_singular_for_one() {

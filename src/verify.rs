@@ -1,8 +1,8 @@
-//! Health checks of a database or a backup: header and size, `PRAGMA integrity_check` (its answer
-//! proved in parallel by [`crate::integrity`]) or `quick_check`, `foreign_key_check`, and for a
-//! backup its hashes against the manifest. The checks run in parallel on their own read-only
-//! connections. (Equality of a fresh copy with its source is checked by the copy engine itself,
-//! before a copy is placed.)
+//! Health checks of a database or a backup: header and size, the bundled SQLite's own
+//! `PRAGMA integrity_check` (or `quick_check`) with `foreign_key_check` beside it, and for a backup
+//! its hashes against the manifest. The checks run in parallel on their own read-only
+//! connections, and a failed check carries every line SQLite gave. (Equality of a fresh copy with
+//! its source is checked by the copy engine itself, before a copy is placed.)
 
 use crate::db::{self, Access};
 use crate::digest;
@@ -17,8 +17,7 @@ use std::path::{Path, PathBuf};
 /// How thorough the structural check is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
-    /// `PRAGMA integrity_check`: everything, indexes against tables included (see
-    /// [`crate::integrity`]).
+    /// `PRAGMA integrity_check`: everything, indexes against tables included.
     Full,
     /// `PRAGMA quick_check`: structure and constraints, O(N).
     Quick,
@@ -31,8 +30,10 @@ pub struct Check {
     pub name: String,
     /// Whether it passed.
     pub passed: bool,
-    /// What was found.
+    /// What was found: for a failed SQLite check, its first lines (see [`crate::ui::at_most`]).
     pub detail: String,
+    /// Every line a failed SQLite check gave, an error that stopped it included (empty otherwise).
+    pub findings: Vec<String>,
 }
 
 impl Check {
@@ -41,6 +42,17 @@ impl Check {
             name: name.to_string(),
             passed,
             detail: detail.into(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// A failed check whose findings are SQLite's lines.
+    fn found(name: &str, findings: Vec<String>) -> Check {
+        Check {
+            name: name.to_string(),
+            passed: false,
+            detail: crate::ui::at_most(&findings).join("; "),
+            findings,
         }
     }
 }
@@ -67,7 +79,13 @@ impl Report {
         let checks: Vec<Value> = self
             .checks
             .iter()
-            .map(|c| json!({"check": c.name, "passed": c.passed, "detail": c.detail}))
+            .map(|c| {
+                let mut check = json!({"check": c.name, "passed": c.passed, "detail": c.detail});
+                if !c.findings.is_empty() {
+                    check["findings"] = json!(c.findings);
+                }
+                check
+            })
             .collect();
         json!({"path": self.path.display().to_string(), "passed": self.passed(), "checks": checks})
     }
@@ -82,20 +100,23 @@ impl Report {
 
     /// A check failure (exit 4) naming each failed check; `None` when every check passed.
     pub fn failure(&self) -> Option<Error> {
-        if self.passed() {
-            return None;
-        }
+        self.failed().map(|failed| {
+            Error::check_failed(format!(
+                "`{}` failed verification: {failed}",
+                self.path.display()
+            ))
+        })
+    }
+
+    /// Each failed check with what it found, on one line; `None` when every check passed.
+    pub fn failed(&self) -> Option<String> {
         let failed: Vec<String> = self
             .checks
             .iter()
             .filter(|c| !c.passed)
             .map(|c| format!("{}: {}", c.name, c.detail))
             .collect();
-        Some(Error::check_failed(format!(
-            "`{}` failed verification: {}",
-            self.path.display(),
-            failed.join("; ")
-        )))
+        (!failed.is_empty()).then(|| failed.join("; "))
     }
 }
 
@@ -139,7 +160,7 @@ pub fn file_checks(path: &Path) -> Report {
 
 /// Adds the checks through SQLite to a [`file_checks`] report: the structural check and the
 /// foreign-key check, in parallel, on their own read-only connections.
-pub fn sqlite_checks(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
+fn sqlite_checks(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
     let Report {
         path, mut checks, ..
     } = report;
@@ -309,7 +330,8 @@ fn size_check(path: &Path, shape: Shape) -> Option<Check> {
     ))
 }
 
-/// `integrity_check` or `quick_check`: passes when the answer is exactly `ok`.
+/// `integrity_check` or `quick_check`, SQLite's own, with its default settings: passes when the
+/// answer is exactly `ok`; otherwise every line it gave is a finding.
 fn structural(path: &Path, depth: Depth) -> Result<Check> {
     let name = match depth {
         Depth::Full => "integrity_check",
@@ -317,17 +339,32 @@ fn structural(path: &Path, depth: Depth) -> Result<Check> {
     };
     let conn = match connect_for_check(path)? {
         Ok(conn) => conn,
-        Err(detail) => return Ok(Check::new(name, false, detail)),
+        Err(detail) => return Ok(Check::found(name, vec![detail])),
     };
-    let rows = match depth {
-        Depth::Full => crate::integrity::check(&conn, &|| db::connect(path, Access::Read).ok()),
-        Depth::Quick => crate::integrity::lines(&conn, "PRAGMA quick_check", []),
-    };
-    Ok(match rows {
-        Ok(rows) if rows == ["ok"] => Check::new(name, true, "ok"),
-        Ok(rows) => Check::new(name, false, rows.join("; ")),
-        Err(e) => Check::new(name, false, e.to_string()),
+    let lines = pragma_lines(&conn, &format!("PRAGMA {name}"));
+    Ok(if lines == ["ok"] {
+        Check::new(name, true, "ok")
+    } else {
+        Check::found(name, lines)
     })
+}
+
+/// Every line a checking statement answers (its first column), in order (a row of several lines,
+/// as `integrity_check` gives for one b-tree, counts as its lines); an error that stops it, after
+/// some lines or before any, is one more line, so no line SQLite gave is lost.
+fn pragma_lines(conn: &Connection, sql: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let stopped = conn.prepare(sql).and_then(|mut statement| {
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            lines.extend(row.get::<_, String>(0)?.lines().map(str::to_string));
+        }
+        Ok(())
+    });
+    if let Err(e) = stopped {
+        lines.push(format!("the check stopped: {e}"));
+    }
+    lines
 }
 
 /// A read-only connection for a check. A file too damaged to open (SQLite reads the schema while
@@ -339,6 +376,18 @@ fn connect_for_check(path: &Path) -> Result<std::result::Result<Connection, Stri
         Err(e) if is_damage(&e) => Ok(Err(e.to_string())),
         Err(e) => Err(e),
     }
+}
+
+/// What the full health check finds in `path` when reading it failed with `error` because the
+/// file is damaged: SQLite's own findings explain a failed copy better than the first bad page a
+/// copy met. `None` for any other error, or when the check finds nothing (or cannot run).
+pub fn damage_found(path: &Path, error: &Error) -> Option<String> {
+    if !is_damage(error) {
+        return None;
+    }
+    database(path, Depth::Full, Allowed::SourcesOwn)
+        .ok()?
+        .failed()
 }
 
 /// Whether an error's cause is SQLite finding the file damaged or not a database.

@@ -6,6 +6,7 @@ mod support;
 mod app;
 mod backup;
 mod completions;
+mod damage;
 mod diagnostics;
 mod doctor;
 mod faults;

@@ -1,11 +1,11 @@
-//! `database backup` and `database backups`: make a verified backup with its manifest; list them.
+//! `database backup` and `database backups`: make a backup, checked equal to its source, with its
+//! manifest; list them.
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::backup::{self, Request};
 use onsendo::manifest::Reason;
 use onsendo::session::{Effect, Session};
 use onsendo::ui;
-use onsendo::verify::{self, Allowed, Depth};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -18,7 +18,7 @@ pub struct BackupArgs {
     /// Write a compacted (vacuumed) copy
     #[arg(long)]
     pub compact: bool,
-    /// Check the database's health first (integrity_check, foreign_key_check)
+    /// Check the snapshot's health before placing it (integrity_check, foreign_key_check)
     #[arg(long)]
     pub thorough: bool,
 }
@@ -36,14 +36,6 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         if global.dry_run {
             return Ok(None);
         }
-        let violations = if args.thorough {
-            let report = verify::database(&source, Depth::Full, Allowed::SourcesOwn)?;
-            let violations = report.foreign_key_violations;
-            report.into_result()?;
-            Some(violations)
-        } else {
-            None
-        };
         backup::make(&Request {
             source: &source,
             env,
@@ -51,7 +43,7 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             dir: &dir,
             stem: backup::stem_for(env),
             compact: args.compact,
-            foreign_key_violations: violations,
+            thorough: args.thorough,
         })
         .map(Some)
     });
@@ -70,8 +62,13 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "manifest": made.manifest.to_json(),
         })),
         Some(made) => {
+            let health = match (args.thorough, args.compact) {
+                (false, _) => "",
+                (true, false) => "; integrity_check and foreign_key_check passed on it",
+                (true, true) => "; integrity_check and foreign_key_check passed on the snapshot it was compacted from",
+            };
             eprintln!(
-                "backed up `{}` ({}, {}, verified: {})",
+                "backed up `{}` ({}, {}, equal to its source: {}{health})",
                 source.display(),
                 ui::size(made.manifest.size),
                 made.manifest.method,

@@ -1,4 +1,5 @@
-//! `database doctor`: is the database ready? One line per check; exit 4 when one fails.
+//! `database doctor`: is the database ready to migrate, or to serve? One line per check; exit 4
+//! when not ready.
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::doctor;
@@ -6,17 +7,26 @@ use onsendo::session::{Effect, Session};
 use onsendo::{ui, Error};
 use serde_json::json;
 
-pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
+/// The flags of `database doctor`.
+#[derive(clap::Args, Debug)]
+pub struct DoctorArgs {
+    /// Ready to serve: pending migrations fail too (without it they are a warning: ready to migrate)
+    #[arg(long)]
+    pub serve: bool,
+}
+
+pub fn run(args: &DoctorArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), "database doctor", Effect::Read)?;
     let path = session.config().path.clone();
-    let result = doctor::diagnose(&mut session);
+    let result = doctor::diagnose(&mut session, args.serve);
     let failure = result
         .as_ref()
         .ok()
         .filter(|readiness| !readiness.ready())
         .map(|_| {
+            let purpose = if args.serve { " to serve" } else { "" };
             Error::check_failed(format!(
-                "`{}` is not ready: see the ✗ lines",
+                "`{}` is not ready{purpose}: see the ✗ lines",
                 path.display()
             ))
         });
@@ -25,6 +35,9 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
         ui::print_json(&json!({
             "path": path.display().to_string(),
             "ready": readiness.ready(),
+            "ready_to_serve": readiness.ready_to_serve(),
+            "pending_migrations": readiness.pending,
+            "verdict": readiness.verdict(),
             "checks": readiness.checks.iter().map(|c| json!({
                 "name": c.name,
                 "level": c.level.name(),
@@ -45,14 +58,7 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
                 println!("  {:<width$}  hint: {hint}", "");
             }
         }
-        println!(
-            "{}",
-            if readiness.ready() {
-                "ready"
-            } else {
-                "NOT READY"
-            }
-        );
+        println!("{}", readiness.verdict());
     }
     failure.map_or(Ok(()), |failure| Err(failure.into()))
 }

@@ -48,16 +48,18 @@ pub enum DatabaseCommand {
         after_help = "Examples:\n  cargo xtask database stamp --env dev --database copy-of-prod.db\n  cargo xtask database stamp --env prod --yes"
     )]
     Stamp,
-    /// Split the legacy data/db/onsen.db into onsen.prod.db and onsen.dev.db, once: check it,
-    /// back it up, copy, verify and stamp each; the legacy file is left unchanged
+    /// Split the legacy data/db/onsen.db into onsen.prod.db and onsen.dev.db, once: copy one
+    /// snapshot into its backup and each target, integrity_check it, stamp each; the legacy file
+    /// is left unchanged
     #[command(
         name = "migrate-to-envs",
         after_help = "Shows the plan, then asks you to type `prod` (or pass --yes). Safe to re-run: once done it says so;\nafter an interruption it finishes the job.\n\nExamples:\n  cargo xtask database migrate-to-envs --dry-run\n  cargo xtask database migrate-to-envs --yes\n  cargo xtask database migrate-to-envs --from ~/old/onsen.db --yes\n  cargo xtask database migrate-to-envs --force --yes   # replace existing targets (backed up first)"
     )]
     MigrateToEnvs(split::SplitArgs),
-    /// Make a verified backup with its manifest: onsen_<env>_<UTC time>.db (+ .json); prints its path
+    /// Make a backup, checked equal to the database, with its manifest: onsen_<env>_<UTC time>.db
+    /// (+ .json); prints its path
     #[command(
-        after_help = "The copy is a consistent snapshot even while another process writes, is checked equal to it\nbefore it is moved into place, and never overwrites anything.\n\nExamples:\n  cargo xtask database backup --env prod\n  cargo xtask database backup --compact --output /mnt/usb/onsendo\n  cargo xtask database backup --thorough --json"
+        after_help = "The copy is a consistent snapshot even while another process writes, is checked equal to it\nbefore it is moved into place, and never overwrites anything. Equal is all a plain backup proves:\n--thorough also runs integrity_check and foreign_key_check on the snapshot before placing it.\n\nExamples:\n  cargo xtask database backup --env prod\n  cargo xtask database backup --compact --output /mnt/usb/onsendo\n  cargo xtask database backup --thorough --json"
     )]
     Backup(backup::BackupArgs),
     /// List the backups: time, environment, size, reason, whether each still matches its manifest
@@ -68,11 +70,12 @@ pub enum DatabaseCommand {
     /// Check a database or a backup: header, size, integrity_check, foreign_key_check, and a
     /// backup's hashes and environment against its manifest. Exit 4 when anything fails
     #[command(
-        after_help = "integrity_check's answer is proved in parallel: quick_check, plus each index's entries read once\nand compared with those its table's rows call for; a table it does not cover (WITHOUT ROWID, or\nwith a UNIQUE, partial, expression, non-BINARY or REAL-column index) gets integrity_check of that\ntable. At any doubt (a mismatch, an error, a UTF-16 file, a virtual table, a commit meanwhile)\nSQLite's whole PRAGMA integrity_check runs, and its findings are shown as they are.\n\nA live database may have no foreign-key violations; a backup may have its source's. A file in the\nbackup folder must have its manifest.\n\nExamples:\n  cargo xtask database verify --env prod\n  cargo xtask database verify --latest --env prod\n  cargo xtask database verify artifacts/db/backups/onsen_dev_20261122T081500Z.db\n  cargo xtask database verify --quick --json"
+        after_help = "integrity_check is SQLite's own PRAGMA integrity_check (the bundled SQLite), with foreign_key_check\nbeside it on another connection. A failed check shows SQLite's lines: the first 10, then \"… and N\nmore\" (--json: every line, in \"findings\"); an error that stops SQLite after some lines is the last line.\n\nA live database may have no foreign-key violations; a backup may have its source's. A file in the\nbackup folder must have its manifest.\n\nExamples:\n  cargo xtask database verify --env prod\n  cargo xtask database verify --latest --env prod\n  cargo xtask database verify artifacts/db/backups/onsen_dev_20261122T081500Z.db\n  cargo xtask database verify --quick --json"
     )]
     Verify(verify::VerifyArgs),
-    /// Restore a backup into the live database through SQLite: the backup is verified first, the
-    /// live database backed up, the result verified (destructive: confirmation on prod)
+    /// Restore a backup into the live database through SQLite: the backup must pass verify
+    /// (integrity_check included), the live database is backed up, the result checked to hold the
+    /// backup's content (destructive: confirmation on prod)
     #[command(
         after_help = "A missing live database (lost) is recreated from the backup, with nothing to back up first.\n\nExamples:\n  cargo xtask database restore --latest --env dev\n  cargo xtask database restore artifacts/db/backups/onsen_prod_20261122T081500Z.db --env prod\n  cargo xtask database restore onsen_prod_20261122T081500Z.db --env dev --cross-env\n  cargo xtask database restore --latest --dry-run"
     )]
@@ -111,12 +114,13 @@ pub enum DatabaseCommand {
         after_help = "It also lists, in up.sql and down.sql, every statement the statement gate refuses (COMMIT,\nATTACH, PRAGMA foreign_keys = OFF, …); no marker acknowledges those.\n\nPut the marker in the comment lines right before the statement:\n  -- onsendo:destructive-ok notes moved to visit_notes in 04\n  ALTER TABLE visits DROP COLUMN notes;\n\nExamples:\n  cargo xtask database lint\n  cargo xtask database lint --all --json"
     )]
     Lint(lint::LintArgs),
-    /// Is the database ready? File, stamp, quick_check, foreign keys, migrations, journal, newest
-    /// backup, audit log, permissions: one line each with a hint; exit 4 when not ready
+    /// Is the database ready? File, stamp, integrity_check, foreign keys, migrations, journal,
+    /// newest backup, audit log, permissions, leftover temporary files: one line each with a hint;
+    /// exit 4 when not ready
     #[command(
-        after_help = "Examples:\n  cargo xtask database doctor\n  cargo xtask database doctor --env prod --json"
+        after_help = "Pending migrations (and nothing else wrong with the schema) are a warning: the verdict is \"ready to\nmigrate\", exit 0, as before a deploy. With --serve they fail (exit 4): the app refuses a schema\nbehind the code, so check with --serve after migrating.\n\nExamples:\n  cargo xtask database doctor --env prod            # before migrating\n  cargo xtask database doctor --env prod --serve    # after migrating, before the app\n  cargo xtask database doctor --env prod --json"
     )]
-    Doctor,
+    Doctor(doctor::DoctorArgs),
     /// Show the prod audit log (rotated files included): who did what to prod, when, how it was
     /// confirmed, how it ended, which backup it made
     #[command(
@@ -179,7 +183,7 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Rollback(args) => rollback::run(args, global),
         DatabaseCommand::New(args) => new::run(args, global),
         DatabaseCommand::Lint(args) => lint::run(args, global),
-        DatabaseCommand::Doctor => doctor::run(global),
+        DatabaseCommand::Doctor(args) => doctor::run(args, global),
         DatabaseCommand::Audit(args) => audit::run(args, global),
         DatabaseCommand::Seed => seed::run(global),
         DatabaseCommand::Exec(args) => sql::exec(args, global),

@@ -1,5 +1,5 @@
-//! `database restore`: put a verified backup's content into the live database, through SQLite,
-//! after backing the live database up.
+//! `database restore`: put a backup's content, once it passes verify, into the live database,
+//! through SQLite, after backing the live database up.
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::backup;
@@ -68,14 +68,14 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
         let saved = session.back_up(&db, Reason::PreRestore)?;
         drop(db);
-        let staged = restore::stage(&file, &live, restamp)?;
+        let staged = restore::stage(&file, &manifest.file_digest, &live, restamp)?;
         restore::replace_contents(staged.path(), &live)?;
         Ok((file, live, Some(saved)))
     });
     let (file, live, saved) = session.finish(result)?;
     if global.dry_run {
         println!(
-            "would restore `{}` into `{}`, after backing it up if it exists (dry run; the backup verified)",
+            "would restore `{}` into `{}`, after backing it up if it exists (dry run; the backup passed verify)",
             file.display(),
             live.display()
         );
@@ -89,7 +89,7 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }));
     } else {
         println!(
-            "restored `{}` into `{}`; verified",
+            "restored `{}` into `{}`: the backup passed integrity_check, and the database now holds its content and passes quick_check",
             file.display(),
             live.display()
         );
@@ -146,7 +146,7 @@ fn recreate(
     if dry_run {
         return Ok(());
     }
-    let staged = restore::stage(file, &live, restamp)?;
+    let staged = restore::stage(file, &manifest.file_digest, &live, restamp)?;
     staged.place(&live)?;
     verify::database(&live, Depth::Quick, Allowed::SourcesOwn)?
         .into_result()

@@ -142,7 +142,7 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "backed up `{}` to `{}` (verified)",
+        "backed up `{}` to `{}` (integrity_check and foreign_key_check passed on it)",
         plan.legacy.display(),
         outcome.legacy_backup.path.display()
     );
@@ -153,7 +153,10 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 path.display(),
                 made.path.display()
             ),
-            None => println!("created `{}` ({env}), verified and stamped", path.display()),
+            None => println!(
+                "created `{}` ({env}), equal to the checked snapshot, then stamped",
+                path.display()
+            ),
         }
     }
     if outcome.foreign_key_violations > 0 {
