@@ -100,8 +100,30 @@ extern "C" fn on_interrupt(_signal: libc::c_int) {
 struct InterruptibleStdin;
 
 impl std::io::Read for InterruptibleStdin {
+    /// Waits for input in short polls, looking at the Ctrl-C flag between them, so a Ctrl-C that
+    /// lands just before the wait starts is seen too (a plain `read` would block past it).
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let mut stdin = libc::pollfd {
+            fd: libc::STDIN_FILENO,
+            events: libc::POLLIN,
+            revents: 0,
+        };
         loop {
+            if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(std::io::Error::other("interrupted"));
+            }
+            // SAFETY: polls one descriptor described by a struct this function owns.
+            let ready = unsafe { libc::poll(&mut stdin, 1, 100) };
+            if ready == 0 {
+                continue;
+            }
+            if ready < 0 {
+                let error = std::io::Error::last_os_error();
+                if error.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(error);
+            }
             // SAFETY: reads into a buffer this function borrows mutably, at most its length.
             let read =
                 unsafe { libc::read(libc::STDIN_FILENO, buffer.as_mut_ptr().cast(), buffer.len()) };
@@ -111,9 +133,6 @@ impl std::io::Read for InterruptibleStdin {
             let error = std::io::Error::last_os_error();
             if error.kind() != std::io::ErrorKind::Interrupted {
                 return Err(error);
-            }
-            if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
-                return Err(std::io::Error::other("interrupted"));
             }
         }
     }
