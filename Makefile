@@ -77,7 +77,7 @@ use-dev: ## Print the export line for dev: eval "$$(make -s use-dev)"
 db-init: ## Create the database of ENV (idempotent)
 	@$(XTASK) database init --env $(ENV)
 
-backup: ## Make a verified backup of ENV's database (prints its path; COMPACT=1, THOROUGH=1, OUTPUT=dir)
+backup: ## Back up ENV's database, checked equal to it (prints its path; COMPACT=1, THOROUGH=1, OUTPUT=dir)
 	@$(XTASK) database backup --env $(ENV) $${COMPACT:+--compact} $${THOROUGH:+--thorough} $${OUTPUT:+--output="$$OUTPUT"}
 
 backups: ## List the backups and whether each still matches its manifest
@@ -89,7 +89,7 @@ verify: ## Check ENV's database (FILE=path a backup or file instead, LATEST=1 th
 restore: ## Restore FILE=backup (default: ENV's latest) into ENV's database (CROSS_ENV=1, DRY_RUN=1; YES=1 on prod)
 	@$(XTASK) database restore --env $(ENV) $${CROSS_ENV:+--cross-env} $${DRY_RUN:+--dry-run} $${YES:+--yes} $${FILE:+--} "$${FILE:---latest}"
 
-prune: ## Remove ENV's old backups (KEEP=N, default 10; OLDER_THAN=days; ALL_ENVS=1 every environment's; DRY_RUN=1; the newest verified one stays)
+prune: ## Remove ENV's old backups (KEEP=N, default 10; OLDER_THAN=days; ALL_ENVS=1 every environment's; DRY_RUN=1; the newest that matches its manifest stays)
 	@$(XTASK) database prune --env $(ENV) $${KEEP:+--keep="$$KEEP"} $${OLDER_THAN:+--older-than="$$OLDER_THAN"} $${ALL_ENVS:+--all-envs} $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
 migrate-to-envs: ## Split the legacy data/db/onsen.db (FROM=path) into prod and dev (YES=1, FORCE=1, DRY_RUN=1)

@@ -249,7 +249,7 @@ impl Session {
         self.backup = Some(path.to_path_buf());
     }
 
-    /// Makes the verified backup a command promises before it changes `db` (see
+    /// Makes the backup (checked equal to its source) a command promises before it changes `db` (see
     /// [`backup::before`]) and notes it for the audit record.
     pub fn back_up(&mut self, db: &Database, reason: Reason) -> Result<Made> {
         let made = backup::before(db, reason)?;

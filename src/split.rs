@@ -154,7 +154,7 @@ impl Plan {
 /// What a split did.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The verified backup of the legacy file.
+    /// The backup of the legacy file (checked equal to it).
     pub legacy_backup: Made,
     /// Each target written, with the backup of its previous content when `--force` replaced it.
     pub written: Vec<(Environment, PathBuf, Option<Made>)>,
@@ -257,7 +257,7 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
     })
 }
 
-/// `--force` on an existing target: a verified backup of it, then its content replaced through
+/// `--force` on an existing target: a backup of it (checked equal), then its content replaced through
 /// SQLite with the stamped copy.
 fn replace(target: &Target, staged: TempFile, backup_dir: &Path) -> Result<Made> {
     let made = backup::make(&Request {

@@ -71,12 +71,12 @@ pub fn state(conn: &Connection, catalog: &Catalog, path: &Path) -> Result<State>
     Ok(State::compare(catalog, version, &ledger))
 }
 
-/// Whether a migration starts with a verified backup: always on prod (where `--no-backup` is
+/// Whether a migration starts with a backup: always on prod (where `--no-backup` is
 /// refused); elsewhere when the database holds data, unless `--no-backup`.
 pub fn backup_needed(env: Environment, no_backup: bool, holds_data: bool) -> Result<bool> {
     match env {
         Environment::Prod if no_backup => Err(Error::refused(
-            "--no-backup is refused on prod: a migration of prod always starts with a verified backup; re-run without it",
+            "--no-backup is refused on prod: a migration of prod always starts with a backup; re-run without it",
         )),
         Environment::Prod => Ok(true),
         _ => Ok(holds_data && !no_backup),

@@ -1,4 +1,4 @@
-//! `cargo xtask database reset`: dev and test only, a verified backup first, then a fresh
+//! `cargo xtask database reset`: dev and test only, a backup first, then a fresh
 //! database in one transaction; prod refused with no override.
 
 use crate::support::{bytes, names_in, Sandbox};

@@ -1,5 +1,5 @@
 //! `database prune`: retention per environment, on the selected environment's backups (or every
-//! environment's with `--all-envs`); the newest verified backup always stays.
+//! environment's with `--all-envs`); the newest backup that matches its manifest always stays.
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::backup::{self, Candidate, Retention, Scope, Status};

@@ -1,5 +1,5 @@
 //! `database shell`: the `sqlite3` shell (in its safe mode) on the resolved database, after the
-//! guards. Read-only on prod unless `--write` (banner, typed confirmation, a verified backup first).
+//! guards. Read-only on prod unless `--write` (banner, typed confirmation, a backup first).
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::hint::Hint;
@@ -15,7 +15,7 @@ use xshell::{cmd, Shell};
 /// The flags of `database shell`.
 #[derive(clap::Args, Debug)]
 pub struct ShellArgs {
-    /// Open prod for writing (destructive: confirmation, and a verified backup first)
+    /// Open prod for writing (destructive: confirmation, and a backup first)
     #[arg(long)]
     pub write: bool,
 }

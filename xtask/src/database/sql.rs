@@ -1,6 +1,6 @@
 //! `database exec "SQL"` and `database sql FILE`: run SQL on the resolved database. Read-only
 //! unless `--write` (exec) or always writing (sql) with the destructive rules: banner and typed
-//! confirmation on prod, a verified backup first on prod, one transaction, `--dry-run` rolls back.
+//! confirmation on prod, a backup first on prod, one transaction, `--dry-run` rolls back.
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::manifest::Reason;
@@ -59,7 +59,7 @@ pub fn sql(args: &SqlArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     )
 }
 
-/// The destructive road: guards, a verified backup on prod, every statement in one transaction.
+/// The destructive road: guards, a backup on prod, every statement in one transaction.
 fn write(sql: &str, operation: &str, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), operation, Effect::Destructive)?;
     let result = session.open().and_then(|mut db| {
