@@ -33,7 +33,19 @@ impl Kind {
 pub struct Error {
     kind: Kind,
     message: String,
+    next: Option<NextStep>,
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+/// What to do next, as an app command to run on the same database (`visit list`), with the words
+/// that lead to it (`list them with`). Code that knows no selection attaches it with
+/// [`Error::next_step`]; the app's road renders it with the selection ([`Error::with_next`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextStep {
+    /// The words before the command (`list them with`).
+    pub lead: &'static str,
+    /// The app command (`visit list`).
+    pub command: String,
 }
 
 /// The library's result type.
@@ -44,6 +56,7 @@ impl Error {
         Error {
             kind,
             message: message.into(),
+            next: None,
             source: None,
         }
     }
@@ -74,6 +87,30 @@ impl Error {
         self
     }
 
+    /// Attaches what to do next: `lead`, then the app `command` on the same database. Shown plainly
+    /// (`; list them with `onsendo visit list``) until [`Error::with_next`] renders it.
+    pub fn next_step(mut self, lead: &'static str, command: impl Into<String>) -> Self {
+        self.next = Some(NextStep {
+            lead,
+            command: command.into(),
+        });
+        self
+    }
+
+    /// Renders the attached next step with `render` (which adds the selection's flags) into the
+    /// message; an error without one is returned as it is.
+    pub fn with_next(mut self, render: impl FnOnce(&str) -> String) -> Self {
+        if let Some(next) = self.next.take() {
+            self.message = format!(
+                "{}; {} `{}`",
+                self.message,
+                next.lead,
+                render(&next.command)
+            );
+        }
+        self
+    }
+
     /// The kind of failure.
     pub fn kind(&self) -> Kind {
         self.kind
@@ -82,7 +119,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        match &self.next {
+            Some(next) => write!(f, "; {} `onsendo {}`", next.lead, next.command),
+            None => Ok(()),
+        }
     }
 }
 

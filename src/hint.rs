@@ -24,6 +24,9 @@ const TARGETS: &[(&str, &str, &[&str])] = &[
     ("database migrate", "db-migrate", &[]),
     ("database rollback", "db-rollback", &[]),
     ("database shell", "db-shell", &[]),
+    ("onsen list", "onsen-list", &[]),
+    ("location list", "location-list", &[]),
+    ("visit list", "visit-list", &[]),
 ];
 
 /// The flags hints add that have a Makefile variable; a switch is set with `VAR=1`.
@@ -65,8 +68,10 @@ struct Arg {
 /// `Display` in the form [`Form::from_process`] picks; [`Hint::render`] takes the form.
 #[derive(Debug, Clone)]
 pub struct Hint {
-    /// The xtask command (`database migrate`); `None` for a re-run of the command that ran.
-    command: Option<&'static str>,
+    /// The program: `cargo xtask`, or the app, `onsendo`.
+    program: &'static str,
+    /// Its command (`database migrate`); `None` for a re-run of the command that ran.
+    command: Option<String>,
     /// The root, when it was given (`--root` or `ONSENDO_ROOT`), and whether by `--root`.
     root: Option<(PathBuf, bool)>,
     /// The database file.
@@ -83,7 +88,8 @@ impl Hint {
     pub fn command(config: &DatabaseConfig, command: &'static str) -> Hint {
         let by_flag = config.rule == Rule::DatabaseFlag;
         Hint {
-            command: Some(command),
+            program: "cargo xtask",
+            command: Some(command.to_string()),
             root: match config.root_rule {
                 RootRule::Flag => Some((config.layout.root().to_path_buf(), true)),
                 RootRule::Var => Some((config.layout.root().to_path_buf(), false)),
@@ -106,6 +112,15 @@ impl Hint {
     pub fn rerun(config: &DatabaseConfig) -> Hint {
         Hint {
             command: None,
+            ..Hint::command(config, "")
+        }
+    }
+
+    /// A command of the app (`visit list`, `onsen modify 9`) on the database `config` selected.
+    pub fn app(config: &DatabaseConfig, command: &str) -> Hint {
+        Hint {
+            program: "onsendo",
+            command: Some(command.to_string()),
             ..Hint::command(config, "")
         }
     }
@@ -171,9 +186,9 @@ impl Hint {
 
     fn cargo(&self) -> String {
         let mut words: Vec<String> = Vec::new();
-        if let Some(command) = self.command {
-            words.push("cargo xtask".into());
-            words.push(command.into());
+        if let Some(command) = &self.command {
+            words.push(self.program.into());
+            words.push(command.clone());
         }
         for arg in self.selection().iter().chain(&self.args) {
             words.push(arg.flag.into());
@@ -190,8 +205,8 @@ impl Hint {
         }
         let mut words = Vec::new();
         let mut implied: &[&str] = &[];
-        if let Some(command) = self.command {
-            let (_, target, passes) = TARGETS.iter().find(|(name, ..)| *name == command)?;
+        if let Some(command) = &self.command {
+            let (_, target, passes) = TARGETS.iter().find(|(name, ..)| name == command)?;
             words.push(format!("make {target}"));
             implied = passes;
         }

@@ -6,6 +6,7 @@ pub mod stats;
 pub mod visit;
 
 use onsendo::db::Database;
+use onsendo::hint::Hint;
 use onsendo::migrate::{self, Catalog};
 use onsendo::session::{self, Effect, Options};
 use onsendo::store::Modified;
@@ -22,7 +23,8 @@ fn run<T>(
     session::run(options, operation, effect, |db| {
         let catalog = Catalog::of(&db.config().layout)?;
         migrate::require_current(db.conn(), &catalog, db.config())?;
-        work(db)
+        let config = db.config().clone();
+        work(db).map_err(|e| e.with_next(|command| Hint::app(&config, command).to_string()))
     })
 }
 

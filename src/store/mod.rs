@@ -42,8 +42,9 @@ fn optional_text(value: &Option<String>) -> Option<SqlValue> {
     })
 }
 
-/// Fails with a usage error unless `table` has a row with `id`.
-fn require_row(conn: &Connection, table: &str, id: i64, hint: &str) -> Result<()> {
+/// Fails with a usage error unless `table` has a row with `id`; the error's next step is the app
+/// command `list` that lists the table.
+fn require_row(conn: &Connection, table: &str, id: i64, list: &str) -> Result<()> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)");
     let found: bool = conn
         .query_row(&sql, [id], |row| row.get(0))
@@ -51,10 +52,8 @@ fn require_row(conn: &Connection, table: &str, id: i64, hint: &str) -> Result<()
     if found {
         Ok(())
     } else {
-        Err(Error::usage(format!(
-            "no {} with id {id}; {hint}",
-            noun(table)
-        )))
+        Err(Error::usage(format!("no {} with id {id}", noun(table)))
+            .next_step("list them with", list))
     }
 }
 

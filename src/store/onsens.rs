@@ -130,7 +130,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Onsen> {
 
 /// Fails with a usage error unless the onsen exists.
 pub fn require(conn: &Connection, id: i64) -> Result<()> {
-    require_row(conn, "onsens", id, "list them with `onsendo onsen list`")
+    require_row(conn, "onsens", id, "onsen list")
 }
 
 /// Checks the values given: a ban number above 0, a name that is not blank, coordinates in range.
@@ -166,8 +166,9 @@ fn require_free_ban(conn: &Connection, ban: i64, except: Option<i64>) -> Result<
     match holder {
         None => Ok(()),
         Some((id, name)) => Err(Error::usage(format!(
-            "ban number {ban} is already onsen {id} ({name}); choose another --ban, or change that one with `onsendo onsen modify {id}`"
-        ))),
+            "ban number {ban} is already onsen {id} ({name}); choose another --ban"
+        ))
+        .next_step("or change that one with", format!("onsen modify {id}"))),
     }
 }
 

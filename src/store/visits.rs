@@ -193,7 +193,7 @@ pub fn list(conn: &Connection, filter: &Filter) -> Result<Vec<Visit>> {
 
 /// One visit; an unknown id is a usage error.
 pub fn get(conn: &Connection, id: i64) -> Result<Visit> {
-    require_row(conn, "visits", id, "list them with `onsendo visit list`")?;
+    require_row(conn, "visits", id, "visit list")?;
     conn.query_row(&format!("{SELECT} WHERE v.id = ?1"), [id], Visit::from_row)
         .map_err(|e| query_failed(conn, "visits", e))
 }

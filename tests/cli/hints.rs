@@ -132,3 +132,38 @@ fn the_yes_hint_names_prod_and_confirms_it_when_pasted() {
     assert_eq!(sandbox.sqlite(&db, renamed), "1", "the paste changed prod");
     assert_eq!(sandbox.last_audit()["confirmation"], "--yes");
 }
+
+#[test]
+fn an_app_hint_under_env_prod_lists_prod_when_pasted() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    sandbox
+        .onsendo()
+        .args(["--env", "prod", "visit", "add", "--onsen", "1"])
+        .args([
+            "--date",
+            "2026-11-01",
+            "--rating",
+            "7",
+            "--notes",
+            "prod's visit",
+        ])
+        .run()
+        .ok();
+    let out = sandbox
+        .onsendo()
+        .args(["--env", "prod", "visit", "show", "99"])
+        .run()
+        .code(2);
+    let hint = hint_in(&out.stderr, "onsendo visit list");
+    assert!(hint.contains(" --env prod"), "{hint}");
+    let words = pasted_words(&hint);
+    let listed = sandbox
+        .onsendo()
+        .args(&words[1..])
+        .env("ONSENDO_ENV", "dev")
+        .env("ONSENDO_ROOT", elsewhere(&sandbox))
+        .run()
+        .ok();
+    assert!(listed.stdout.contains("prod's visit"), "{}", listed.stdout);
+}

@@ -242,7 +242,7 @@ fn onsen_modify_needs_fields_a_known_id_and_valid_values() {
     usage_error(
         &sandbox,
         &["onsen", "modify", "99", "--name", "X"],
-        "no onsen with id 99; list them with `onsendo onsen list`",
+        "no onsen with id 99; list them with `onsendo onsen list --env test --root ",
     );
     usage_error(
         &sandbox,
@@ -335,7 +335,7 @@ fn locations_are_modified_and_deleted() {
     usage_error(
         &sandbox,
         &["location", "modify", "7", "--name", "X"],
-        "no location with id 7; list them with `onsendo location list`",
+        "no location with id 7; list them with `onsendo location list --env test --root ",
     );
     usage_error(
         &sandbox,
