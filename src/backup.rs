@@ -334,12 +334,32 @@ fn made_order(path: &Path) -> (String, u64) {
 /// The newest backup of `env` in the backup folder of `config`, the selection that led there, that
 /// has a manifest (whether it still matches is checked by the caller's verification).
 pub fn latest(config: &DatabaseConfig, env: Option<Environment>) -> Result<Entry> {
+    newest(config, env, |_| true)
+}
+
+/// The newest backup of `env` to restore: [`latest`], skipping the copies a restore made of what
+/// it replaced (restoring one would undo that restore).
+pub fn latest_to_restore(config: &DatabaseConfig, env: Option<Environment>) -> Result<Entry> {
+    newest(config, env, |manifest| {
+        manifest.reason != Reason::PreRestore.name()
+    })
+}
+
+/// The newest backup of `env` whose manifest is readable and passes `wanted`.
+fn newest(
+    config: &DatabaseConfig,
+    env: Option<Environment>,
+    wanted: impl Fn(&Manifest) -> bool,
+) -> Result<Entry> {
     let label = env.map_or("custom", Environment::name);
     let dir = config.layout.backup_dir();
     list(&dir)?
         .into_iter()
         .rev()
-        .find(|entry| matches!(entry.manifest, Ok(Some(_))) && entry.environment_label() == label)
+        .find(|entry| {
+            matches!(&entry.manifest, Ok(Some(manifest)) if wanted(manifest))
+                && entry.environment_label() == label
+        })
         .ok_or_else(|| {
             Error::failed(format!(
                 "there is no backup of {label} in `{}`; make one with `{}`",

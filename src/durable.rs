@@ -86,18 +86,19 @@ impl TempFile {
             })
             .failed(|| format!("cannot sync `{}` to disk", self.path.display()))?;
         std::fs::hard_link(&self.path, destination).map_err(|e| {
-            let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                format!(
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::refused(format!(
                     "`{}` appeared while it was being created; nothing was overwritten",
                     destination.display()
-                )
+                ))
+                .because(e)
             } else {
-                format!(
+                Error::failed(format!(
                     "cannot move the new file into place at `{}`",
                     destination.display()
-                )
-            };
-            Error::failed(message).because(e)
+                ))
+                .because(e)
+            }
         })?;
         self.placed = true;
         std::fs::remove_file(&self.path)
@@ -130,7 +131,7 @@ pub fn prepare_folder(dir: &Path) -> Result<()> {
 
 /// Removes the temporary files that crashed runs left in `dir` ([`stale_temps`]). Returns how
 /// many were removed. Final names are never touched.
-fn remove_stale_temps(dir: &Path) -> Result<usize> {
+pub fn remove_stale_temps(dir: &Path) -> Result<usize> {
     let stale = stale_temps(dir);
     for path in &stale {
         std::fs::remove_file(path).failed(|| {

@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -25,6 +24,7 @@ const POLL: Duration = Duration::from_millis(50);
 pub struct Lock {
     file: File,
     path: PathBuf,
+    exclusive: bool,
 }
 
 impl Lock {
@@ -38,7 +38,9 @@ impl Drop for Lock {
     fn drop(&mut self) {
         // The file stays (removing it would let two processes lock two different files); what it
         // says about the holder is cleared so that nobody is named after the lock is gone.
-        let _ = self.file.set_len(0);
+        if self.exclusive {
+            let _ = self.file.set_len(0);
+        }
     }
 }
 
@@ -63,6 +65,17 @@ impl std::fmt::Display for Holder {
     }
 }
 
+/// How long to wait for another command's lock: `ONSENDO_LOCK_WAIT` seconds, else
+/// [`DEFAULT_WAIT`].
+pub fn wait_from_process() -> Duration {
+    std::env::var(WAIT_VAR)
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_WAIT, |seconds| {
+            Duration::from_secs(seconds.min(24 * 3600))
+        })
+}
+
 /// The lock file of `database`: `.NAME.lock` in its folder.
 pub fn lock_path(database: &Path) -> PathBuf {
     let name = database
@@ -72,42 +85,37 @@ pub fn lock_path(database: &Path) -> PathBuf {
     crate::paths::folder_of(database).join(format!(".{name}.lock"))
 }
 
-/// Takes the lock of `database` for `command`, waiting up to `wait` for another holder to finish.
-/// `on_wait` is called once, with the holder (when it named itself), before waiting. After the
-/// wait, the refusal (exit 3) names the holder.
+/// Takes the lock of `database` for `command`, alone (`exclusive`) or beside other shared holders,
+/// waiting up to `wait` for a holder in the way to finish. `on_wait` is called once, with the
+/// holder (when it named itself), before waiting. After the wait, the refusal (exit 3) names the
+/// holder.
 pub fn acquire(
     database: &Path,
     command: &str,
+    exclusive: bool,
     wait: Duration,
     on_wait: &mut dyn FnMut(Option<&Holder>),
 ) -> Result<Lock> {
     let path = lock_path(database);
-    let mut file = std::fs::OpenOptions::new()
+    let mut file = crate::durable::private_file()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .mode(0o600)
         .open(&path)
-        .map_err(|e| {
-            Error::failed(format!(
-                "cannot open the lock file `{}` of `{}`",
-                path.display(),
-                database.display()
-            ))
-            .because(e)
-        })?;
+        .map_err(|e| crate::copy::write_error(&path, e))?;
     let deadline = Instant::now() + wait;
     let mut told = false;
-    while !try_lock(&file)
+    while !try_lock(&file, exclusive)
         .map_err(|e| Error::failed(format!("cannot lock `{}`", path.display())).because(e))?
     {
         let holder = read_holder(&mut file);
         if Instant::now() >= deadline {
-            let who = holder.map_or_else(|| "another process".to_string(), |h| h.to_string());
+            let who = holder.map_or_else(|| "other writers".to_string(), |h| h.to_string());
             return Err(Error::refused(format!(
-                "`{}` is busy: {who} is working on it; try again when it has finished",
-                database.display()
+                "`{}` is busy: {who} held it for the whole wait ({} s); try again once done (ONSENDO_LOCK_WAIT sets the wait in seconds)",
+                database.display(),
+                wait.as_secs()
             )));
         }
         if !told {
@@ -116,30 +124,44 @@ pub fn acquire(
         }
         std::thread::sleep(POLL);
     }
-    write_holder(&mut file, command).map_err(|e| {
-        Error::failed(format!(
-            "cannot write to the lock file `{}`",
-            path.display()
-        ))
-        .because(e)
-    })?;
-    Ok(Lock { file, path })
+    // Only an exclusive holder names itself: shared holders would overwrite one another's line,
+    // and one leaving would clear the line of another still there.
+    if exclusive {
+        write_holder(&mut file, command).map_err(|e| {
+            Error::failed(format!(
+                "cannot write to the lock file `{}`",
+                path.display()
+            ))
+            .because(e)
+        })?;
+    }
+    Ok(Lock {
+        file,
+        path,
+        exclusive,
+    })
 }
 
-/// The holder of `database`'s lock, when one holds it now.
+/// The holder of `database`'s lock, when one holds it now and named itself (an exclusive holder;
+/// shared holders, writes through SQLite, do not).
 pub fn holder(database: &Path) -> Option<Holder> {
     let mut file = File::open(lock_path(database)).ok()?;
-    if try_lock(&file).ok()? {
+    if try_lock(&file, true).ok()? {
         // Nobody held it: ours is released when the file closes.
         return None;
     }
     read_holder(&mut file)
 }
 
-/// `flock(LOCK_EX | LOCK_NB)`: whether the lock was taken.
-fn try_lock(file: &File) -> std::io::Result<bool> {
+/// `flock(LOCK_EX | LOCK_NB)` (or `LOCK_SH`): whether the lock was taken.
+fn try_lock(file: &File, exclusive: bool) -> std::io::Result<bool> {
+    let how = if exclusive {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_SH
+    };
     // SAFETY: flock on a descriptor this function's caller owns for the call's duration.
-    let done = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    let done = unsafe { libc::flock(file.as_raw_fd(), how | libc::LOCK_NB) };
     if done == 0 {
         return Ok(true);
     }
@@ -186,7 +208,7 @@ mod tests {
     fn a_second_lock_waits_names_the_holder_and_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("onsen.dev.db");
-        let held = acquire(&db, "database backup", Duration::ZERO, &mut |_| {}).unwrap();
+        let held = acquire(&db, "database backup", true, Duration::ZERO, &mut |_| {}).unwrap();
         assert_eq!(held.path(), dir.path().join(".onsen.dev.db.lock"));
         let named = holder(&db).expect("held");
         assert_eq!(named.pid, std::process::id());
@@ -196,6 +218,7 @@ mod tests {
         let refused = acquire(
             &db,
             "database restore",
+            false,
             Duration::from_millis(120),
             &mut |h| seen.push(h.cloned()),
         )
@@ -209,6 +232,10 @@ mod tests {
 
         drop(held);
         assert_eq!(holder(&db), None, "free once dropped");
-        acquire(&db, "database restore", Duration::ZERO, &mut |_| {}).unwrap();
+        let shared = acquire(&db, "visit add", false, Duration::ZERO, &mut |_| {}).unwrap();
+        acquire(&db, "visit add", false, Duration::ZERO, &mut |_| {})
+            .expect("shared beside shared");
+        assert!(acquire(&db, "database restore", true, Duration::ZERO, &mut |_| {}).is_err());
+        drop(shared);
     }
 }

@@ -52,6 +52,16 @@ impl Layout {
         })
     }
 
+    /// The name under which the file `path` reaches is known: its environment's canonical path
+    /// when it is that environment's file ([`Layout::environment_of`]), else `path` itself. Locks
+    /// and a restore's record of its intent are kept by this name.
+    pub fn canonical_of(&self, path: &Path) -> PathBuf {
+        match self.environment_of(path) {
+            Some(env) => self.database(env),
+            None => path.to_path_buf(),
+        }
+    }
+
     /// The legacy single database, `data/db/onsen.db`.
     pub fn legacy_database(&self) -> PathBuf {
         self.database_dir().join("onsen.db")

@@ -73,3 +73,59 @@ pub fn replace_contents(staged: &Path, live: &Path) -> Result<()> {
         .into_result()
         .map(|_| ())
 }
+
+/// Where a restore into the database `canonical` (its name by [`crate::paths::Layout::canonical_of`])
+/// records the backup it restores until it has finished: `.NAME.restoring` beside it. Read and
+/// written only under the database's exclusive lock, so a record found there is a dead run's.
+fn intent_path(canonical: &Path) -> std::path::PathBuf {
+    let name = canonical
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    crate::paths::folder_of(canonical).join(format!(".{name}.restoring"))
+}
+
+/// Records, durably, that `backup` is being restored into `canonical`.
+pub fn record_intent(canonical: &Path, backup: &Path) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+    let path = intent_path(canonical);
+    let backup = std::path::absolute(backup).unwrap_or_else(|_| backup.to_path_buf());
+    durable::private_file()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .and_then(|mut file| {
+            file.write_all(backup.as_os_str().as_bytes())?;
+            file.sync_all()
+        })
+        .map_err(|e| {
+            Error::failed(format!(
+                "cannot record the restore in `{}`; nothing was restored",
+                path.display()
+            ))
+            .because(e)
+        })?;
+    durable::sync_dir(&crate::paths::folder_of(&path))
+}
+
+/// The backup a restore into `canonical` was restoring when it was killed, if one was.
+pub fn interrupted(canonical: &Path) -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    let bytes = std::fs::read(intent_path(canonical)).ok()?;
+    (!bytes.is_empty()).then(|| std::ffi::OsString::from_vec(bytes).into())
+}
+
+/// Removes the record once the restore has finished.
+pub fn clear_intent(canonical: &Path) -> Result<()> {
+    let path = intent_path(canonical);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::failed(format!(
+            "the restore finished, but its record `{}` cannot be removed; remove it by hand",
+            path.display()
+        ))
+        .because(e)),
+        _ => Ok(()),
+    }
+}

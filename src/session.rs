@@ -9,6 +9,7 @@ use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::guard::{self, Decision, Situation};
 use crate::hint::Hint;
+use crate::lock::{self, Lock};
 use crate::manifest::Reason;
 use crate::migrate::Catalog;
 use crate::paths::{discover_root_from_cwd, folder_of};
@@ -52,6 +53,17 @@ pub struct Session {
     confirmation: &'static str,
     backup: Option<PathBuf>,
     decided_by: Option<&'static str>,
+    locks: Vec<(PathBuf, Hold, Lock)>,
+}
+
+/// How a command holds the lock of a database file (see [`crate::lock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// Writes through SQLite's own transactions (the app, `exec --write`, a backup): any number
+    /// at once, none while a command holds the lock exclusively.
+    Shared,
+    /// Creates, replaces, restores, migrates or re-stamps the file: alone.
+    Exclusive,
 }
 
 /// Whether [`Session::create_or_open`] made the database or found it.
@@ -91,6 +103,7 @@ impl Session {
             confirmation: "not needed",
             backup: None,
             decided_by: None,
+            locks: Vec::new(),
         })
     }
 
@@ -104,11 +117,56 @@ impl Session {
         &self.config
     }
 
-    /// Opens the existing database through every guard.
+    /// Takes the lock of the selected database for the rest of the session, as `hold` says
+    /// (a command that writes takes it shared when it opens the database; one that creates,
+    /// replaces or restores the file takes it exclusively before it decides anything). Dead runs'
+    /// temporaries in the database's folder go once the lock is held.
+    pub fn lock(&mut self, hold: Hold) -> Result<()> {
+        let path = self.config.path.clone();
+        self.lock_file(&path, hold)
+    }
+
+    /// [`Session::lock`] for a database file the command handles itself (the split's targets).
+    /// The lock is the environment's whichever name reaches its file (identity by file).
+    pub fn lock_file(&mut self, path: &Path, hold: Hold) -> Result<()> {
+        let key = self.config.layout.canonical_of(path);
+        guard::ensure_test_sandbox(&key)?;
+        if self
+            .locks
+            .iter()
+            .any(|(held, how, _)| *held == key && (*how == Hold::Exclusive || hold == Hold::Shared))
+        {
+            return Ok(());
+        }
+        // A shared hold raised to an exclusive one is let go first (flock's own upgrade is not
+        // atomic either); what the command decides, it decides after the exclusive one is held.
+        self.locks.retain(|(held, ..)| *held != key);
+        let folder = folder_of(&key);
+        if !folder.is_dir() {
+            durable::create_private_folder(&folder).map_err(|e| {
+                Error::failed(format!("cannot create the folder `{}`", folder.display())).because(e)
+            })?;
+        }
+        let exclusive = hold == Hold::Exclusive;
+        let lock = lock::acquire(
+            &key,
+            &self.operation,
+            exclusive,
+            lock::wait_from_process(),
+            &mut |holder| ui::waiting_for(&key, holder),
+        )?;
+        durable::remove_stale_temps(&folder)?;
+        self.locks.push((key, hold, lock));
+        Ok(())
+    }
+
+    /// Opens the existing database through every guard; a command that writes holds its lock
+    /// (shared) from here on.
     pub fn open(&mut self) -> Result<Database> {
         let access = if self.effect == Effect::Read {
             Access::Read
         } else {
+            self.lock(Hold::Shared)?;
             Access::Write
         };
         let mut db = db::open(&self.config, access)?;
@@ -197,6 +255,9 @@ impl Session {
         seed: impl FnOnce(&rusqlite::Transaction) -> Result<usize>,
     ) -> Result<Opened> {
         let path = self.config.path.clone();
+        if !self.options.dry_run {
+            self.lock(Hold::Exclusive)?;
+        }
         if path.exists() {
             self.effect = Effect::Read;
             return self.open().map(Opened::Existing);

@@ -232,7 +232,9 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
     for (target, temp) in writes.into_iter().zip(temps) {
         restore::restamp(temp.path(), Some(target.env))?;
         failpoint::hit("split.stamped")?;
-        let replaced = if target.path.exists() {
+        // Only a target the plan found, with --force, is replaced; one that appeared since is
+        // never overwritten (placing the new file refuses).
+        let replaced = if target.exists && target.path.exists() {
             Some(replace(target, temp, &plan.backup_dir)?)
         } else {
             temp.place(&target.path)?;

@@ -168,6 +168,15 @@ pub fn confirm_on_terminal(env: Environment) -> Result<()> {
     answer
 }
 
+/// The one-line notice of a command that waits for another one's lock on `database`.
+pub fn waiting_for(database: &Path, holder: Option<&crate::lock::Holder>) {
+    let who = holder.map_or_else(|| "other writers".to_string(), ToString::to_string);
+    eprintln!(
+        "waiting for {who} to finish with `{}` …",
+        escape_controls(&database.display().to_string())
+    );
+}
+
 /// Prints an error as one line plus its causes, and returns its exit code.
 pub fn report_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
     let label = "error:"

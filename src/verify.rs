@@ -316,18 +316,31 @@ fn size_check(path: &Path, shape: Shape) -> Option<Check> {
     let count = shape.page_count.filter(|_| !shape.wal)?;
     let expected = shape.page_size * count;
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    Some(Check::new(
-        "size",
-        size == expected,
-        if size == expected {
-            format!("{size} bytes = {count} pages of {}", shape.page_size)
-        } else {
+    let page_size = shape.page_size;
+    Some(match size.cmp(&expected) {
+        std::cmp::Ordering::Equal => Check::new(
+            "size",
+            true,
+            format!("{size} bytes = {count} pages of {page_size}"),
+        ),
+        // SQLite reads only the pages its (valid) header counts: bytes past them are what a
+        // process killed between a commit and its truncation leaves, and the next write trims.
+        std::cmp::Ordering::Greater => Check::new(
+            "size",
+            true,
             format!(
-                "{size} bytes, but the header says {count} pages of {} = {expected}: truncated or extended",
-                shape.page_size
-            )
-        },
-    ))
+                "{size} bytes: {count} pages of {page_size}, and {} bytes past them that SQLite ignores (left by a write interrupted before it trimmed the file; the next write trims them)",
+                size - expected
+            ),
+        ),
+        std::cmp::Ordering::Less => Check::new(
+            "size",
+            false,
+            format!(
+                "{size} bytes, but the header says {count} pages of {page_size} = {expected}: truncated"
+            ),
+        ),
+    })
 }
 
 /// `integrity_check` or `quick_check`, SQLite's own, with its default settings: passes when the

@@ -1,7 +1,9 @@
 //! `cargo xtask database migrate-to-envs`: the split of the legacy database into prod and dev, checked with the `sqlite3` CLI.
 
 use crate::backup::{writer_rows, WRITE_A_PAIR};
-use crate::support::{bytes, names_in, BusyWriter, Output, Run, Sandbox, SqliteShell};
+use crate::support::{
+    bytes, is_lock_file, names_in, BusyWriter, Output, Run, Sandbox, SqliteShell,
+};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -190,7 +192,8 @@ pub(crate) fn hashes_under(dir: &Path) -> Vec<(PathBuf, u128)> {
         .collect()
 }
 
-/// Every file under `dir`, relative to it, sorted; the audit log left out (refusals are logged).
+/// Every file under `dir`, relative to it, sorted; the audit log (refusals are logged) and lock
+/// files ([`is_lock_file`]) left out.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -199,7 +202,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 pending.push(path);
-            } else if !path.ends_with("artifacts/logs/prod_audit.log") {
+            } else if !path.ends_with("artifacts/logs/prod_audit.log")
+                && !is_lock_file(&path.file_name().unwrap().to_string_lossy())
+            {
                 found.push(path.strip_prefix(dir).unwrap().to_path_buf());
             }
         }

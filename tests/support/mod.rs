@@ -189,13 +189,20 @@ impl Sandbox {
     }
 }
 
-/// The names in a folder, sorted (empty when it does not exist).
+/// Whether `name` is a database's lock file (`.onsen.dev.db.lock`): any command that writes may
+/// create one beside the database; it holds no data, only who holds the lock while one does.
+pub fn is_lock_file(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".db.lock")
+}
+
+/// The names in a folder but lock files ([`is_lock_file`]), sorted (empty when it does not exist).
 pub fn names_in(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut names: Vec<String> = entries
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !is_lock_file(name))
         .collect();
     names.sort();
     names

@@ -4,7 +4,7 @@
 use crate::cli_flags::GlobalArgs;
 use onsendo::backup::{self, Request};
 use onsendo::manifest::Reason;
-use onsendo::session::{Effect, Session};
+use onsendo::session::{Effect, Hold, Session};
 use onsendo::ui;
 use serde_json::json;
 use std::path::PathBuf;
@@ -29,24 +29,27 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .output
         .clone()
         .unwrap_or_else(|| session.config().layout.backup_dir());
-    let result = session.open().and_then(|db| {
-        let (source, env) = (db.path().to_path_buf(), db.identity());
-        drop(db);
-        let env = (!env.custom).then_some(env.env);
-        if global.dry_run {
-            return Ok(None);
-        }
-        backup::make(&Request {
-            source: &source,
-            env,
-            reason: Reason::Manual,
-            dir: &dir,
-            stem: backup::stem_for(env),
-            compact: args.compact,
-            thorough: args.thorough,
-        })
-        .map(Some)
-    });
+    let result = session
+        .lock(Hold::Shared)
+        .and_then(|()| session.open())
+        .and_then(|db| {
+            let (source, env) = (db.path().to_path_buf(), db.identity());
+            drop(db);
+            let env = (!env.custom).then_some(env.env);
+            if global.dry_run {
+                return Ok(None);
+            }
+            backup::make(&Request {
+                source: &source,
+                env,
+                reason: Reason::Manual,
+                dir: &dir,
+                stem: backup::stem_for(env),
+                compact: args.compact,
+                thorough: args.thorough,
+            })
+            .map(Some)
+        });
     if let Ok(Some(made)) = &result {
         session.record_backup(&made.path);
     }

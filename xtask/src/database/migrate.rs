@@ -5,7 +5,7 @@ use crate::database::schema_change::{self, Change};
 use onsendo::hint::Hint;
 use onsendo::manifest::Reason;
 use onsendo::migrate::{self, ledger, runner, Catalog, Mark};
-use onsendo::session::{Effect, Session};
+use onsendo::session::{Effect, Hold, Session};
 use onsendo::Error;
 
 /// The flags of `database migrate`.
@@ -32,6 +32,7 @@ pub fn run(args: &MigrateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 }
 
 fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Result<Change> {
+    session.lock(Hold::Exclusive)?;
     let catalog = Catalog::of(&session.config().layout)?;
     let db = session.open()?;
     let state = migrate::state(db.conn(), &catalog, db.path())?;

@@ -3,7 +3,7 @@
 
 use onsendo::manifest::Reason;
 use onsendo::migrate::Catalog;
-use onsendo::session::{Effect, Session};
+use onsendo::session::{Effect, Hold, Session};
 use onsendo::{reset, ui};
 use serde_json::json;
 
@@ -48,6 +48,7 @@ type Done = (
 
 fn reset(session: &mut Session, dry_run: bool) -> onsendo::Result<Done> {
     let catalog = Catalog::of(&session.config().layout)?;
+    session.lock(Hold::Exclusive)?;
     let mut db = session.open_throwaway(Effect::Destructive)?;
     let identity = db.identity();
     let backup = if dry_run {

@@ -6,7 +6,7 @@ use onsendo::backup;
 use onsendo::config::DatabaseConfig;
 use onsendo::hint::Hint;
 use onsendo::manifest::{self, Manifest, Reason};
-use onsendo::session::{Effect, Session};
+use onsendo::session::{Effect, Hold, Session};
 use onsendo::verify::{self, Allowed, Depth};
 use onsendo::{restore, ui, Environment, Error};
 use serde_json::json;
@@ -32,13 +32,23 @@ pub struct RestoreArgs {
 
 pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut session = Session::begin(&global.options(), "database restore", Effect::Destructive)?;
-    let chosen = match &args.file {
-        Some(file) => Ok(file.clone()),
-        None => {
-            let env = session.config().env;
-            backup::latest(session.config(), env).map(|entry| entry.path)
+    let canonical = session.config().layout.canonical_of(&session.config().path);
+    let chosen = session.lock(Hold::Exclusive).and_then(|()| {
+        match (&args.file, restore::interrupted(&canonical)) {
+            (Some(file), _) => Ok(file.clone()),
+            (None, Some(unfinished)) => {
+                eprintln!(
+                    "an earlier restore of `{}` was interrupted; finishing it",
+                    unfinished.display()
+                );
+                Ok(unfinished)
+            }
+            (None, None) => {
+                let env = session.config().env;
+                backup::latest_to_restore(session.config(), env).map(|entry| entry.path)
+            }
         }
-    };
+    });
     let result = chosen.and_then(|file| {
         let manifest = manifest::require(&file, session.config())?;
         verify::backup(&file, &manifest, Depth::Full)?
@@ -66,10 +76,19 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         if global.dry_run {
             return Ok((file, live, None));
         }
-        let saved = session.back_up(&db, Reason::PreRestore)?;
-        drop(db);
-        let staged = restore::stage(&file, &manifest.file_digest, &live, restamp)?;
-        restore::replace_contents(staged.path(), &live)?;
+        // Recorded until done, so that a re-run after a kill finishes this restore rather than
+        // restoring the newest backup, which may be the copy made just below. A failure leaves
+        // the live database as it was (SQLite rolls the replacement back), so the record goes.
+        restore::record_intent(&canonical, &file)?;
+        let restored = session.back_up(&db, Reason::PreRestore).and_then(|saved| {
+            drop(db);
+            let staged = restore::stage(&file, &manifest.file_digest, &live, restamp)?;
+            restore::replace_contents(staged.path(), &live)?;
+            Ok(saved)
+        });
+        let cleared = restore::clear_intent(&canonical);
+        let saved = restored?;
+        cleared?;
         Ok((file, live, Some(saved)))
     });
     let (file, live, saved) = session.finish(result)?;

@@ -4,7 +4,7 @@
 use crate::cli_flags::GlobalArgs;
 use anyhow::bail;
 use onsendo::hint::Hint;
-use onsendo::session::{Effect, Session};
+use onsendo::session::{Effect, Hold, Session};
 use onsendo::split::{self, Plan, State};
 use onsendo::{ui, Environment, Error};
 use serde_json::json;
@@ -28,6 +28,13 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Effect::Destructive,
     )?;
     let layout = session.config().layout.clone();
+    // The plan is read under both targets' locks: what exists, and so what to create or replace,
+    // cannot change before the split has placed its files.
+    for env in split::TARGETS {
+        if let Err(e) = session.lock_file(&layout.database(env), Hold::Exclusive) {
+            return session.finish(Err(e)).map_err(Into::into);
+        }
+    }
     let plan = Plan::new(&layout, args.from.clone(), args.force);
     onsendo::paths::refuse_special(&plan.legacy, "database")?;
     match plan.state() {

@@ -3,7 +3,7 @@
 use crate::cli_flags::GlobalArgs;
 use anyhow::bail;
 use onsendo::hint::Hint;
-use onsendo::session::{Effect, Session};
+use onsendo::session::{Effect, Hold, Session};
 use onsendo::{stamp, ui, Environment, Error};
 use serde_json::json;
 
@@ -23,14 +23,17 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
         format!("database stamp --env {target}"),
         Effect::Destructive,
     )?;
-    let result = session.open_for_stamp(target).and_then(|mut db| {
-        let before = db.identity().stamp;
-        let path = db.path().to_path_buf();
-        if before != Some(target) {
-            db.write(|tx| stamp::write(tx, target, &path))?;
-        }
-        Ok((before, path))
-    });
+    let result = session
+        .lock(Hold::Exclusive)
+        .and_then(|()| session.open_for_stamp(target))
+        .and_then(|mut db| {
+            let before = db.identity().stamp;
+            let path = db.path().to_path_buf();
+            if before != Some(target) {
+                db.write(|tx| stamp::write(tx, target, &path))?;
+            }
+            Ok((before, path))
+        });
     let (before, path) = session.finish(result)?;
     let dry_run = global.dry_run;
     let was = before.map_or("unstamped".to_string(), |e| format!("was {e}"));
