@@ -170,6 +170,7 @@ pub fn diagnose(session: &mut Session, serve: bool) -> Result<Readiness> {
         config.layout.backup_dir(),
     ];
     checks.push(leftovers(&folders));
+    checks.push(lock(&config.layout.canonical_of(&path)));
     Ok(Readiness { checks, pending })
 }
 
@@ -422,6 +423,28 @@ fn audit_log(layout: &Layout) -> Check {
 }
 
 /// Temporary files that runs which died left in the database's and the backups' folders.
+/// Whether another command holds the database's lock exclusively now (a restore, a migration…),
+/// and which.
+fn lock(database: &Path) -> Check {
+    match crate::lock::holder(database) {
+        None => check(
+            "lock",
+            Level::Pass,
+            "no command holds the database alone",
+            None,
+        ),
+        Some(holder) => check(
+            "lock",
+            Level::Warn,
+            format!("held by {holder}"),
+            Some(
+                "commands that change the file wait for it to finish; a holder that was killed lets go at once"
+                    .into(),
+            ),
+        ),
+    }
+}
+
 fn leftovers(folders: &[PathBuf]) -> Check {
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut found: Vec<String> = Vec::new();

@@ -1,5 +1,6 @@
 //! Failpoints for the fault tests: `ONSENDO_FAILPOINT=NAME:error` makes the step named NAME fail,
-//! `NAME:crash` kills the process there, as a power cut would; `NAME#N:…` acts only at the Nth
+//! `NAME:crash` kills the process there, as a power cut would, `NAME:pause` holds it there for two
+//! seconds (for a second process to meet it mid-step); `NAME#N:…` acts only at the Nth
 //! time the step is reached (a restore copies twice: its pre-restore backup, then the staged copy).
 //! Honoured only under tests (inside a test sandbox), so they can never fire on a real database.
 
@@ -41,6 +42,11 @@ pub fn hit(name: &str) -> Result<()> {
         "crash" if fires => {
             eprintln!("failpoint `{spec}`: crashing");
             std::process::abort()
+        }
+        "pause" if fires => {
+            eprintln!("failpoint `{spec}`: pausing");
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            Ok(())
         }
         _ => Ok(()),
     }

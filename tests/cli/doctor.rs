@@ -37,6 +37,7 @@ fn a_healthy_database_is_ready() {
         "audit log",
         "permissions",
         "leftovers",
+        "lock",
     ] {
         assert!(
             line(&out.stdout, name).starts_with('✓'),
@@ -53,7 +54,7 @@ fn a_healthy_database_is_ready() {
         .json();
     assert_eq!(json["ready"], true);
     assert_eq!(json["ready_to_serve"], true);
-    assert_eq!(json["checks"].as_array().unwrap().len(), 10);
+    assert_eq!(json["checks"].as_array().unwrap().len(), 11);
 }
 
 #[test]

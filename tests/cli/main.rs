@@ -6,6 +6,7 @@ mod support;
 mod app;
 mod backup;
 mod completions;
+mod concurrency;
 mod damage;
 mod diagnostics;
 mod doctor;

@@ -147,9 +147,13 @@ impl Sandbox {
     }
 
     /// The shell `command` run by `script` with a pseudo-terminal as its stdin, stdout and
-    /// stderr: the terminal's output, stderr included, comes back as stdout.
+    /// stderr: the terminal's output, stderr included, comes back as stdout. The shell `exec`s
+    /// the command, so the program is the terminal's foreground process alone: a Ctrl-C typed
+    /// there reaches it, not a shell that would die of it (dash, `script`'s shell when `SHELL`
+    /// is unset, does not replace itself on its own).
     pub fn on_a_terminal(&self, command: &str) -> Run {
-        self.command("script").args(["-qec", command, "/dev/null"])
+        self.command("script")
+            .args(["-qec", &format!("exec {command}"), "/dev/null"])
     }
 
     /// Any program, with the sandbox's environment.
@@ -283,6 +287,17 @@ impl Run {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            .spawn()
+            .expect("the program starts")
+    }
+
+    /// Starts the process with its stderr going to the file `log` (readable while it runs), stdout
+    /// piped and stdin empty.
+    pub fn spawn_logging(mut self, log: &Path) -> std::process::Child {
+        self.command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).expect("the log file"))
             .spawn()
             .expect("the program starts")
     }
