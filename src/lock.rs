@@ -137,7 +137,7 @@ pub fn holder(database: &Path) -> Option<Holder> {
 }
 
 /// `flock(LOCK_EX | LOCK_NB)`: whether the lock was taken.
-fn try_lock(file: &File) -> std::io::Result<bool> {
+pub(crate) fn try_lock(file: &File) -> std::io::Result<bool> {
     // SAFETY: flock on a descriptor this function's caller owns for the call's duration.
     let done = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
     if done == 0 {
