@@ -73,7 +73,10 @@ fn text(record: &Value, state: Option<State>) -> String {
         .map(|c| format!("  confirmation: {c}"))
         .unwrap_or_default();
     let outcome = match state {
-        None => field(record, "outcome").to_string(),
+        None => match record.get("started").and_then(Value::as_str) {
+            Some(started) => format!("{} (started {started})", field(record, "outcome")),
+            None => field(record, "outcome").to_string(),
+        },
         Some(State::Ended) => "started".to_string(),
         Some(State::Running) => format!(
             "started, still running (process {})",
