@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::paths::Layout;
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -488,7 +488,10 @@ pub fn start_states(lines: &[Line]) -> Vec<Option<State>> {
             Line::Unreadable { .. } => None,
         })
         .collect();
-    let open = unfinished(&records);
+    let open: HashMap<String, State> = unfinished(&records)
+        .into_iter()
+        .map(|op| (op.id, op.state))
+        .collect();
     let interrupted: HashSet<&str> = records
         .iter()
         .filter(|r| r.get("event").and_then(Value::as_str) == Some("interrupted"))
@@ -504,8 +507,8 @@ pub fn start_states(lines: &[Line]) -> Vec<Option<State>> {
                 return None;
             }
             let id = record.get("id").and_then(Value::as_str).unwrap_or("");
-            Some(match open.iter().find(|op| op.id == id) {
-                Some(op) => op.state,
+            Some(match open.get(id) {
+                Some(state) => *state,
                 None if interrupted.contains(id) => State::Interrupted,
                 None => State::Ended,
             })
@@ -875,18 +878,102 @@ mod tests {
         }
     }
 
+    /// A start record of this process, as [`AuditLog::start`] writes it, but with `id` and the
+    /// process start time `began` (this process's own when `None`).
+    fn start_of_this_process(id: &str, began: Option<u64>) -> Value {
+        let mut start = started_json(
+            id,
+            &strings(&["xtask", "database", "restore"]),
+            Path::new("/x/p.db"),
+        );
+        if let Some(began) = began {
+            start["process_start"] = began.into();
+        }
+        start
+    }
+
     #[test]
-    fn records_are_json_lines_and_rotate() {
+    fn a_start_without_its_outcome_is_running_while_its_process_runs() {
+        let running = start_of_this_process("a", None);
+        // The same process id, started at another time: the id was reused after the run died.
+        let reused = start_of_this_process("b", Some(1));
+        let mut elsewhere = start_of_this_process("c", None);
+        elsewhere["host"] = "elsewhere".into();
+        let ended = start_of_this_process("d", Some(1));
+        let outcome = to_json(&record(), Some("d"));
+        let records = [running, reused.clone(), reused, elsewhere, ended, outcome];
+        let found: Vec<(String, State)> = unfinished(&records)
+            .into_iter()
+            .map(|op| (op.id, op.state))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("a".to_string(), State::Running),
+                ("b".to_string(), State::Interrupted),
+                ("c".to_string(), State::Unknown),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_interrupted_start_in_the_rotated_log_is_recorded_once() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::new(dir.path().to_path_buf());
-        let record = Record {
+        let mut log = AuditLog::open(&layout).unwrap();
+        let dead = start_of_this_process("dead", Some(1));
+        std::fs::write(
+            rotated(&layout.audit_log(), 1),
+            format!("{dead}\nnot json\n"),
+        )
+        .unwrap();
+        let command = strings(&["xtask", "database", "backup"]);
+        let told = log.start(&command, Path::new("/x/p.db")).unwrap();
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0].id, "dead");
+        assert_eq!(told[0].state, State::Interrupted);
+        log.append(&record()).unwrap();
+
+        let mut next = AuditLog::open(&layout).unwrap();
+        assert_eq!(next.record_interrupted().unwrap(), []);
+        let lines = read(&layout).unwrap();
+        let states = start_states(&lines);
+        let events: Vec<(String, Option<State>)> = lines
+            .iter()
+            .zip(states)
+            .filter_map(|(line, state)| match line {
+                Line::Record(r) => Some((r["event"].as_str().unwrap().to_string(), state)),
+                Line::Unreadable { .. } => None,
+            })
+            .collect();
+        let pairs = |e: &str, s| (e.to_string(), s);
+        assert_eq!(
+            events,
+            [
+                pairs("started", Some(State::Interrupted)),
+                pairs("interrupted", None),
+                pairs("started", Some(State::Ended)),
+                pairs("ended", None),
+            ]
+        );
+    }
+
+    fn record() -> Record {
+        Record {
             command: strings(&["onsendo", "visit", "delete", "3"]),
             database: PathBuf::from("/x/onsen.prod.db"),
             confirmation: "--yes".into(),
             outcome: "ok".into(),
             duration_ms: 12,
             backup: None,
-        };
+        }
+    }
+
+    #[test]
+    fn records_are_json_lines_and_rotate() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path().to_path_buf());
+        let record = record();
         AuditLog::open(&layout).unwrap().append(&record).unwrap();
         let text = std::fs::read_to_string(layout.audit_log()).unwrap();
         let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
