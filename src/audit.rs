@@ -422,7 +422,7 @@ impl std::fmt::Display for Unfinished {
             "`{}` on `{}`, started {} by {}@{} (process {})",
             crate::ui::escape_controls(&self.command.join(" ")),
             crate::ui::escape_controls(&self.database),
-            self.started,
+            crate::ui::escape_controls(&self.started),
             crate::ui::escape_controls(&self.user),
             crate::ui::escape_controls(&self.host),
             self.pid
