@@ -100,7 +100,7 @@ impl AuditLog {
     fn settle(&mut self, start: Option<&Value>) -> Result<Vec<Unfinished>> {
         let cannot = |e| cannot_write(&self.path, e);
         let _held = hold_folder(&crate::paths::folder_of(&self.path), &self.path)?;
-        let mut records = read_tail(&rotated(&self.path, 1)).map_err(cannot)?;
+        let mut records = read_rotated(&rotated(&self.path, 1));
         self.file
             .seek(SeekFrom::Start(0))
             .and_then(|_| read_records(&mut self.file))
@@ -156,21 +156,11 @@ impl AuditLog {
 /// How long an operation waits for another one's turn at the log folder before it refuses.
 const FOLDER_WAIT: Duration = Duration::from_secs(10);
 
-/// An `flock` on the log folder (a folder stays the same file while the log rotates): held while
-/// the log is rotated, and while it is read for interrupted operations and the start written, so
-/// that each interrupted operation is recorded once. Released when dropped.
-struct FolderHold(File);
-
-impl Drop for FolderHold {
-    fn drop(&mut self) {
-        use std::os::fd::AsRawFd;
-        // SAFETY: flock on a descriptor this value owns.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
-    }
-}
-
+/// An `flock` on the log folder (a folder stays the same file while the log rotates), held until
+/// the returned folder is closed: while the log is rotated, and while it is read for interrupted
+/// operations and the start written, so that each interrupted operation is recorded once.
 /// Takes the log folder's turn for `log`, waiting up to [`FOLDER_WAIT`].
-fn hold_folder(dir: &Path, log: &Path) -> Result<FolderHold> {
+fn hold_folder(dir: &Path, log: &Path) -> Result<File> {
     let cannot = |e| cannot_write(log, e);
     let folder = File::open(dir).map_err(cannot)?;
     let deadline = Instant::now() + FOLDER_WAIT;
@@ -184,7 +174,7 @@ fn hold_folder(dir: &Path, log: &Path) -> Result<FolderHold> {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    Ok(FolderHold(folder))
+    Ok(folder)
 }
 
 /// Nanoseconds since 1970, to tell apart operations of one process.
@@ -403,9 +393,11 @@ pub struct Unfinished {
     pub id: String,
     /// When it started (UTC).
     pub started: String,
-    /// Who ran it, where, as which process.
+    /// Who ran it.
     pub user: String,
+    /// Where.
     pub host: String,
+    /// As which process.
     pub pid: u64,
     /// Its command line, as recorded (redacted).
     pub command: Vec<String>,
@@ -575,13 +567,16 @@ fn read_records(file: &mut File) -> std::io::Result<Vec<Value>> {
         .collect())
 }
 
-/// The records at the end of the rotated log `path` ([`read_records`]); none when it is missing
-/// or no regular file (a FIFO would hold the read forever).
-fn read_tail(path: &Path) -> std::io::Result<Vec<Value>> {
+/// The records at the end of the rotated log `path` ([`read_records`]); none when it is missing,
+/// no regular file (a FIFO would hold the read forever) or unreadable: the current log decides
+/// whether a prod operation can start, not an old one.
+fn read_rotated(path: &Path) -> Vec<Value> {
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return Ok(Vec::new());
+        return Vec::new();
     }
-    read_records(&mut File::open(path)?)
+    File::open(path)
+        .and_then(|mut file| read_records(&mut file))
+        .unwrap_or_default()
 }
 
 /// One line of the audit log, as read back.
