@@ -167,7 +167,7 @@ fn hold_folder(dir: &Path, log: &Path) -> Result<File> {
     while !crate::lock::try_lock(&folder).map_err(cannot)? {
         if Instant::now() >= deadline {
             return Err(Error::failed(format!(
-                "the folder of the audit log `{}` stayed locked by another process for {} s; a prod operation does not start without its start record: try again when the other process has finished",
+                "the folder of the audit log `{}` stayed locked by another process for {} s; a prod operation does not start without the audit log: try again when the other process has finished",
                 log.display(),
                 FOLDER_WAIT.as_secs()
             )));
