@@ -66,15 +66,27 @@ impl std::fmt::Display for Holder {
 }
 
 /// How long to wait for another command's lock: `ONSENDO_LOCK_WAIT` seconds, else
-/// [`DEFAULT_WAIT`].
-pub fn wait_from_process() -> Duration {
-    std::env::var(WAIT_VAR)
-        .ok()
-        .and_then(|text| text.trim().parse::<u64>().ok())
-        .map_or(DEFAULT_WAIT, |seconds| {
-            Duration::from_secs(seconds.min(24 * 3600))
-        })
+/// [`DEFAULT_WAIT`]. A value that is not a whole number of seconds up to a day is a usage error.
+pub fn wait_from_process() -> Result<Duration> {
+    wait_from(std::env::var(WAIT_VAR).ok().as_deref())
 }
+
+/// [`wait_from_process`] for the variable's value.
+pub fn wait_from(value: Option<&str>) -> Result<Duration> {
+    let Some(text) = value.filter(|text| !text.trim().is_empty()) else {
+        return Ok(DEFAULT_WAIT);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(seconds) if seconds <= MAX_WAIT_SECONDS => Ok(Duration::from_secs(seconds)),
+        _ => Err(Error::usage(format!(
+            "{WAIT_VAR} must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}, not `{}`",
+            crate::ui::escape_controls(text)
+        ))),
+    }
+}
+
+/// The longest wait `ONSENDO_LOCK_WAIT` may ask for: a day.
+const MAX_WAIT_SECONDS: u64 = 24 * 3600;
 
 /// The lock file of `database`: `.NAME.lock` in its folder.
 pub fn lock_path(database: &Path) -> PathBuf {
@@ -154,7 +166,7 @@ pub fn holder(database: &Path) -> Option<Holder> {
 }
 
 /// `flock(LOCK_EX | LOCK_NB)` (or `LOCK_SH`): whether the lock was taken.
-fn try_lock(file: &File, exclusive: bool) -> std::io::Result<bool> {
+pub(crate) fn try_lock(file: &File, exclusive: bool) -> std::io::Result<bool> {
     let how = if exclusive {
         libc::LOCK_EX
     } else {
@@ -237,5 +249,21 @@ mod tests {
             .expect("shared beside shared");
         assert!(acquire(&db, "database restore", true, Duration::ZERO, &mut |_| {}).is_err());
         drop(shared);
+    }
+
+    #[test]
+    fn the_wait_is_whole_seconds_up_to_a_day_and_anything_else_is_a_usage_error() {
+        assert_eq!(wait_from(None).unwrap(), DEFAULT_WAIT);
+        assert_eq!(wait_from(Some(" ")).unwrap(), DEFAULT_WAIT);
+        assert_eq!(wait_from(Some("0")).unwrap(), Duration::ZERO);
+        assert_eq!(wait_from(Some(" 90 ")).unwrap(), Duration::from_secs(90));
+        for bad in ["-1", "1.5", "ten", "86401", "99999999999999999999999"] {
+            let error = wait_from(Some(bad)).unwrap_err();
+            assert_eq!(error.kind(), crate::Kind::Usage, "{bad}");
+            assert!(
+                error.to_string().contains(&format!("not `{bad}`")),
+                "{error}"
+            );
+        }
     }
 }

@@ -152,7 +152,7 @@ impl Session {
             &key,
             &self.operation,
             exclusive,
-            lock::wait_from_process(),
+            lock::wait_from_process()?,
             &mut |holder| ui::waiting_for(&key, holder),
         )?;
         durable::remove_stale_temps(&folder)?;
@@ -328,7 +328,7 @@ impl Session {
     fn guard(&mut self, identity: Identity) -> Result<()> {
         let Identity { env, custom, .. } = identity;
         let path = self.config.path.clone();
-        if env == Environment::Prod {
+        if env == Environment::Prod && self.audit.is_none() {
             match AuditLog::open(&self.config.layout) {
                 Ok(log) => self.audit = Some(log),
                 Err(e) if self.effect == Effect::Read => eprintln!("warning: {e}"),
@@ -376,13 +376,49 @@ impl Session {
         };
         if outcome.is_err() {
             self.confirmation = "refused";
+            return outcome;
         }
-        outcome
+        self.start_audit()
+    }
+
+    /// Writes the start record of a prod operation whose log is open, once, as its work begins,
+    /// and tells of the operations it found interrupted. A write does not start without it; a
+    /// read goes on with a warning, unrecorded.
+    fn start_audit(&mut self) -> Result<()> {
+        let Some(log) = self.audit.as_mut().filter(|log| !log.started()) else {
+            return Ok(());
+        };
+        match log.start(&audit::redact(&command_line()), &self.config.path) {
+            Ok(interrupted) => {
+                self.tell_interrupted(&interrupted);
+                Ok(())
+            }
+            Err(e) => {
+                self.audit = None;
+                if self.effect == Effect::Read {
+                    eprintln!("warning: {e}");
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// One line on stderr for each prod operation just recorded as interrupted.
+    fn tell_interrupted(&self, interrupted: &[audit::Unfinished]) {
+        for op in interrupted {
+            eprintln!(
+                "note: a prod operation was interrupted: {op}; it recorded no outcome and its process is gone, so it is now recorded as interrupted (see `{}`)",
+                Hint::command(&self.config, "database audit")
+            );
+        }
     }
 
     /// Records the outcome in the audit log (prod only) and passes the result on. A prod
     /// operation that failed or was refused before its guards opened the log (a stamp that
-    /// disagrees, a lock, a missing file) is recorded too, when the log can be opened.
+    /// disagrees, a lock, a missing file) is recorded too, when the log can be opened, with no
+    /// start record (it did no work); the interrupted operations it finds are recorded first.
     pub fn finish<T>(self, result: Result<T>) -> Result<T> {
         self.finish_checked(result, None)
     }
@@ -396,6 +432,11 @@ impl Session {
             && guard::ensure_test_sandbox(&self.config.layout.audit_log()).is_ok()
         {
             self.audit = AuditLog::open(&self.config.layout).ok();
+            match self.audit.as_mut().map(AuditLog::record_interrupted) {
+                Some(Ok(interrupted)) => self.tell_interrupted(&interrupted),
+                Some(Err(e)) => eprintln!("warning: {e}"),
+                None => {}
+            }
         }
         if let Some(mut log) = self.audit.take() {
             let outcome = match (&result, failed) {

@@ -27,9 +27,10 @@ fn setting(name: &str, value: impl Into<String>, source: impl Into<String>) -> S
 }
 
 /// The variables onsendo reads, besides the ones listed as settings of their own.
-const KNOWN_VARS: [&str; 5] = [
+const KNOWN_VARS: [&str; 6] = [
     ENV_VAR,
     ROOT_VAR,
+    crate::hint::FORM_VAR,
     "ONSENDO_TEST_SANDBOX",
     "ONSENDO_FAILPOINT",
     "ONSENDO_TEST_KILL_SEED",
@@ -96,12 +97,14 @@ pub fn list(
             format!("{} s", BUSY_TIMEOUT.as_secs()),
             "default",
         ),
+        lock_wait(vars),
         setting("colour", colour.0, colour.1),
     ];
     let mut others: Vec<&(String, String)> = vars
         .iter()
         .filter(|(name, _)| {
-            name.starts_with("ONSENDO_") && ![ENV_VAR, ROOT_VAR].contains(&name.as_str())
+            name.starts_with("ONSENDO_")
+                && ![ENV_VAR, ROOT_VAR, crate::lock::WAIT_VAR].contains(&name.as_str())
         })
         .collect();
     others.sort();
@@ -119,6 +122,21 @@ pub fn list(
         settings.push(setting(name, value, source));
     }
     settings
+}
+
+/// How long a command waits for another one's lock, and where that came from.
+fn lock_wait(vars: &[(String, String)]) -> Setting {
+    use crate::lock::{wait_from, WAIT_VAR};
+    let value = vars
+        .iter()
+        .find(|(name, _)| name == WAIT_VAR)
+        .map(|(_, value)| value.as_str());
+    let source = if value.is_some() { WAIT_VAR } else { "default" };
+    let shown = match wait_from(value) {
+        Ok(wait) => format!("{} s, then refuse", wait.as_secs()),
+        Err(e) => e.to_string(),
+    };
+    setting("lock wait", shown, source)
 }
 
 #[cfg(test)]

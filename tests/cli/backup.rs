@@ -37,7 +37,7 @@ fn manifest_path(backup: &Path) -> PathBuf {
     backup.with_extension("json")
 }
 
-fn manifest(backup: &Path) -> Value {
+pub(crate) fn manifest(backup: &Path) -> Value {
     let text = std::fs::read_to_string(manifest_path(backup)).unwrap();
     serde_json::from_str(&text).unwrap()
 }

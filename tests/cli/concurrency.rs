@@ -332,3 +332,142 @@ fn a_command_with_nothing_to_do_still_clears_dead_runs_temporaries() {
     assert!(!stale.exists(), "the dead run's second name of dev is gone");
     assert!(dev.exists());
 }
+
+/// Each backup in the sandbox's backup folder with the reason its manifest gives.
+fn backups_by_reason(sandbox: &Sandbox) -> Vec<(PathBuf, String)> {
+    backups_in(&sandbox.backup_dir())
+        .into_iter()
+        .map(|path| {
+            let reason = crate::backup::manifest(&path)["reason"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            (path, reason)
+        })
+        .collect()
+}
+
+#[test]
+fn backups_and_restores_started_together_take_turns_and_every_file_is_whole() {
+    for round in 0..3 {
+        let sandbox = Sandbox::new();
+        sandbox.init("dev");
+        let dev = sandbox.db("dev");
+        sandbox
+            .xtask()
+            .args(["database", "backup", "--env", "dev"])
+            .run()
+            .ok();
+        sandbox.sqlite(&dev, "INSERT INTO visits (onsen_id, visited_at, personal_rating) VALUES (1, '2026-12-01', 9);");
+        let backup = || sandbox.xtask().args(["database", "backup", "--env", "dev"]);
+        let runs = [
+            backup(),
+            restore_latest(&sandbox),
+            restore_latest(&sandbox),
+            backup(),
+        ];
+        let outs: Vec<Output> = runs.into_iter().map(|run| wait(run.spawn())).collect();
+        for out in &outs {
+            assert_eq!(out.code, 0, "round {round}: {}", out.stderr);
+        }
+        let backups = backups_by_reason(&sandbox);
+        let reasons = |wanted: &str| backups.iter().filter(|(_, r)| r == wanted).count();
+        assert_eq!(
+            (backups.len(), reasons("pre-restore")),
+            (5, 2),
+            "round {round}: one file per backup, names never collide: {backups:?}"
+        );
+        for (path, _) in &backups {
+            assert_eq!(
+                sandbox.sqlite(path, "PRAGMA integrity_check"),
+                "ok",
+                "round {round}: {}",
+                path.display()
+            );
+        }
+        assert_eq!(sandbox.sqlite(&dev, "PRAGMA integrity_check"), "ok");
+        assert!(
+            backups
+                .iter()
+                .filter(|(_, reason)| reason != "pre-restore")
+                .any(|(path, _)| sandbox.differences(path, &dev, Some("visits")).is_empty()),
+            "round {round}: dev holds what a backup it restored holds"
+        );
+    }
+}
+
+#[test]
+fn a_migrate_during_a_backup_waits_and_the_backup_is_the_database_before_it() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let dev = sandbox.db("dev");
+    sandbox
+        .xtask()
+        .args(["database", "rollback", "--steps", "1", "--env", "dev"])
+        .run()
+        .ok();
+    let before = sandbox.sqlite(&dev, "PRAGMA user_version");
+    let backing_up = started_and_paused(
+        &sandbox,
+        sandbox.xtask().args(["database", "backup", "--env", "dev"]),
+        "backup.manifest",
+    );
+    let migrated = sandbox
+        .xtask()
+        .args(["database", "migrate", "--env", "dev"])
+        .run()
+        .ok();
+    assert!(
+        migrated.stderr.contains("waiting for process"),
+        "{}",
+        migrated.stderr
+    );
+    assert_eq!(backing_up.wait().code, 0);
+    assert_ne!(sandbox.sqlite(&dev, "PRAGMA user_version"), before);
+    let backups = backups_by_reason(&sandbox);
+    for (path, reason) in &backups {
+        if reason != "pre-rollback" {
+            assert_eq!(
+                sandbox.sqlite(path, "PRAGMA user_version"),
+                before,
+                "{reason}: the database before the migrate"
+            );
+        }
+    }
+    assert!(
+        backups.iter().any(|(_, reason)| reason == "manual"),
+        "{backups:?}"
+    );
+}
+
+#[test]
+fn a_holder_killed_with_sigkill_leaves_no_lock_behind() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev"])
+        .run()
+        .ok();
+    for point in ["backup.manifest", "copy.writing#1"] {
+        let holder = sandbox.xtask().args(["database", "backup", "--env", "dev"]);
+        started_and_paused(&sandbox, holder, point).kill();
+        let out = restore_latest(&sandbox)
+            .env("ONSENDO_LOCK_WAIT", "0")
+            .run()
+            .ok();
+        assert!(!out.stderr.contains("waiting"), "{point}: {}", out.stderr);
+        let doctor = sandbox
+            .xtask()
+            .args(["database", "doctor", "--env", "dev"])
+            .run()
+            .ok();
+        assert!(
+            doctor
+                .stdout
+                .contains("no command holds the database alone"),
+            "{point}: {}",
+            doctor.stdout
+        );
+    }
+}

@@ -114,7 +114,9 @@ fn secrets_in_the_environment_never_reach_output_or_the_audit_log() {
     .run()
     .ok();
     let log = std::fs::read_to_string(sandbox.audit_log()).unwrap();
-    assert_eq!(log.lines().count(), 3, "{log}");
+    // Three operations: a start line and an outcome line each.
+    assert_eq!(log.lines().count(), 6, "{log}");
+    assert_eq!(log.matches(r#""event":"ended""#).count(), 3, "{log}");
     assert!(log.contains("api_token=***"), "{log}");
     assert!(!log.contains(SECRET), "{log}");
     let audit = with_secrets(sandbox.xtask().args(["database", "audit", "--json"]))

@@ -4,6 +4,7 @@
 mod support;
 
 mod app;
+mod audit_start;
 mod backup;
 mod completions;
 mod concurrency;

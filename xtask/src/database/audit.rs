@@ -1,7 +1,8 @@
-//! `database audit`: the prod audit log, rotated files included, newest last.
+//! `database audit`: the prod audit log, rotated files included, newest last; a start record
+//! says what became of its operation (ended, running, interrupted, unknown).
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::audit::{self, Line};
+use onsendo::audit::{self, Line, State};
 use onsendo::config;
 use onsendo::ui;
 use serde_json::{json, Value};
@@ -17,9 +18,13 @@ pub struct AuditArgs {
 pub fn run(args: &AuditArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let config = config::from_process(&global.options().flags)?;
     let lines = audit::read(&config.layout)?;
-    let shown = &lines[lines.len().saturating_sub(args.tail)..];
+    let states = audit::start_states(&lines);
+    let from = lines.len().saturating_sub(args.tail);
+    let shown = lines[from..].iter().zip(&states[from..]);
     if global.json {
-        ui::print_json(&json!(shown.iter().map(to_json).collect::<Vec<_>>()));
+        ui::print_json(&json!(shown
+            .map(|(line, state)| to_json(line, *state))
+            .collect::<Vec<_>>()));
         return Ok(());
     }
     if lines.is_empty() {
@@ -28,9 +33,9 @@ pub fn run(args: &AuditArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             config.layout.audit_log().display()
         );
     }
-    for line in shown {
+    for (line, state) in shown {
         match line {
-            Line::Record(record) => println!("{}", text(record)),
+            Line::Record(record) => println!("{}", text(record, *state)),
             Line::Unreadable { file, line } => {
                 println!("(line {line} of `{}` is not a record)", file.display())
             }
@@ -43,8 +48,9 @@ fn field<'a>(record: &'a Value, name: &str) -> &'a str {
     record.get(name).and_then(Value::as_str).unwrap_or("?")
 }
 
-/// `time  user  outcome  confirmation  command…  backup`
-fn text(record: &Value) -> String {
+/// `time  user@host  outcome  confirmation  command…  backup`; a start record (with `state`) shows
+/// what became of its operation in place of the outcome.
+fn text(record: &Value, state: Option<State>) -> String {
     let command = record
         .get("command")
         .and_then(Value::as_array)
@@ -61,19 +67,44 @@ fn text(record: &Value) -> String {
         .and_then(Value::as_str)
         .map(|b| format!("  backup: {b}"))
         .unwrap_or_default();
-    format!(
-        "{}  {}@{}  {}  confirmation: {}  {command}{backup}",
+    let confirmation = record
+        .get("confirmation")
+        .and_then(Value::as_str)
+        .map(|c| format!("  confirmation: {c}"))
+        .unwrap_or_default();
+    let outcome = match state {
+        None => match record.get("started").and_then(Value::as_str) {
+            Some(started) => format!("{} (started {started})", field(record, "outcome")),
+            None => field(record, "outcome").to_string(),
+        },
+        Some(State::Ended) => "started".to_string(),
+        Some(State::Running) => format!(
+            "started, still running (process {})",
+            record.get("pid").and_then(Value::as_u64).unwrap_or(0)
+        ),
+        Some(State::Interrupted) => format!("started, {}", audit::INTERRUPTED),
+        Some(State::Unknown) => {
+            "started, no outcome yet: cannot tell from here whether it still runs".to_string()
+        }
+    };
+    ui::escape_controls(&format!(
+        "{}  {}@{}  {outcome}{confirmation}  {command}{backup}",
         field(record, "time"),
         field(record, "user"),
         field(record, "host"),
-        field(record, "outcome"),
-        field(record, "confirmation"),
-    )
+    ))
 }
 
-fn to_json(line: &Line) -> Value {
+/// The line as it is in the log; a start record gains `state`, what became of its operation.
+fn to_json(line: &Line, state: Option<State>) -> Value {
     match line {
-        Line::Record(record) => record.clone(),
+        Line::Record(record) => {
+            let mut record = record.clone();
+            if let (Some(state), Some(fields)) = (state, record.as_object_mut()) {
+                fields.insert("state".into(), state.name().into());
+            }
+            record
+        }
         Line::Unreadable { file, line } => {
             json!({ "unreadable": { "file": file.display().to_string(), "line": line } })
         }

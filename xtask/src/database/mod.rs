@@ -124,7 +124,7 @@ pub enum DatabaseCommand {
     /// Show the prod audit log (rotated files included): who did what to prod, when, how it was
     /// confirmed, how it ended, which backup it made
     #[command(
-        after_help = "Examples:\n  cargo xtask database audit\n  cargo xtask database audit --tail 100 --json"
+        after_help = "A prod operation writes a started line before its work and its outcome line after, with the same\nid. A started line shows what became of it: started (the outcome follows), still running,\ninterrupted (no outcome, and its process is gone), or unknown (started on another host); --json\ngives it as \"state\". This command only reads: the next prod command records an interrupted run,\nonce, and says so.\n\nExamples:\n  cargo xtask database audit\n  cargo xtask database audit --tail 100 --json"
     )]
     Audit(audit::AuditArgs),
     /// Load the reference onsens from data/seed/, adding only those missing (by ban number); a
