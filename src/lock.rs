@@ -65,6 +65,15 @@ impl std::fmt::Display for Holder {
     }
 }
 
+/// Who holds a lock, for a notice: the holder, or, when none named itself, the commands that
+/// share it (which do not name themselves).
+pub fn who(holder: Option<&Holder>) -> String {
+    holder.map_or_else(
+        || "commands that share it (a backup, app writes)".to_string(),
+        ToString::to_string,
+    )
+}
+
 /// How long to wait for another command's lock: `ONSENDO_LOCK_WAIT` seconds, else
 /// [`DEFAULT_WAIT`]. A value that is not a whole number of seconds up to a day is a usage error.
 pub fn wait_from_process() -> Result<Duration> {
@@ -123,10 +132,10 @@ pub fn acquire(
     {
         let holder = read_holder(&mut file);
         if Instant::now() >= deadline {
-            let who = holder.map_or_else(|| "other writers".to_string(), |h| h.to_string());
             return Err(Error::refused(format!(
-                "`{}` is busy: {who} held it for the whole wait ({} s); try again once done (ONSENDO_LOCK_WAIT sets the wait in seconds)",
+                "`{}` is busy: {} held it for the whole wait ({} s); try again once done (ONSENDO_LOCK_WAIT sets the wait in seconds)",
                 database.display(),
+                who(holder.as_ref()),
                 wait.as_secs()
             )));
         }

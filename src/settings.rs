@@ -56,11 +56,11 @@ pub fn list(
     let migrations = match Catalog::of(layout) {
         Ok(catalog) => match &catalog.source {
             Source::Folder(folder) => (
-                format!("{} ({} migrations)", folder.display(), catalog.head()),
+                format!("{} ({})", folder.display(), migrations(catalog.head())),
                 "root's migrations/ folder",
             ),
             Source::BuiltIn => (
-                format!("built in ({} migrations)", catalog.head()),
+                format!("built in ({})", migrations(catalog.head())),
                 "default: the root has no migrations/ folder",
             ),
         },
@@ -122,6 +122,15 @@ pub fn list(
         settings.push(setting(name, value, source));
     }
     settings
+}
+
+/// "1 migration", "2 migrations".
+fn migrations(count: usize) -> String {
+    if count == 1 {
+        "1 migration".to_string()
+    } else {
+        format!("{count} migrations")
+    }
 }
 
 /// How long a command waits for another one's lock, and where that came from.

@@ -170,9 +170,9 @@ pub fn confirm_on_terminal(env: Environment) -> Result<()> {
 
 /// The one-line notice of a command that waits for another one's lock on `database`.
 pub fn waiting_for(database: &Path, holder: Option<&crate::lock::Holder>) {
-    let who = holder.map_or_else(|| "other writers".to_string(), ToString::to_string);
     eprintln!(
-        "waiting for {who} to finish with `{}` …",
+        "waiting for {} to finish with `{}` …",
+        crate::lock::who(holder),
         escape_controls(&database.display().to_string())
     );
 }

@@ -418,7 +418,9 @@ fn a_migrate_during_a_backup_waits_and_the_backup_is_the_database_before_it() {
         .run()
         .ok();
     assert!(
-        migrated.stderr.contains("waiting for process"),
+        migrated
+            .stderr
+            .contains("waiting for commands that share it (a backup, app writes)"),
         "{}",
         migrated.stderr
     );
