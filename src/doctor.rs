@@ -426,14 +426,21 @@ fn audit_log(layout: &Layout) -> Check {
 /// Whether another command holds the database's lock exclusively now (a restore, a migration…),
 /// and which.
 fn lock(database: &Path) -> Check {
+    let path = crate::lock::lock_path(database);
     match crate::lock::holder(database) {
-        None => check(
+        Err(e) => check(
+            "lock",
+            Level::Fail,
+            format!("cannot use the lock file `{}`: {e}", path.display()),
+            None,
+        ),
+        Ok(None) => check(
             "lock",
             Level::Pass,
             "no command holds the database alone",
             None,
         ),
-        Some(holder) => check(
+        Ok(Some(holder)) => check(
             "lock",
             Level::Warn,
             format!("held by {holder}"),

@@ -118,13 +118,16 @@ pub fn acquire(
     on_wait: &mut dyn FnMut(Option<&Holder>),
 ) -> Result<Lock> {
     let path = lock_path(database);
-    let mut file = crate::durable::private_file()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| crate::copy::write_error(&path, e))?;
+    let mut file = open_lock_file(&path, true).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            Error::failed(format!(
+                "cannot use the lock file `{}`: {e}",
+                path.display()
+            ))
+        } else {
+            crate::copy::write_error(&path, e)
+        }
+    })?;
     let deadline = Instant::now() + wait;
     let mut told = false;
     while !try_lock(&file, exclusive)
@@ -164,14 +167,46 @@ pub fn acquire(
 }
 
 /// The holder of `database`'s lock, when one holds it now and named itself (an exclusive holder;
-/// shared holders, writes through SQLite, do not).
-pub fn holder(database: &Path) -> Option<Holder> {
-    let mut file = File::open(lock_path(database)).ok()?;
-    if try_lock(&file, true).ok()? {
+/// shared holders, writes through SQLite, do not). No lock file is no holder; a lock file that
+/// cannot be opened as one (not a regular file, unreadable) is the error every command would meet.
+pub fn holder(database: &Path) -> std::io::Result<Option<Holder>> {
+    let mut file = match open_lock_file(&lock_path(database), false) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        opened => opened?,
+    };
+    if try_lock(&file, true)? {
         // Nobody held it: ours is released when the file closes.
-        return None;
+        return Ok(None);
     }
-    read_holder(&mut file)
+    Ok(read_holder(&mut file))
+}
+
+/// Opens the lock file at `path` (creating it, private, when `create`), refusing anything but a
+/// regular file: a symlink is not followed, and a FIFO put there neither blocks the open nor
+/// receives the holder's line.
+fn open_lock_file(path: &Path, create: bool) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = crate::durable::private_file()
+        .read(true)
+        .write(create)
+        .create(create)
+        .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let not_a_file = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file; move it away and the next command makes a new one",
+        )
+    };
+    let file = match opened {
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(not_a_file()),
+        opened => opened?,
+    };
+    if !file.metadata()?.is_file() {
+        return Err(not_a_file());
+    }
+    Ok(file)
 }
 
 /// `flock(LOCK_EX | LOCK_NB)` (or `LOCK_SH`): whether the lock was taken.
@@ -231,7 +266,7 @@ mod tests {
         let db = dir.path().join("onsen.dev.db");
         let held = acquire(&db, "database backup", true, Duration::ZERO, &mut |_| {}).unwrap();
         assert_eq!(held.path(), dir.path().join(".onsen.dev.db.lock"));
-        let named = holder(&db).expect("held");
+        let named = holder(&db).unwrap().expect("held");
         assert_eq!(named.pid, std::process::id());
         assert_eq!(named.command, "database backup");
 
@@ -252,7 +287,7 @@ mod tests {
         assert_eq!(seen, [Some(named)], "told once, naming the holder");
 
         drop(held);
-        assert_eq!(holder(&db), None, "free once dropped");
+        assert_eq!(holder(&db).unwrap(), None, "free once dropped");
         let shared = acquire(&db, "visit add", false, Duration::ZERO, &mut |_| {}).unwrap();
         acquire(&db, "visit add", false, Duration::ZERO, &mut |_| {})
             .expect("shared beside shared");

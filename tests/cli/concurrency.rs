@@ -473,3 +473,58 @@ fn a_holder_killed_with_sigkill_leaves_no_lock_behind() {
         );
     }
 }
+
+#[test]
+fn a_lock_file_that_is_no_regular_file_is_refused_and_what_it_points_to_is_kept() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let dev = sandbox.db("dev");
+    let lock = dev.with_file_name(".onsen.dev.db.lock");
+    let elsewhere = sandbox.root().join("elsewhere.txt");
+    std::fs::write(&elsewhere, "kept\n").unwrap();
+    let before = std::fs::read(&dev).unwrap();
+    for what in ["a symlink", "a FIFO"] {
+        std::fs::remove_file(&lock).unwrap();
+        if what == "a symlink" {
+            std::os::unix::fs::symlink(&elsewhere, &lock).unwrap();
+        } else {
+            let made = sandbox.command("mkfifo").arg(&lock).run();
+            assert_eq!(made.code, 0, "{}", made.stderr);
+        }
+        let out = sandbox
+            .xtask()
+            .args(["database", "backup", "--env", "dev"])
+            .run()
+            .code(1);
+        assert!(
+            out.stderr.contains("it is not a regular file"),
+            "{what}: {}",
+            out.stderr
+        );
+        let out = sandbox
+            .onsendo()
+            .args(["--env", "dev", "visit", "add", "--onsen", "1"])
+            .args(["--date", "2026-12-01", "--rating", "9"])
+            .run()
+            .code(1);
+        assert!(
+            out.stderr.contains(".onsen.dev.db.lock"),
+            "{what}: {}",
+            out.stderr
+        );
+        let doctor = sandbox
+            .xtask()
+            .args(["database", "doctor", "--env", "dev"])
+            .run()
+            .code(4);
+        assert!(
+            doctor
+                .stdout
+                .contains("✗ lock          cannot use the lock file `"),
+            "{what}: {}",
+            doctor.stdout
+        );
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "kept\n");
+        assert_eq!(std::fs::read(&dev).unwrap(), before, "{what}");
+    }
+}
