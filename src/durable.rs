@@ -23,6 +23,35 @@ pub fn private_file() -> std::fs::OpenOptions {
     options
 }
 
+/// Opens a small file the tool keeps beside a database (a lock file, a restore's record) for
+/// reading, and writing too when `create` (creating it, private, when missing), refusing anything
+/// but a regular file: a symlink there is not followed, and a FIFO neither blocks the open nor
+/// receives what the tool writes. The refusal is an `InvalidInput` error saying what to do.
+pub fn open_own_file(path: &Path, create: bool) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = private_file()
+        .read(true)
+        .write(create)
+        .create(create)
+        .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let not_a_file = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file; move it away and the next command makes a new one",
+        )
+    };
+    let file = match opened {
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(not_a_file()),
+        opened => opened?,
+    };
+    if !file.metadata()?.is_file() {
+        return Err(not_a_file());
+    }
+    Ok(file)
+}
+
 /// Creates `path`, which must not exist, for writing, with [`PLACED_MODE`].
 pub fn create_private(path: &Path) -> std::io::Result<File> {
     private_file().write(true).create_new(true).open(path)

@@ -118,7 +118,7 @@ pub fn acquire(
     on_wait: &mut dyn FnMut(Option<&Holder>),
 ) -> Result<Lock> {
     let path = lock_path(database);
-    let mut file = open_lock_file(&path, true).map_err(|e| {
+    let mut file = crate::durable::open_own_file(&path, true).map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidInput {
             Error::failed(format!(
                 "cannot use the lock file `{}`: {e}",
@@ -170,7 +170,7 @@ pub fn acquire(
 /// shared holders, writes through SQLite, do not). No lock file is no holder; a lock file that
 /// cannot be opened as one (not a regular file, unreadable) is the error every command would meet.
 pub fn holder(database: &Path) -> std::io::Result<Option<Holder>> {
-    let mut file = match open_lock_file(&lock_path(database), false) {
+    let mut file = match crate::durable::open_own_file(&lock_path(database), false) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         opened => opened?,
     };
@@ -179,34 +179,6 @@ pub fn holder(database: &Path) -> std::io::Result<Option<Holder>> {
         return Ok(None);
     }
     Ok(read_holder(&mut file))
-}
-
-/// Opens the lock file at `path` (creating it, private, when `create`), refusing anything but a
-/// regular file: a symlink is not followed, and a FIFO put there neither blocks the open nor
-/// receives the holder's line.
-fn open_lock_file(path: &Path, create: bool) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let opened = crate::durable::private_file()
-        .read(true)
-        .write(create)
-        .create(create)
-        .truncate(false)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path);
-    let not_a_file = || {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "it is not a regular file; move it away and the next command makes a new one",
-        )
-    };
-    let file = match opened {
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(not_a_file()),
-        opened => opened?,
-    };
-    if !file.metadata()?.is_file() {
-        return Err(not_a_file());
-    }
-    Ok(file)
 }
 
 /// `flock(LOCK_EX | LOCK_NB)` (or `LOCK_SH`): whether the lock was taken.

@@ -91,12 +91,9 @@ pub fn record_intent(canonical: &Path, backup: &Path) -> Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let path = intent_path(canonical);
     let backup = std::path::absolute(backup).unwrap_or_else(|_| backup.to_path_buf());
-    durable::private_file()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
+    durable::open_own_file(&path, true)
         .and_then(|mut file| {
+            file.set_len(0)?;
             file.write_all(backup.as_os_str().as_bytes())?;
             file.sync_all()
         })
@@ -113,7 +110,13 @@ pub fn record_intent(canonical: &Path, backup: &Path) -> Result<()> {
 /// The backup a restore into `canonical` was restoring when it was killed, if one was.
 pub fn interrupted(canonical: &Path) -> Option<std::path::PathBuf> {
     use std::os::unix::ffi::OsStringExt;
-    let bytes = std::fs::read(intent_path(canonical)).ok()?;
+    let mut bytes = Vec::new();
+    durable::open_own_file(&intent_path(canonical), false)
+        .and_then(|file| {
+            use std::io::Read;
+            file.take(64 * 1024).read_to_end(&mut bytes)
+        })
+        .ok()?;
     (!bytes.is_empty()).then(|| std::ffi::OsString::from_vec(bytes).into())
 }
 

@@ -527,4 +527,21 @@ fn a_lock_file_that_is_no_regular_file_is_refused_and_what_it_points_to_is_kept(
         assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "kept\n");
         assert_eq!(std::fs::read(&dev).unwrap(), before, "{what}");
     }
+    std::fs::remove_file(&lock).unwrap();
+    sandbox
+        .xtask()
+        .args(["database", "backup", "--env", "dev"])
+        .run()
+        .ok();
+    let record = dev.with_file_name(".onsen.dev.db.restoring");
+    std::os::unix::fs::symlink(&elsewhere, &record).unwrap();
+    let out = restore_latest(&sandbox).run().code(1);
+    assert!(
+        out.stderr.contains("cannot record the restore")
+            && out.stderr.contains("not a regular file"),
+        "a restore's record that is a symlink: {}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "kept\n");
+    assert_eq!(std::fs::read(&dev).unwrap(), before, "nothing restored");
 }
