@@ -250,33 +250,93 @@ pub fn print_json(value: &serde_json::Value) {
 
 /// Rows as an aligned text table with a header line; an empty list says so.
 pub fn table(headers: &[&str], rows: &[Vec<String>], empty: &str) -> String {
-    if rows.is_empty() {
-        return empty.to_string();
-    }
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut out = Vec::new();
+    let mut writer = TableWriter::new(&mut out, headers);
     for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+        writer.row(row.clone()).expect("writing to memory");
+    }
+    writer.finish(empty).expect("writing to memory");
+    String::from_utf8_lossy(&out)
+        .trim_end_matches('\n')
+        .to_string()
+}
+
+/// How many rows a [`TableWriter`] holds to measure its columns before it writes.
+pub const ALIGN_ROWS: usize = 1000;
+
+/// An aligned text table written as its rows come, in constant memory: the header and the first
+/// [`ALIGN_ROWS`] rows set the column widths, then rows are written as they arrive (a later cell
+/// longer than its column pushes the rest of its line right). A table of fewer rows is aligned
+/// exactly, as [`table`] is.
+pub struct TableWriter<W: std::io::Write> {
+    out: W,
+    /// The header line, until it is written.
+    headers: Option<Vec<String>>,
+    widths: Vec<usize>,
+    held: Vec<Vec<String>>,
+    rows: u64,
+}
+
+impl<W: std::io::Write> TableWriter<W> {
+    pub fn new(out: W, headers: &[&str]) -> Self {
+        Self {
+            out,
+            headers: Some(headers.iter().map(ToString::to_string).collect()),
+            widths: headers.iter().map(|h| h.chars().count()).collect(),
+            held: Vec::new(),
+            rows: 0,
         }
     }
-    let line = |cells: Vec<&str>| {
+
+    /// Adds a row: held while the widths are measured, written at once after.
+    pub fn row(&mut self, cells: Vec<String>) -> std::io::Result<()> {
+        self.rows += 1;
+        if self.rows as usize > ALIGN_ROWS {
+            return self.write_line(&cells);
+        }
+        for (width, cell) in self.widths.iter_mut().zip(&cells) {
+            *width = (*width).max(cell.chars().count());
+        }
+        self.held.push(cells);
+        if self.held.len() == ALIGN_ROWS {
+            self.write_held()?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is still held, or `empty` when no row came; returns how many rows came.
+    pub fn finish(mut self, empty: &str) -> std::io::Result<u64> {
+        if self.rows == 0 {
+            writeln!(self.out, "{empty}")?;
+        } else {
+            self.write_held()?;
+        }
+        self.out.flush()?;
+        Ok(self.rows)
+    }
+
+    fn write_held(&mut self) -> std::io::Result<()> {
+        if let Some(headers) = self.headers.take() {
+            self.write_line(&headers)?;
+        }
+        for cells in std::mem::take(&mut self.held) {
+            self.write_line(&cells)?;
+        }
+        Ok(())
+    }
+
+    fn write_line(&mut self, cells: &[String]) -> std::io::Result<()> {
         let padded: Vec<String> = cells
             .iter()
-            .zip(&widths)
+            .zip(&self.widths)
             .map(|(cell, width)| {
                 // Padded by hand: `format!`'s width stops at 65,535, and a note can be longer.
                 let pad = width.saturating_sub(cell.chars().count());
                 format!("{cell}{}", " ".repeat(pad))
             })
             .collect();
-        padded.join("  ").trim_end().to_string()
-    };
-    let mut out = vec![line(headers.to_vec())];
-    out.extend(
-        rows.iter()
-            .map(|row| line(row.iter().map(String::as_str).collect())),
-    );
-    out.join("\n")
+        writeln!(self.out, "{}", padded.join("  ").trim_end())
+    }
 }
 
 /// A byte count for people: `812 B`, `4.0 KiB`, `1.2 GiB`.
@@ -374,6 +434,33 @@ mod tests {
             "id  name\n1   Takegawara\n12  -"
         );
         assert_eq!(table(&["id"], &[], "no rows"), "no rows");
+    }
+
+    #[test]
+    fn a_long_table_streams_with_the_widths_of_its_first_rows() {
+        let mut out = Vec::new();
+        let mut writer = TableWriter::new(&mut out, &["id", "name"]);
+        for id in 0..ALIGN_ROWS + 2 {
+            writer.row(vec![id.to_string(), "x".into()]).unwrap();
+            if id == ALIGN_ROWS - 2 {
+                assert!(out_is_empty(&writer), "held while measuring");
+            }
+        }
+        assert_eq!(writer.finish("none").unwrap(), ALIGN_ROWS as u64 + 2);
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), ALIGN_ROWS + 3, "one header, every row");
+        assert_eq!(lines[0], "id   name");
+        assert_eq!(lines[1], "0    x");
+        assert_eq!(
+            lines[ALIGN_ROWS + 1],
+            "1000  x",
+            "wider than measured: pushed right"
+        );
+    }
+
+    fn out_is_empty(writer: &TableWriter<&mut Vec<u8>>) -> bool {
+        writer.out.is_empty()
     }
 
     #[test]

@@ -4,9 +4,9 @@ use super::{render, render_modified};
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
 use onsendo::session::Effect;
-use onsendo::store::exchange::{self, Problem};
+use onsendo::store::exchange::{self, Checked};
 use onsendo::store::visits::{self, Filter, NewVisit, Visit, VisitChanges};
-use onsendo::ui::{cell, counted, table};
+use onsendo::ui::{cell, counted, TableWriter};
 use onsendo::Error;
 use serde_json::{json, Value};
 
@@ -29,9 +29,9 @@ pub enum VisitCommand {
         #[command(flatten)]
         details: DetailArgs,
     },
-    /// List visits, newest first
+    /// List visits, newest first: the newest 50 unless --limit or --all says otherwise
     #[command(
-        after_help = "Examples:\n  onsendo visit list\n  onsendo visit list --onsen 1 --since 2026-01-01 --json"
+        after_help = "Rows stream from the database as they are read, so any number of them prints in constant memory.\nWhen more visits match than are shown, a last line says how many (in JSON, a note on stderr).\n\nExamples:\n  onsendo visit list\n  onsendo visit list --limit 10\n  onsendo visit list --onsen 1 --since 2026-01-01 --until 2026-03-31 --json\n  onsendo visit list --all > visits.txt"
     )]
     List {
         /// Only visits to this onsen
@@ -40,6 +40,15 @@ pub enum VisitCommand {
         /// Only visits on or after this day, YYYY-MM-DD
         #[arg(long)]
         since: Option<String>,
+        /// Only visits on or before this day, YYYY-MM-DD
+        #[arg(long)]
+        until: Option<String>,
+        /// Show at most N visits
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_LIMIT, conflicts_with = "all")]
+        limit: u64,
+        /// Show every matching visit
+        #[arg(long)]
+        all: bool,
     },
     /// Show one visit in full
     #[command(after_help = "Examples:\n  onsendo visit show 3\n  onsendo visit show 3 --json")]
@@ -141,50 +150,34 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 format!("{verb} visit {id}"),
             );
         }
-        VisitCommand::List { onsen, since } => {
+        VisitCommand::List {
+            onsen,
+            since,
+            until,
+            limit,
+            all,
+        } => {
             let filter = Filter {
                 onsen_id: *onsen,
                 since: since.clone(),
+                until: until.clone(),
             };
-            let list = super::run(&options, "visit list", Effect::Read, |db| {
-                visits::list(db.conn(), &filter)
+            let limit = (!*all).then_some(*limit);
+            super::run(&options, "visit list", Effect::Read, |db| {
+                list(db.conn(), &filter, limit, global.json)
             })?;
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|v| {
-                    vec![
-                        v.id.to_string(),
-                        v.visited_at.clone(),
-                        v.onsen_name.clone(),
-                        v.personal_rating.to_string(),
-                        cell(&v.entry_fee_yen),
-                        cell(&v.stay_minutes),
-                        cell(&v.notes),
-                    ]
-                })
-                .collect();
-            let text = table(
-                &["id", "date", "onsen", "rating", "fee", "minutes", "notes"],
-                &rows,
-                "no visits",
-            );
-            render(
-                global.json,
-                Value::Array(list.iter().map(Visit::to_json).collect()),
-                text,
-            );
         }
         VisitCommand::Import { file, skip_invalid } => import(file, *skip_invalid, global)?,
         VisitCommand::Export { format } => {
-            let records = super::run(&options, "visit export", Effect::Read, |db| {
-                exchange::records(db.conn())
-            })?;
             let json = format.as_deref().map_or(global.json, |f| f == "json");
-            if json {
-                onsendo::ui::print_json(&exchange::to_json(&records));
+            let format = if json {
+                exchange::Format::Json
             } else {
-                exchange::write_csv(&records, std::io::stdout().lock())?;
-            }
+                exchange::Format::Csv
+            };
+            super::run(&options, "visit export", Effect::Read, |db| {
+                exchange::export(db.conn(), format, std::io::stdout().lock())
+            })?;
         }
         VisitCommand::Show { id } => {
             let visit = super::run(&options, format!("visit show {id}"), Effect::Read, |db| {
@@ -244,6 +237,67 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How many visits `visit list` shows unless told otherwise.
+const DEFAULT_LIMIT: u64 = 50;
+
+/// `visit list`: the visits as they are read, as a table or a JSON array, then how many more
+/// match when the limit stopped it.
+fn list(
+    conn: &rusqlite::Connection,
+    filter: &Filter,
+    limit: Option<u64>,
+    json: bool,
+) -> onsendo::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = |e: std::io::Error| Error::failed("cannot write the visits to stdout").because(e);
+    let shown = if json {
+        let mut shown = 0;
+        out.write_all(b"[").map_err(written)?;
+        visits::each(conn, filter, limit, |visit| {
+            let separator = if shown == 0 { "\n  " } else { ",\n  " };
+            shown += 1;
+            write!(out, "{separator}{}", visit.to_json()).map_err(written)
+        })?;
+        out.write_all(if shown == 0 { b"]\n" } else { b"\n]\n" })
+            .map_err(written)?;
+        shown
+    } else {
+        let headers = ["id", "date", "onsen", "rating", "fee", "minutes", "notes"];
+        let mut table = TableWriter::new(&mut out, &headers);
+        visits::each(conn, filter, limit, |v| {
+            table
+                .row(vec![
+                    v.id.to_string(),
+                    v.visited_at,
+                    v.onsen_name,
+                    v.personal_rating.to_string(),
+                    cell(&v.entry_fee_yen),
+                    cell(&v.stay_minutes),
+                    cell(&v.notes),
+                ])
+                .map_err(written)
+        })?;
+        table.finish("no visits").map_err(written)?
+    };
+    out.flush().map_err(written)?;
+    if limit.is_some_and(|limit| shown == limit) {
+        let more = visits::count(conn, filter)?.saturating_sub(shown);
+        if more > 0 {
+            let line = format!(
+                "… and {}; show more with --limit N, or all with --all",
+                counted(more, "more visit")
+            );
+            if json {
+                eprintln!("note: {line}");
+            } else {
+                println!("{line}");
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One visit as labelled lines.
 fn details(visit: &Visit) -> String {
     [
@@ -257,54 +311,66 @@ fn details(visit: &Visit) -> String {
     .join("\n")
 }
 
-/// `visit import`: check every row first; import all of them, or the valid ones with
-/// `--skip-invalid`, in one transaction.
+/// `visit import`: every row checked as it is read and the valid ones recorded in one
+/// transaction, which is rolled back when a row is invalid (unless `--skip-invalid`): one pass,
+/// in constant memory.
 fn import(file: &std::path::Path, skip_invalid: bool, global: &GlobalArgs) -> anyhow::Result<()> {
     let source = file.display().to_string();
     let input = std::fs::File::open(file)
         .map_err(|e| Error::usage(format!("cannot open `{source}`; check the path")).because(e))?;
+    let size = input.metadata().map_or(0, |m| m.len());
     let operation = format!("visit import {source}");
-    let (imported, problems) = super::run(&global.options(), operation, Effect::Write, |db| {
-        let checked = exchange::check_csv(db.conn(), input, &source)?;
-        if !checked.problems.is_empty() && !skip_invalid {
-            return Err(Error::usage(format!(
-                "`{source}` has {}, so nothing was imported (--skip-invalid imports the others): {}",
-                counted(checked.problems.len(), "invalid row"),
-                listed(&checked.problems)
-            )));
-        }
-        let imported = db.write(|tx| exchange::import(tx, &checked.visits))?;
-        Ok((imported, checked.problems))
+    let checked = super::run(&global.options(), operation, Effect::Write, |db| {
+        db.write(|tx| {
+            let checked = exchange::check_csv(tx, input, &source, size, |visit| {
+                visits::add(tx, visit).map(|_| ())
+            })?;
+            if checked.problem_count > 0 && !skip_invalid {
+                return Err(Error::usage(format!(
+                    "`{source}` has {}, so nothing was imported (--skip-invalid imports the others): {}",
+                    counted(checked.problem_count, "invalid row"),
+                    listed(&checked)
+                )));
+            }
+            Ok(checked)
+        })
     })?;
     let verb = if global.dry_run {
         "would import"
     } else {
         "imported"
     };
-    let mut text = format!("{verb} {} from `{source}`", counted(imported, "visit"));
-    if !problems.is_empty() {
+    let mut text = format!("{verb} {} from `{source}`", counted(checked.valid, "visit"));
+    if checked.problem_count > 0 {
         text.push_str(&format!(
             "; skipped {}: {}",
-            counted(problems.len(), "invalid row"),
-            listed(&problems)
+            counted(checked.problem_count, "invalid row"),
+            listed(&checked)
         ));
     }
-    let skipped: Vec<Value> = problems
+    let skipped: Vec<Value> = checked
+        .problems
         .iter()
         .map(|p| json!({"line": p.line, "problem": p.message}))
         .collect();
     render(
         global.json,
-        json!({"imported": imported, "skipped": skipped, "dry_run": global.dry_run}),
+        json!({"imported": checked.valid, "skipped": skipped, "skipped_count": checked.problem_count, "dry_run": global.dry_run}),
         text,
     );
     Ok(())
 }
 
-fn listed(problems: &[Problem]) -> String {
-    let lines: Vec<String> = problems
+/// The problems kept, one per line number, then how many more there were.
+fn listed(checked: &Checked) -> String {
+    let mut lines: Vec<String> = checked
+        .problems
         .iter()
         .map(|p| format!("line {}: {}", p.line, p.message))
         .collect();
+    let more = checked.problem_count - checked.problems.len() as u64;
+    if more > 0 {
+        lines.push(format!("… and {more} more"));
+    }
     lines.join("; ")
 }

@@ -57,45 +57,74 @@ impl Record {
     }
 }
 
-/// Every visit, oldest first.
-pub fn records(conn: &Connection) -> Result<Vec<Record>> {
-    let read = || -> rusqlite::Result<Vec<Record>> {
-        conn.prepare(
+/// The form of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A header line, then one line a visit: what `visit import` reads.
+    Csv,
+    /// An array of objects, one a visit.
+    Json,
+}
+
+/// Writes every visit, oldest first, to `out` as SQLite reads them: nothing is held but the row
+/// at hand, so an export of any size runs in constant memory. Returns how many were written.
+pub fn export(conn: &Connection, format: Format, out: impl Write) -> Result<u64> {
+    let written = |e: std::io::Error| Error::failed("cannot write the export").because(e);
+    match format {
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(out);
+            let failed = |e: csv::Error| Error::failed("cannot write the CSV").because(e);
+            writer.write_record(COLUMNS).map_err(failed)?;
+            let count = each_record(conn, |record| {
+                writer.write_record(record.cells()).map_err(failed)
+            })?;
+            writer.flush().map_err(written)?;
+            Ok(count)
+        }
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(out);
+            out.write_all(b"[").map_err(written)?;
+            let mut separator = "\n  ";
+            let count = each_record(conn, |record| {
+                write!(out, "{separator}{}", record.to_json()).map_err(written)?;
+                separator = ",\n  ";
+                Ok(())
+            })?;
+            let end: &[u8] = if count == 0 { b"]\n" } else { b"\n]\n" };
+            out.write_all(end).map_err(written)?;
+            out.flush().map_err(written)?;
+            Ok(count)
+        }
+    }
+}
+
+/// Hands every visit, oldest first, to `each` as SQLite reads it; returns how many.
+fn each_record(conn: &Connection, mut each: impl FnMut(Record) -> Result<()>) -> Result<u64> {
+    let failed = |e| query_failed(conn, "visits", e);
+    let mut statement = conn
+        .prepare(
             "SELECT v.visited_at, o.ban_number, o.name, v.personal_rating, v.entry_fee_yen, v.stay_minutes, v.notes
              FROM visits v JOIN onsens o ON o.id = v.onsen_id ORDER BY v.visited_at, v.id",
-        )?
-        .query_map([], |r| {
+        )
+        .map_err(failed)?;
+    let mut rows = statement.query([]).map_err(failed)?;
+    let mut count = 0;
+    while let Some(row) = rows.next().map_err(failed)? {
+        let record = || -> rusqlite::Result<Record> {
             Ok(Record {
-                visited_at: r.get(0)?,
-                onsen_ban: r.get(1)?,
-                onsen_name: r.get(2)?,
-                rating: r.get(3)?,
-                fee_yen: r.get(4)?,
-                minutes: r.get(5)?,
-                notes: r.get(6)?,
+                visited_at: row.get(0)?,
+                onsen_ban: row.get(1)?,
+                onsen_name: row.get(2)?,
+                rating: row.get(3)?,
+                fee_yen: row.get(4)?,
+                minutes: row.get(5)?,
+                notes: row.get(6)?,
             })
-        })?
-        .collect()
-    };
-    read().map_err(|e| query_failed(conn, "visits", e))
-}
-
-/// Writes records as CSV with a header line.
-pub fn write_csv(records: &[Record], out: impl Write) -> Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    let failed = |e: csv::Error| Error::failed("cannot write the CSV").because(e);
-    writer.write_record(COLUMNS).map_err(failed)?;
-    for record in records {
-        writer.write_record(record.cells()).map_err(failed)?;
+        };
+        each(record().map_err(failed)?)?;
+        count += 1;
     }
-    writer
-        .flush()
-        .map_err(|e| Error::failed("cannot write the CSV").because(e))
-}
-
-/// Records as a JSON array.
-pub fn to_json(records: &[Record]) -> Value {
-    Value::Array(records.iter().map(Record::to_json).collect())
+    Ok(count)
 }
 
 /// A row that cannot be imported, by its line in the file.
@@ -105,17 +134,30 @@ pub struct Problem {
     pub message: String,
 }
 
-/// A CSV file read and checked against the database: the valid visits, and the problems.
-#[derive(Debug, Clone, PartialEq)]
+/// What an import found: how many valid rows it handed on, and the problems of the others (the
+/// first [`KEPT_PROBLEMS`], and how many there were in all).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Checked {
-    pub visits: Vec<NewVisit>,
+    pub valid: u64,
     pub problems: Vec<Problem>,
+    pub problem_count: u64,
 }
 
+/// How many problems an import keeps to show; the others are counted.
+pub const KEPT_PROBLEMS: usize = 10;
+
 /// Reads CSV visits and checks every row (date, onsen by ban number and name, rating, fee,
-/// minutes) without writing anything. A file that is not such a CSV at all (no header, an unknown
-/// or missing column) is a usage error.
-pub fn check_csv(conn: &Connection, input: impl Read, source: &str) -> Result<Checked> {
+/// minutes) as it comes, handing each valid one to `valid` (which records it, or not) and
+/// counting the others: one pass, in constant memory, for a file of any size. `size` is the
+/// file's length, for the progress bar. A file that is not such a CSV at all (no header, an
+/// unknown or missing column) is a usage error.
+pub fn check_csv(
+    conn: &Connection,
+    input: impl Read,
+    source: &str,
+    size: u64,
+    mut valid: impl FnMut(&NewVisit) -> Result<()>,
+) -> Result<Checked> {
     let onsens = onsens_by_ban(conn)?;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let bad_file =
@@ -139,13 +181,12 @@ pub fn check_csv(conn: &Connection, input: impl Read, source: &str) -> Result<Ch
         )));
     }
     let column = |name: &str| header.iter().position(|h| h == name);
-    let mut checked = Checked {
-        visits: Vec::new(),
-        problems: Vec::new(),
-    };
-    for row in reader.records() {
-        let row = row.map_err(bad_file)?;
-        let line = row.position().map_or(0, |p| p.line());
+    let mut checked = Checked::default();
+    let mut shown = Progress::bytes("importing", size);
+    let mut row = csv::StringRecord::new();
+    while reader.read_record(&mut row).map_err(bad_file)? {
+        let (byte, line) = row.position().map_or((0, 0), |p| (p.byte(), p.line()));
+        shown.set(byte);
         let cell = |name: &str| {
             column(name)
                 .and_then(|i| row.get(i))
@@ -153,21 +194,19 @@ pub fn check_csv(conn: &Connection, input: impl Read, source: &str) -> Result<Ch
                 .filter(|s| !s.is_empty())
         };
         match visit_of(&cell, &onsens) {
-            Ok(visit) => checked.visits.push(visit),
-            Err(message) => checked.problems.push(Problem { line, message }),
+            Ok(visit) => {
+                valid(&visit)?;
+                checked.valid += 1;
+            }
+            Err(message) => {
+                checked.problem_count += 1;
+                if checked.problems.len() < KEPT_PROBLEMS {
+                    checked.problems.push(Problem { line, message });
+                }
+            }
         }
     }
     Ok(checked)
-}
-
-/// Records checked visits in the caller's transaction; returns how many.
-pub fn import(conn: &Connection, checked: &[NewVisit]) -> Result<usize> {
-    let mut shown = Progress::items("importing", checked.len() as u64, "visits");
-    for (done, visit) in checked.iter().enumerate() {
-        visits::add(conn, visit)?;
-        shown.set(done as u64 + 1);
-    }
-    Ok(checked.len())
 }
 
 fn onsens_by_ban(conn: &Connection) -> Result<HashMap<i64, (i64, String)>> {
@@ -216,6 +255,13 @@ mod tests {
     use super::*;
     use crate::db::fixtures::seeded as database;
 
+    /// Checks `csv`, recording the valid rows.
+    fn checked(conn: &Connection, csv: &str) -> Result<Checked> {
+        check_csv(conn, csv.as_bytes(), "v.csv", csv.len() as u64, |visit| {
+            visits::add(conn, visit).map(|_| ())
+        })
+    }
+
     #[test]
     fn every_bad_row_is_named_by_its_line() {
         let conn = database();
@@ -227,24 +273,44 @@ mod tests {
                    2026-01-05,2,11,,\n\
                    2026-01-06,2,7,-5,\n\
                    2026-01-07,2,7,,\n";
-        let checked = check_csv(&conn, csv.as_bytes(), "v.csv").unwrap();
-        assert_eq!(checked.visits.len(), 2);
-        assert_eq!(checked.visits[0].notes.as_deref(), Some("two\nlines"));
+        let checked = checked(&conn, csv).unwrap();
+        assert_eq!(checked.valid, 2);
+        let notes: String = conn
+            .query_row(
+                "SELECT notes FROM visits WHERE visited_at = '2026-01-02'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(notes, "two\nlines");
         let lines: Vec<u64> = checked.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [4, 5, 6, 7, 8], "{:?}", checked.problems);
+        assert_eq!(checked.problem_count, 5);
         assert!(checked.problems[0].message.contains("2026-02-30"));
         assert!(checked.problems[1].message.contains("ban number 999"));
         assert!(checked.problems[2].message.contains("not a whole number"));
     }
 
     #[test]
+    fn problems_beyond_the_first_ten_are_counted_not_kept() {
+        let conn = database();
+        let csv = format!(
+            "visited_at,onsen_ban,rating\n{}",
+            "2026-02-30,1,8\n".repeat(2024)
+        );
+        let checked = checked(&conn, &csv).unwrap();
+        assert_eq!(checked.problems.len(), KEPT_PROBLEMS);
+        assert_eq!(checked.problem_count, 2024);
+    }
+
+    #[test]
     fn a_wrong_onsen_name_and_a_wrong_header_are_caught() {
         let conn = database();
         let csv = "visited_at,onsen_ban,onsen_name,rating\n2026-01-02,1,Somewhere Else,8\n";
-        let checked = check_csv(&conn, csv.as_bytes(), "v.csv").unwrap();
+        let checked = checked(&conn, csv).unwrap();
         assert!(checked.problems[0].message.contains("does not match"));
         for header in ["date,onsen_ban,rating\n", "visited_at,rating\n", ""] {
-            let err = check_csv(&conn, header.as_bytes(), "v.csv").unwrap_err();
+            let err = self::checked(&conn, header).unwrap_err();
             assert_eq!(err.kind(), crate::Kind::Usage, "{header:?}: {err}");
         }
     }
@@ -253,17 +319,25 @@ mod tests {
     fn an_export_reads_back_as_the_same_visits() {
         let conn = database();
         let csv = "visited_at,onsen_ban,rating,minutes,notes\n2026-01-02,1,8,40,\"a, b\"\n2026-01-01,3,6,,\n";
-        let checked = check_csv(&conn, csv.as_bytes(), "v.csv").unwrap();
-        assert!(checked.problems.is_empty());
-        import(&conn, &checked.visits).unwrap();
-        let exported = records(&conn).unwrap();
-        assert_eq!(exported[0].visited_at, "2026-01-01");
+        assert_eq!(checked(&conn, csv).unwrap().problem_count, 0);
         let mut out = Vec::new();
-        write_csv(&exported, &mut out).unwrap();
-        let again = check_csv(&conn, out.as_slice(), "out.csv").unwrap();
-        assert!(again.problems.is_empty());
-        assert_eq!(again.visits.len(), 2);
-        assert_eq!(again.visits[1].notes.as_deref(), Some("a, b"));
-        assert_eq!(again.visits[1].stay_minutes, Some(40));
+        assert_eq!(export(&conn, Format::Csv, &mut out).unwrap(), 2);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.lines().nth(1).unwrap().starts_with("2026-01-01,3,"),
+            "oldest first: {text}"
+        );
+        conn.execute("DELETE FROM visits", []).unwrap();
+        let again = checked(&conn, &text).unwrap();
+        assert_eq!((again.valid, again.problem_count), (2, 0));
+        let mut json = Vec::new();
+        export(&conn, Format::Json, &mut json).unwrap();
+        let json: Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(json[1]["notes"], "a, b");
+        assert_eq!(json[1]["minutes"], 40);
+        let mut empty = Vec::new();
+        conn.execute("DELETE FROM visits", []).unwrap();
+        export(&conn, Format::Json, &mut empty).unwrap();
+        assert_eq!(empty, b"[]\n");
     }
 }

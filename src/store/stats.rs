@@ -2,8 +2,8 @@
 
 use super::query_failed;
 use crate::error::Result;
-use crate::time::Date;
-use rusqlite::Connection;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params_from_iter, Connection};
 use serde_json::{json, Value};
 
 /// One month of visits.
@@ -58,21 +58,31 @@ impl Stats {
 
 /// Statistics of the visits on or after `since` (all when `None`), with the `top` favourites.
 pub fn compute(conn: &Connection, since: Option<&str>, top: u64) -> Result<Stats> {
-    let since = since.map(Date::parse).transpose()?.map(|d| d.to_string());
+    let filter = super::visits::Filter {
+        since: since.map(str::to_string),
+        ..Default::default()
+    };
+    // Only the condition given, so that SQLite can use `visits_by_date` for it.
+    let (clause, values) = filter.clause()?;
+    let top_parameter = format!("?{}", values.len() + 1);
+    let mut with_top = values.clone();
+    with_top.push(SqlValue::Integer(i64::try_from(top).unwrap_or(i64::MAX)));
     let read = || -> rusqlite::Result<Stats> {
         // total() cannot overflow (an old file may hold any fee); the cast saturates.
         let (visits, onsens, average_rating, total_fees_yen) = conn.query_row(
-            "SELECT count(*), count(DISTINCT onsen_id), avg(personal_rating), CAST(total(entry_fee_yen) AS INTEGER)
-             FROM visits WHERE ?1 IS NULL OR visited_at >= ?1",
-            [&since],
+            &format!(
+                "SELECT count(*), count(DISTINCT v.onsen_id), avg(v.personal_rating),
+                 CAST(total(v.entry_fee_yen) AS INTEGER) FROM visits v{clause}"
+            ),
+            params_from_iter(&values),
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         let per_month = conn
-            .prepare(
-                "SELECT substr(visited_at, 1, 7) AS month, count(*), avg(personal_rating)
-                 FROM visits WHERE ?1 IS NULL OR visited_at >= ?1 GROUP BY month ORDER BY month",
-            )?
-            .query_map([&since], |r| {
+            .prepare(&format!(
+                "SELECT substr(v.visited_at, 1, 7) AS month, count(*), avg(v.personal_rating)
+                 FROM visits v{clause} GROUP BY month ORDER BY month"
+            ))?
+            .query_map(params_from_iter(&values), |r| {
                 Ok(Month {
                     month: r.get(0)?,
                     visits: r.get(1)?,
@@ -81,23 +91,19 @@ pub fn compute(conn: &Connection, since: Option<&str>, top: u64) -> Result<Stats
             })?
             .collect::<rusqlite::Result<_>>()?;
         let favourites = conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT o.id, o.name, count(*) AS n, avg(v.personal_rating) AS rating
-                 FROM visits v JOIN onsens o ON o.id = v.onsen_id
-                 WHERE ?1 IS NULL OR v.visited_at >= ?1
-                 GROUP BY o.id ORDER BY n DESC, rating DESC, o.name LIMIT ?2",
-            )?
-            .query_map(
-                rusqlite::params![since, i64::try_from(top).unwrap_or(i64::MAX)],
-                |r| {
-                    Ok(Favourite {
-                        onsen_id: r.get(0)?,
-                        name: r.get(1)?,
-                        visits: r.get(2)?,
-                        average_rating: r.get(3)?,
-                    })
-                },
-            )?
+                 FROM visits v JOIN onsens o ON o.id = v.onsen_id{clause}
+                 GROUP BY o.id ORDER BY n DESC, rating DESC, o.name LIMIT {top_parameter}"
+            ))?
+            .query_map(params_from_iter(&with_top), |r| {
+                Ok(Favourite {
+                    onsen_id: r.get(0)?,
+                    name: r.get(1)?,
+                    visits: r.get(2)?,
+                    average_rating: r.get(3)?,
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(Stats {
             visits,

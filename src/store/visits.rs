@@ -77,7 +77,51 @@ impl VisitChanges {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     pub onsen_id: Option<i64>,
+    /// The first day, YYYY-MM-DD.
     pub since: Option<String>,
+    /// The last day, YYYY-MM-DD.
+    pub until: Option<String>,
+}
+
+impl Filter {
+    /// The `WHERE` clause of the filters given, and its parameters: only the conditions asked for,
+    /// each a plain comparison on an indexed column, so SQLite uses `visits_by_onsen` or
+    /// `visits_by_date` (a `?1 IS NULL OR …` condition would keep it from using either). The days
+    /// are checked, and in their stored form; a `--since` after the `--until` is a usage error.
+    pub(super) fn clause(&self) -> Result<(String, Vec<SqlValue>)> {
+        let day = |text: &Option<String>| -> Result<Option<String>> {
+            Ok(text
+                .as_deref()
+                .map(Date::parse)
+                .transpose()?
+                .map(|d| d.to_string()))
+        };
+        let (since, until) = (day(&self.since)?, day(&self.until)?);
+        if let (Some(since), Some(until)) = (&since, &until) {
+            if since > until {
+                return Err(Error::usage(format!(
+                    "--since {since} is after --until {until}; give the earlier day first"
+                )));
+            }
+        }
+        let mut conditions = Vec::new();
+        let mut values = Vec::new();
+        let mut add = |condition: &str, value: Option<SqlValue>| {
+            if let Some(value) = value {
+                values.push(value);
+                conditions.push(format!("{condition} ?{}", values.len()));
+            }
+        };
+        add("v.onsen_id =", self.onsen_id.map(SqlValue::Integer));
+        add("v.visited_at >=", since.map(SqlValue::Text));
+        add("v.visited_at <=", until.map(SqlValue::Text));
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
+        Ok((clause, values))
+    }
 }
 
 impl Visit {
@@ -168,27 +212,53 @@ pub fn add(conn: &Connection, new: &NewVisit) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-/// Visits matching the filter, newest first.
-pub fn list(conn: &Connection, filter: &Filter) -> Result<Vec<Visit>> {
-    let since = filter
-        .since
-        .as_deref()
-        .map(Date::parse)
-        .transpose()?
-        .map(|d| d.to_string());
+/// Visits matching the filter, newest first, at most `limit` of them (all when `None`), each
+/// handed to `each` as SQLite reads it: nothing is held but the row at hand. Returns how many
+/// were handed over. An unknown onsen is a usage error.
+pub fn each(
+    conn: &Connection,
+    filter: &Filter,
+    limit: Option<u64>,
+    mut each: impl FnMut(Visit) -> Result<()>,
+) -> Result<u64> {
+    let (sql, values) = listing(filter, limit)?;
     if let Some(id) = filter.onsen_id {
         onsens::require(conn, id)?;
     }
-    let sql = format!(
-        "{SELECT} WHERE (?1 IS NULL OR v.onsen_id = ?1) AND (?2 IS NULL OR v.visited_at >= ?2)
-         ORDER BY v.visited_at DESC, v.id DESC"
-    );
-    let read = || -> rusqlite::Result<Vec<Visit>> {
-        conn.prepare(&sql)?
-            .query_map(rusqlite::params![filter.onsen_id, since], Visit::from_row)?
-            .collect()
-    };
-    read().map_err(|e| query_failed(conn, "visits", e))
+    let failed = |e| query_failed(conn, "visits", e);
+    let mut statement = conn.prepare(&sql).map_err(failed)?;
+    let mut rows = statement
+        .query(rusqlite::params_from_iter(values))
+        .map_err(failed)?;
+    let mut handed = 0;
+    while let Some(row) = rows.next().map_err(failed)? {
+        each(Visit::from_row(row).map_err(failed)?)?;
+        handed += 1;
+    }
+    Ok(handed)
+}
+
+/// The query of [`each`] and its parameters.
+fn listing(filter: &Filter, limit: Option<u64>) -> Result<(String, Vec<SqlValue>)> {
+    let (clause, mut values) = filter.clause()?;
+    let mut sql = format!("{SELECT}{clause} ORDER BY v.visited_at DESC, v.id DESC");
+    if let Some(limit) = limit {
+        values.push(SqlValue::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" LIMIT ?{}", values.len()));
+    }
+    Ok((sql, values))
+}
+
+/// How many visits match the filter (counted in the index the filter uses).
+pub fn count(conn: &Connection, filter: &Filter) -> Result<u64> {
+    let (clause, values) = filter.clause()?;
+    conn.query_row(
+        &format!("SELECT count(*) FROM visits v{clause}"),
+        rusqlite::params_from_iter(values),
+        |row| row.get::<_, i64>(0),
+    )
+    .map(|n| n.max(0) as u64)
+    .map_err(|e| query_failed(conn, "visits", e))
 }
 
 /// One visit; an unknown id is a usage error.
@@ -264,6 +334,61 @@ mod tests {
         for (minutes, ok) in [(MAX_STAY_MINUTES, true), (MAX_STAY_MINUTES + 1, false)] {
             stays.stay_minutes = Some(minutes);
             assert_eq!(validate(&stays).is_ok(), ok, "minutes {minutes}");
+        }
+    }
+
+    /// SQLite's plan for the listing of `filter`, one line a step.
+    fn plan(filter: &Filter) -> String {
+        let conn = crate::db::fixtures::seeded();
+        let (sql, values) = listing(filter, Some(50)).unwrap();
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        steps.join("\n")
+    }
+
+    #[test]
+    fn every_filter_reads_through_an_index_in_the_order_shown() {
+        let day = |d: &str| Some(d.to_string());
+        for (filter, index) in [
+            (Filter::default(), "visits_by_date"),
+            (
+                Filter {
+                    since: day("2026-11-01"),
+                    ..Filter::default()
+                },
+                "visits_by_date (visited_at>?)",
+            ),
+            (
+                Filter {
+                    since: day("2026-11-01"),
+                    until: day("2026-11-30"),
+                    ..Filter::default()
+                },
+                "visits_by_date (visited_at>? AND visited_at<?)",
+            ),
+            (
+                Filter {
+                    onsen_id: Some(1),
+                    ..Filter::default()
+                },
+                "visits_by_onsen (onsen_id=?)",
+            ),
+            (
+                Filter {
+                    onsen_id: Some(1),
+                    since: day("2026-11-01"),
+                    until: None,
+                },
+                "visits_by_onsen (onsen_id=? AND visited_at>?)",
+            ),
+        ] {
+            let plan = plan(&filter);
+            assert!(plan.contains(index), "{filter:?}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{filter:?}: no sort: {plan}");
         }
     }
 

@@ -329,7 +329,7 @@ fn reads_on_prod_ask_nothing_change_nothing_and_are_audited() {
         (
             "onsendo",
             &["visit", "export", "--json"],
-            "\"notes\": \"sand\"",
+            "\"notes\":\"sand\"",
         ),
         ("onsendo", &["onsen", "list"], "Hyotan Onsen"),
         (
@@ -418,4 +418,139 @@ fn export_json_and_clearing_notes_and_bad_stats_flags() {
         .run()
         .code(2);
     assert!(out.stderr.contains("csv, json"), "{}", out.stderr);
+}
+
+/// Inserts `n` visits to onsen 1..=`onsens`, one a day from 2020-01-01, with the `sqlite3` CLI.
+fn many_visits(sandbox: &Sandbox, n: u64, onsens: u64) {
+    sandbox.sqlite(
+        &sandbox.db("test"),
+        &format!(
+            "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < {n} - 1)
+             INSERT INTO visits (onsen_id, visited_at, personal_rating, notes)
+             SELECT 1 + i % {onsens}, date('2020-01-01', '+' || i || ' days'), 1 + i % 10, 'visit ' || i FROM k;"
+        ),
+    );
+}
+
+#[test]
+fn visit_list_shows_the_newest_fifty_then_how_many_more_and_how_to_see_them() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    many_visits(&sandbox, 120, 3);
+    let list = |args: &[&str]| sandbox.onsendo().args(["visit", "list"]).args(args).run();
+    let out = list(&[]).ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1 + 50 + 1,
+        "header, 50 rows, the last line: {}",
+        out.stdout
+    );
+    assert!(
+        lines[1].starts_with("120  2020-04-29"),
+        "newest first: {}",
+        lines[1]
+    );
+    assert_eq!(
+        lines[51],
+        "… and 70 more visits; show more with --limit N, or all with --all"
+    );
+    let out = list(&["--limit", "3"]).ok();
+    assert_eq!(out.stdout.lines().count(), 1 + 3 + 1);
+    assert!(out
+        .stdout
+        .ends_with("… and 117 more visits; show more with --limit N, or all with --all\n"));
+    let out = list(&["--all"]).ok();
+    assert_eq!(
+        out.stdout.lines().count(),
+        1 + 120,
+        "every row, no last line"
+    );
+    let out = list(&["--limit", "120"]).ok();
+    assert!(
+        !out.stdout.contains("more visits"),
+        "exactly all: {}",
+        out.stdout
+    );
+
+    let json = list(&["--limit", "2", "--json"]).ok();
+    let rows = json.json();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert_eq!(rows[0]["id"], 120);
+    assert!(
+        json.stderr.contains("note: … and 118 more visits"),
+        "{}",
+        json.stderr
+    );
+    let empty = list(&["--since", "2030-01-01", "--json"]).ok().json();
+    assert_eq!(empty, serde_json::json!([]));
+
+    let out = list(&["--since", "2020-01-05", "--until", "2020-01-07"]).ok();
+    let dates: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(dates, ["2020-01-07", "2020-01-06", "2020-01-05"]);
+    let out = list(&["--onsen", "2", "--until", "2020-01-10", "--all"]).ok();
+    assert_eq!(
+        out.stdout.lines().count(),
+        1 + 3,
+        "days 2, 5, 8: {}",
+        out.stdout
+    );
+
+    for (args, said) in [
+        (&["--limit", "3", "--all"][..], "cannot be used with"),
+        (&["--limit", "-1"], "-1"),
+        (&["--until", "2026-11-31"], "2026-11-31"),
+        (
+            &["--since", "2026-12-01", "--until", "2026-11-01"],
+            "is after --until",
+        ),
+    ] {
+        let out = list(args).code(2);
+        assert!(out.stderr.contains(said), "{args:?}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn a_bad_import_lists_ten_problems_and_counts_the_rest_and_writes_nothing() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let file = sandbox.root().join("bad.csv");
+    let mut csv = String::from("visited_at,onsen_ban,rating\n2026-01-01,1,5\n");
+    csv.push_str(&"2026-02-30,1,8\n".repeat(2024));
+    std::fs::write(&file, csv).unwrap();
+    let before = std::fs::read(sandbox.db("test")).unwrap();
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "import"])
+        .arg(&file)
+        .run()
+        .code(2);
+    assert!(
+        out.stderr.contains("has 2024 invalid rows"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.matches("line ").count(), 10, "{}", out.stderr);
+    assert!(out.stderr.contains("… and 2014 more"), "{}", out.stderr);
+    assert!(
+        out.stderr.len() < 2000,
+        "one short line: {}",
+        out.stderr.len()
+    );
+    assert_eq!(std::fs::read(sandbox.db("test")).unwrap(), before);
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "import", "--skip-invalid", "--json"])
+        .arg(&file)
+        .run()
+        .ok()
+        .json();
+    assert_eq!(out["imported"], 1);
+    assert_eq!(out["skipped_count"], 2024);
+    assert_eq!(out["skipped"].as_array().unwrap().len(), 10);
 }
