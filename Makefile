@@ -150,8 +150,8 @@ onsen-show: ## Show onsen ID=N in ENV
 location-list: ## List the named places in ENV
 	@$(ONSENDO) location list --env $(ENV)
 
-visit-list: ## List the visits in ENV
-	@$(ONSENDO) visit list --env $(ENV)
+visit-list: ## List ENV's newest 50 visits (LIMIT=N or ALL=1; ONSEN, SINCE, UNTIL filter)
+	@$(ONSENDO) visit list --env $(ENV) $${ONSEN:+--onsen="$$ONSEN"} $${SINCE:+--since="$$SINCE"} $${UNTIL:+--until="$$UNTIL"} $${LIMIT:+--limit="$$LIMIT"} $${ALL:+--all}
 
 visit-show: ## Show visit ID=N in ENV
 	@$(ONSENDO) visit show --env $(ENV) -- "$$ID"
