@@ -240,6 +240,9 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
 /// How many visits `visit list` shows unless told otherwise.
 const DEFAULT_LIMIT: u64 = 50;
 
+/// Up to how many visits past the ones shown `visit list` counts exactly ("… and over 10000 more").
+const MORE_COUNTED: u64 = 10_000;
+
 /// `visit list`: the visits as they are read, as a table or a JSON array, then how many more
 /// match when the limit stopped it.
 fn list(
@@ -281,12 +284,16 @@ fn list(
         table.finish("no visits").map_err(written)?
     };
     out.flush().map_err(written)?;
-    if limit.is_some_and(|limit| shown == limit) {
-        let more = visits::count(conn, filter)?.saturating_sub(shown);
-        if more > 0 {
+    if let Some(limit) = limit.filter(|limit| shown == *limit) {
+        // Counted up to a bound, so that the first page costs the same on any size of table.
+        let more = match visits::count_up_to(conn, filter, limit.saturating_add(MORE_COUNTED))? {
+            Some(all) => all.saturating_sub(shown).to_string(),
+            None => format!("over {MORE_COUNTED}"),
+        };
+        if more != "0" {
             let line = format!(
-                "… and {}; show more with --limit N, or all with --all",
-                counted(more, "more visit")
+                "… and {more} more visit{}; show more with --limit N, or all with --all",
+                if more == "1" { "" } else { "s" }
             );
             if json {
                 eprintln!("note: {line}");

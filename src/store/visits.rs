@@ -249,16 +249,23 @@ fn listing(filter: &Filter, limit: Option<u64>) -> Result<(String, Vec<SqlValue>
     Ok((sql, values))
 }
 
-/// How many visits match the filter (counted in the index the filter uses).
-pub fn count(conn: &Connection, filter: &Filter) -> Result<u64> {
-    let (clause, values) = filter.clause()?;
-    conn.query_row(
-        &format!("SELECT count(*) FROM visits v{clause}"),
-        rusqlite::params_from_iter(values),
-        |row| row.get::<_, i64>(0),
-    )
-    .map(|n| n.max(0) as u64)
-    .map_err(|e| query_failed(conn, "visits", e))
+/// How many visits match the filter, counted up to `cap` (so the count costs the same on any
+/// size of table): `Some(n)` when there are at most `cap`, `None` when there are more.
+pub fn count_up_to(conn: &Connection, filter: &Filter, cap: u64) -> Result<Option<u64>> {
+    let (clause, mut values) = filter.clause()?;
+    let cap = i64::try_from(cap).unwrap_or(i64::MAX - 1);
+    values.push(SqlValue::Integer(cap + 1));
+    let counted: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT count(*) FROM (SELECT 1 FROM visits v{clause} LIMIT ?{})",
+                values.len()
+            ),
+            rusqlite::params_from_iter(values),
+            |row| row.get(0),
+        )
+        .map_err(|e| query_failed(conn, "visits", e))?;
+    Ok((counted <= cap).then_some(counted.max(0) as u64))
 }
 
 /// One visit; an unknown id is a usage error.

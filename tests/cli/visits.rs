@@ -554,3 +554,29 @@ fn a_bad_import_lists_ten_problems_and_counts_the_rest_and_writes_nothing() {
     assert_eq!(out["skipped_count"], 2024);
     assert_eq!(out["skipped"].as_array().unwrap().len(), 10);
 }
+
+#[test]
+fn past_ten_thousand_more_the_last_line_says_over_ten_thousand() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    many_visits(&sandbox, 10_051, 3);
+    let out = sandbox.onsendo().args(["visit", "list"]).run().ok();
+    assert!(
+        out.stdout.ends_with(
+            "\n… and over 10000 more visits; show more with --limit N, or all with --all\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let out = sandbox
+        .onsendo()
+        .args(["visit", "list", "--limit", "51"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout
+            .ends_with("\n… and 10000 more visits; show more with --limit N, or all with --all\n"),
+        "exactly the bound: {}",
+        out.stdout
+    );
+}
