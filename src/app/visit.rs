@@ -86,6 +86,9 @@ pub enum VisitCommand {
         /// Import the valid rows and report the invalid ones instead of importing nothing
         #[arg(long)]
         skip_invalid: bool,
+        /// Import a file whose every row is recorded already (a second import of the same file)
+        #[arg(long)]
+        allow_duplicates: bool,
     },
     /// Export every visit, oldest first, as CSV (the format `visit import` reads) or JSON
     #[command(
@@ -167,7 +170,11 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 list(db.conn(), &filter, limit, global.json)
             })?;
         }
-        VisitCommand::Import { file, skip_invalid } => import(file, *skip_invalid, global)?,
+        VisitCommand::Import {
+            file,
+            skip_invalid,
+            allow_duplicates,
+        } => import(file, *skip_invalid, *allow_duplicates, global)?,
         VisitCommand::Export { format } => {
             let json = format.as_deref().map_or(global.json, |f| f == "json");
             let format = if json {
@@ -321,15 +328,24 @@ fn details(visit: &Visit) -> String {
 /// `visit import`: every row checked as it is read and the valid ones recorded in one
 /// transaction, which is rolled back when a row is invalid (unless `--skip-invalid`): one pass,
 /// in constant memory.
-fn import(file: &std::path::Path, skip_invalid: bool, global: &GlobalArgs) -> anyhow::Result<()> {
+fn import(
+    file: &std::path::Path,
+    skip_invalid: bool,
+    allow_duplicates: bool,
+    global: &GlobalArgs,
+) -> anyhow::Result<()> {
     let source = file.display().to_string();
     let input = std::fs::File::open(file)
         .map_err(|e| Error::usage(format!("cannot open `{source}`; check the path")).because(e))?;
     let size = input.metadata().map_or(0, |m| m.len());
     let operation = format!("visit import {source}");
-    let checked = super::run(&global.options(), operation, Effect::Write, |db| {
+    let (checked, present) = super::run(&global.options(), operation, Effect::Write, |db| {
         db.write(|tx| {
+            let mut present = 0;
             let checked = exchange::check_csv(tx, input, &source, size, |visit| {
+                if visits::exists(tx, visit)? {
+                    present += 1;
+                }
                 visits::add(tx, visit).map(|_| ())
             })?;
             if checked.problem_count > 0 && !skip_invalid {
@@ -339,7 +355,12 @@ fn import(file: &std::path::Path, skip_invalid: bool, global: &GlobalArgs) -> an
                     listed(&checked)
                 )));
             }
-            Ok(checked)
+            if checked.valid > 0 && present == checked.valid && !allow_duplicates {
+                return Err(Error::refused(format!(
+                    "every visit in `{source}` is recorded already (imported before?), so nothing was imported; --allow-duplicates imports them again"
+                )));
+            }
+            Ok((checked, present))
         })
     })?;
     let verb = if global.dry_run {
@@ -348,6 +369,9 @@ fn import(file: &std::path::Path, skip_invalid: bool, global: &GlobalArgs) -> an
         "imported"
     };
     let mut text = format!("{verb} {} from `{source}`", counted(checked.valid, "visit"));
+    if present > 0 {
+        text.push_str(&format!(" ({present} of them recorded already)"));
+    }
     if checked.problem_count > 0 {
         text.push_str(&format!(
             "; skipped {}: {}",
@@ -362,7 +386,7 @@ fn import(file: &std::path::Path, skip_invalid: bool, global: &GlobalArgs) -> an
         .collect();
     render(
         global.json,
-        json!({"imported": checked.valid, "skipped": skipped, "skipped_count": checked.problem_count, "dry_run": global.dry_run}),
+        json!({"imported": checked.valid, "already_recorded": present, "skipped": skipped, "skipped_count": checked.problem_count, "dry_run": global.dry_run}),
         text,
     );
     Ok(())

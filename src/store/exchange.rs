@@ -159,7 +159,9 @@ pub fn check_csv(
     mut valid: impl FnMut(&NewVisit) -> Result<()>,
 ) -> Result<Checked> {
     let onsens = onsens_by_ban(conn)?;
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(QuoteWatch::new(input));
     let bad_file =
         |e: csv::Error| Error::usage(format!("`{source}` is not a readable CSV file")).because(e);
     let header: Vec<String> = reader
@@ -172,6 +174,15 @@ pub fn check_csv(
         return Err(Error::usage(format!(
             "`{source}` has an unknown column `{unknown}`; the columns are {}",
             COLUMNS.join(", ")
+        )));
+    }
+    if let Some(twice) = header
+        .iter()
+        .enumerate()
+        .find_map(|(i, h)| header[..i].contains(h).then_some(h))
+    {
+        return Err(Error::usage(format!(
+            "`{source}` has the column `{twice}` twice; give each column once"
         )));
     }
     if let Some(missing) = REQUIRED.iter().find(|c| !header.iter().any(|h| h == *c)) {
@@ -193,7 +204,16 @@ pub fn check_csv(
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        match visit_of(&cell, &onsens) {
+        let visit = if row.len() == header.len() {
+            visit_of(&cell, &onsens)
+        } else {
+            Err(format!(
+                "{} where the header has {}",
+                crate::ui::counted(row.len(), "field"),
+                header.len()
+            ))
+        };
+        match visit {
             Ok(visit) => {
                 valid(&visit)?;
                 checked.valid += 1;
@@ -206,7 +226,77 @@ pub fn check_csv(
             }
         }
     }
+    if let Some(line) = reader.get_ref().unclosed_quote() {
+        return Err(Error::usage(format!(
+            "`{source}` line {line}: a quoted field starts there and is never closed, so every line after it would be read into that one field; nothing was imported"
+        )));
+    }
     Ok(checked)
+}
+
+/// Passes a CSV file's bytes through while following its quoting (RFC 4180: a field that starts
+/// with `"` runs to the next `"` not doubled), to tell at the end whether a quoted field was left
+/// open: the `csv` crate reads such a field to the end of the file without a word.
+struct QuoteWatch<R> {
+    inner: R,
+    state: Quoting,
+    /// The line being read, from 1.
+    line: u64,
+    /// Where the open quoted field started.
+    opened_at: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A `"` inside a quoted field: the end of it, or the first of two.
+    QuoteInQuoted,
+}
+
+impl<R> QuoteWatch<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            state: Quoting::FieldStart,
+            line: 1,
+            opened_at: 0,
+        }
+    }
+
+    /// The line where a quoted field that never closed started, once all was read.
+    fn unclosed_quote(&self) -> Option<u64> {
+        (self.state == Quoting::Quoted).then_some(self.opened_at)
+    }
+
+    fn follow(&mut self, byte: u8) {
+        use Quoting::*;
+        self.state = match (self.state, byte) {
+            (Quoted, b'"') => QuoteInQuoted,
+            (Quoted, _) => Quoted,
+            (FieldStart, b'"') => {
+                self.opened_at = self.line;
+                Quoted
+            }
+            (QuoteInQuoted, b'"') => Quoted,
+            (_, b',' | b'\n' | b'\r') => FieldStart,
+            _ => Unquoted,
+        };
+        if byte == b'\n' {
+            self.line += 1;
+        }
+    }
+}
+
+impl<R: Read> Read for QuoteWatch<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        for &byte in &buffer[..read] {
+            self.follow(byte);
+        }
+        Ok(read)
+    }
 }
 
 fn onsens_by_ban(conn: &Connection) -> Result<HashMap<i64, (i64, String)>> {
@@ -246,7 +336,11 @@ fn visit_of<'a>(
         stay_minutes: optional("minutes")?,
         notes: cell("notes").map(String::from),
     };
-    visits::validate(&visit).map_err(|e| e.to_string())?;
+    let columns = visits::Names {
+        fee: "fee_yen",
+        minutes: "minutes",
+    };
+    visits::validate_as(&visit, columns).map_err(|e| e.to_string())?;
     Ok(visit)
 }
 

@@ -56,7 +56,7 @@ impl VisitChanges {
     /// The columns to set; the date in its one stored form.
     fn fields(&self) -> Result<[Field; 6]> {
         let date = self.date.as_deref().map(Date::parse).transpose()?;
-        check_values(self.rating, self.entry_fee_yen, self.stay_minutes)?;
+        check_values(self.rating, self.entry_fee_yen, self.stay_minutes, FLAGS)?;
         let fields = [
             ("onsen_id", self.onsen_id.map(SqlValue::Integer)),
             ("visited_at", date.map(|d| SqlValue::Text(d.to_string()))),
@@ -152,11 +152,30 @@ const SELECT: &str =
     "SELECT v.id, v.onsen_id, o.name, v.visited_at, v.entry_fee_yen, v.stay_minutes,
     v.personal_rating, v.notes FROM visits v JOIN onsens o ON o.id = v.onsen_id";
 
+/// What the user called the fee and the stay, for the messages about them: the flags of `visit
+/// add` and `visit modify`, or the columns of an imported file.
+#[derive(Debug, Clone, Copy)]
+pub struct Names {
+    pub fee: &'static str,
+    pub minutes: &'static str,
+}
+
+/// The names on the command line.
+pub const FLAGS: Names = Names {
+    fee: "--fee",
+    minutes: "--minutes",
+};
+
 /// Checks a visit before anything is written: a real date, a rating of 1 to 10, no negative fee,
 /// a positive stay.
 pub fn validate(new: &NewVisit) -> Result<()> {
+    validate_as(new, FLAGS)
+}
+
+/// [`validate`], naming the fee and the stay as `names` says.
+pub fn validate_as(new: &NewVisit, names: Names) -> Result<()> {
     Date::parse(&new.date)?;
-    check_values(Some(new.rating), new.entry_fee_yen, new.stay_minutes)
+    check_values(Some(new.rating), new.entry_fee_yen, new.stay_minutes, names)
 }
 
 /// The largest entry fee taken, in yen (far above any bath's; it keeps sums far from overflow).
@@ -167,26 +186,35 @@ pub const MAX_STAY_MINUTES: i64 = 24 * 60;
 
 /// Checks the numbers given: a rating of 1 to 10, a fee of 0 to [`MAX_FEE_YEN`], a stay of 1 to
 /// [`MAX_STAY_MINUTES`].
-fn check_values(rating: Option<i64>, fee: Option<i64>, minutes: Option<i64>) -> Result<()> {
+fn check_values(
+    rating: Option<i64>,
+    fee: Option<i64>,
+    minutes: Option<i64>,
+    names: Names,
+) -> Result<()> {
+    let Names {
+        fee: fee_name,
+        minutes: minutes_name,
+    } = names;
     if let Some(rating) = rating.filter(|rating| !(1..=10).contains(rating)) {
         return Err(Error::usage(format!(
             "rating {rating} is out of range; give a whole number from 1 to 10"
         )));
     }
     if fee.is_some_and(|fee| fee < 0) {
-        return Err(Error::usage("--fee cannot be negative"));
+        return Err(Error::usage(format!("{fee_name} cannot be negative")));
     }
     if let Some(fee) = fee.filter(|fee| *fee > MAX_FEE_YEN) {
         return Err(Error::usage(format!(
-            "--fee {fee} is out of range; give yen from 0 to {MAX_FEE_YEN}"
+            "{fee_name} {fee} is out of range; give yen from 0 to {MAX_FEE_YEN}"
         )));
     }
     if minutes.is_some_and(|minutes| minutes <= 0) {
-        return Err(Error::usage("--minutes must be positive"));
+        return Err(Error::usage(format!("{minutes_name} must be positive")));
     }
     if let Some(minutes) = minutes.filter(|minutes| *minutes > MAX_STAY_MINUTES) {
         return Err(Error::usage(format!(
-            "--minutes {minutes} is out of range; a stay is at most a day ({MAX_STAY_MINUTES} minutes)"
+            "{minutes_name} {minutes} is out of range; a stay is at most a day ({MAX_STAY_MINUTES} minutes)"
         )));
     }
     Ok(())
@@ -210,6 +238,25 @@ pub fn add(conn: &Connection, new: &NewVisit) -> Result<i64> {
     )
     .map_err(|e| sqlite_failed(conn, "cannot record the visit in", e))?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Whether a visit with exactly these facts (onsen, day, rating, fee, stay, notes) is recorded
+/// already: what a second import of the same file would add again.
+pub fn exists(conn: &Connection, visit: &NewVisit) -> Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM visits WHERE onsen_id = ?1 AND visited_at = ?2
+         AND personal_rating = ?3 AND entry_fee_yen IS ?4 AND stay_minutes IS ?5 AND notes IS ?6)",
+        rusqlite::params![
+            visit.onsen_id,
+            Date::parse(&visit.date)?.to_string(),
+            visit.rating,
+            visit.entry_fee_yen,
+            visit.stay_minutes,
+            visit.notes
+        ],
+        |row| row.get(0),
+    )
+    .map_err(|e| query_failed(conn, "visits", e))
 }
 
 /// Visits matching the filter, newest first, at most `limit` of them (all when `None`), each

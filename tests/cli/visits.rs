@@ -580,3 +580,103 @@ fn past_ten_thousand_more_the_last_line_says_over_ten_thousand() {
         out.stdout
     );
 }
+
+/// Imports `csv` (written to a file) with `flags`; returns the run's output.
+fn import_csv(sandbox: &Sandbox, csv: &str, flags: &[&str]) -> crate::support::Run {
+    let file = sandbox.root().join("visits to import.csv");
+    std::fs::write(&file, csv).unwrap();
+    sandbox
+        .onsendo()
+        .args(["visit", "import"])
+        .args(flags)
+        .arg(file)
+}
+
+#[test]
+fn a_csv_that_could_be_misread_is_refused_naming_the_line_and_nothing_is_written() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let db = sandbox.db("test");
+    let before = std::fs::read(&db).unwrap();
+    let header = "visited_at,onsen_ban,rating,notes\n";
+    let open_quote =
+        format!("{header}2026-01-01,1,5,fine\n2026-01-02,1,6,\"open\n2026-01-03,1,7,swallowed\n");
+    for flags in [&[][..], &["--skip-invalid"]] {
+        let out = import_csv(&sandbox, &open_quote, flags).run().code(2);
+        assert!(
+            out.stderr
+                .contains("line 3: a quoted field starts there and is never closed"),
+            "{flags:?}: {}",
+            out.stderr
+        );
+    }
+    let twice = "visited_at,onsen_ban,rating,rating\n2026-01-01,1,5,9\n";
+    let out = import_csv(&sandbox, twice, &[]).run().code(2);
+    assert!(
+        out.stderr.contains("the column `rating` twice"),
+        "{}",
+        out.stderr
+    );
+    let ragged = format!(
+        "{header}2026-01-01,1,5,fine\n2026-01-02,1\n2026-01-03,1,7,x,extra\n2026-01-04,1,8,-\n"
+    );
+    let out = import_csv(&sandbox, &ragged, &[]).run().code(2);
+    assert!(
+        out.stderr
+            .contains("line 3: 2 fields where the header has 4")
+            && out
+                .stderr
+                .contains("line 4: 5 fields where the header has 4"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing written");
+    let out = import_csv(&sandbox, &ragged, &["--skip-invalid"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("imported 2 visits") && out.stdout.contains("skipped 2 invalid rows"),
+        "{}",
+        out.stdout
+    );
+    let fee =
+        "visited_at,onsen_ban,rating,fee_yen,minutes\n2026-01-01,1,5,-3,\n2026-01-01,1,5,,0\n";
+    let out = import_csv(&sandbox, fee, &[]).run().code(2);
+    assert!(
+        out.stderr.contains("fee_yen cannot be negative")
+            && out.stderr.contains("minutes must be positive")
+            && !out.stderr.contains("--fee"),
+        "the file's columns, not the flags: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn importing_the_same_file_again_is_refused_unless_duplicates_are_allowed() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let db = sandbox.db("test");
+    let csv =
+        "visited_at,onsen_ban,rating,notes\n2026-01-01,1,5,温泉 \"quoted\"\n2026-01-02,2,6,\n";
+    import_csv(&sandbox, csv, &[]).run().ok();
+    let before = std::fs::read(&db).unwrap();
+    let out = import_csv(&sandbox, csv, &[]).run().code(3);
+    assert!(
+        out.stderr.contains("is recorded already") && out.stderr.contains("--allow-duplicates"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    let one_new = format!("{csv}2026-01-03,3,7,\n");
+    let out = import_csv(&sandbox, &one_new, &[]).run().ok();
+    assert!(
+        out.stdout.contains("imported 3 visits")
+            && out.stdout.contains("(2 of them recorded already)"),
+        "{}",
+        out.stdout
+    );
+    import_csv(&sandbox, csv, &["--allow-duplicates"])
+        .run()
+        .ok();
+    assert_eq!(sandbox.sqlite(&db, "SELECT count(*) FROM visits"), "7");
+}

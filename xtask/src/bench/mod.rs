@@ -2,6 +2,7 @@
 //! the bundled SQLite's own `PRAGMA integrity_check`) on a generated database, whole processes, in
 //! the same run; medians, ratios, peak memory.
 
+mod app;
 mod data;
 mod everyday;
 mod measure;
@@ -34,9 +35,9 @@ pub struct BenchArgs {
     /// (this binary, so linked with the same SQLite and started alike)
     #[arg(long, hide = true, value_name = "PATH")]
     pub integrity_check_only: Option<PathBuf>,
-    /// Run only one group: `copy` (backup, verify, migrate-to-envs on the big database) or
-    /// `everyday` (status, doctor, migrate)
-    #[arg(long, value_name = "GROUP", value_parser = ["copy", "everyday"])]
+    /// Run only one group: `copy` (backup, verify, migrate-to-envs on the big database),
+    /// `everyday` (status, doctor, migrate) or `app` (visit list, stats, export on the big database)
+    #[arg(long, value_name = "GROUP", value_parser = ["copy", "everyday", "app"])]
     pub only: Option<String>,
 }
 
@@ -87,19 +88,31 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     sh.change_dir(repo);
     cmd!(
         sh,
-        "cargo build --release --quiet --package xtask --bin xtask"
+        "cargo build --release --quiet --package xtask --bin xtask --package onsendo --bin onsendo"
     )
     .run()?;
-    let xtask = repo.join("target").join("release").join("xtask");
+    let release = repo.join("target").join("release");
+    let xtask = release.join("xtask");
     let dir = std::path::absolute(&args.dir)?;
     std::fs::create_dir_all(&dir)?;
-
-    if args.only.as_deref() != Some("everyday") {
+    let runs = |group: &str| args.only.as_deref().is_none_or(|only| only == group);
+    if runs("copy") {
         copy_cases(args, &xtask, &dir)?;
     }
-    if args.only.as_deref() != Some("copy") {
+    if runs("everyday") {
         let hundred_k = generated(&xtask, &dir, 17)?;
         everyday::run(&xtask, &dir.join("everyday"), &hundred_k, args.runs)?;
+    }
+    if runs("app") {
+        let big = generated(&xtask, &dir, args.size_mb)?;
+        let small = generated(&xtask, &dir, 16)?;
+        app::run(
+            &release.join("onsendo"),
+            &dir.join("app"),
+            &big,
+            &small,
+            args.runs,
+        )?;
     }
     Ok(())
 }
