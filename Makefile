@@ -165,8 +165,8 @@ visit-modify: ## Change visit ID=N: any of ONSEN, DATE, RATING, FEE, MINUTES, NO
 visit-delete: ## Delete visit ID=N (DRY_RUN=1; YES=1 on prod)
 	@$(ONSENDO) visit delete --env $(ENV) $(APP_FLAGS) -- "$$ID"
 
-visit-import: ## Import FILE=visits.csv into ENV (all rows valid or nothing; SKIP_INVALID=1; DRY_RUN=1)
-	@$(ONSENDO) visit import --env $(ENV) $${SKIP_INVALID:+--skip-invalid} $${DRY_RUN:+--dry-run} -- "$$FILE"
+visit-import: ## Import FILE=visits.csv into ENV (all rows valid or nothing; SKIP_INVALID=1; ALLOW_DUPLICATES=1; DRY_RUN=1)
+	@$(ONSENDO) visit import --env $(ENV) $${SKIP_INVALID:+--skip-invalid} $${ALLOW_DUPLICATES:+--allow-duplicates} $${DRY_RUN:+--dry-run} -- "$$FILE"
 
 visit-export: ## Export ENV's visits as CSV on stdout (FORMAT=json for JSON)
 	@$(ONSENDO) visit export --env $(ENV) --format="$${FORMAT:-csv}"
