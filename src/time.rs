@@ -11,6 +11,22 @@ pub struct Date {
     day: u32,
 }
 
+/// The months' names, January first.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 impl Date {
     /// Reads `YYYY-MM-DD`; anything else, or a day that does not exist, is a usage error.
     pub fn parse(text: &str) -> Result<Date> {
@@ -36,8 +52,17 @@ impl Date {
         else {
             return Err(bad());
         };
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return Err(bad());
+        if !(1..=12).contains(&month) {
+            return Err(Error::usage(format!(
+                "invalid date `{text}`: there is no month {month}; months run from 01 to 12"
+            )));
+        }
+        let last = days_in_month(year, month);
+        if day == 0 || day > last {
+            return Err(Error::usage(format!(
+                "invalid date `{text}`: {} {year} has {last} days",
+                MONTHS[month as usize - 1]
+            )));
         }
         Ok(Date {
             year,
@@ -134,6 +159,16 @@ mod tests {
         ] {
             assert!(Date::parse(text).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_day_past_the_month_says_how_long_the_month_is() {
+        let said = |text: &str| Date::parse(text).unwrap_err().to_string();
+        assert!(said("2026-11-31").ends_with(": November 2026 has 30 days"));
+        assert!(said("2026-02-29").ends_with(": February 2026 has 28 days"));
+        assert!(said("2024-02-30").ends_with(": February 2024 has 29 days"));
+        assert!(said("2026-13-01").contains("there is no month 13"));
+        assert!(said("22/11/2026").contains("expected YYYY-MM-DD"));
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub enum LocationCommand {
     )]
     Modify {
         /// The location's id (see `location list`)
+        #[arg(value_parser = super::whole_number)]
         id: i64,
         /// A new name, unique
         #[arg(long)]
@@ -43,6 +44,7 @@ pub enum LocationCommand {
     )]
     Delete {
         /// The location's id (see `location list`)
+        #[arg(value_parser = super::whole_number)]
         id: i64,
     },
 }

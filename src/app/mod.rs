@@ -12,6 +12,20 @@ use onsendo::session::{self, Effect, Options};
 use onsendo::store::Modified;
 use serde_json::{json, Value};
 
+/// A value that must be a whole number (an id, a rating, a fee), with an error that says so
+/// instead of Rust's "invalid digit found in string".
+pub fn whole_number(text: &str) -> Result<i64, String> {
+    if text.trim().is_empty() {
+        return Err("the value is empty; give a whole number, such as 3".into());
+    }
+    text.trim().parse::<i64>().map_err(|e| match e.kind() {
+        std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+            format!("`{text}` is too large a number")
+        }
+        _ => format!("`{text}` is not a whole number"),
+    })
+}
+
 /// The road of every app command: [`session::run`], refusing first a database whose schema is
 /// not this code's (migrations pending, or newer than the code).
 fn run<T>(

@@ -17,6 +17,7 @@ pub enum OnsenCommand {
     #[command(after_help = "Example:\n  onsendo onsen show 1")]
     Show {
         /// The onsen's id (see `onsen list`)
+        #[arg(value_parser = super::whole_number)]
         id: i64,
     },
     /// Add an onsen
@@ -25,7 +26,7 @@ pub enum OnsenCommand {
     )]
     Add {
         /// The official ban number, above 0 and unique
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, value_parser = super::whole_number, allow_hyphen_values = true)]
         ban: i64,
         /// The onsen's name
         #[arg(long)]
@@ -39,9 +40,10 @@ pub enum OnsenCommand {
     )]
     Modify {
         /// The onsen's id (see `onsen list`)
+        #[arg(value_parser = super::whole_number)]
         id: i64,
         /// A new ban number, above 0 and unique
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, value_parser = super::whole_number, allow_hyphen_values = true)]
         ban: Option<i64>,
         /// A new name
         #[arg(long)]

@@ -18,13 +18,13 @@ pub enum VisitCommand {
     )]
     Add {
         /// The onsen's id (see `onsen list`)
-        #[arg(long)]
+        #[arg(long, value_parser = super::whole_number)]
         onsen: i64,
         /// The day, YYYY-MM-DD
         #[arg(long)]
         date: String,
         /// Your rating, 1 to 10
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, value_parser = super::whole_number, allow_hyphen_values = true)]
         rating: i64,
         #[command(flatten)]
         details: DetailArgs,
@@ -35,7 +35,7 @@ pub enum VisitCommand {
     )]
     List {
         /// Only visits to this onsen
-        #[arg(long)]
+        #[arg(long, value_parser = super::whole_number)]
         onsen: Option<i64>,
         /// Only visits on or after this day, YYYY-MM-DD
         #[arg(long)]
@@ -54,6 +54,7 @@ pub enum VisitCommand {
     #[command(after_help = "Examples:\n  onsendo visit show 3\n  onsendo visit show 3 --json")]
     Show {
         /// The visit's id (see `visit list`)
+        #[arg(value_parser = super::whole_number)]
         id: i64,
     },
     /// Change some fields of a visit (destructive: on prod, confirm by typing `prod` or pass --yes)
@@ -62,15 +63,16 @@ pub enum VisitCommand {
     )]
     Modify {
         /// The visit's id (see `visit list`)
+        #[arg(value_parser = super::whole_number)]
         id: i64,
         /// Another onsen's id (see `onsen list`)
-        #[arg(long)]
+        #[arg(long, value_parser = super::whole_number)]
         onsen: Option<i64>,
         /// Another day, YYYY-MM-DD
         #[arg(long)]
         date: Option<String>,
         /// A new rating, 1 to 10
-        #[arg(long, allow_hyphen_values = true)]
+        #[arg(long, value_parser = super::whole_number, allow_hyphen_values = true)]
         rating: Option<i64>,
         #[command(flatten)]
         details: DetailArgs,
@@ -105,6 +107,7 @@ pub enum VisitCommand {
     )]
     Delete {
         /// The visit's id (see `visit list`)
+        #[arg(value_parser = super::whole_number)]
         id: i64,
     },
 }
@@ -113,10 +116,10 @@ pub enum VisitCommand {
 #[derive(clap::Args, Debug)]
 pub struct DetailArgs {
     /// Entry fee in yen, 0 to 1000000
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, value_parser = super::whole_number, allow_hyphen_values = true)]
     fee: Option<i64>,
     /// Time spent, in minutes, 1 to 1440 (a day)
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, value_parser = super::whole_number, allow_hyphen_values = true)]
     minutes: Option<i64>,
     /// Free text (in modify, replaces the old notes; "" clears them)
     #[arg(long)]

@@ -318,3 +318,53 @@ fn global_flags_work_before_and_after_the_subcommand() {
         .code(2);
     assert!(out.stderr.contains("from ONSENDO_ENV"), "{}", out.stderr);
 }
+
+#[test]
+fn a_value_that_is_not_a_number_or_not_a_day_is_named_plainly() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    for (args, said) in [
+        (
+            &[
+                "visit",
+                "add",
+                "--onsen",
+                "Hyotan",
+                "--date",
+                "2026-11-22",
+                "--rating",
+                "5",
+            ][..],
+            "`Hyotan` is not a whole number",
+        ),
+        (
+            &[
+                "visit",
+                "add",
+                "--onsen",
+                "1",
+                "--date",
+                "2026-11-31",
+                "--rating",
+                "5",
+            ],
+            "invalid date `2026-11-31`: November 2026 has 30 days",
+        ),
+        (
+            &["onsen", "show", ""],
+            "the value is empty; give a whole number, such as 3",
+        ),
+        (
+            &["visit", "show", "99999999999999999999"],
+            "is too large a number",
+        ),
+    ] {
+        let out = sandbox.onsendo().args(args).run().code(2);
+        assert!(out.stderr.contains(said), "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("invalid digit"), "{}", out.stderr);
+    }
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("test"), "SELECT count(*) FROM visits"),
+        "0"
+    );
+}
