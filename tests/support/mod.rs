@@ -241,7 +241,7 @@ pub fn pasted_words(line: &str) -> Vec<std::ffi::OsString> {
 }
 
 /// The folder the test binaries' sibling executables live in (`target/debug`).
-fn bin_dir() -> PathBuf {
+pub fn bin_dir() -> PathBuf {
     let exe = option_env!("CARGO_BIN_EXE_onsendo")
         .or(option_env!("CARGO_BIN_EXE_xtask"))
         .expect("a binary path");
