@@ -6,17 +6,19 @@ use onsendo::session::Options;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Flags that select the database and the safety behaviour; valid on every subcommand.
+/// Flags that select the database and the safety behaviour; valid on every subcommand, and shown
+/// under their own heading after each command's own flags (as cargo and gh do).
 #[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Environment: dev, prod or test (case-insensitive). Default: $ONSENDO_ENV, else dev
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Environment, case-insensitive. Default: $ONSENDO_ENV, else dev
+    #[arg(long, global = true, value_name = "NAME", value_parser = EnvironmentName)]
     pub env: Option<String>,
     /// A database file; its environment is the one stamped inside it (prod stays prod)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
     pub database: Option<PathBuf>,
     /// The directory holding data/ and artifacts/. Default: $ONSENDO_ROOT, else the repository
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub root: Option<PathBuf>,
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true)]
@@ -27,6 +29,34 @@ pub struct GlobalArgs {
     /// Show what would change and change nothing
     #[arg(long, global = true)]
     pub dry_run: bool,
+}
+
+/// The value of `--env`, taken as typed: the library resolves it (case-insensitive, trimmed) and
+/// says what the valid names are. The names are offered to shell completion.
+#[derive(Clone)]
+struct EnvironmentName;
+
+impl clap::builder::TypedValueParser for EnvironmentName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            onsendo::Environment::ALL
+                .iter()
+                .map(|env| clap::builder::PossibleValue::new(env.name())),
+        ))
+    }
 }
 
 impl GlobalArgs {

@@ -101,3 +101,54 @@ fn zsh_and_fish_scripts_name_their_command_and_an_unknown_shell_is_a_usage_error
         bad.stderr
     );
 }
+
+#[test]
+fn bash_completes_env_with_the_environments_and_database_with_files() {
+    let sandbox = Sandbox::new();
+    std::fs::write(sandbox.root().join("onsen.copy.db"), "").unwrap();
+    for (program, function, words) in [
+        (
+            "onsendo",
+            "_onsendo",
+            &["onsendo", "visit", "list", "--env", ""][..],
+        ),
+        (
+            "xtask",
+            "_xtask",
+            &["xtask", "database", "status", "--env", ""],
+        ),
+    ] {
+        let run = if program == "xtask" {
+            sandbox.xtask()
+        } else {
+            sandbox.onsendo()
+        };
+        let script = run.args(["completions", "bash"]).run().ok().stdout;
+        let mut envs = bash_completes(&sandbox, &script, function, words);
+        envs.sort();
+        assert_eq!(envs, ["dev", "prod", "test"], "{program}");
+        let mut database_words = words[..words.len() - 2].to_vec();
+        database_words.extend(["--database", "onsen.c"]);
+        let files = bash_completes(&sandbox, &script, function, &database_words);
+        assert_eq!(files, ["onsen.copy.db"], "{program}");
+    }
+}
+
+#[test]
+fn help_shows_a_commands_own_flags_first_and_the_global_ones_under_their_heading() {
+    let sandbox = Sandbox::new();
+    for (run, args) in [
+        (sandbox.onsendo(), &["visit", "list", "--help"][..]),
+        (sandbox.xtask(), &["database", "backup", "--help"]),
+    ] {
+        let help = run.args(args).run().ok().stdout;
+        let own = help.find("\nOptions:\n").expect("own options");
+        let global = help.find("\nGlobal options:\n").expect("global heading");
+        let env = help.find("--env <NAME>").unwrap();
+        assert!(own < global && global < env, "{help}");
+        assert!(
+            help.contains("[possible values: dev, prod, test]"),
+            "{help}"
+        );
+    }
+}
