@@ -2,16 +2,26 @@
 
 use crate::support::{Run, Sandbox};
 
-/// The subcommands listed under `Commands:` in a help text, without `help` itself.
+/// The subcommands a help text lists, without `help` itself: under `Commands:`, or under the
+/// task headings `database --help` groups them by (any heading before the arguments and options).
 fn subcommands(help: &str) -> Vec<String> {
-    help.lines()
-        .skip_while(|line| *line != "Commands:")
-        .skip(1)
-        .take_while(|line| !line.trim().is_empty())
-        .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| *name != "help")
-        .map(str::to_string)
-        .collect()
+    let mut names = Vec::new();
+    let mut listing = false;
+    for line in help.lines() {
+        if line == "Arguments:" || line == "Options:" {
+            break;
+        }
+        if !line.starts_with(' ') {
+            listing = line.ends_with(':') && !line.starts_with("Usage:");
+            continue;
+        }
+        if let Some(name) = line.split_whitespace().next().filter(|_| listing) {
+            if name != "help" && !name.starts_with('-') {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
 }
 
 /// Walks the command tree from `path`, checking each help text; returns how many were checked.
@@ -57,4 +67,6 @@ fn the_walk_finds_subcommands_and_skips_help() {
     let help = "About\n\nCommands:\n  add   Add one\n  list  List them\n  help  Print this\n\nOptions:\n  -h";
     assert_eq!(subcommands(help), ["add", "list"]);
     assert!(subcommands("no commands here").is_empty());
+    let grouped = "About\n\nSet up:\n  init  Create\n\nBackups:\n  backup  Make one\n\nOptions:\n      --env <NAME>  Which\n\nExamples:\n  cargo xtask x";
+    assert_eq!(subcommands(grouped), ["init", "backup"]);
 }

@@ -7,7 +7,7 @@ mod cli_flags;
 mod config;
 mod database;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use cli_flags::GlobalArgs;
 use std::process::ExitCode;
 
@@ -37,7 +37,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Create, inspect and stamp the per-environment databases
+    /// The per-environment databases: set up, migrations, backups, data, diagnostics
     #[command(
         subcommand,
         after_help = "Examples:\n  cargo xtask database init --env dev\n  cargo xtask database env\n  cargo xtask database stamp --env dev --database copy.db"
@@ -65,7 +65,11 @@ enum Command {
 
 fn main() -> ExitCode {
     cli_flags::quit_quietly_on_closed_pipe();
-    let cli = Cli::parse();
+    let parser = Cli::command().mut_subcommand("database", database::grouped_help);
+    let cli = match Cli::from_arg_matches(&parser.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match &cli.command {
         Command::Database(command) => database::run(command, &cli.global),
         Command::Config(command) => config::run(command, &cli.global),

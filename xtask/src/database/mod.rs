@@ -25,6 +25,54 @@ mod verify;
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
 
+/// The `database` subcommands by task, in the order `database --help` lists them.
+const GROUPS: [(&str, &[&str]); 5] = [
+    (
+        "Set up",
+        &["init", "path", "env", "stamp", "migrate-to-envs"],
+    ),
+    (
+        "Migrations",
+        &["status", "migrate", "rollback", "new", "lint"],
+    ),
+    (
+        "Backups",
+        &["backup", "backups", "verify", "restore", "prune"],
+    ),
+    (
+        "Data",
+        &["seed", "reset", "mock-data", "exec", "sql", "shell"],
+    ),
+    ("Diagnostics", &["doctor", "audit"]),
+];
+
+/// `database --help` with its subcommands listed by task ([`GROUPS`]) instead of one long list,
+/// then the options (the global ones: `database` has none of its own).
+pub fn grouped_help(database: clap::Command) -> clap::Command {
+    let width = GROUPS
+        .iter()
+        .flat_map(|(_, names)| names.iter())
+        .map(|name| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut listing = String::new();
+    for (group, names) in GROUPS {
+        listing.push_str(&format!("{group}:\n"));
+        for name in names {
+            let about = database
+                .find_subcommand(name)
+                .and_then(clap::Command::get_about)
+                .map(|about| about.to_string())
+                .unwrap_or_default();
+            listing.push_str(&format!("  {name:<width$}  {about}\n"));
+        }
+        listing.push('\n');
+    }
+    database.help_template(format!(
+        "{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{listing}Options:\n{{options}}{{after-help}}"
+    ))
+}
+
 #[derive(Subcommand, Debug)]
 pub enum DatabaseCommand {
     /// Create the database: folders, schema at head, environment stamp, reference onsens.
@@ -93,12 +141,12 @@ pub enum DatabaseCommand {
     )]
     Status(status::StatusArgs),
     /// Apply pending migrations in one transaction, after showing the plan (destructive
-    /// statements flagged) and making a verified backup (always on prod; on dev when it holds data)
+    /// statements flagged) and making a backup checked equal to the database (always on prod; on dev when it holds data)
     #[command(
         after_help = "Every pending up.sql passes the statement gate first (see `database exec --help`), in a dry run\ntoo: one that would end the transaction, ATTACH, VACUUM or switch a check off is refused (exit 3)\nbefore the backup. A failing migration leaves the database exactly as it was; the error names the\nfile and the statement (number and line). A database newer than the code, or an applied migration\nedited since, is refused.\n\nExamples:\n  cargo xtask database migrate --dry-run      # run it in a transaction, roll back, report\n  cargo xtask database migrate\n  cargo xtask database migrate --env prod --yes\n  cargo xtask database migrate --to 3\n  cargo xtask database migrate --accept-edited 2   # after reviewing the edit"
     )]
     Migrate(migrate::MigrateArgs),
-    /// Undo the newest migrations with their down.sql, after a verified backup (confirmation on prod)
+    /// Undo the newest migrations with their down.sql, after a backup checked equal to the database (confirmation on prod)
     #[command(
         after_help = "Refused before anything runs when a migration to undo has no down.sql, when its up.sql or\ndown.sql was edited since it was applied (accept with `migrate --accept-edited N`), or when the\nstatement gate refuses its down.sql.\n\nExamples:\n  cargo xtask database rollback --dry-run\n  cargo xtask database rollback              # the newest one\n  cargo xtask database rollback --steps 2\n  cargo xtask database rollback --to 1 --env prod --yes"
     )]
@@ -146,7 +194,7 @@ pub enum DatabaseCommand {
     )]
     Sql(sql::SqlArgs),
     /// Empty a dev or test database and rebuild it fresh (schema at head, stamp, reference
-    /// onsens), after a verified backup; all in one transaction. Prod is refused, no override
+    /// onsens), after a backup checked equal to it; all in one transaction. Prod is refused, no override
     #[command(
         after_help = "The schema is rebuilt to this code's head whatever version the database had.\n\nExamples:\n  cargo xtask database reset\n  cargo xtask database reset --env test --dry-run\n  cargo xtask database reset --json"
     )]
@@ -159,7 +207,7 @@ pub enum DatabaseCommand {
     )]
     MockData(mock_data::MockDataArgs),
     /// Open the `sqlite3` shell on the database, after the guards (stamp, test sandbox, prod
-    /// banner). Prod opens read-only unless --write (confirmation, verified backup first)
+    /// banner). Prod opens read-only unless --write (confirmation, and a backup checked equal to it first)
     #[command(
         after_help = "The shell runs in sqlite3's safe mode: .open, ATTACH, .shell and file writes are refused, so it\ncannot reach another database around the guards. Foreign keys are on. Its input passes the\nstatement gate (see `database exec --help`): this command gathers each complete statement and hands\nit to sqlite3, or refuses it with a message while the session goes on (exit 3 at the end).\nDot-commands pass as they are, except .dbconfig, .testctrl and .filectrl. The trade-off: at a\nterminal the prompts are this command's and lines are edited by the terminal, without sqlite3's\nhistory or completion; Ctrl-C stops the running statement and ends the session.\n\nExamples:\n  cargo xtask database shell\n  cargo xtask database shell --env prod            # read-only\n  cargo xtask database shell --env prod --write    # asks you to type prod, backs up first\n  echo 'SELECT count(*) FROM visits;' | cargo xtask database shell --env test"
     )]
@@ -191,5 +239,28 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Reset => reset::run(global),
         DatabaseCommand::MockData(args) => mock_data::run(args, global),
         DatabaseCommand::Shell(args) => shell::run(args, global),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_database_subcommand_is_in_exactly_one_group() {
+        let command = <DatabaseCommand as clap::Subcommand>::augment_subcommands(
+            clap::Command::new("database"),
+        );
+        let mut listed: Vec<&str> = GROUPS
+            .iter()
+            .flat_map(|(_, names)| names.iter().copied())
+            .collect();
+        listed.sort();
+        let mut defined: Vec<&str> = command
+            .get_subcommands()
+            .map(clap::Command::get_name)
+            .collect();
+        defined.sort();
+        assert_eq!(listed, defined);
     }
 }
