@@ -157,7 +157,7 @@ visit-show: ## Show visit ID=N in ENV
 	@$(ONSENDO) visit show --env $(ENV) -- "$$ID"
 
 visit-add: ## Record a visit: ONSEN=1 DATE=2026-11-22 RATING=8 (FEE, MINUTES, NOTES optional)
-	@$(ONSENDO) visit add --env $(ENV) --onsen="$$ONSEN" --date="$$DATE" --rating="$$RATING" $(VISIT_DETAILS) $(APP_FLAGS)
+	@$(ONSENDO) visit add --env $(ENV) --onsen="$$ONSEN" --date="$$DATE" --rating="$$RATING" $(VISIT_DETAILS) $${DRY_RUN:+--dry-run}
 
 visit-modify: ## Change visit ID=N: any of ONSEN, DATE, RATING, FEE, MINUTES, NOTES (DRY_RUN=1; YES=1 on prod)
 	@$(ONSENDO) visit modify --env $(ENV) $${ONSEN:+--onsen="$$ONSEN"} $${DATE:+--date="$$DATE"} $${RATING:+--rating="$$RATING"} $(VISIT_DETAILS) $(APP_FLAGS) -- "$$ID"

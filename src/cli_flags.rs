@@ -59,7 +59,71 @@ impl clap::builder::TypedValueParser for EnvironmentName {
     }
 }
 
+/// Which of the global flags a command does something with. The others are refused (usage
+/// error) instead of being silently accepted: `stats --yes` would let a reader believe a
+/// question was answered, `ci --database x.db` that `ci` looked at `x.db`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Honours {
+    /// `--env`, `--database` and `--root`: it works on a database (or a root).
+    pub selection: bool,
+    pub json: bool,
+    /// It can ask for the typed confirmation on prod.
+    pub yes: bool,
+    pub dry_run: bool,
+}
+
+impl Honours {
+    /// A command that touches no database: `ci`, `bench`, `completions`.
+    pub const NOTHING: Honours = Honours {
+        selection: false,
+        json: false,
+        yes: false,
+        dry_run: false,
+    };
+    /// A read: it changes nothing and asks nothing.
+    pub const READ: Honours = Honours {
+        selection: true,
+        json: true,
+        yes: false,
+        dry_run: false,
+    };
+    /// A write that asks nothing (an addition, a backup): a dry run, no confirmation.
+    pub const WRITE: Honours = Honours {
+        dry_run: true,
+        ..Honours::READ
+    };
+    /// A destructive command: on prod it asks, so `--yes` answers.
+    pub const DESTRUCTIVE: Honours = Honours {
+        yes: true,
+        ..Honours::WRITE
+    };
+}
+
 impl GlobalArgs {
+    /// Refuses (usage error, exit 2) a global flag that `command` would do nothing with.
+    pub fn refuse_unused(&self, command: &str, honours: Honours) -> onsendo::Result<()> {
+        let given = [
+            (self.env.is_some(), "--env", honours.selection),
+            (self.database.is_some(), "--database", honours.selection),
+            (self.root.is_some(), "--root", honours.selection),
+            (self.json, "--json", honours.json),
+            (self.yes, "--yes", honours.yes),
+            (self.dry_run, "--dry-run", honours.dry_run),
+        ];
+        match given.iter().find(|(set, _, used)| *set && !used) {
+            Some((_, flag, _)) => Err(onsendo::Error::usage(format!(
+                "`{command}` does nothing with {flag}: {}; leave it out",
+                match *flag {
+                    "--yes" => "it never asks for a confirmation",
+                    "--dry-run" => "it changes nothing",
+                    "--json" => "it has no JSON output",
+                    _ => "it works on no database",
+                }
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The library's options for the session.
     pub fn options(&self) -> Options {
         Options {

@@ -4,7 +4,7 @@ mod app;
 mod cli_flags;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use cli_flags::GlobalArgs;
+use cli_flags::{GlobalArgs, Honours};
 use std::process::ExitCode;
 
 const EXAMPLES: &str = "\
@@ -62,6 +62,10 @@ enum Command {
 fn main() -> ExitCode {
     cli_flags::quit_quietly_on_closed_pipe();
     let cli = Cli::parse();
+    let (name, honours) = honours(&cli.command);
+    if let Err(e) = cli.global.refuse_unused(&name, honours) {
+        return cli_flags::exit(Err(e.into()));
+    }
     let result = match &cli.command {
         Command::Onsen(command) => app::onsen::run(command, &cli.global),
         Command::Location(command) => app::location::run(command, &cli.global),
@@ -73,4 +77,31 @@ fn main() -> ExitCode {
         }
     };
     cli_flags::exit(result)
+}
+
+/// What `command` is called and which global flags it does something with.
+fn honours(command: &Command) -> (String, Honours) {
+    use app::location::LocationCommand as L;
+    use app::onsen::OnsenCommand as O;
+    use app::visit::VisitCommand as V;
+    let (name, honours) = match command {
+        Command::Onsen(O::List) => ("onsen list", Honours::READ),
+        Command::Onsen(O::Show { .. }) => ("onsen show", Honours::READ),
+        Command::Onsen(O::Add { .. }) => ("onsen add", Honours::WRITE),
+        Command::Onsen(O::Modify { .. }) => ("onsen modify", Honours::DESTRUCTIVE),
+        Command::Location(L::List) => ("location list", Honours::READ),
+        Command::Location(L::Add { .. }) => ("location add", Honours::WRITE),
+        Command::Location(L::Modify { .. }) => ("location modify", Honours::DESTRUCTIVE),
+        Command::Location(L::Delete { .. }) => ("location delete", Honours::DESTRUCTIVE),
+        Command::Visit(V::Add { .. }) => ("visit add", Honours::WRITE),
+        Command::Visit(V::Import { .. }) => ("visit import", Honours::WRITE),
+        Command::Visit(V::List { .. }) => ("visit list", Honours::READ),
+        Command::Visit(V::Show { .. }) => ("visit show", Honours::READ),
+        Command::Visit(V::Export { .. }) => ("visit export", Honours::READ),
+        Command::Visit(V::Modify { .. }) => ("visit modify", Honours::DESTRUCTIVE),
+        Command::Visit(V::Delete { .. }) => ("visit delete", Honours::DESTRUCTIVE),
+        Command::Stats(_) => ("stats", Honours::READ),
+        Command::Completions(_) => ("completions", Honours::NOTHING),
+    };
+    (name.to_string(), honours)
 }

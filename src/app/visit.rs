@@ -170,7 +170,7 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             };
             let limit = (!*all).then_some(*limit);
             super::run(&options, "visit list", Effect::Read, |db| {
-                list(db.conn(), &filter, limit, global.json)
+                list(db, &filter, limit, global.json)
             })?;
         }
         VisitCommand::Import {
@@ -256,12 +256,13 @@ const MORE_COUNTED: u64 = 10_000;
 /// `visit list`: the visits as they are read, as a table or a JSON array, then how many more
 /// match when the limit stopped it.
 fn list(
-    conn: &rusqlite::Connection,
+    db: &onsendo::db::Database,
     filter: &Filter,
     limit: Option<u64>,
     json: bool,
 ) -> onsendo::Result<()> {
     use std::io::Write;
+    let conn = db.conn();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = |e: std::io::Error| Error::failed("cannot write the visits to stdout").because(e);
     let shown = if json {

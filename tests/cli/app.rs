@@ -368,3 +368,81 @@ fn a_value_that_is_not_a_number_or_not_a_day_is_named_plainly() {
         "0"
     );
 }
+
+#[test]
+fn a_global_flag_a_command_does_nothing_with_is_a_usage_error() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let before = bytes(&sandbox.db("test"));
+    for (xtask, args, said) in [
+        (
+            false,
+            &["stats", "--yes"][..],
+            "`stats` does nothing with --yes: it never asks for a confirmation",
+        ),
+        (
+            false,
+            &["visit", "list", "--dry-run"],
+            "`visit list` does nothing with --dry-run: it changes nothing",
+        ),
+        (
+            false,
+            &[
+                "visit",
+                "add",
+                "--onsen",
+                "1",
+                "--date",
+                "2026-11-22",
+                "--rating",
+                "5",
+                "--yes",
+            ],
+            "`visit add` does nothing with --yes",
+        ),
+        (
+            false,
+            &["completions", "bash", "--dry-run"],
+            "`completions` does nothing with --dry-run",
+        ),
+        (
+            true,
+            &["ci", "--database", "x.db"],
+            "`ci` does nothing with --database: it works on no database",
+        ),
+        (
+            true,
+            &["database", "status", "--yes"],
+            "`database status` does nothing with --yes",
+        ),
+        (
+            true,
+            &["database", "shell", "--json"],
+            "`database shell` does nothing with --json: it has no JSON output",
+        ),
+    ] {
+        let run = if xtask {
+            sandbox.xtask()
+        } else {
+            sandbox.onsendo()
+        };
+        let out = run.args(args).run().code(2);
+        assert!(out.stderr.contains(said), "{args:?}: {}", out.stderr);
+    }
+    assert_eq!(bytes(&sandbox.db("test")), before, "nothing ran");
+    sandbox
+        .onsendo()
+        .args([
+            "visit",
+            "add",
+            "--onsen",
+            "1",
+            "--date",
+            "2026-11-22",
+            "--rating",
+            "5",
+            "--dry-run",
+        ])
+        .run()
+        .ok();
+}

@@ -51,7 +51,7 @@ fn a_prod_operation_records_its_start_then_its_outcome_with_the_same_id() {
     let before = records(&sandbox).len();
     sandbox
         .onsendo()
-        .args(["--env", "prod", "--yes", "visit", "add", "--onsen", "1"])
+        .args(["--env", "prod", "visit", "add", "--onsen", "1"])
         .args(["--date", "2026-11-01", "--rating", "7", "--notes", notes])
         .run()
         .ok();
@@ -305,7 +305,7 @@ fn a_prod_write_whose_start_cannot_be_written_does_not_start() {
     sandbox.init("prod");
     sandbox
         .onsendo()
-        .args(["--env", "prod", "--yes", "visit", "add", "--onsen", "1"])
+        .args(["--env", "prod", "visit", "add", "--onsen", "1"])
         .args(["--date", "2026-11-01", "--rating", "7"])
         .run()
         .ok();

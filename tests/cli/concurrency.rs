@@ -105,7 +105,7 @@ fn a_split_started_during_another_waits_and_keeps_the_prod_visit_written_meanwhi
         let first = started_and_paused(&sandbox, split(&sandbox, &[]), "split.placed");
         let visit = sandbox
             .onsendo()
-            .args(["--env", "prod", "visit", "add", "--onsen", "1", "--yes"])
+            .args(["--env", "prod", "visit", "add", "--onsen", "1"])
             .args([
                 "--date",
                 "2026-12-01",

@@ -193,7 +193,7 @@ fn an_audit_log_a_prod_write_cannot_use_is_not_ready() {
     );
     let write = sandbox
         .xtask()
-        .args(["database", "seed", "--env", "prod", "--yes"])
+        .args(["database", "seed", "--env", "prod"])
         .run()
         .code(1);
     assert!(
@@ -216,7 +216,7 @@ fn an_audit_log_a_prod_write_cannot_use_is_not_ready() {
     );
     sandbox
         .xtask()
-        .args(["database", "seed", "--env", "prod", "--yes"])
+        .args(["database", "seed", "--env", "prod"])
         .run()
         .code(1);
     assert_eq!(std::fs::read_to_string(&folder).unwrap(), "not a folder");

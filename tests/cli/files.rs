@@ -72,7 +72,6 @@ fn a_root_that_does_not_exist_is_an_error_for_every_command_but_init() {
                 "2026-11-01",
                 "--rating",
                 "7",
-                "--yes",
             ],
         ),
         (false, &["database", "path", "--env", "prod"]),

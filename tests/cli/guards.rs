@@ -405,7 +405,7 @@ fn a_file_name_that_is_not_utf8_is_audited_not_a_panic() {
     std::fs::write(&csv, "visited_at,onsen_ban,rating\n2026-01-01,1,5\n").unwrap();
     let out = sandbox
         .onsendo()
-        .args(["--env", "prod", "--yes", "visit", "import"])
+        .args(["--env", "prod", "visit", "import"])
         .arg(&csv)
         .run()
         .ok();

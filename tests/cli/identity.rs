@@ -107,11 +107,11 @@ fn every_name_of_the_prod_file_is_prod() {
             "{case}: {record}"
         );
 
-        // A write with --yes goes ahead as prod, recorded.
+        // A write (an addition: no question) goes ahead as prod, recorded.
         let out = sandbox
             .onsendo()
             .args(["--database", database, "visit", "add", "--onsen", "2"])
-            .args(["--date", "2026-11-02", "--rating", "6", "--yes"])
+            .args(["--date", "2026-11-02", "--rating", "6"])
             .run()
             .ok();
         assert!(

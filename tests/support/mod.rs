@@ -187,7 +187,6 @@ impl Sandbox {
     pub fn init(&self, env: &str) {
         self.xtask()
             .args(["database", "init", "--env", env])
-            .arg("--yes")
             .run()
             .ok();
     }

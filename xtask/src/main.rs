@@ -8,7 +8,7 @@ mod config;
 mod database;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use cli_flags::GlobalArgs;
+use cli_flags::{GlobalArgs, Honours};
 use std::process::ExitCode;
 
 const EXAMPLES: &str = "\
@@ -70,6 +70,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    let (name, honours) = honours(&cli.command);
+    if let Err(e) = cli.global.refuse_unused(&name, honours) {
+        return cli_flags::exit(Err(e.into()));
+    }
     let result = match &cli.command {
         Command::Database(command) => database::run(command, &cli.global),
         Command::Config(command) => config::run(command, &cli.global),
@@ -81,4 +85,18 @@ fn main() -> ExitCode {
         }
     };
     cli_flags::exit(result)
+}
+
+/// What `command` is called and which global flags it does something with.
+fn honours(command: &Command) -> (String, Honours) {
+    match command {
+        Command::Database(command) => {
+            let (name, honours) = database::honours(command);
+            (format!("database {name}"), honours)
+        }
+        Command::Config(_) => ("config show".to_string(), Honours::READ),
+        Command::Ci => ("ci".to_string(), Honours::NOTHING),
+        Command::Bench(_) => ("bench".to_string(), Honours::NOTHING),
+        Command::Completions(_) => ("completions".to_string(), Honours::NOTHING),
+    }
 }

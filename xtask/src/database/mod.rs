@@ -22,8 +22,49 @@ mod stamp;
 mod status;
 mod verify;
 
-use crate::cli_flags::GlobalArgs;
+use crate::cli_flags::{GlobalArgs, Honours};
 use clap::Subcommand;
+
+/// The name of a `database` subcommand and which global flags it does something with.
+pub fn honours(command: &DatabaseCommand) -> (&'static str, Honours) {
+    use DatabaseCommand as D;
+    let read = Honours::READ;
+    let write = Honours::WRITE;
+    let destructive = Honours::DESTRUCTIVE;
+    match command {
+        D::Init => ("init", write),
+        D::Path => ("path", read),
+        D::Env => ("env", read),
+        D::Stamp => ("stamp", destructive),
+        D::MigrateToEnvs(_) => ("migrate-to-envs", destructive),
+        D::Backup(_) => ("backup", write),
+        D::Backups => ("backups", read),
+        D::Verify(_) => ("verify", read),
+        D::Restore(_) => ("restore", destructive),
+        D::Prune(_) => ("prune", destructive),
+        D::Status(_) => ("status", read),
+        D::Migrate(_) => ("migrate", destructive),
+        D::Rollback(_) => ("rollback", destructive),
+        D::New(_) => ("new", write),
+        D::Lint(_) => ("lint", read),
+        D::Doctor(_) => ("doctor", read),
+        D::Audit(_) => ("audit", read),
+        D::Seed => ("seed", write),
+        D::Exec(_) => ("exec", destructive),
+        D::Sql(_) => ("sql", destructive),
+        // Prod is refused whatever the flags, so `--yes` never answers a question; it is taken,
+        // so that the refusal (exit 3, audited) says why rather than a usage error.
+        D::Reset => ("reset", destructive),
+        D::MockData(_) => ("mock-data", destructive),
+        D::Shell(_) => (
+            "shell",
+            Honours {
+                json: false,
+                ..destructive
+            },
+        ),
+    }
+}
 
 /// The `database` subcommands by task, in the order `database --help` lists them.
 const GROUPS: [(&str, &[&str]); 5] = [
