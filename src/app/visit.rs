@@ -3,7 +3,7 @@
 use super::{render, render_modified};
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
-use onsendo::session::Effect;
+use onsendo::access::session::Effect;
 use onsendo::store::exchange::{self, Problem};
 use onsendo::store::visits::{self, Filter, NewVisit, Visit, VisitChanges};
 use onsendo::ui::{cell, counted, table};

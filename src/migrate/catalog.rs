@@ -1,9 +1,9 @@
 //! The migrations the code knows: `NN-name/up.sql` (+ optional `down.sql`) folders, read from
 //! the root's `migrations/` folder when there is one, else the set built into the binary.
 
-use crate::digest::Digest;
-use crate::error::{Context, Error, Result};
-use crate::paths::Layout;
+use crate::selection::paths::Layout;
+use crate::shared::digest::Digest;
+use crate::shared::error::{Context, Error, Result};
 use include_dir::{include_dir, Dir};
 use std::fmt;
 use std::path::{Path, PathBuf};

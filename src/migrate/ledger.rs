@@ -5,9 +5,9 @@
 //! (`ensure`), and its rows keep it empty: their down.sql is taken as it is, as the up.sql of a
 //! row filled in for a database that predates the ledger is.
 
-use crate::db::sqlite_error;
-use crate::error::Result;
+use crate::access::db::sqlite_error;
 use crate::migrate::catalog::Migration;
+use crate::shared::error::Result;
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -145,7 +145,7 @@ pub fn record(
             &migration.name,
             &migration.checksum,
             &migration.down_checksum,
-            crate::time::utc_now(),
+            crate::shared::time::utc_now(),
             duration_ms as i64,
         ),
     )

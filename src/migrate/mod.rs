@@ -9,15 +9,16 @@ pub mod ledger;
 pub mod lint;
 pub mod runner;
 pub mod state;
+pub mod statements;
 
 pub use catalog::{Catalog, Migration, Source};
 pub use state::{Mark, State};
 
-use crate::config::DatabaseConfig;
-use crate::db::sqlite_error;
-use crate::env::Environment;
-use crate::error::{Error, Result};
-use crate::hint::Hint;
+use crate::access::db::sqlite_error;
+use crate::selection::config::DatabaseConfig;
+use crate::selection::env::Environment;
+use crate::selection::hint::Hint;
+use crate::shared::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -116,7 +117,7 @@ pub fn holds_data(conn: &Connection, path: &Path) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Kind;
+    use crate::shared::error::Kind;
 
     #[test]
     fn prod_always_backs_up_and_refuses_no_backup() {

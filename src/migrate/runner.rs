@@ -2,11 +2,11 @@
 //! statement gate first, then each step's SQL, its ledger row, then `user_version`, and a
 //! foreign-key check before the caller commits.
 
-use crate::db::sqlite_error;
-use crate::error::{Error, Result};
+use crate::access::db::sqlite_error;
 use crate::migrate::catalog::{Catalog, Migration, Source};
 use crate::migrate::ledger;
-use crate::statements::{self, Mode};
+use crate::migrate::statements::{self, Mode};
+use crate::shared::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
 use std::time::Instant;

@@ -3,7 +3,7 @@
 
 use super::query_failed;
 use super::visits::{self, NewVisit};
-use crate::error::{Error, Result};
+use crate::shared::error::{Error, Result};
 use crate::ui::progress::Progress;
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -214,7 +214,7 @@ fn visit_of<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::fixtures::seeded as database;
+    use crate::access::db::fixtures::seeded as database;
 
     #[test]
     fn every_bad_row_is_named_by_its_line() {

@@ -1,8 +1,8 @@
 //! Statistics over visits: totals, visits per month, favourite onsens, ratings.
 
 use super::query_failed;
-use crate::error::Result;
-use crate::time::Date;
+use crate::shared::error::Result;
+use crate::shared::time::Date;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     fn database(visits: &[(i64, &str, i64, Option<i64>)]) -> Connection {
-        let conn = crate::db::fixtures::seeded();
+        let conn = crate::access::db::fixtures::seeded();
         for (onsen, date, rating, fee) in visits {
             conn.execute(
                 "INSERT INTO visits (onsen_id, visited_at, personal_rating, entry_fee_yen) VALUES (?1, ?2, ?3, ?4)",

@@ -4,8 +4,8 @@ use super::{
     onsens, optional_text, query_failed, require_row, require_some, sqlite_failed, update_row,
     Field, Modified,
 };
-use crate::error::{Error, Result};
-use crate::time::Date;
+use crate::shared::error::{Error, Result};
+use crate::shared::time::Date;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Row};
 use serde_json::{json, Value};

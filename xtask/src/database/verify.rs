@@ -1,12 +1,13 @@
 //! `database verify`: the health of a database or a backup; exit 4 when anything fails.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::backup;
-use onsendo::config::DatabaseConfig;
-use onsendo::manifest::{self, Manifest};
-use onsendo::session::{Effect, Session};
-use onsendo::verify::{self, Allowed, Depth, Report};
-use onsendo::{paths, ui, Environment};
+use onsendo::access::session::{Effect, Session};
+use onsendo::copies::backup;
+use onsendo::copies::manifest::{self, Manifest};
+use onsendo::copies::verify::{self, Allowed, Depth, Report};
+use onsendo::selection::config::DatabaseConfig;
+use onsendo::selection::paths;
+use onsendo::{ui, Environment};
 use std::path::{Path, PathBuf};
 
 /// The flags of `database verify`.

@@ -1,0 +1,4 @@
+//! Checks.
+
+pub mod doctor;
+pub mod settings;

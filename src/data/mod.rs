@@ -1,0 +1,5 @@
+//! Data work.
+
+pub mod mock;
+pub mod reset;
+pub mod seed;
