@@ -100,7 +100,7 @@ impl AuditLog {
     /// each interrupted operation is recorded once.
     fn settle(&mut self, start: Option<&Value>) -> Result<Vec<Unfinished>> {
         let cannot = |e| cannot_write(&self.path, e);
-        let _held = hold_folder(&crate::selection::paths::folder_of(&self.path), &self.path)?;
+        let _held = hold_folder(&crate::shared::durable::folder_of(&self.path), &self.path)?;
         let mut records = read_rotated(&rotated(&self.path, 1));
         self.file
             .seek(SeekFrom::Start(0))

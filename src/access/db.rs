@@ -13,7 +13,7 @@ use crate::migrate::Catalog;
 use crate::selection::config::{DatabaseConfig, Rule};
 use crate::selection::env::Environment;
 use crate::selection::hint::Hint;
-use crate::shared::error::{Error, Result};
+use crate::shared::error::{sqlite_error, Error, Result};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -101,6 +101,25 @@ impl Database {
     pub fn set_dry_run(&mut self, dry_run: bool) {
         self.dry_run = dry_run;
     }
+}
+
+/// Refuses a path that names no regular file: a folder, a FIFO, a device, or nothing; `what`
+/// says what the file was to be ("backup", "database"); `config`, the selection the command runs
+/// under, names the backups to list.
+pub fn require_file(path: &Path, what: &str, config: &DatabaseConfig) -> Result<()> {
+    let lists = format!(
+        "`{}` lists the backups",
+        Hint::command(config, "database backups")
+    );
+    crate::selection::paths::refuse_special(path, what)
+        .map_err(|e| Error::failed(format!("{e} ({lists})")))?;
+    if !path.is_file() {
+        return Err(Error::failed(format!(
+            "{what} `{}` does not exist; check the path ({lists})",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses a file that is not SQLite by its header; a 0-byte file is not a database.
@@ -307,26 +326,15 @@ fn wait_for_lock(attempts: i32) -> bool {
     let now = Instant::now();
     if attempts == 0 {
         FIRST_TRY.with(|first| first.set(now));
-        WAITED.with(|waited| waited.set(None));
+        crate::shared::error::WAITED.with(|waited| waited.set(None));
     }
     let waited = now.duration_since(FIRST_TRY.with(std::cell::Cell::get));
     if waited >= BUSY_TIMEOUT {
-        gave_up_after(waited);
+        crate::shared::error::gave_up_after(waited);
         return false;
     }
     std::thread::sleep(Duration::from_millis(1));
     true
-}
-
-thread_local! {
-    /// How long this thread last waited for a lock before giving up, until an error reports it.
-    static WAITED: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
-}
-
-/// Notes that this thread waited `waited` for another process's lock and gave up, so that the
-/// error that follows can say so (a lock SQLite reports at once, e.g. a deadlock, was not waited for).
-pub fn gave_up_after(waited: Duration) {
-    WAITED.with(|cell| cell.set(Some(waited)));
 }
 
 /// Creates a database file at `path` (a temporary name of the caller's, which must not exist)
@@ -370,64 +378,6 @@ pub fn build_new(
     conn.close()
         .map_err(|(_, e)| sqlite_error(path, "cannot close", e))?;
     Ok(added)
-}
-
-/// The file a connection is open on (empty for an in-memory database), for its errors.
-pub fn file_of(conn: &Connection) -> std::path::PathBuf {
-    std::path::PathBuf::from(conn.path().unwrap_or_default())
-}
-
-/// Turns a SQLite error into a message that names the file and says what to do: the one mapping
-/// of SQLite's errors for both binaries.
-pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
-    use rusqlite::ErrorCode::*;
-    let shown = path.display();
-    let message = match error.sqlite_error_code() {
-        Some(DatabaseBusy | DatabaseLocked) => {
-            let waited = match WAITED.with(std::cell::Cell::take) {
-                Some(waited) => format!(" (waited {:.0}s)", waited.as_secs_f64()),
-                None => String::new(),
-            };
-            format!(
-                "database `{shown}` is locked by another process{waited}; `fuser -v` or `lsof` on the file shows which; let it finish, then retry"
-            )
-        }
-        Some(NotADatabase | DatabaseCorrupt) => format!(
-            "database `{shown}` is damaged or not a SQLite database; restore it from a backup"
-        ),
-        Some(ReadOnly) | Some(CannotOpen) | Some(PermissionDenied) => format!(
-            "{doing} `{shown}`: the file or its folder is not writable or readable by you; give yourself read and write access to both, or run as their owner"
-        ),
-        Some(SystemIoFailure) => format!(
-            "{doing} `{shown}`: the disk reported an I/O error; check the disk, then check the database with `cargo xtask database verify`"
-        ),
-        Some(DiskFull) => format!("{doing} `{shown}`: the disk is full; free space and retry"),
-        _ => format!("{doing} `{shown}`"),
-    };
-    Error::failed(message).because(error)
-}
-
-/// Fixtures for the library's unit tests: in-memory databases with the real schema.
-#[cfg(test)]
-pub(crate) mod fixtures {
-    use crate::migrate::{runner, Catalog};
-    use rusqlite::Connection;
-    use std::path::Path;
-
-    /// An in-memory database at the schema's head, with no reference data.
-    pub fn at_head() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
-        let catalog = Catalog::built_in();
-        runner::up(&conn, &catalog, 0, catalog.head(), Path::new(":memory:")).unwrap();
-        conn
-    }
-
-    /// An in-memory database at the schema's head, with the reference onsens loaded.
-    pub fn seeded() -> Connection {
-        let conn = at_head();
-        crate::data::seed::load(&conn).unwrap();
-        conn
-    }
 }
 
 #[cfg(test)]
@@ -500,30 +450,6 @@ mod tests {
         }
         let err = identify(&config(Some(Prod), Rule::EnvFlag), Some(Prod), Some(Dev)).unwrap_err();
         assert!(err.to_string().contains("stamped `dev`"), "{err}");
-    }
-
-    #[test]
-    fn a_lock_error_says_it_waited_only_when_it_did() {
-        let busy = || {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
-                None,
-            )
-        };
-        let path = Path::new("/r/x.db");
-        let at_once = sqlite_error(path, "cannot read", busy()).to_string();
-        assert!(
-            at_once.contains("is locked by another process;") && at_once.contains("fuser -v"),
-            "{at_once}"
-        );
-        gave_up_after(Duration::from_millis(5_020));
-        let waited = sqlite_error(path, "cannot read", busy()).to_string();
-        assert!(
-            waited.contains("locked by another process (waited 5s);") && waited.contains("lsof"),
-            "{waited}"
-        );
-        let next = sqlite_error(path, "cannot read", busy()).to_string();
-        assert!(!next.contains("waited"), "reported once: {next}");
     }
 
     #[test]

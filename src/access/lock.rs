@@ -103,7 +103,7 @@ pub fn lock_path(database: &Path) -> PathBuf {
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    crate::selection::paths::folder_of(database).join(format!(".{name}.lock"))
+    crate::shared::durable::folder_of(database).join(format!(".{name}.lock"))
 }
 
 /// Takes the lock of `database` for `command`, alone (`exclusive`) or beside other shared holders,
@@ -125,7 +125,7 @@ pub fn acquire(
                 path.display()
             ))
         } else {
-            crate::copies::copy::write_error(&path, e)
+            crate::shared::durable::write_error(&path, e)
         }
     })?;
     let deadline = Instant::now() + wait;

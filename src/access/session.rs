@@ -5,14 +5,12 @@ use crate::access::audit::{self, AuditLog, Record};
 use crate::access::db::{self, Access, Database, Identity};
 use crate::access::guard::{self, Decision, Situation};
 use crate::access::lock::{self, Lock};
-use crate::copies::backup::{self, Made};
-use crate::copies::manifest::Reason;
 use crate::migrate::Catalog;
 use crate::selection::config::{self, DatabaseConfig, Flags, Vars};
 use crate::selection::env::Environment;
 use crate::selection::hint::Hint;
-use crate::selection::paths::{discover_root_from_cwd, folder_of};
-use crate::shared::durable;
+use crate::selection::paths::discover_root_from_cwd;
+use crate::shared::durable::{self, folder_of};
 use crate::shared::error::{Error, Result};
 use crate::ui;
 use std::path::{Path, PathBuf};
@@ -154,7 +152,7 @@ impl Session {
             &self.operation,
             exclusive,
             lock::wait_from_process()?,
-            &mut |holder| ui::waiting_for(&key, holder),
+            &mut |holder| ui::waiting_for(&key, &lock::who(holder)),
         )?;
         durable::remove_stale_temps(&folder)?;
         self.locks.push((key, hold, lock));
@@ -309,14 +307,6 @@ impl Session {
     /// Notes the backup the operation made, for the audit record.
     pub fn record_backup(&mut self, path: &Path) {
         self.backup = Some(path.to_path_buf());
-    }
-
-    /// Makes the backup (checked equal to its source) a command promises before it changes `db` (see
-    /// [`backup::before`]) and notes it for the audit record.
-    pub fn back_up(&mut self, db: &Database, reason: Reason) -> Result<Made> {
-        let made = backup::before(db, reason)?;
-        self.record_backup(&made.path);
-        Ok(made)
     }
 
     /// Whether the selection names prod: by environment, or by prod's canonical path.

@@ -17,7 +17,7 @@ pub fn read(
     selected: Option<&DatabaseConfig>,
 ) -> Result<Option<Environment>> {
     let cannot =
-        |e| crate::access::db::sqlite_error(path, "cannot read the environment stamp of", e);
+        |e| crate::shared::error::sqlite_error(path, "cannot read the environment stamp of", e);
     let has_table: bool = conn
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'onsendo_meta')",
@@ -69,6 +69,6 @@ pub fn write(conn: &Connection, env: Environment, path: &Path) -> Result<()> {
             [STAMP_KEY, env.name()],
         )
     })
-    .map_err(|e| crate::access::db::sqlite_error(path, "cannot stamp", e))?;
+    .map_err(|e| crate::shared::error::sqlite_error(path, "cannot stamp", e))?;
     Ok(())
 }

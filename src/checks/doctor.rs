@@ -165,7 +165,7 @@ pub fn diagnose(session: &mut Session, serve: bool) -> Result<Readiness> {
     let env = config.env.or(config.layout.environment_of(&path));
     checks.push(permissions(&path, env));
     let folders = [
-        crate::selection::paths::folder_of(&path),
+        crate::shared::durable::folder_of(&path),
         config.layout.database_dir(),
         config.layout.backup_dir(),
     ];

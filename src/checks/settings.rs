@@ -5,7 +5,8 @@ use crate::access::audit::{self, KEEP_ROTATED, ROTATE_BYTES};
 use crate::access::db::BUSY_TIMEOUT;
 use crate::copies::backup::DEFAULT_KEEP;
 use crate::migrate::{Catalog, Source};
-use crate::selection::config::{DatabaseConfig, Rule, ENV_VAR, ROOT_VAR};
+use crate::selection::config::{DatabaseConfig, Rule, ENV_VAR};
+use crate::selection::paths::ROOT_VAR;
 
 /// One setting.
 #[derive(Debug, Clone, PartialEq, Eq)]

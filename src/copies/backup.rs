@@ -2,6 +2,7 @@
 
 use crate::access::db::Database;
 use crate::access::failpoint;
+use crate::access::session::Session;
 use crate::copies::copy;
 use crate::copies::manifest::{self, Manifest, Reason};
 use crate::copies::verify::{self, Allowed, Depth};
@@ -158,7 +159,7 @@ pub fn place(temp: TempFile, mut path: PathBuf, mut manifest: Manifest) -> Resul
 /// The next free name after `path`, taken by another process while this copy was made:
 /// `<stem>_<time>.db` → `<stem>_<time>_2.db` → `_3`…
 fn next_name(path: &Path) -> PathBuf {
-    let dir = crate::selection::paths::folder_of(path);
+    let dir = crate::shared::durable::folder_of(path);
     let (base, n) = made_order(path);
     (n + 1..)
         .map(|n| dir.join(format!("{base}_{n}.db")))
@@ -464,7 +465,7 @@ fn remove_files(paths: &[PathBuf]) -> Result<()> {
         }
     }
     paths.first().map_or(Ok(()), |path| {
-        durable::sync_dir(&crate::selection::paths::folder_of(path))
+        durable::sync_dir(&crate::shared::durable::folder_of(path))
     })
 }
 
@@ -508,6 +509,17 @@ pub fn orphan_manifests(dir: &Path) -> Vec<PathBuf> {
 /// Removes a manifest whose backup was never placed.
 pub fn remove_orphan(manifest: &Path) -> Result<()> {
     remove_files(&[manifest.to_path_buf()])
+}
+
+/// The automatic backup of the guarded road, made here so that the session stays below the copies.
+impl Session {
+    /// Makes the backup (checked equal to its source) a command promises before it changes `db` (see
+    /// [`before`]) and notes it for the audit record.
+    pub fn back_up(&mut self, db: &Database, reason: Reason) -> Result<Made> {
+        let made = before(db, reason)?;
+        self.record_backup(&made.path);
+        Ok(made)
+    }
 }
 
 #[cfg(test)]

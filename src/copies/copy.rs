@@ -13,7 +13,8 @@ use crate::access::failpoint;
 use crate::copies::direct::{self, AlignedBuffer, Progress, Writer};
 use crate::copies::records;
 use crate::shared::digest::{self, Digest};
-use crate::shared::error::{Context, Error, Result};
+use crate::shared::durable::write_error;
+use crate::shared::error::{sqlite_error, Context, Error, Result};
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::Connection;
 use std::fs::File;
@@ -87,7 +88,7 @@ pub fn snapshot_from(
 ) -> Result<Snapshot> {
     db::check_header_in(file, source)?;
     let conn = db::connect(source, Access::Read)?;
-    let cannot = |e| db::sqlite_error(source, "cannot take a snapshot of", e);
+    let cannot = |e| sqlite_error(source, "cannot take a snapshot of", e);
     conn.execute_batch("BEGIN").map_err(cannot)?;
     let (page_size, page_count, wal) = read_shape(&conn).map_err(cannot)?;
     let snapshot = if wal {
@@ -241,17 +242,6 @@ fn stream(
 /// Chunks in flight between the reading and the writing thread.
 const BUFFERS: usize = 3;
 
-/// An error writing a new file, with the likely cause spelled out.
-pub fn write_error(target: &Path, e: std::io::Error) -> Error {
-    let folder = crate::selection::paths::folder_of(target);
-    let why = match e.raw_os_error() {
-        Some(28) => "the disk is full; free space and retry".to_string(),
-        Some(30) | Some(13) => format!("`{}` is not writable", folder.display()),
-        _ => format!("check `{}`", folder.display()),
-    };
-    Error::failed(format!("cannot write `{}`: {why}", target.display())).because(e)
-}
-
 /// The equality check of one copy: SQLite header, size, and the hash of its bytes read back.
 pub fn check_copy(target: &Path, expected: &str, length: u64) -> Result<()> {
     check_shape(target, length)?;
@@ -305,9 +295,9 @@ fn copy_through_sqlite(
     let mut copy = db::create(first)?;
     crate::ui::progress::while_running("copying", || backup_all(&conn, &mut copy, first, source))?;
     copy.pragma_update(None, "journal_mode", "DELETE")
-        .map_err(|e| db::sqlite_error(first, "cannot set the journal mode of", e))?;
+        .map_err(|e| sqlite_error(first, "cannot set the journal mode of", e))?;
     copy.close()
-        .map_err(|(_, e)| db::sqlite_error(first, "cannot close", e))?;
+        .map_err(|(_, e)| sqlite_error(first, "cannot close", e))?;
     let copy = db::connect(first, Access::Read)?;
     let (source_digest, copy_digest) = std::thread::scope(|scope| {
         let theirs = scope.spawn(move || digest::logical_digest(&conn, source));
@@ -323,7 +313,7 @@ fn copy_through_sqlite(
         )));
     }
     let (_, page_count, _) =
-        read_shape(&copy).map_err(|e| db::sqlite_error(first, "cannot read", e))?;
+        read_shape(&copy).map_err(|e| sqlite_error(first, "cannot read", e))?;
     let logical_digest = records::digest(&copy, first)?;
     drop(copy);
     let input = File::open(first)
@@ -354,7 +344,7 @@ pub fn backup_all(
     target: &Path,
     shared: &Path,
 ) -> Result<()> {
-    let backup = Backup::new(from, to).map_err(|e| db::sqlite_error(target, "cannot write", e))?;
+    let backup = Backup::new(from, to).map_err(|e| sqlite_error(target, "cannot write", e))?;
     let started = Instant::now();
     loop {
         match backup.step(-1) {
@@ -364,8 +354,8 @@ pub fn backup_all(
                 std::thread::sleep(std::time::Duration::from_millis(20))
             }
             Ok(_) => {
-                db::gave_up_after(started.elapsed());
-                return Err(db::sqlite_error(
+                crate::shared::error::gave_up_after(started.elapsed());
+                return Err(sqlite_error(
                     shared,
                     "cannot copy",
                     rusqlite::Error::SqliteFailure(
@@ -374,7 +364,7 @@ pub fn backup_all(
                     ),
                 ));
             }
-            Err(e) => return Err(db::sqlite_error(target, "cannot copy into", e)),
+            Err(e) => return Err(sqlite_error(target, "cannot copy into", e)),
         }
     }
 }
@@ -386,7 +376,7 @@ pub fn compact(source: &Path, target: &Path) -> Result<Snapshot> {
     crate::ui::progress::while_running("compacting", || {
         conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])
     })
-    .map_err(|e| db::sqlite_error(target, "cannot write a compacted copy to", e))?;
+    .map_err(|e| sqlite_error(target, "cannot write a compacted copy to", e))?;
     let copy = db::connect(target, Access::Read)?;
     let theirs = records::digest(&conn, source)?;
     let ours = records::digest(&copy, target)?;
@@ -397,7 +387,7 @@ pub fn compact(source: &Path, target: &Path) -> Result<Snapshot> {
         )));
     }
     let (page_size, page_count, _) =
-        read_shape(&copy).map_err(|e| db::sqlite_error(target, "cannot read", e))?;
+        read_shape(&copy).map_err(|e| sqlite_error(target, "cannot read", e))?;
     drop((conn, copy));
     File::open(target)
         .and_then(|file| file.sync_all())

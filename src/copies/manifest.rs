@@ -165,7 +165,7 @@ impl Manifest {
         let text = serde_json::to_string_pretty(&self.to_json()).expect("JSON renders") + "\n";
         crate::shared::durable::create_private(temp.path())
             .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
-            .map_err(|e| crate::copies::copy::write_error(temp.path(), e))?;
+            .map_err(|e| crate::shared::durable::write_error(temp.path(), e))?;
         temp.place(&path)
     }
 }
@@ -205,7 +205,7 @@ pub fn file_name(path: &Path) -> String {
 
 /// Reads the manifest and insists on one; `config` is the selection the command runs under.
 pub fn require(backup: &Path, config: &DatabaseConfig) -> Result<Manifest> {
-    crate::selection::paths::require_file(backup, "backup", config)?;
+    crate::access::db::require_file(backup, "backup", config)?;
     Manifest::read(backup)?.ok_or_else(|| {
         Error::check_failed(format!(
             "`{}` has no manifest (`{}`); it cannot be verified as a backup",

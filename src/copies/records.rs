@@ -25,7 +25,7 @@ pub fn digest(conn: &Connection, path: &Path) -> Result<String> {
 /// caller holding a read lock must not close any descriptor of the file before it lets the lock
 /// go (POSIX drops all of a process's locks on a file when any descriptor of it is closed).
 pub fn digest_in(conn: &Connection, file: &File, path: &Path) -> Result<String> {
-    let cannot = |e| crate::access::db::sqlite_error(path, "cannot read the content of", e);
+    let cannot = |e| crate::shared::error::sqlite_error(path, "cannot read the content of", e);
     let mut digest = Digest::new();
     digest.update(b"records-v1");
     for pragma in ["user_version", "application_id", "encoding"] {

@@ -10,7 +10,7 @@ use crate::copies::verify::{self, Allowed, Depth};
 use crate::selection::env::Environment;
 use crate::shared::digest;
 use crate::shared::durable::{self, TempFile};
-use crate::shared::error::{Error, Result};
+use crate::shared::error::{sqlite_error, Error, Result};
 use std::path::Path;
 
 /// A private copy of the backup `source` beside `live`, stamped `env` when given, ready to go into
@@ -22,7 +22,7 @@ pub fn stage(
     live: &Path,
     env: Option<Environment>,
 ) -> Result<TempFile> {
-    let folder = crate::selection::paths::folder_of(live);
+    let folder = crate::shared::durable::folder_of(live);
     durable::prepare_folder(&folder)?;
     let staged = TempFile::beside(live)?;
     let snapshot = copy::snapshot(source, &[staged.path()], false)?;
@@ -45,10 +45,10 @@ pub fn restamp(path: &Path, env: Option<Environment>) -> Result<()> {
     let mut conn = db::connect(path, Access::Write)?;
     let tx = conn
         .transaction()
-        .map_err(|e| db::sqlite_error(path, "cannot start a write on", e))?;
+        .map_err(|e| sqlite_error(path, "cannot start a write on", e))?;
     stamp::write(&tx, env, path)?;
     tx.commit()
-        .map_err(|e| db::sqlite_error(path, "cannot commit", e))
+        .map_err(|e| sqlite_error(path, "cannot commit", e))
 }
 
 /// Replaces the content of `live` with the staged copy's, through SQLite, and checks that the
@@ -82,7 +82,7 @@ fn intent_path(canonical: &Path) -> std::path::PathBuf {
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    crate::selection::paths::folder_of(canonical).join(format!(".{name}.restoring"))
+    crate::shared::durable::folder_of(canonical).join(format!(".{name}.restoring"))
 }
 
 /// Records, durably, that `backup` is being restored into `canonical`.
@@ -104,7 +104,7 @@ pub fn record_intent(canonical: &Path, backup: &Path) -> Result<()> {
             ))
             .because(e)
         })?;
-    durable::sync_dir(&crate::selection::paths::folder_of(&path))
+    durable::sync_dir(&crate::shared::durable::folder_of(&path))
 }
 
 /// The backup a restore into `canonical` was restoring when it was killed, if one was.

@@ -191,7 +191,7 @@ pub fn run(plan: &Plan) -> Result<Outcome> {
     for dir in [plan.backup_dir.clone()].into_iter().chain(
         writes
             .iter()
-            .map(|t| crate::selection::paths::folder_of(&t.path)),
+            .map(|t| crate::shared::durable::folder_of(&t.path)),
     ) {
         durable::prepare_folder(&dir)?;
     }

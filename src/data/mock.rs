@@ -2,7 +2,7 @@
 //! benchmark): bathhouses beside the reference onsens, and visits logged in date order with
 //! ratings, fees, stays and free-text notes. The same seed gives the same rows.
 
-use crate::access::db::sqlite_error;
+use crate::shared::error::sqlite_error;
 use crate::shared::error::Result;
 use crate::ui::progress::Progress;
 use rusqlite::{params, Transaction};
@@ -154,7 +154,7 @@ fn fill_rows(tx: &Transaction, amount: Amount, seed: u64) -> rusqlite::Result<Ad
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::db::fixtures::seeded as database;
+    use crate::data::seed::fixtures::seeded as database;
     use rusqlite::Connection;
 
     /// A visit's onsen, date, rating and notes.

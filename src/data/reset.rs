@@ -2,11 +2,12 @@
 //! trigger dropped, then the schema rebuilt to head, stamped and seeded — all in one transaction,
 //! so a failure leaves the database as it was.
 
-use crate::access::db::{sqlite_error, Database};
+use crate::access::db::Database;
 use crate::access::stamp;
 use crate::data::seed;
 use crate::migrate::{runner, Catalog};
 use crate::selection::env::Environment;
+use crate::shared::error::sqlite_error;
 use crate::shared::error::Result;
 use rusqlite::Connection;
 use std::path::Path;

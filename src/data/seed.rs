@@ -82,6 +82,29 @@ pub fn load(conn: &Connection) -> Result<usize> {
     Ok(added)
 }
 
+/// Fixtures for the library's unit tests: in-memory databases with the real schema.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::migrate::{runner, Catalog};
+    use rusqlite::Connection;
+    use std::path::Path;
+
+    /// An in-memory database at the schema's head, with no reference data.
+    pub fn at_head() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        let catalog = Catalog::built_in();
+        runner::up(&conn, &catalog, 0, catalog.head(), Path::new(":memory:")).unwrap();
+        conn
+    }
+
+    /// An in-memory database at the schema's head, with the reference onsens loaded.
+    pub fn seeded() -> Connection {
+        let conn = at_head();
+        crate::data::seed::load(&conn).unwrap();
+        conn
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,7 +119,7 @@ mod tests {
 
     #[test]
     fn loading_twice_adds_nothing_the_second_time() {
-        let conn = crate::access::db::fixtures::at_head();
+        let conn = crate::data::seed::fixtures::at_head();
         let first = load(&conn).unwrap();
         assert_eq!(first, onsens().unwrap().len());
         assert_eq!(load(&conn).unwrap(), 0);

@@ -5,8 +5,8 @@
 //! (`ensure`), and its rows keep it empty: their down.sql is taken as it is, as the up.sql of a
 //! row filled in for a database that predates the ledger is.
 
-use crate::access::db::sqlite_error;
 use crate::migrate::catalog::Migration;
+use crate::shared::error::sqlite_error;
 use crate::shared::error::Result;
 use rusqlite::Connection;
 use std::path::Path;

@@ -14,10 +14,10 @@ pub mod statements;
 pub use catalog::{Catalog, Migration, Source};
 pub use state::{Mark, State};
 
-use crate::access::db::sqlite_error;
 use crate::selection::config::DatabaseConfig;
 use crate::selection::env::Environment;
 use crate::selection::hint::Hint;
+use crate::shared::error::sqlite_error;
 use crate::shared::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;

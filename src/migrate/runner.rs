@@ -2,10 +2,10 @@
 //! statement gate first, then each step's SQL, its ledger row, then `user_version`, and a
 //! foreign-key check before the caller commits.
 
-use crate::access::db::sqlite_error;
 use crate::migrate::catalog::{Catalog, Migration, Source};
 use crate::migrate::ledger;
 use crate::migrate::statements::{self, Mode};
+use crate::shared::error::sqlite_error;
 use crate::shared::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! split into statements where SQLite itself says one is complete, and the run, statement by
 //! statement on the caller's connection or transaction, with what each returned and changed.
 
-use crate::access::db::sqlite_error;
+use crate::shared::error::sqlite_error;
 use crate::shared::error::{Error, Result};
 use rusqlite::types::Value;
 use rusqlite::Connection;

@@ -5,14 +5,13 @@
 
 use crate::selection::env::Environment;
 use crate::selection::paths::Layout;
+use crate::selection::paths::ROOT_VAR;
 use crate::shared::error::{Error, Result};
 use std::fmt;
 use std::path::PathBuf;
 
 /// The variable that selects the environment.
 pub const ENV_VAR: &str = "ONSENDO_ENV";
-/// The variable that names the root directory (holding `data/` and `artifacts/`).
-pub const ROOT_VAR: &str = "ONSENDO_ROOT";
 
 /// The flags a command was given that take part in resolution.
 #[derive(Debug, Clone, Default)]

@@ -1,10 +1,11 @@
 //! Where things live under the root: database files, backups, logs; and finding the root.
 
-use crate::selection::config::{DatabaseConfig, ROOT_VAR};
 use crate::selection::env::Environment;
-use crate::selection::hint::Hint;
 use crate::shared::error::{Error, Result};
 use std::path::{Path, PathBuf};
+
+/// The variable that names the root directory (holding `data/` and `artifacts/`).
+pub const ROOT_VAR: &str = "ONSENDO_ROOT";
 
 /// The directory layout under one root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,14 +112,6 @@ pub fn discover_root_from_cwd() -> Result<PathBuf> {
     discover_root(&cwd)
 }
 
-/// The folder a file lives in (`.` for a bare file name).
-pub fn folder_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
 /// Refuses a path that names something other than a regular file (a folder, a FIFO, a device,
 /// a socket), following symlinks, without opening it (opening a FIFO waits for a writer
 /// forever); a path that names nothing passes, for the caller to create or report. Every open
@@ -146,24 +139,6 @@ pub fn refuse_special(path: &Path, what: &str) -> Result<()> {
         "`{}` is {found}, not a {what} file; name a regular file",
         path.display()
     )))
-}
-
-/// Refuses a path that names no regular file: a folder, a FIFO, a device, or nothing; `what`
-/// says what the file was to be ("backup", "database"); `config`, the selection the command runs
-/// under, names the backups to list.
-pub fn require_file(path: &Path, what: &str, config: &DatabaseConfig) -> Result<()> {
-    let lists = format!(
-        "`{}` lists the backups",
-        Hint::command(config, "database backups")
-    );
-    refuse_special(path, what).map_err(|e| Error::failed(format!("{e} ({lists})")))?;
-    if !path.is_file() {
-        return Err(Error::failed(format!(
-            "{what} `{}` does not exist; check the path ({lists})",
-            path.display()
-        )));
-    }
-    Ok(())
 }
 
 /// A file's device and inode: what tells two names of one file from two files.

@@ -61,7 +61,7 @@ pub fn reader_digest(mut reader: impl Read, path: &Path) -> Result<String> {
 /// The logical hash of a database as `conn` sees it (inside the caller's read transaction, if
 /// any). Page layout, free pages and the header's counters do not count; row identity does.
 pub fn logical_digest(conn: &Connection, path: &Path) -> Result<String> {
-    let cannot = |e| crate::access::db::sqlite_error(path, "cannot read the content of", e);
+    let cannot = |e| crate::shared::error::sqlite_error(path, "cannot read the content of", e);
     let mut digest = Digest::new();
     for pragma in ["user_version", "application_id"] {
         let value: i64 = conn

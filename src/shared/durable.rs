@@ -1,10 +1,28 @@
 //! Crash-safe placement of new files: build under a temporary name in the destination folder,
 //! fsync, then link into place without overwriting and fsync the folder.
 
-use crate::selection::paths::folder_of;
 use crate::shared::error::{Context, Error, Result};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+
+/// The folder a file lives in (`.` for a bare file name).
+pub fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// An error writing a new file, with the likely cause spelled out.
+pub fn write_error(target: &Path, e: std::io::Error) -> Error {
+    let folder = folder_of(target);
+    let why = match e.raw_os_error() {
+        Some(28) => "the disk is full; free space and retry".to_string(),
+        Some(30) | Some(13) => format!("`{}` is not writable", folder.display()),
+        _ => format!("check `{}`", folder.display()),
+    };
+    Error::failed(format!("cannot write `{}`: {why}", target.display())).because(e)
+}
 
 /// The mode of every file placed: readable and writable by its owner only (databases and backups
 /// hold personal data; `database doctor` fails a prod file that others can read).
@@ -154,7 +172,7 @@ pub fn prepare_folder(dir: &Path) -> Result<()> {
             dir.display()
         )));
     }
-    create_private_folder(dir).map_err(|e| crate::copies::copy::write_error(dir, e))?;
+    create_private_folder(dir).map_err(|e| write_error(dir, e))?;
     remove_stale_temps(dir).map(|_| ())
 }
 

@@ -2,6 +2,8 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::path::Path;
+use std::time::Duration;
 
 /// What kind of failure an error is; decides the process exit code (see the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +161,52 @@ pub fn exit_code_of(error: &(dyn StdError + 'static)) -> u8 {
     Kind::Failed.exit_code()
 }
 
+/// The file a connection is open on (empty for an in-memory database), for its errors.
+pub fn file_of(conn: &rusqlite::Connection) -> std::path::PathBuf {
+    std::path::PathBuf::from(conn.path().unwrap_or_default())
+}
+
+/// Turns a SQLite error into a message that names the file and says what to do: the one mapping
+/// of SQLite's errors for both binaries.
+pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode::*;
+    let shown = path.display();
+    let message = match error.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked) => {
+            let waited = match WAITED.with(std::cell::Cell::take) {
+                Some(waited) => format!(" (waited {:.0}s)", waited.as_secs_f64()),
+                None => String::new(),
+            };
+            format!(
+                "database `{shown}` is locked by another process{waited}; `fuser -v` or `lsof` on the file shows which; let it finish, then retry"
+            )
+        }
+        Some(NotADatabase | DatabaseCorrupt) => format!(
+            "database `{shown}` is damaged or not a SQLite database; restore it from a backup"
+        ),
+        Some(ReadOnly) | Some(CannotOpen) | Some(PermissionDenied) => format!(
+            "{doing} `{shown}`: the file or its folder is not writable or readable by you; give yourself read and write access to both, or run as their owner"
+        ),
+        Some(SystemIoFailure) => format!(
+            "{doing} `{shown}`: the disk reported an I/O error; check the disk, then check the database with `cargo xtask database verify`"
+        ),
+        Some(DiskFull) => format!("{doing} `{shown}`: the disk is full; free space and retry"),
+        _ => format!("{doing} `{shown}`"),
+    };
+    Error::failed(message).because(error)
+}
+
+thread_local! {
+    /// How long this thread last waited for a lock before giving up, until an error reports it.
+    pub(crate) static WAITED: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
+}
+
+/// Notes that this thread waited `waited` for another process's lock and gave up, so that the
+/// error that follows can say so (a lock SQLite reports at once, e.g. a deadlock, was not waited for).
+pub fn gave_up_after(waited: Duration) {
+    WAITED.with(|cell| cell.set(Some(waited)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +220,29 @@ mod tests {
         let wrapped = Error::usage("bad").because(io);
         assert_eq!(exit_code_of(&wrapped), 2);
         assert_eq!(wrapped.source().unwrap().to_string(), "disk");
+    }
+
+    #[test]
+    fn a_lock_error_says_it_waited_only_when_it_did() {
+        let busy = || {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                None,
+            )
+        };
+        let path = Path::new("/r/x.db");
+        let at_once = sqlite_error(path, "cannot read", busy()).to_string();
+        assert!(
+            at_once.contains("is locked by another process;") && at_once.contains("fuser -v"),
+            "{at_once}"
+        );
+        gave_up_after(Duration::from_millis(5_020));
+        let waited = sqlite_error(path, "cannot read", busy()).to_string();
+        assert!(
+            waited.contains("locked by another process (waited 5s);") && waited.contains("lsof"),
+            "{waited}"
+        );
+        let next = sqlite_error(path, "cannot read", busy()).to_string();
+        assert!(!next.contains("waited"), "reported once: {next}");
     }
 }

@@ -214,7 +214,7 @@ fn visit_of<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::db::fixtures::seeded as database;
+    use crate::data::seed::fixtures::seeded as database;
 
     #[test]
     fn every_bad_row_is_named_by_its_line() {

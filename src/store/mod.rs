@@ -123,10 +123,10 @@ fn noun(table: &str) -> &str {
     table.trim_end_matches('s')
 }
 
-/// A SQLite error met on `conn`'s database, through the one mapping ([`crate::access::db::sqlite_error`]):
+/// A SQLite error met on `conn`'s database, through the one mapping ([`crate::shared::error::sqlite_error`]):
 /// the message names the file and what to do (a damaged page, a lock, a read-only folder).
 fn sqlite_failed(conn: &Connection, doing: &str, error: rusqlite::Error) -> Error {
-    crate::access::db::sqlite_error(&crate::access::db::file_of(conn), doing, error)
+    crate::shared::error::sqlite_error(&crate::shared::error::file_of(conn), doing, error)
 }
 
 /// A failed read of `table`, through [`sqlite_failed`].

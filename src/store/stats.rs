@@ -116,7 +116,7 @@ mod tests {
     use super::*;
 
     fn database(visits: &[(i64, &str, i64, Option<i64>)]) -> Connection {
-        let conn = crate::access::db::fixtures::seeded();
+        let conn = crate::data::seed::fixtures::seeded();
         for (onsen, date, rating, fee) in visits {
             conn.execute(
                 "INSERT INTO visits (onsen_id, visited_at, personal_rating, entry_fee_yen) VALUES (?1, ?2, ?3, ?4)",

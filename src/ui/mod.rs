@@ -168,11 +168,11 @@ pub fn confirm_on_terminal(env: Environment) -> Result<()> {
     answer
 }
 
-/// The one-line notice of a command that waits for another one's lock on `database`.
-pub fn waiting_for(database: &Path, holder: Option<&crate::access::lock::Holder>) {
+/// The one-line notice of a command that waits for `who` (the lock's holder) to finish with
+/// `database`.
+pub fn waiting_for(database: &Path, who: &str) {
     eprintln!(
-        "waiting for {} to finish with `{}` …",
-        crate::access::lock::who(holder),
+        "waiting for {who} to finish with `{}` …",
         escape_controls(&database.display().to_string())
     );
 }

@@ -7,6 +7,7 @@ use onsendo::copies::manifest::{self, Manifest};
 use onsendo::copies::verify::{self, Allowed, Depth, Report};
 use onsendo::selection::config::DatabaseConfig;
 use onsendo::selection::paths;
+use onsendo::shared::durable;
 use onsendo::{ui, Environment};
 use std::path::{Path, PathBuf};
 
@@ -72,10 +73,10 @@ fn latest_env(session: &mut Session) -> onsendo::Result<Option<Environment>> {
 /// in the backup folder must have its manifest, without which it cannot be checked against its
 /// source. `config` is the selection the command runs under.
 fn check_file(file: &Path, depth: Depth, config: &DatabaseConfig) -> onsendo::Result<Report> {
-    paths::require_file(file, "database", config)?;
+    onsendo::access::db::require_file(file, "database", config)?;
     match Manifest::read(file)? {
         Some(manifest) => verify::backup(file, &manifest, depth),
-        None if paths::same_file(&paths::folder_of(file), &config.layout.backup_dir()) => {
+        None if paths::same_file(&durable::folder_of(file), &config.layout.backup_dir()) => {
             manifest::require(file, config)
                 .and_then(|manifest| verify::backup(file, &manifest, depth))
         }
