@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The log is rotated when it grows past this many bytes.
-pub const ROTATE_BYTES: u64 = 1024 * 1024;
+pub(crate) const ROTATE_BYTES: u64 = 1024 * 1024;
 /// How many rotated files (`prod_audit.log.1` … `.N`) are kept.
-pub const KEEP_ROTATED: usize = 5;
+pub(crate) const KEEP_ROTATED: usize = 5;
 
 /// One audit record.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Record {
+pub(crate) struct Record {
     /// The command line, secrets redacted.
     pub command: Vec<String>,
     /// The database file.
@@ -36,7 +36,7 @@ pub struct Record {
 /// The open log: opened (and rotated) before the operation starts, its start record written
 /// when the work begins ([`AuditLog::start`]), its outcome appended when it ends.
 #[derive(Debug)]
-pub struct AuditLog {
+pub(crate) struct AuditLog {
     file: File,
     path: PathBuf,
     /// The operation id, once its start record is written.
@@ -45,7 +45,7 @@ pub struct AuditLog {
 
 impl AuditLog {
     /// Opens the log for reading and appending, rotating it first if it is too large.
-    pub fn open(layout: &Layout) -> Result<AuditLog> {
+    pub(crate) fn open(layout: &Layout) -> Result<AuditLog> {
         let path = layout.audit_log();
         let cannot = |e| cannot_write(&path, e);
         if !layout.root().is_dir() {
@@ -81,7 +81,7 @@ impl AuditLog {
     /// before that work: a log where it cannot be written refuses the operation. The operations
     /// found interrupted are recorded first ([`AuditLog::record_interrupted`]) and returned, for
     /// the caller to tell the user. Room for the outcome is reserved again.
-    pub fn start(&mut self, command: &[String], database: &Path) -> Result<Vec<Unfinished>> {
+    pub(crate) fn start(&mut self, command: &[String], database: &Path) -> Result<Vec<Unfinished>> {
         let id = format!("{}:{}:{}", host(), std::process::id(), unix_nanos());
         let start = started_json(&id, command, database);
         let interrupted = self.settle(Some(&start))?;
@@ -92,7 +92,7 @@ impl AuditLog {
     /// Appends one `interrupted` record (and syncs it) for each operation of this host that
     /// started (in this log or its newest rotated file, [`unfinished`]) and whose process is
     /// gone without its outcome, and returns them.
-    pub fn record_interrupted(&mut self) -> Result<Vec<Unfinished>> {
+    pub(crate) fn record_interrupted(&mut self) -> Result<Vec<Unfinished>> {
         self.settle(None)
     }
 
@@ -134,7 +134,7 @@ impl AuditLog {
 
     /// Appends one outcome record (with the operation id of [`AuditLog::start`], if it was
     /// written) as a JSON line and syncs it.
-    pub fn append(&mut self, record: &Record) -> Result<()> {
+    pub(crate) fn append(&mut self, record: &Record) -> Result<()> {
         let mut line = to_json(record, self.id.as_deref()).to_string();
         line.push('\n');
         self.file
@@ -150,7 +150,7 @@ impl AuditLog {
     }
 
     /// Whether the start record is written.
-    pub fn started(&self) -> bool {
+    pub(crate) fn started(&self) -> bool {
         self.id.is_some()
     }
 }
@@ -189,7 +189,7 @@ fn unix_nanos() -> u128 {
 /// Whether a prod operation could open the log now, tested as [`AuditLog::open`] does it (the
 /// same open, rotation folder and reservation) but writing nothing and creating nothing: a log
 /// that does not exist yet is stood in for by an unnamed file in the folder it would be made in.
-pub fn probe(layout: &Layout) -> Result<()> {
+pub(crate) fn probe(layout: &Layout) -> Result<()> {
     let path = layout.audit_log();
     let cannot = |e| cannot_write(&path, e);
     // A FIFO in the log's place would hold the open below forever.
@@ -391,7 +391,7 @@ impl State {
 
 /// An operation that started and recorded no outcome.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unfinished {
+pub(crate) struct Unfinished {
     /// Its operation id.
     pub id: String,
     /// When it started (UTC).
@@ -428,7 +428,7 @@ impl std::fmt::Display for Unfinished {
 /// The operations among `records` that wrote a start record and no record after it with their
 /// id (an outcome, or an `interrupted` record), oldest first, each with whether it still runs.
 /// A record read twice (a log rotated while it was read) counts once.
-pub fn unfinished(records: &[Value]) -> Vec<Unfinished> {
+pub(crate) fn unfinished(records: &[Value]) -> Vec<Unfinished> {
     let ended: HashSet<&str> = records
         .iter()
         .filter(|r| r.get("event").and_then(Value::as_str) != Some("started"))
@@ -708,7 +708,7 @@ const HIDDEN: &str = "***";
 
 /// A setting's value as it may be shown: `***` when its name looks secret, else with the secrets
 /// inside URLs hidden ([`redact_text`]).
-pub fn redact_value(name: &str, value: &str) -> String {
+pub(crate) fn redact_value(name: &str, value: &str) -> String {
     if is_secret_name(name) {
         HIDDEN.to_string()
     } else {
@@ -719,7 +719,7 @@ pub fn redact_value(name: &str, value: &str) -> String {
 /// The command line with secret values replaced by `***`: the value after a secret-looking flag
 /// (`--token X`, `--token=X`), `NAME=value` with a secret-looking name, and the secrets inside
 /// URLs ([`redact_text`]).
-pub fn redact(args: &[String]) -> Vec<String> {
+pub(crate) fn redact(args: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut hide_next = false;
     for arg in args {

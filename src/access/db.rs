@@ -98,7 +98,7 @@ impl Database {
     }
 
     /// Marks every later [`Database::write`] as a dry run.
-    pub fn set_dry_run(&mut self, dry_run: bool) {
+    pub(crate) fn set_dry_run(&mut self, dry_run: bool) {
         self.dry_run = dry_run;
     }
 }
@@ -123,7 +123,7 @@ pub fn require_file(path: &Path, what: &str, config: &DatabaseConfig) -> Result<
 }
 
 /// Refuses a file that is not SQLite by its header; a 0-byte file is not a database.
-pub fn check_header(path: &Path) -> Result<()> {
+pub(crate) fn check_header(path: &Path) -> Result<()> {
     crate::selection::paths::refuse_special(path, "database")?;
     let file = std::fs::File::open(path)
         .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
@@ -134,7 +134,7 @@ pub fn check_header(path: &Path) -> Result<()> {
 /// descriptor of a database file while one of its connections holds a lock on it: POSIX drops all
 /// of the process's locks on the file at that close. Code that checks a file that another
 /// thread may have locked reads it through a descriptor opened before and closed after.)
-pub fn check_header_in(file: &std::fs::File, path: &Path) -> Result<()> {
+pub(crate) fn check_header_in(file: &std::fs::File, path: &Path) -> Result<()> {
     use std::os::unix::fs::FileExt;
     let mut header = [0u8; 100];
     let mut read = 0;
@@ -164,7 +164,7 @@ pub fn check_header_in(file: &std::fs::File, path: &Path) -> Result<()> {
 
 /// Whether the header of the database open as `file` marks it as a WAL database (file format
 /// versions 2 at offsets 18 and 19).
-pub fn is_wal_in(file: &std::fs::File, path: &Path) -> Result<bool> {
+pub(crate) fn is_wal_in(file: &std::fs::File, path: &Path) -> Result<bool> {
     use std::os::unix::fs::FileExt;
     let mut versions = [0u8; 2];
     file.read_exact_at(&mut versions, 18)
@@ -174,7 +174,7 @@ pub fn is_wal_in(file: &std::fs::File, path: &Path) -> Result<bool> {
 
 /// Opens an existing database for `config`, after checking its header, its identity and the
 /// test guard. A stamp that disagrees with the selected environment is refused.
-pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
+pub(crate) fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
     let path = &config.path;
     guard::ensure_test_sandbox(path)?;
     crate::selection::paths::refuse_special(path, "database")?;
@@ -201,7 +201,7 @@ pub fn open(config: &DatabaseConfig, access: Access) -> Result<Database> {
 }
 
 /// Decides the environment of a file from the selection, its canonical path and its stamp.
-pub fn identify(
+pub(crate) fn identify(
     config: &DatabaseConfig,
     canonical: Option<Environment>,
     stamp: Option<Environment>,
@@ -340,7 +340,7 @@ fn wait_for_lock(attempts: i32) -> bool {
 /// Creates a database file at `path` (a temporary name of the caller's, which must not exist)
 /// readable by its owner only, and connects to it, for the library's own builders and copies;
 /// commands reach databases through [`open`].
-pub fn create(path: &Path) -> Result<Connection> {
+pub(crate) fn create(path: &Path) -> Result<Connection> {
     crate::shared::durable::create_private(path)
         .map_err(|e| Error::failed(format!("cannot create `{}`", path.display())).because(e))?;
     Connection::open_with_flags(

@@ -9,13 +9,13 @@ use crate::shared::error::{Error, Result};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The variable that names the failpoint and its action.
-pub const FAILPOINT_VAR: &str = "ONSENDO_FAILPOINT";
+pub(crate) const FAILPOINT_VAR: &str = "ONSENDO_FAILPOINT";
 
 /// How many times this process has reached the step the variable names.
 static REACHED: AtomicUsize = AtomicUsize::new(0);
 
 /// Passes, fails or crashes, as `ONSENDO_FAILPOINT` says for the step `name`.
-pub fn hit(name: &str) -> Result<()> {
+pub(crate) fn hit(name: &str) -> Result<()> {
     if !guard::under_test() {
         return Ok(());
     }

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 /// Set by the test fixture for every process it starts: the temporary root the test owns.
 /// Its presence means "running under tests".
-pub const TEST_SANDBOX_VAR: &str = "ONSENDO_TEST_SANDBOX";
+pub(crate) const TEST_SANDBOX_VAR: &str = "ONSENDO_TEST_SANDBOX";
 /// The file the test fixture writes at the top of its temporary root.
-pub const SANDBOX_MARKER: &str = ".onsendo-test-sandbox";
+pub(crate) const SANDBOX_MARKER: &str = ".onsendo-test-sandbox";
 
 /// What a command is about to do, as far as the confirmation policy cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Situation {
+pub(crate) struct Situation {
     /// The database's environment.
     pub env: Environment,
     /// Whether the command changes or deletes existing data or schema.
@@ -29,7 +29,7 @@ pub struct Situation {
 
 /// What the policy decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Go ahead without asking.
     Proceed,
     /// Ask the user to type the environment name.
@@ -40,7 +40,7 @@ pub enum Decision {
 
 /// The confirmation policy: only destructive work on prod needs a confirmation; a dry run changes
 /// nothing, `--yes` is the confirmation, a terminal can answer, anything else is refused.
-pub fn decide(situation: Situation) -> Decision {
+pub(crate) fn decide(situation: Situation) -> Decision {
     let Situation {
         env,
         destructive,
@@ -58,7 +58,7 @@ pub fn decide(situation: Situation) -> Decision {
 }
 
 /// Whether this process runs under tests.
-pub fn under_test() -> bool {
+pub(crate) fn under_test() -> bool {
     cfg!(test) || std::env::var_os(TEST_SANDBOX_VAR).is_some()
 }
 
@@ -67,7 +67,7 @@ pub fn under_test() -> bool {
 /// this repository; and refuses the repository's prod file reached from inside the sandbox (a
 /// hard link), by the same identity as every command ([`Layout::environment_of`]). So no flag,
 /// path, link or stamp can lead a test to prod.
-pub fn ensure_test_sandbox(path: &Path) -> Result<()> {
+pub(crate) fn ensure_test_sandbox(path: &Path) -> Result<()> {
     if !under_test() {
         return Ok(());
     }

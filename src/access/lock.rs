@@ -11,27 +11,19 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How long a command waits for another one's lock by default, before it refuses.
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 
 /// The variable that sets the wait, in seconds (`0`: refuse at once).
-pub const WAIT_VAR: &str = "ONSENDO_LOCK_WAIT";
+pub(crate) const WAIT_VAR: &str = "ONSENDO_LOCK_WAIT";
 
 /// How often a waiting command tries the lock again.
 const POLL: Duration = Duration::from_millis(50);
 
 /// A held lock: released when dropped, or by the kernel when the process ends.
 #[derive(Debug)]
-pub struct Lock {
+pub(crate) struct Lock {
     file: File,
-    path: PathBuf,
     exclusive: bool,
-}
-
-impl Lock {
-    /// The lock file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 impl Drop for Lock {
@@ -46,7 +38,7 @@ impl Drop for Lock {
 
 /// The process that holds a lock, as it wrote itself into the lock file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holder {
+pub(crate) struct Holder {
     /// Its process id.
     pub pid: u32,
     /// Since when it holds the lock (UTC, RFC 3339).
@@ -67,7 +59,7 @@ impl std::fmt::Display for Holder {
 
 /// Who holds a lock, for a notice: the holder, or, when none named itself, the commands that
 /// share it (which do not name themselves).
-pub fn who(holder: Option<&Holder>) -> String {
+pub(crate) fn who(holder: Option<&Holder>) -> String {
     holder.map_or_else(
         || "commands that share it (a backup, app writes)".to_string(),
         ToString::to_string,
@@ -76,12 +68,12 @@ pub fn who(holder: Option<&Holder>) -> String {
 
 /// How long to wait for another command's lock: `ONSENDO_LOCK_WAIT` seconds, else
 /// [`DEFAULT_WAIT`]. A value that is not a whole number of seconds up to a day is a usage error.
-pub fn wait_from_process() -> Result<Duration> {
+pub(crate) fn wait_from_process() -> Result<Duration> {
     wait_from(std::env::var(WAIT_VAR).ok().as_deref())
 }
 
 /// [`wait_from_process`] for the variable's value.
-pub fn wait_from(value: Option<&str>) -> Result<Duration> {
+pub(crate) fn wait_from(value: Option<&str>) -> Result<Duration> {
     let Some(text) = value.filter(|text| !text.trim().is_empty()) else {
         return Ok(DEFAULT_WAIT);
     };
@@ -98,7 +90,7 @@ pub fn wait_from(value: Option<&str>) -> Result<Duration> {
 const MAX_WAIT_SECONDS: u64 = 24 * 3600;
 
 /// The lock file of `database`: `.NAME.lock` in its folder.
-pub fn lock_path(database: &Path) -> PathBuf {
+pub(crate) fn lock_path(database: &Path) -> PathBuf {
     let name = database
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -110,7 +102,7 @@ pub fn lock_path(database: &Path) -> PathBuf {
 /// waiting up to `wait` for a holder in the way to finish. `on_wait` is called once, with the
 /// holder (when it named itself), before waiting. After the wait, the refusal (exit 3) names the
 /// holder.
-pub fn acquire(
+pub(crate) fn acquire(
     database: &Path,
     command: &str,
     exclusive: bool,
@@ -159,17 +151,13 @@ pub fn acquire(
             .because(e)
         })?;
     }
-    Ok(Lock {
-        file,
-        path,
-        exclusive,
-    })
+    Ok(Lock { file, exclusive })
 }
 
 /// The holder of `database`'s lock, when one holds it now and named itself (an exclusive holder;
 /// shared holders, writes through SQLite, do not). No lock file is no holder; a lock file that
 /// cannot be opened as one (not a regular file, unreadable) is the error every command would meet.
-pub fn holder(database: &Path) -> std::io::Result<Option<Holder>> {
+pub(crate) fn holder(database: &Path) -> std::io::Result<Option<Holder>> {
     let mut file = match crate::shared::durable::open_own_file(&lock_path(database), false) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         opened => opened?,
@@ -237,7 +225,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("onsen.dev.db");
         let held = acquire(&db, "database backup", true, Duration::ZERO, &mut |_| {}).unwrap();
-        assert_eq!(held.path(), dir.path().join(".onsen.dev.db.lock"));
+        assert!(
+            dir.path().join(".onsen.dev.db.lock").is_file(),
+            "the lock file sits beside the database"
+        );
         let named = holder(&db).unwrap().expect("held");
         assert_eq!(named.pid, std::process::id());
         assert_eq!(named.command, "database backup");

@@ -2,8 +2,8 @@
 
 pub mod audit;
 pub mod db;
-pub mod failpoint;
-pub mod guard;
-pub mod lock;
+pub(crate) mod failpoint;
+pub(crate) mod guard;
+pub(crate) mod lock;
 pub mod session;
 pub mod stamp;

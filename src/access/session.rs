@@ -199,7 +199,7 @@ impl Session {
     /// Opens the database read-only as the file itself says it is (its stamp, else its path),
     /// without refusing a stamp that disagrees with the selection: for diagnostics that report
     /// the disagreement instead. The test guard still applies.
-    pub fn inspect(&mut self) -> Result<Database> {
+    pub(crate) fn inspect(&mut self) -> Result<Database> {
         let by_file = DatabaseConfig {
             env: None,
             ..self.config.clone()

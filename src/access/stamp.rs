@@ -11,7 +11,7 @@ const STAMP_KEY: &str = "environment";
 
 /// Reads the stamp; `None` when the database has none. `selected` is the configuration that
 /// selected the file, when it was selected as a database, for the hint to re-stamp it.
-pub fn read(
+pub(crate) fn read(
     conn: &Connection,
     path: &Path,
     selected: Option<&DatabaseConfig>,

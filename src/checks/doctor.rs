@@ -15,9 +15,9 @@ use crate::shared::error::{Kind, Result};
 use std::path::{Path, PathBuf};
 
 /// A backup of prod older than this many days is a warning.
-pub const BACKUP_MAX_AGE_DAYS: i64 = 7;
+pub(crate) const BACKUP_MAX_AGE_DAYS: i64 = 7;
 /// A `-wal` file larger than this is a warning.
-pub const WAL_WARN_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const WAL_WARN_BYTES: u64 = 64 * 1024 * 1024;
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_KEEP: usize = 10;
 
 /// The file-name stem of the legacy file's backup before the split.
-pub const SPLIT_STEM: &str = "onsen_pre_migration";
+pub(crate) const SPLIT_STEM: &str = "onsen_pre_migration";
 
 /// The file-name stem of an environment's backups: `onsen_<env>` (`onsen_custom` for a file of
 /// no environment).
@@ -115,7 +115,7 @@ fn unhealthy(source: &Path, failed: &str) -> Error {
 
 /// A backup of an open database, checked equal to it, before a command changes it: the backup folder of
 /// its root, named after its environment. (It must hold no lock: call it between transactions.)
-pub fn before(db: &Database, reason: Reason) -> Result<Made> {
+pub(crate) fn before(db: &Database, reason: Reason) -> Result<Made> {
     let identity = db.identity();
     let env = (!identity.custom).then_some(identity.env);
     make(&Request {
@@ -133,7 +133,7 @@ pub fn before(db: &Database, reason: Reason) -> Result<Made> {
 /// under its final name always has its manifest (a crash in between leaves only the manifest,
 /// which is no backup and keeps its name taken). If the copy cannot be placed, the manifest, and
 /// the copy if it was linked before the failure, are removed again.
-pub fn place(temp: TempFile, mut path: PathBuf, mut manifest: Manifest) -> Result<Made> {
+pub(crate) fn place(temp: TempFile, mut path: PathBuf, mut manifest: Manifest) -> Result<Made> {
     failpoint::hit("backup.manifest")?;
     let mut tries = 0;
     while let Err(e) = manifest.write(&path) {
@@ -168,7 +168,7 @@ fn next_name(path: &Path) -> PathBuf {
 }
 
 /// `<dir>/<stem>_<UTC time>.db`, with `_2`, `_3`… when that name is taken.
-pub fn free_name(dir: &Path, stem: &str) -> PathBuf {
+pub(crate) fn free_name(dir: &Path, stem: &str) -> PathBuf {
     let when = time::file_stamp(&time::utc_now());
     (1..)
         .map(|n| match n {
@@ -471,7 +471,7 @@ fn remove_files(paths: &[PathBuf]) -> Result<()> {
 
 /// A manifest left alone is no older than this while its backup is being placed (it is written
 /// just before the copy is linked under its name).
-pub const ORPHAN_AFTER_SECS: u64 = 600;
+pub(crate) const ORPHAN_AFTER_SECS: u64 = 600;
 
 /// Manifests this tool wrote in `dir` whose backup is not beside them and that are older than
 /// [`ORPHAN_AFTER_SECS`]: what a crash between writing a manifest and placing its copy leaves.

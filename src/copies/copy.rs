@@ -25,7 +25,7 @@ use std::time::Instant;
 
 /// How a copy was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub(crate) enum Method {
     /// The main file's bytes, under a shared lock.
     Bytes,
     /// SQLite's backup API (WAL sources).
@@ -36,7 +36,7 @@ pub enum Method {
 
 impl Method {
     /// The name used in manifests.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Method::Bytes => "bytes",
             Method::SqliteBackup => "sqlite-backup",
@@ -47,7 +47,7 @@ impl Method {
 
 /// What was copied: the same for every target.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// How it was copied.
     pub method: Method,
     /// The hash of each copy's bytes.
@@ -62,7 +62,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The size every copy has: page size × page count.
-    pub fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         self.page_size * self.page_count
     }
 }
@@ -71,7 +71,7 @@ impl Snapshot {
 /// synced and checked equal to the snapshot. With `logical`, the snapshot's logical hash is
 /// computed too (in parallel with the copy). On error the targets may hold partial data: the
 /// caller removes them (see [`crate::shared::durable::TempFile`]).
-pub fn snapshot(source: &Path, targets: &[&Path], logical: bool) -> Result<Snapshot> {
+pub(crate) fn snapshot(source: &Path, targets: &[&Path], logical: bool) -> Result<Snapshot> {
     let file = File::open(source).failed(|| format!("cannot open `{}`", source.display()))?;
     snapshot_from(&file, source, targets, logical)
 }
@@ -80,7 +80,7 @@ pub fn snapshot(source: &Path, targets: &[&Path], logical: bool) -> Result<Snaps
 /// connection of this process to `source` and closes after the last (see
 /// [`db::check_header_in`]): what a caller that checks the source in another thread meanwhile
 /// needs.
-pub fn snapshot_from(
+pub(crate) fn snapshot_from(
     file: &File,
     source: &Path,
     targets: &[&Path],
@@ -243,7 +243,7 @@ fn stream(
 const BUFFERS: usize = 3;
 
 /// The equality check of one copy: SQLite header, size, and the hash of its bytes read back.
-pub fn check_copy(target: &Path, expected: &str, length: u64) -> Result<()> {
+pub(crate) fn check_copy(target: &Path, expected: &str, length: u64) -> Result<()> {
     check_shape(target, length)?;
     let found = direct::read_back_digest(target)
         .failed(|| format!("cannot read back the copy `{}`", target.display()))?;
@@ -338,7 +338,7 @@ fn copy_through_sqlite(
 /// Runs the backup API from `from` to `to` until done, giving up on locks after the busy timeout.
 /// `shared` is whichever of the two files other processes use (the other is private): a lock
 /// that outlasts the wait is reported on it.
-pub fn backup_all(
+pub(crate) fn backup_all(
     from: &Connection,
     to: &mut Connection,
     target: &Path,
@@ -371,7 +371,7 @@ pub fn backup_all(
 
 /// `VACUUM INTO`: a compacted copy of a private, unchanging database (a fresh snapshot), checked
 /// equal to it by logical hash, synced, and checked for its header and size.
-pub fn compact(source: &Path, target: &Path) -> Result<Snapshot> {
+pub(crate) fn compact(source: &Path, target: &Path) -> Result<Snapshot> {
     let conn = db::connect(source, Access::Read)?;
     crate::ui::progress::while_running("compacting", || {
         conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])

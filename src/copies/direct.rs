@@ -15,24 +15,24 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex};
 
 /// The alignment `O_DIRECT` needs for buffers, offsets and lengths.
-pub const ALIGN: usize = 4096;
+pub(crate) const ALIGN: usize = 4096;
 
 /// A zeroed buffer of [`CHUNK`] bytes whose start is [`ALIGN`]-aligned.
-pub struct AlignedBuffer {
+pub(crate) struct AlignedBuffer {
     raw: Vec<u8>,
     start: usize,
 }
 
 impl AlignedBuffer {
     /// A new buffer.
-    pub fn new() -> AlignedBuffer {
+    pub(crate) fn new() -> AlignedBuffer {
         let raw = vec![0u8; CHUNK + ALIGN];
         let start = raw.as_ptr().align_offset(ALIGN);
         AlignedBuffer { raw, start }
     }
 
     /// The aligned bytes.
-    pub fn bytes(&mut self) -> &mut [u8] {
+    pub(crate) fn bytes(&mut self) -> &mut [u8] {
         &mut self.raw[self.start..self.start + CHUNK]
     }
 }
@@ -44,7 +44,7 @@ impl Default for AlignedBuffer {
 }
 
 /// Reads until `buffer` is full or the input ends; returns how many bytes were read.
-pub fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buffer.len() {
         match input.read(&mut buffer[filled..]) {
@@ -58,14 +58,14 @@ pub fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<us
 }
 
 /// A new file written sequentially, with `O_DIRECT` when the filesystem takes it.
-pub struct Writer {
+pub(crate) struct Writer {
     file: File,
     direct: bool,
 }
 
 impl Writer {
     /// Creates `path`, which must not exist.
-    pub fn create_new(path: &Path) -> std::io::Result<Writer> {
+    pub(crate) fn create_new(path: &Path) -> std::io::Result<Writer> {
         let open = |flags| {
             crate::shared::durable::private_file()
                 .write(true)
@@ -89,7 +89,7 @@ impl Writer {
 
     /// Appends bytes from an [`AlignedBuffer`]; a length that is not a multiple of [`ALIGN`]
     /// (the file's tail) is written without `O_DIRECT`.
-    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         if self.direct && !bytes.len().is_multiple_of(ALIGN) {
             set_direct(&self.file, false)?;
             self.direct = false;
@@ -98,7 +98,7 @@ impl Writer {
     }
 
     /// Makes the file durable.
-    pub fn sync(&self) -> std::io::Result<()> {
+    pub(crate) fn sync(&self) -> std::io::Result<()> {
         self.file.sync_all()
     }
 }
@@ -124,19 +124,19 @@ fn set_direct(file: &File, on: bool) -> std::io::Result<()> {
 
 /// How far a writer has got, shared with the threads that read its files back as they grow.
 #[derive(Debug, Default)]
-pub struct Progress {
+pub(crate) struct Progress {
     state: Mutex<(u64, Option<bool>)>,
     changed: Condvar,
 }
 
 impl Progress {
     /// `bytes` are written to every file.
-    pub fn advance(&self, bytes: u64) {
+    pub(crate) fn advance(&self, bytes: u64) {
         self.update(|state| state.0 = bytes);
     }
 
     /// The writer is done: with every byte written and synced (`true`), or failed (`false`).
-    pub fn finish(&self, ok: bool) {
+    pub(crate) fn finish(&self, ok: bool) {
         self.update(|state| state.1 = Some(ok));
     }
 
@@ -159,7 +159,7 @@ impl Progress {
 
 /// Reads a file back from the device while a writer grows it, hashing it; the hash of the whole
 /// file once the writer is done, `None` if the writer failed.
-pub fn follow(path: &Path, progress: &Progress) -> std::io::Result<Option<String>> {
+pub(crate) fn follow(path: &Path, progress: &Progress) -> std::io::Result<Option<String>> {
     let (mut written, mut done) = progress.wait_past(0);
     if done == Some(false) {
         return Ok(None);
@@ -197,7 +197,7 @@ fn open_direct(path: &Path) -> std::io::Result<File> {
 }
 
 /// The hash of a whole file read back from the device (`O_DIRECT` where the filesystem takes it).
-pub fn read_back_digest(path: &Path) -> std::io::Result<String> {
+pub(crate) fn read_back_digest(path: &Path) -> std::io::Result<String> {
     let mut file = open_direct(path)?;
     let mut buffer = AlignedBuffer::new();
     let mut digest = Digest::new();

@@ -34,7 +34,7 @@ pub enum Reason {
 
 impl Reason {
     /// The name in manifests and listings.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Reason::Manual => "manual",
             Reason::PreMigrate => "pre-migrate",
@@ -84,7 +84,7 @@ pub struct Manifest {
 
 impl Manifest {
     /// The manifest of a new copy.
-    pub fn new(
+    pub(crate) fn new(
         backup: &Path,
         snapshot: &Snapshot,
         source: &Path,
@@ -114,7 +114,7 @@ impl Manifest {
     }
 
     /// The manifest's path for a backup file: the same name with `.json`.
-    pub fn path_for(backup: &Path) -> PathBuf {
+    pub(crate) fn path_for(backup: &Path) -> PathBuf {
         backup.with_extension("json")
     }
 
@@ -159,7 +159,7 @@ impl Manifest {
     }
 
     /// Writes the manifest beside `backup` durably, never overwriting one.
-    pub fn write(&self, backup: &Path) -> Result<()> {
+    pub(crate) fn write(&self, backup: &Path) -> Result<()> {
         let path = Manifest::path_for(backup);
         let temp = TempFile::beside(&path)?;
         let text = serde_json::to_string_pretty(&self.to_json()).expect("JSON renders") + "\n";

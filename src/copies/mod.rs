@@ -1,10 +1,10 @@
 //! Copies: the copy engine.
 
 pub mod backup;
-pub mod copy;
-pub mod direct;
+pub(crate) mod copy;
+pub(crate) mod direct;
 pub mod manifest;
-pub mod records;
+pub(crate) mod records;
 pub mod restore;
 pub mod split;
 pub mod verify;

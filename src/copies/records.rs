@@ -15,7 +15,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 /// The hash of the database's content as `conn` sees it, reading the b-trees from `path`.
-pub fn digest(conn: &Connection, path: &Path) -> Result<String> {
+pub(crate) fn digest(conn: &Connection, path: &Path) -> Result<String> {
     let file = File::open(path)
         .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
     digest_in(conn, &file, path)
@@ -24,7 +24,7 @@ pub fn digest(conn: &Connection, path: &Path) -> Result<String> {
 /// [`digest`], reading the b-trees through `file` (open on `path`), which the caller closes: a
 /// caller holding a read lock must not close any descriptor of the file before it lets the lock
 /// go (POSIX drops all of a process's locks on a file when any descriptor of it is closed).
-pub fn digest_in(conn: &Connection, file: &File, path: &Path) -> Result<String> {
+pub(crate) fn digest_in(conn: &Connection, file: &File, path: &Path) -> Result<String> {
     let cannot = |e| crate::shared::error::sqlite_error(path, "cannot read the content of", e);
     let mut digest = Digest::new();
     digest.update(b"records-v1");

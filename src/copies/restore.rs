@@ -38,7 +38,7 @@ pub fn stage(
 }
 
 /// Stamps a private copy (no-op for `None`).
-pub fn restamp(path: &Path, env: Option<Environment>) -> Result<()> {
+pub(crate) fn restamp(path: &Path, env: Option<Environment>) -> Result<()> {
     let Some(env) = env else {
         return Ok(());
     };

@@ -100,7 +100,7 @@ impl Plan {
     }
 
     /// The targets this run writes: the missing ones, or all with `--force`.
-    pub fn to_write(&self) -> Vec<&Target> {
+    pub(crate) fn to_write(&self) -> Vec<&Target> {
         self.targets
             .iter()
             .filter(|t| self.force || !t.exists)

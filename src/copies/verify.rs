@@ -70,7 +70,7 @@ pub struct Report {
 
 impl Report {
     /// Whether every check passed.
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         self.checks.iter().all(|c| c.passed)
     }
 
@@ -109,7 +109,7 @@ impl Report {
     }
 
     /// Each failed check with what it found, on one line; `None` when every check passed.
-    pub fn failed(&self) -> Option<String> {
+    pub(crate) fn failed(&self) -> Option<String> {
         let failed: Vec<String> = self
             .checks
             .iter()
@@ -142,7 +142,7 @@ pub fn database(path: &Path, depth: Depth, allowed: Allowed) -> Result<Report> {
 
 /// The checks that read the file itself: header and size. Run them before any connection of this
 /// process to the file is open (see [`db::check_header_in`]).
-pub fn file_checks(path: &Path) -> Report {
+pub(crate) fn file_checks(path: &Path) -> Report {
     let mut checks = Vec::new();
     match header_shape(path) {
         Ok(shape) => {
@@ -260,7 +260,7 @@ pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> 
 /// The environment the manifest names against the stamp inside the backup: a manifest edited to
 /// name another environment would otherwise let a restore skip `--cross-env` and its re-stamp.
 /// (An unstamped backup, or a manifest naming none, has nothing to compare.)
-pub fn environment_check(manifest: &Manifest, stamp: Option<Environment>) -> Option<Check> {
+pub(crate) fn environment_check(manifest: &Manifest, stamp: Option<Environment>) -> Option<Check> {
     let (named, stamped) = (manifest.environment?, stamp?);
     Some(if named == stamped {
         Check::new("manifest environment", true, named.name())
@@ -394,7 +394,7 @@ fn connect_for_check(path: &Path) -> Result<std::result::Result<Connection, Stri
 /// What the full health check finds in `path` when reading it failed with `error` because the
 /// file is damaged: SQLite's own findings explain a failed copy better than the first bad page a
 /// copy met. `None` for any other error, or when the check finds nothing (or cannot run).
-pub fn damage_found(path: &Path, error: &Error) -> Option<String> {
+pub(crate) fn damage_found(path: &Path, error: &Error) -> Option<String> {
     if !is_damage(error) {
         return None;
     }

@@ -11,7 +11,7 @@ use std::path::Path;
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 /// How many bathhouses the visits spread over (reference onsens included, matched by ban number).
-pub const BATHHOUSES: i64 = 150;
+pub(crate) const BATHHOUSES: i64 = 150;
 /// Visits logged per day of the calendar, so dates advance with the row count.
 const VISITS_PER_DAY: u64 = 1_000;
 /// The file size is checked between batches of this many visits.

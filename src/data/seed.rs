@@ -90,7 +90,7 @@ pub(crate) mod fixtures {
     use std::path::Path;
 
     /// An in-memory database at the schema's head, with no reference data.
-    pub fn at_head() -> Connection {
+    pub(crate) fn at_head() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         let catalog = Catalog::built_in();
         runner::up(&conn, &catalog, 0, catalog.head(), Path::new(":memory:")).unwrap();
@@ -98,7 +98,7 @@ pub(crate) mod fixtures {
     }
 
     /// An in-memory database at the schema's head, with the reference onsens loaded.
-    pub fn seeded() -> Connection {
+    pub(crate) fn seeded() -> Connection {
         let conn = at_head();
         crate::data::seed::load(&conn).unwrap();
         conn

@@ -176,7 +176,7 @@ fn number_of(name: &str) -> Option<usize> {
 /// The checksum of a migration's SQL, the same whatever its line endings and with or without a
 /// UTF-8 byte-order mark: `xxh3-128:<hex>` of the text without a leading BOM and with each `\r\n`
 /// read as `\n`. A lone `\r` is a change: SQLite does not end a `--` comment there.
-pub fn checksum(sql: &str) -> String {
+pub(crate) fn checksum(sql: &str) -> String {
     let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
     let mut digest = Digest::new();
     let mut lines = text.split("\r\n").peekable();

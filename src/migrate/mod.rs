@@ -4,11 +4,11 @@
 //! The schema version is `PRAGMA user_version` (as rusqlite_migration keeps it); the ledger
 //! beside it records names, checksums and times, so an edited migration is caught.
 
-pub mod catalog;
+pub(crate) mod catalog;
 pub mod ledger;
 pub mod lint;
 pub mod runner;
-pub mod state;
+pub(crate) mod state;
 pub mod statements;
 
 pub use catalog::{Catalog, Migration, Source};

@@ -218,7 +218,7 @@ fn compare_schema(
 }
 
 /// How many rows `PRAGMA foreign_key_check` reports.
-pub fn foreign_key_violations(conn: &Connection, path: &Path) -> Result<u64> {
+pub(crate) fn foreign_key_violations(conn: &Connection, path: &Path) -> Result<u64> {
     conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
         row.get::<_, i64>(0)
     })

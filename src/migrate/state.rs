@@ -68,7 +68,7 @@ pub struct State {
 
 impl State {
     /// Compares the database (`version`, `ledger`) with `catalog`.
-    pub fn compare(catalog: &Catalog, version: usize, ledger: &[Entry]) -> State {
+    pub(crate) fn compare(catalog: &Catalog, version: usize, ledger: &[Entry]) -> State {
         let head = catalog.head();
         let recorded = |v: usize| ledger.iter().find(|entry| entry.version == v);
         let known = catalog.migrations.iter().map(|migration| {

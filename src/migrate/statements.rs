@@ -22,7 +22,7 @@ pub enum Mode {
 
 /// Statements that end or nest the transaction the tool runs SQL in, reach another database
 /// file outside the library's guards, or rewrite the whole file outside any transaction.
-pub const FORBIDDEN: [&str; 9] = [
+pub(crate) const FORBIDDEN: [&str; 9] = [
     "BEGIN",
     "COMMIT",
     "END",
@@ -37,7 +37,7 @@ pub const FORBIDDEN: [&str; 9] = [
 /// Pragmas a statement may read but not set: each would switch off a check (foreign keys, CHECK
 /// constraints, the schema's protection), weaken durability, or change what the tool relies on
 /// (the schema version, the journal).
-pub const FORBIDDEN_PRAGMAS: [&str; 9] = [
+pub(crate) const FORBIDDEN_PRAGMAS: [&str; 9] = [
     "foreign_keys",
     "ignore_check_constraints",
     "writable_schema",
@@ -241,7 +241,7 @@ pub struct Token {
 
 impl Token {
     /// Whether this is the unquoted keyword or punctuation `word`, in any case.
-    pub fn is(&self, word: &str) -> bool {
+    pub(crate) fn is(&self, word: &str) -> bool {
         !self.quoted && self.text.eq_ignore_ascii_case(word)
     }
 }
@@ -339,7 +339,12 @@ fn refused(refusal: Refusal) -> Error {
 /// Runs the statements of `sql`, which has passed the [`gate`], one by one as [`split`] found
 /// them; a piece that SQLite reads as more than one statement is an error, so nothing runs that
 /// the gate did not see. An error names the statement: ``statement 2 (line 5) failed on `db` ``.
-pub fn execute(conn: &Connection, sql: &str, mode: Mode, path: &Path) -> Result<Vec<Outcome>> {
+pub(crate) fn execute(
+    conn: &Connection,
+    sql: &str,
+    mode: Mode,
+    path: &Path,
+) -> Result<Vec<Outcome>> {
     let mut outcomes = Vec::new();
     for piece in split(sql) {
         let doing = format!("{} failed on", name(&piece));

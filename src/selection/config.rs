@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// The variable that selects the environment.
-pub const ENV_VAR: &str = "ONSENDO_ENV";
+pub(crate) const ENV_VAR: &str = "ONSENDO_ENV";
 
 /// The flags a command was given that take part in resolution.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +26,7 @@ pub struct Flags {
 
 /// The environment variables that take part in resolution (empty values count as unset).
 #[derive(Debug, Clone, Default)]
-pub struct Vars {
+pub(crate) struct Vars {
     /// `ONSENDO_ENV`
     pub env: Option<String>,
     /// `ONSENDO_ROOT`
@@ -35,7 +35,7 @@ pub struct Vars {
 
 impl Vars {
     /// Reads the variables from this process's environment.
-    pub fn from_process() -> Vars {
+    pub(crate) fn from_process() -> Vars {
         Vars {
             env: std::env::var(ENV_VAR).ok(),
             root: std::env::var(ROOT_VAR).ok(),
@@ -121,7 +121,7 @@ impl fmt::Display for DatabaseConfig {
 impl DatabaseConfig {
     /// Refuses a root that is not an existing folder (a mistyped `ONSENDO_ROOT`), before any
     /// command makes anything under it: every command but `init` works on a root that exists.
-    pub fn require_root(&self) -> Result<()> {
+    pub(crate) fn require_root(&self) -> Result<()> {
         let root = self.layout.root();
         if root.is_dir() {
             return Ok(());
@@ -153,7 +153,7 @@ pub fn from_process(flags: &Flags) -> Result<DatabaseConfig> {
 
 /// Resolves the database from the flags and variables. `discover_root` is called only when
 /// neither `--root` nor `ONSENDO_ROOT` names the root.
-pub fn resolve(
+pub(crate) fn resolve(
     flags: &Flags,
     vars: &Vars,
     discover_root: impl FnOnce() -> Result<PathBuf>,

@@ -16,7 +16,8 @@ pub enum Environment {
 
 impl Environment {
     /// Every environment, in the order they are listed to users.
-    pub const ALL: [Environment; 3] = [Environment::Dev, Environment::Prod, Environment::Test];
+    pub(crate) const ALL: [Environment; 3] =
+        [Environment::Dev, Environment::Prod, Environment::Test];
 
     /// The canonical lowercase name.
     pub fn name(self) -> &'static str {
@@ -44,7 +45,7 @@ impl Environment {
 }
 
 /// The valid names, comma-separated, for messages.
-pub fn valid_names() -> String {
+pub(crate) fn valid_names() -> String {
     Environment::ALL.map(Environment::name).join(", ")
 }
 

@@ -10,7 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 /// The variable the Makefile exports (`ONSENDO_HINT=make`) so that hints take the make form.
-pub const FORM_VAR: &str = "ONSENDO_HINT";
+pub(crate) const FORM_VAR: &str = "ONSENDO_HINT";
 
 /// The xtask commands hints suggest that have a Makefile target, with the flags that target passes
 /// by itself (`make restore` restores the latest backup when no `FILE` is given). A command missing
@@ -40,7 +40,7 @@ const VARIABLES: &[(&str, &str)] = &[
 
 /// How a hint is written: for a shell, or for the Makefile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
+pub(crate) enum Form {
     /// `cargo xtask database migrate --env prod --yes`
     Cargo,
     /// `make db-migrate ENV=prod YES=1`
@@ -49,7 +49,7 @@ pub enum Form {
 
 impl Form {
     /// The make form when this process runs from the Makefile (`ONSENDO_HINT=make`), else cargo's.
-    pub fn from_process() -> Form {
+    pub(crate) fn from_process() -> Form {
         match std::env::var(FORM_VAR) {
             Ok(value) if value.trim().eq_ignore_ascii_case("make") => Form::Make,
             _ => Form::Cargo,
@@ -149,7 +149,7 @@ impl Hint {
 
     /// The hint in `form`; the make form falls back to cargo's for what the Makefile cannot say
     /// (a `--database` file, a command or flag with no target or variable).
-    pub fn render(&self, form: Form) -> String {
+    pub(crate) fn render(&self, form: Form) -> String {
         match form {
             Form::Make => self.make().unwrap_or_else(|| self.cargo()),
             Form::Cargo => self.cargo(),
@@ -242,7 +242,7 @@ impl fmt::Display for Hint {
 /// safe characters, else in single quotes; control characters (a newline), backticks (which end a
 /// hint in a message) and bytes that are not UTF-8 as `$'\xNN'`, so the hint stays on one line, in
 /// its backticks, and keeps every byte.
-pub fn quote(word: impl AsRef<OsStr>) -> String {
+pub(crate) fn quote(word: impl AsRef<OsStr>) -> String {
     let bytes = word.as_ref().as_bytes();
     let safe = |b: &u8| b.is_ascii_alphanumeric() || b"_-./,:=@%+".contains(b);
     if !bytes.is_empty() && bytes.iter().all(safe) {

@@ -1,6 +1,6 @@
 //! Selection: which database.
 
 pub mod config;
-pub mod env;
+pub(crate) mod env;
 pub mod hint;
 pub mod paths;

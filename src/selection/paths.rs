@@ -5,7 +5,7 @@ use crate::shared::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// The variable that names the root directory (holding `data/` and `artifacts/`).
-pub const ROOT_VAR: &str = "ONSENDO_ROOT";
+pub(crate) const ROOT_VAR: &str = "ONSENDO_ROOT";
 
 /// The directory layout under one root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +80,7 @@ impl Layout {
     }
 
     /// `artifacts/logs/`
-    pub fn log_dir(&self) -> PathBuf {
+    pub(crate) fn log_dir(&self) -> PathBuf {
         self.root.join("artifacts").join("logs")
     }
 
@@ -92,7 +92,7 @@ impl Layout {
 
 /// Finds the repository root from `start` or any directory above it: the first directory that
 /// holds both `Cargo.toml` and `migrations/`.
-pub fn discover_root(start: &Path) -> Result<PathBuf> {
+pub(crate) fn discover_root(start: &Path) -> Result<PathBuf> {
     start
         .ancestors()
         .find(|dir| dir.join("Cargo.toml").is_file() && dir.join("migrations").is_dir())
@@ -106,7 +106,7 @@ pub fn discover_root(start: &Path) -> Result<PathBuf> {
 }
 
 /// Finds the repository root from the current directory.
-pub fn discover_root_from_cwd() -> Result<PathBuf> {
+pub(crate) fn discover_root_from_cwd() -> Result<PathBuf> {
     let cwd = std::env::current_dir()
         .map_err(|e| Error::failed("cannot read the current directory").because(e))?;
     discover_root(&cwd)
@@ -142,7 +142,7 @@ pub fn refuse_special(path: &Path, what: &str) -> Result<()> {
 }
 
 /// A file's device and inode: what tells two names of one file from two files.
-pub fn file_id(path: &Path) -> Option<(u64, u64)> {
+pub(crate) fn file_id(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
@@ -158,7 +158,7 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The path with symlinks and `..` resolved as far as it exists, so that no spelling of a path
 /// can step around a check; `None` when a part that does not exist yet holds `..`.
-pub fn real_path(path: &Path) -> Option<PathBuf> {
+pub(crate) fn real_path(path: &Path) -> Option<PathBuf> {
     let absolute = std::path::absolute(path).ok()?;
     let mut existing = absolute.as_path();
     let mut rest = Vec::new();

@@ -14,37 +14,37 @@ use std::path::Path;
 use xxhash_rust::xxh3::Xxh3;
 
 /// The size of each read while hashing or copying a file.
-pub const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 20;
 
 /// A streaming hash; feed bytes, then [`Digest::finish`].
 #[derive(Clone, Default)]
-pub struct Digest(Xxh3);
+pub(crate) struct Digest(Xxh3);
 
 impl Digest {
     /// A fresh hash.
-    pub fn new() -> Digest {
+    pub(crate) fn new() -> Digest {
         Digest(Xxh3::new())
     }
 
     /// Feeds bytes.
-    pub fn update(&mut self, bytes: &[u8]) {
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
         self.0.update(bytes);
     }
 
     /// The hash, as `xxh3-128:<hex>`.
-    pub fn finish(&self) -> String {
+    pub(crate) fn finish(&self) -> String {
         format!("xxh3-128:{:032x}", self.0.digest128())
     }
 }
 
 /// The hash of the first `length` bytes of a file (the whole file when `None`).
-pub fn file_digest(path: &Path, length: Option<u64>) -> Result<String> {
+pub(crate) fn file_digest(path: &Path, length: Option<u64>) -> Result<String> {
     let file = std::fs::File::open(path).failed(|| format!("cannot open `{}`", path.display()))?;
     reader_digest(file.take(length.unwrap_or(u64::MAX)), path)
 }
 
 /// The hash of everything `reader` (reading `path`) yields.
-pub fn reader_digest(mut reader: impl Read, path: &Path) -> Result<String> {
+pub(crate) fn reader_digest(mut reader: impl Read, path: &Path) -> Result<String> {
     let mut digest = Digest::new();
     let mut buffer = vec![0u8; CHUNK];
     loop {
@@ -60,7 +60,7 @@ pub fn reader_digest(mut reader: impl Read, path: &Path) -> Result<String> {
 
 /// The logical hash of a database as `conn` sees it (inside the caller's read transaction, if
 /// any). Page layout, free pages and the header's counters do not count; row identity does.
-pub fn logical_digest(conn: &Connection, path: &Path) -> Result<String> {
+pub(crate) fn logical_digest(conn: &Connection, path: &Path) -> Result<String> {
     let cannot = |e| crate::shared::error::sqlite_error(path, "cannot read the content of", e);
     let mut digest = Digest::new();
     for pragma in ["user_version", "application_id"] {

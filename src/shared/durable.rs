@@ -14,7 +14,7 @@ pub fn folder_of(path: &Path) -> PathBuf {
 }
 
 /// An error writing a new file, with the likely cause spelled out.
-pub fn write_error(target: &Path, e: std::io::Error) -> Error {
+pub(crate) fn write_error(target: &Path, e: std::io::Error) -> Error {
     let folder = folder_of(target);
     let why = match e.raw_os_error() {
         Some(28) => "the disk is full; free space and retry".to_string(),
@@ -26,15 +26,15 @@ pub fn write_error(target: &Path, e: std::io::Error) -> Error {
 
 /// The mode of every file placed: readable and writable by its owner only (databases and backups
 /// hold personal data; `database doctor` fails a prod file that others can read).
-pub const PLACED_MODE: u32 = 0o600;
+pub(crate) const PLACED_MODE: u32 = 0o600;
 
 /// The mode of every folder the tools make (`data/db/`, `artifacts/db/backups/`,
 /// `artifacts/logs/`): open to its owner only, like the files in it.
-pub const FOLDER_MODE: u32 = 0o700;
+pub(crate) const FOLDER_MODE: u32 = 0o700;
 
 /// Options that create a file with [`PLACED_MODE`]: the one way the tools create a file (add
 /// `create_new`, `append` or flags as the caller needs).
-pub fn private_file() -> std::fs::OpenOptions {
+pub(crate) fn private_file() -> std::fs::OpenOptions {
     use std::os::unix::fs::OpenOptionsExt;
     let mut options = File::options();
     options.mode(PLACED_MODE);
@@ -45,7 +45,7 @@ pub fn private_file() -> std::fs::OpenOptions {
 /// reading, and writing too when `create` (creating it, private, when missing), refusing anything
 /// but a regular file: a symlink there is not followed, and a FIFO neither blocks the open nor
 /// receives what the tool writes. The refusal is an `InvalidInput` error saying what to do.
-pub fn open_own_file(path: &Path, create: bool) -> std::io::Result<File> {
+pub(crate) fn open_own_file(path: &Path, create: bool) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     let opened = private_file()
         .read(true)
@@ -71,13 +71,13 @@ pub fn open_own_file(path: &Path, create: bool) -> std::io::Result<File> {
 }
 
 /// Creates `path`, which must not exist, for writing, with [`PLACED_MODE`].
-pub fn create_private(path: &Path) -> std::io::Result<File> {
+pub(crate) fn create_private(path: &Path) -> std::io::Result<File> {
     private_file().write(true).create_new(true).open(path)
 }
 
 /// Makes the folder `dir` and its missing parents with [`FOLDER_MODE`] (folders that exist keep
 /// their mode).
-pub fn create_private_folder(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_folder(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -94,7 +94,7 @@ pub struct TempFile {
 
 impl TempFile {
     /// A new temporary name beside `destination` (the file itself is not created).
-    pub fn beside(destination: &Path) -> Result<TempFile> {
+    pub(crate) fn beside(destination: &Path) -> Result<TempFile> {
         let dir = folder_of(destination);
         let name = destination
             .file_name()
@@ -165,7 +165,7 @@ impl Drop for TempFile {
 /// Readies the folder `dir` for new files: makes it (and its parents) when missing, refusing a
 /// file in its place with what to do rather than an OS error about a parent, then removes the
 /// temporary files crashed runs left there ([`remove_stale_temps`]).
-pub fn prepare_folder(dir: &Path) -> Result<()> {
+pub(crate) fn prepare_folder(dir: &Path) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::failed(format!(
             "`{}` is not a folder; name a folder (it is made when missing), or move that file away",
@@ -178,7 +178,7 @@ pub fn prepare_folder(dir: &Path) -> Result<()> {
 
 /// Removes the temporary files that crashed runs left in `dir` ([`stale_temps`]). Returns how
 /// many were removed. Final names are never touched.
-pub fn remove_stale_temps(dir: &Path) -> Result<usize> {
+pub(crate) fn remove_stale_temps(dir: &Path) -> Result<usize> {
     let stale = stale_temps(dir);
     for path in &stale {
         std::fs::remove_file(path).failed(|| {
@@ -193,7 +193,7 @@ pub fn remove_stale_temps(dir: &Path) -> Result<usize> {
 
 /// The temporary files that runs which died left in `dir`: names [`TempFile::beside`] makes
 /// whose process is gone, sorted.
-pub fn stale_temps(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn stale_temps(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -217,7 +217,7 @@ pub fn stale_temps(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Fsyncs a directory so that its entries survive a crash.
-pub fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|handle| handle.sync_all())
         .failed(|| format!("cannot sync folder `{}` to disk", dir.display()))

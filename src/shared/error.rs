@@ -20,7 +20,7 @@ pub enum Kind {
 
 impl Kind {
     /// The documented process exit code for this kind.
-    pub fn exit_code(self) -> u8 {
+    pub(crate) fn exit_code(self) -> u8 {
         match self {
             Kind::Failed => 1,
             Kind::Usage => 2,
@@ -43,7 +43,7 @@ pub struct Error {
 /// that lead to it (`list them with`). Code that knows no selection attaches it with
 /// [`Error::next_step`]; the app's road renders it with the selection ([`Error::with_next`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NextStep {
+pub(crate) struct NextStep {
     /// The words before the command (`list them with`).
     pub lead: &'static str,
     /// The app command (`visit list`).
@@ -91,7 +91,7 @@ impl Error {
 
     /// Attaches what to do next: `lead`, then the app `command` on the same database. Shown plainly
     /// (`; list them with `onsendo visit list``) until [`Error::with_next`] renders it.
-    pub fn next_step(mut self, lead: &'static str, command: impl Into<String>) -> Self {
+    pub(crate) fn next_step(mut self, lead: &'static str, command: impl Into<String>) -> Self {
         self.next = Some(NextStep {
             lead,
             command: command.into(),
@@ -114,7 +114,7 @@ impl Error {
     }
 
     /// The kind of failure.
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         self.kind
     }
 }
@@ -138,7 +138,7 @@ impl StdError for Error {
 }
 
 /// Adds a message to a foreign error, keeping it as the cause.
-pub trait Context<T> {
+pub(crate) trait Context<T> {
     /// Wraps the error as [`Kind::Failed`] with `message` in front of it.
     fn failed(self, message: impl FnOnce() -> String) -> Result<T>;
 }
@@ -150,7 +150,7 @@ impl<T, E: StdError + Send + Sync + 'static> Context<T> for std::result::Result<
 }
 
 /// The exit code for any error: the kind of the first library error in its chain, else 1.
-pub fn exit_code_of(error: &(dyn StdError + 'static)) -> u8 {
+pub(crate) fn exit_code_of(error: &(dyn StdError + 'static)) -> u8 {
     let mut current = Some(error);
     while let Some(e) = current {
         if let Some(ours) = e.downcast_ref::<Error>() {
@@ -162,13 +162,13 @@ pub fn exit_code_of(error: &(dyn StdError + 'static)) -> u8 {
 }
 
 /// The file a connection is open on (empty for an in-memory database), for its errors.
-pub fn file_of(conn: &rusqlite::Connection) -> std::path::PathBuf {
+pub(crate) fn file_of(conn: &rusqlite::Connection) -> std::path::PathBuf {
     std::path::PathBuf::from(conn.path().unwrap_or_default())
 }
 
 /// Turns a SQLite error into a message that names the file and says what to do: the one mapping
 /// of SQLite's errors for both binaries.
-pub fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
+pub(crate) fn sqlite_error(path: &Path, doing: &str, error: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode::*;
     let shown = path.display();
     let message = match error.sqlite_error_code() {
@@ -203,7 +203,7 @@ thread_local! {
 
 /// Notes that this thread waited `waited` for another process's lock and gave up, so that the
 /// error that follows can say so (a lock SQLite reports at once, e.g. a deadlock, was not waited for).
-pub fn gave_up_after(waited: Duration) {
+pub(crate) fn gave_up_after(waited: Duration) {
     WAITED.with(|cell| cell.set(Some(waited)));
 }
 

@@ -1,6 +1,6 @@
 //! Shared leaves: the error type, time, crash-safe placement of files, fingerprints.
 
-pub mod digest;
+pub(crate) mod digest;
 pub mod durable;
-pub mod error;
+pub(crate) mod error;
 pub mod time;

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A calendar date, as stored in the database (`YYYY-MM-DD`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Date {
+pub(crate) struct Date {
     year: i64,
     month: u32,
     day: u32,
@@ -13,7 +13,7 @@ pub struct Date {
 
 impl Date {
     /// Reads `YYYY-MM-DD`; anything else, or a day that does not exist, is a usage error.
-    pub fn parse(text: &str) -> Result<Date> {
+    pub(crate) fn parse(text: &str) -> Result<Date> {
         let bad = || {
             Error::usage(format!(
                 "invalid date `{text}`; expected YYYY-MM-DD, e.g. 2026-11-22"
@@ -63,7 +63,7 @@ fn days_in_month(year: i64, month: i64) -> i64 {
 }
 
 /// The current time in UTC as RFC 3339 with milliseconds: `2026-11-22T05:35:00.123Z`.
-pub fn utc_now() -> String {
+pub(crate) fn utc_now() -> String {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -78,7 +78,7 @@ pub fn unix_now() -> i64 {
 }
 
 /// The compact form of a [`utc_now`] time for file names: `20261122T053500Z`.
-pub fn file_stamp(rfc3339: &str) -> String {
+pub(crate) fn file_stamp(rfc3339: &str) -> String {
     let digits: String = rfc3339
         .chars()
         .take(19)

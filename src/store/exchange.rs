@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 
 /// The columns of an exported file, in order; an imported file may leave out the optional ones
 /// (`onsen_name`, `fee_yen`, `minutes`, `notes`) and order them as it likes.
-pub const COLUMNS: [&str; 7] = [
+pub(crate) const COLUMNS: [&str; 7] = [
     "visited_at",
     "onsen_ban",
     "onsen_name",

@@ -93,7 +93,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Location>> {
 }
 
 /// One location; an unknown id is a usage error.
-pub fn get(conn: &Connection, id: i64) -> Result<Location> {
+pub(crate) fn get(conn: &Connection, id: i64) -> Result<Location> {
     require_row(conn, "locations", id, "location list")?;
     conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], Location::from_row)
         .map_err(|e| query_failed(conn, "locations", e))

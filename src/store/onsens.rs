@@ -129,7 +129,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Onsen> {
 }
 
 /// Fails with a usage error unless the onsen exists.
-pub fn require(conn: &Connection, id: i64) -> Result<()> {
+pub(crate) fn require(conn: &Connection, id: i64) -> Result<()> {
     require_row(conn, "onsens", id, "onsen list")
 }
 

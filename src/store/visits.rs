@@ -116,10 +116,10 @@ pub fn validate(new: &NewVisit) -> Result<()> {
 }
 
 /// The largest entry fee taken, in yen (far above any bath's; it keeps sums far from overflow).
-pub const MAX_FEE_YEN: i64 = 1_000_000;
+pub(crate) const MAX_FEE_YEN: i64 = 1_000_000;
 
 /// The longest stay taken, in minutes: a day.
-pub const MAX_STAY_MINUTES: i64 = 24 * 60;
+pub(crate) const MAX_STAY_MINUTES: i64 = 24 * 60;
 
 /// Checks the numbers given: a rating of 1 to 10, a fee of 0 to [`MAX_FEE_YEN`], a stay of 1 to
 /// [`MAX_STAY_MINUTES`].

@@ -1,7 +1,7 @@
 //! What both binaries show people: the prod banner, the dev line, the typed confirmation,
 //! errors and JSON. Colour only on a terminal and never with `NO_COLOR`.
 
-pub mod progress;
+pub(crate) mod progress;
 
 use crate::selection::env::Environment;
 use crate::shared::error::{exit_code_of, Error, Result};
@@ -11,7 +11,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// The banner shown on stderr before a write on prod.
-pub fn banner_text(env: Environment, path: &Path, operation: &str, decided_by: &str) -> String {
+pub(crate) fn banner_text(
+    env: Environment,
+    path: &Path,
+    operation: &str,
+    decided_by: &str,
+) -> String {
     let rows = [
         format!("{} DATABASE", env.name().to_uppercase()),
         format!("environment: {env} (from {decided_by})"),
@@ -34,7 +39,7 @@ pub fn banner_text(env: Environment, path: &Path, operation: &str, decided_by: &
 }
 
 /// Prints the prod banner on stderr.
-pub fn show_banner(env: Environment, path: &Path, operation: &str, decided_by: &str) {
+pub(crate) fn show_banner(env: Environment, path: &Path, operation: &str, decided_by: &str) {
     let text = banner_text(env, path, operation, decided_by);
     eprintln!(
         "{}",
@@ -43,7 +48,7 @@ pub fn show_banner(env: Environment, path: &Path, operation: &str, decided_by: &
 }
 
 /// The one line naming the database, shown on stderr before a write outside prod.
-pub fn write_line(env: Environment, path: &Path, operation: &str, custom: bool) -> String {
+pub(crate) fn write_line(env: Environment, path: &Path, operation: &str, custom: bool) -> String {
     let label = if custom {
         format!("{env} care, custom database")
     } else {
@@ -57,7 +62,7 @@ pub fn write_line(env: Environment, path: &Path, operation: &str, custom: bool) 
 }
 
 /// Prints the one-line notice on stderr.
-pub fn show_write_line(env: Environment, path: &Path, operation: &str, custom: bool) {
+pub(crate) fn show_write_line(env: Environment, path: &Path, operation: &str, custom: bool) {
     let line = write_line(env, path, operation, custom);
     eprintln!(
         "{}",
@@ -66,12 +71,12 @@ pub fn show_write_line(env: Environment, path: &Path, operation: &str, custom: b
 }
 
 /// Whether a person can answer a question: stdin and stderr are terminals.
-pub fn interactive() -> bool {
+pub(crate) fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 /// Asks on stderr for the environment name to be typed, reading the answer from `input`.
-pub fn ask_typed(env: Environment, input: &mut impl BufRead) -> Result<()> {
+pub(crate) fn ask_typed(env: Environment, input: &mut impl BufRead) -> Result<()> {
     eprint!("Type `{env}` to continue, anything else to cancel: ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
@@ -141,7 +146,7 @@ impl std::io::Read for InterruptibleStdin {
 /// [`ask_typed`] on the terminal: Ctrl-C while it waits is a refusal (exit 3), which the
 /// session records in the audit log like any other, instead of killing the process unrecorded.
 /// The previous SIGINT disposition is restored before it returns.
-pub fn confirm_on_terminal(env: Environment) -> Result<()> {
+pub(crate) fn confirm_on_terminal(env: Environment) -> Result<()> {
     use std::sync::atomic::Ordering;
     INTERRUPTED.store(false, Ordering::SeqCst);
     // SAFETY: sigaction with a handler that only stores to an atomic (async-signal-safe), and
@@ -170,7 +175,7 @@ pub fn confirm_on_terminal(env: Environment) -> Result<()> {
 
 /// The one-line notice of a command that waits for `who` (the lock's holder) to finish with
 /// `database`.
-pub fn waiting_for(database: &Path, who: &str) {
+pub(crate) fn waiting_for(database: &Path, who: &str) {
     eprintln!(
         "waiting for {who} to finish with `{}` …",
         escape_controls(&database.display().to_string())
@@ -189,7 +194,7 @@ pub fn report_error(error: &(dyn std::error::Error + 'static)) -> ExitCode {
 /// An error and its causes on one line, control characters escaped ([`escape_controls`]); a
 /// cause that only repeats the one before it is shown once, and SQLite's errors by their
 /// message, without rusqlite's repetition of it under an error code number.
-pub fn error_line(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_line(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut previous = String::new();
     let mut cause = error.source();
@@ -236,7 +241,7 @@ pub fn escape_controls(text: &str) -> String {
 }
 
 /// A path as messages show it: through [`escape_controls`].
-pub fn shown_path(path: &Path) -> String {
+pub(crate) fn shown_path(path: &Path) -> String {
     escape_controls(&path.display().to_string())
 }
 
@@ -296,11 +301,11 @@ pub fn size(bytes: u64) -> String {
 }
 
 /// How many lines of a list [`at_most`] shows.
-pub const SHOWN_LINES: usize = 10;
+pub(crate) const SHOWN_LINES: usize = 10;
 
 /// The first [`SHOWN_LINES`] of `lines`, then `… and N more` for the rest: what a report shows of
 /// a long list (SQLite's findings, files found), never hiding how many there were.
-pub fn at_most(lines: &[String]) -> Vec<String> {
+pub(crate) fn at_most(lines: &[String]) -> Vec<String> {
     let mut shown: Vec<String> = lines.iter().take(SHOWN_LINES).cloned().collect();
     if lines.len() > SHOWN_LINES {
         shown.push(format!("… and {} more", lines.len() - SHOWN_LINES));
