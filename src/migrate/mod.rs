@@ -3,6 +3,11 @@
 //!
 //! The schema version is `PRAGMA user_version` (as rusqlite_migration keeps it); the ledger
 //! beside it records names, checksums and times, so an edited migration is caught.
+//!
+//! `statements` is the one gate every SQL text passes before it runs (migrations up and down,
+//! `exec`, `sql`, the shell's input); it sits here because the runner and the lint use it.
+//!
+//! May use: `shared`, `selection`, `ui`.
 
 pub(crate) mod catalog;
 pub mod ledger;

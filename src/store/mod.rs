@@ -1,5 +1,8 @@
 //! The app's data: onsens, locations and visits, read and written through a connection that the
 //! session opened.
+//!
+//! May use: the stages below it (`shared` to `data`; in practice `shared`, `ui`, and `data`'s
+//! fixtures in its unit tests).
 
 pub mod exchange;
 pub mod locations;

@@ -1,5 +1,8 @@
 //! What both binaries show people: the prod banner, the dev line, the typed confirmation,
 //! errors and JSON. Colour only on a terminal and never with `NO_COLOR`.
+//! `progress` draws the progress line of long steps.
+//!
+//! May use: `shared`, `selection`.
 
 pub(crate) mod progress;
 
