@@ -55,7 +55,7 @@ pub struct Session {
     locks: Vec<(PathBuf, Hold, Lock)>,
 }
 
-/// How a command holds the lock of a database file (see [`crate::access::lock`]).
+/// How a command holds the lock of a database file (see `crate::access::lock`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hold {
     /// Writes through SQLite's own transactions (the app, `exec --write`, a backup): any number

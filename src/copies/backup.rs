@@ -474,7 +474,7 @@ fn remove_files(paths: &[PathBuf]) -> Result<()> {
 pub(crate) const ORPHAN_AFTER_SECS: u64 = 600;
 
 /// Manifests this tool wrote in `dir` whose backup is not beside them and that are older than
-/// [`ORPHAN_AFTER_SECS`]: what a crash between writing a manifest and placing its copy leaves.
+/// `ORPHAN_AFTER_SECS`: what a crash between writing a manifest and placing its copy leaves.
 pub fn orphan_manifests(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -514,7 +514,7 @@ pub fn remove_orphan(manifest: &Path) -> Result<()> {
 /// The automatic backup of the guarded road, made here so that the session stays below the copies.
 impl Session {
     /// Makes the backup (checked equal to its source) a command promises before it changes `db` (see
-    /// [`before`]) and notes it for the audit record.
+    /// `before`) and notes it for the audit record.
     pub fn back_up(&mut self, db: &Database, reason: Reason) -> Result<Made> {
         let made = before(db, reason)?;
         self.record_backup(&made.path);

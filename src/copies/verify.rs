@@ -30,7 +30,7 @@ pub struct Check {
     pub name: String,
     /// Whether it passed.
     pub passed: bool,
-    /// What was found: for a failed SQLite check, its first lines (see [`crate::ui::at_most`]).
+    /// What was found: for a failed SQLite check, its first lines (see `crate::ui::at_most`).
     pub detail: String,
     /// Every line a failed SQLite check gave, an error that stopped it included (empty otherwise).
     pub findings: Vec<String>,

@@ -21,9 +21,9 @@ pub struct Migration {
     pub up: String,
     /// The SQL that undoes it, if written.
     pub down: Option<String>,
-    /// [`checksum`] of `up`.
+    /// `checksum` of `up`.
     pub checksum: String,
-    /// [`checksum`] of `down`, when there is one.
+    /// `checksum` of `down`, when there is one.
     pub down_checksum: Option<String>,
 }
 

@@ -1,6 +1,6 @@
 //! Resolution of which database a command works on: `--database` > `--env` > `ONSENDO_ENV` > `dev`.
 //!
-//! [`resolve`] is a function of the flags, the environment variables and the current directory
+//! `resolve` is a function of the flags, the environment variables and the current directory
 //! (which makes relative paths absolute); it is the only way to get a [`DatabaseConfig`].
 
 use crate::selection::env::Environment;

@@ -65,7 +65,7 @@ struct Arg {
 }
 
 /// A hint: a whole command, or the flags to add to the command that just ran. Shown with
-/// `Display` in the form [`Form::from_process`] picks; [`Hint::render`] takes the form.
+/// `Display` in the form `Form::from_process` picks; `Hint::render` takes the form.
 #[derive(Debug, Clone)]
 pub struct Hint {
     /// The program: `cargo xtask`, or the app, `onsendo`.

@@ -147,7 +147,7 @@ pub(crate) fn file_id(path: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
-/// Whether two paths name the same file or folder (by [`file_id`]; by spelling when either is
+/// Whether two paths name the same file or folder (by `file_id`; by spelling when either is
 /// missing).
 pub fn same_file(a: &Path, b: &Path) -> bool {
     match (file_id(a), file_id(b)) {
