@@ -1,6 +1,7 @@
 //! `onsendo`: record onsen visits. Every command goes through the library's guarded session.
 
 mod app;
+#[path = "app/cli_flags.rs"]
 mod cli_flags;
 
 use clap::{CommandFactory, Parser, Subcommand};

@@ -3,7 +3,7 @@
 use super::{render, render_modified};
 use crate::cli_flags::GlobalArgs;
 use clap::{Args, Subcommand};
-use onsendo::session::Effect;
+use onsendo::access::session::Effect;
 use onsendo::store::locations::{self, Location, LocationChanges, NewLocation};
 use onsendo::ui::{cell, table};
 use serde_json::{json, Value};

@@ -5,10 +5,10 @@ pub mod onsen;
 pub mod stats;
 pub mod visit;
 
-use onsendo::db::Database;
-use onsendo::hint::Hint;
+use onsendo::access::db::Database;
+use onsendo::access::session::{self, Effect, Options};
 use onsendo::migrate::{self, Catalog};
-use onsendo::session::{self, Effect, Options};
+use onsendo::selection::hint::Hint;
 use onsendo::store::Modified;
 use serde_json::{json, Value};
 

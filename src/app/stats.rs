@@ -2,7 +2,7 @@
 
 use super::render;
 use crate::cli_flags::GlobalArgs;
-use onsendo::session::Effect;
+use onsendo::access::session::Effect;
 use onsendo::store::stats::{self, Stats};
 use onsendo::ui::{counted, table};
 

@@ -3,7 +3,7 @@
 use super::{render, render_modified};
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
-use onsendo::session::Effect;
+use onsendo::access::session::Effect;
 use onsendo::store::exchange::{self, Checked};
 use onsendo::store::visits::{self, Filter, NewVisit, Visit, VisitChanges};
 use onsendo::ui::{cell, counted, TableWriter};
@@ -256,7 +256,7 @@ const MORE_COUNTED: u64 = 10_000;
 /// `visit list`: the visits as they are read, as a table or a JSON array, then how many more
 /// match when the limit stopped it.
 fn list(
-    db: &onsendo::db::Database,
+    db: &onsendo::access::db::Database,
     filter: &Filter,
     limit: Option<u64>,
     json: bool,

@@ -1,9 +1,9 @@
 //! The migrations the code knows: `NN-name/up.sql` (+ optional `down.sql`) folders, read from
 //! the root's `migrations/` folder when there is one, else the set built into the binary.
 
-use crate::digest::Digest;
-use crate::error::{Context, Error, Result};
-use crate::paths::Layout;
+use crate::selection::paths::Layout;
+use crate::shared::digest::Digest;
+use crate::shared::error::{Context, Error, Result};
 use include_dir::{include_dir, Dir};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,9 +21,9 @@ pub struct Migration {
     pub up: String,
     /// The SQL that undoes it, if written.
     pub down: Option<String>,
-    /// [`checksum`] of `up`.
+    /// `checksum` of `up`.
     pub checksum: String,
-    /// [`checksum`] of `down`, when there is one.
+    /// `checksum` of `down`, when there is one.
     pub down_checksum: Option<String>,
 }
 
@@ -176,7 +176,7 @@ fn number_of(name: &str) -> Option<usize> {
 /// The checksum of a migration's SQL, the same whatever its line endings and with or without a
 /// UTF-8 byte-order mark: `xxh3-128:<hex>` of the text without a leading BOM and with each `\r\n`
 /// read as `\n`. A lone `\r` is a change: SQLite does not end a `--` comment there.
-pub fn checksum(sql: &str) -> String {
+pub(crate) fn checksum(sql: &str) -> String {
     let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
     let mut digest = Digest::new();
     let mut lines = text.split("\r\n").peekable();

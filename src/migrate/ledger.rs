@@ -5,18 +5,18 @@
 //! (`ensure`), and its rows keep it empty: their down.sql is taken as it is, as the up.sql of a
 //! row filled in for a database that predates the ledger is.
 
-use crate::db::sqlite_error;
-use crate::error::Result;
 use crate::migrate::catalog::Migration;
+use crate::shared::error::sqlite_error;
+use crate::shared::error::Result;
 use rusqlite::Connection;
 use std::path::Path;
 
 /// The ledger's table.
-pub const TABLE: &str = "onsendo_migrations";
+pub(crate) const TABLE: &str = "onsendo_migrations";
 
 /// One applied migration, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Its version.
     pub version: usize,
     /// Its folder's name when it was applied.
@@ -35,7 +35,7 @@ pub struct Entry {
 }
 
 /// Reads the ledger; empty when the database has none yet.
-pub fn read(conn: &Connection, path: &Path) -> Result<Vec<Entry>> {
+pub(crate) fn read(conn: &Connection, path: &Path) -> Result<Vec<Entry>> {
     let cannot = |e| sqlite_error(path, "cannot read the migration ledger of", e);
     let exists: bool = conn
         .query_row(
@@ -129,7 +129,7 @@ fn has_down_checksum(conn: &Connection) -> rusqlite::Result<bool> {
 }
 
 /// Records `migration` as applied now, taking `duration_ms`.
-pub fn record(
+pub(crate) fn record(
     conn: &Connection,
     migration: &Migration,
     duration_ms: u64,
@@ -145,7 +145,7 @@ pub fn record(
             &migration.name,
             &migration.checksum,
             &migration.down_checksum,
-            crate::time::utc_now(),
+            crate::shared::time::utc_now(),
             duration_ms as i64,
         ),
     )
@@ -173,7 +173,7 @@ pub fn accept(conn: &Connection, migration: &Migration, path: &Path) -> Result<(
 }
 
 /// Removes the row of a migration that was rolled back.
-pub fn forget(conn: &Connection, version: usize, path: &Path) -> Result<()> {
+pub(crate) fn forget(conn: &Connection, version: usize, path: &Path) -> Result<()> {
     conn.execute(
         &format!("DELETE FROM {TABLE} WHERE version = ?1"),
         [version as i64],

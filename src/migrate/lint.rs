@@ -1,10 +1,10 @@
 //! Finds the destructive statements in a migration's SQL (`DROP TABLE`, `DROP COLUMN`, table
 //! rebuilds, `DELETE FROM`), and whether each was acknowledged with the marker comment.
 //!
-//! Statements are split and read by [`crate::statements::split`], as the statement gate reads them,
+//! Statements are split and read by [`crate::migrate::statements::split`], as the statement gate reads them,
 //! so semicolons in strings, quoted names, comments and trigger bodies do not split them.
 
-use crate::statements::{self, Token};
+use crate::migrate::statements::{self, Token};
 use std::fmt;
 
 /// The comment that acknowledges a destructive statement after review. It must be in the

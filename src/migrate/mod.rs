@@ -3,21 +3,27 @@
 //!
 //! The schema version is `PRAGMA user_version` (as rusqlite_migration keeps it); the ledger
 //! beside it records names, checksums and times, so an edited migration is caught.
+//!
+//! `statements` is the one gate every SQL text passes before it runs (migrations up and down,
+//! `exec`, `sql`, the shell's input); it sits here because the runner and the lint use it.
+//!
+//! May use: `shared`, `selection`, `ui`.
 
-pub mod catalog;
+pub(crate) mod catalog;
 pub mod ledger;
 pub mod lint;
 pub mod runner;
-pub mod state;
+pub(crate) mod state;
+pub mod statements;
 
 pub use catalog::{Catalog, Migration, Source};
 pub use state::{Mark, State};
 
-use crate::config::DatabaseConfig;
-use crate::db::sqlite_error;
-use crate::env::Environment;
-use crate::error::{Error, Result};
-use crate::hint::Hint;
+use crate::selection::config::DatabaseConfig;
+use crate::selection::env::Environment;
+use crate::selection::hint::Hint;
+use crate::shared::error::sqlite_error;
+use crate::shared::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
 
@@ -116,7 +122,7 @@ pub fn holds_data(conn: &Connection, path: &Path) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Kind;
+    use crate::shared::error::Kind;
 
     #[test]
     fn prod_always_backs_up_and_refuses_no_backup() {

@@ -2,11 +2,11 @@
 //! statement gate first, then each step's SQL, its ledger row, then `user_version`, and a
 //! foreign-key check before the caller commits.
 
-use crate::db::sqlite_error;
-use crate::error::{Error, Result};
 use crate::migrate::catalog::{Catalog, Migration, Source};
 use crate::migrate::ledger;
-use crate::statements::{self, Mode};
+use crate::migrate::statements::{self, Mode};
+use crate::shared::error::sqlite_error;
+use crate::shared::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
 use std::time::Instant;
@@ -218,7 +218,7 @@ fn compare_schema(
 }
 
 /// How many rows `PRAGMA foreign_key_check` reports.
-pub fn foreign_key_violations(conn: &Connection, path: &Path) -> Result<u64> {
+pub(crate) fn foreign_key_violations(conn: &Connection, path: &Path) -> Result<u64> {
     conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
         row.get::<_, i64>(0)
     })

@@ -3,10 +3,10 @@
 //! `user_version` and the ledger, in time and memory bounded by the catalog and the ledger,
 //! whatever `user_version` holds.
 
-use crate::config::DatabaseConfig;
-use crate::hint::Hint;
 use crate::migrate::catalog::Catalog;
 use crate::migrate::ledger::Entry;
+use crate::selection::config::DatabaseConfig;
+use crate::selection::hint::Hint;
 use crate::ui::counted;
 
 /// The state of one migration in one database.
@@ -68,7 +68,7 @@ pub struct State {
 
 impl State {
     /// Compares the database (`version`, `ledger`) with `catalog`.
-    pub fn compare(catalog: &Catalog, version: usize, ledger: &[Entry]) -> State {
+    pub(crate) fn compare(catalog: &Catalog, version: usize, ledger: &[Entry]) -> State {
         let head = catalog.head();
         let recorded = |v: usize| ledger.iter().find(|entry| entry.version == v);
         let known = catalog.migrations.iter().map(|migration| {
@@ -202,7 +202,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{resolve, Flags, Vars};
+    use crate::selection::config::{resolve, Flags, Vars};
 
     fn config() -> DatabaseConfig {
         resolve(&Flags::default(), &Vars::default(), || Ok("/repo".into())).unwrap()

@@ -3,7 +3,7 @@
 
 use super::query_failed;
 use super::visits::{self, NewVisit};
-use crate::error::{Error, Result};
+use crate::shared::error::{Error, Result};
 use crate::ui::progress::Progress;
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 
 /// The columns of an exported file, in order; an imported file may leave out the optional ones
 /// (`onsen_name`, `fee_yen`, `minutes`, `notes`) and order them as it likes.
-pub const COLUMNS: [&str; 7] = [
+pub(crate) const COLUMNS: [&str; 7] = [
     "visited_at",
     "onsen_ban",
     "onsen_name",
@@ -347,7 +347,7 @@ fn visit_of<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::fixtures::seeded as database;
+    use crate::data::seed::fixtures::seeded as database;
 
     /// Checks `csv`, recording the valid rows.
     fn checked(conn: &Connection, csv: &str) -> Result<Checked> {

@@ -4,7 +4,7 @@ use super::{
     check_coordinates, check_pair, optional_text, query_failed, require_row, require_some,
     sqlite_failed, update_row, Field, Modified,
 };
-use crate::error::{Error, Result};
+use crate::shared::error::{Error, Result};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
@@ -93,7 +93,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Location>> {
 }
 
 /// One location; an unknown id is a usage error.
-pub fn get(conn: &Connection, id: i64) -> Result<Location> {
+pub(crate) fn get(conn: &Connection, id: i64) -> Result<Location> {
     require_row(conn, "locations", id, "location list")?;
     conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], Location::from_row)
         .map_err(|e| query_failed(conn, "locations", e))

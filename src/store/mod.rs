@@ -1,5 +1,8 @@
 //! The app's data: onsens, locations and visits, read and written through a connection that the
 //! session opened.
+//!
+//! May use: the stages below it (`shared` to `data`; in practice `shared`, `ui`, and `data`'s
+//! fixtures in its unit tests).
 
 pub mod exchange;
 pub mod locations;
@@ -7,7 +10,7 @@ pub mod onsens;
 pub mod stats;
 pub mod visits;
 
-use crate::error::{Error, Result};
+use crate::shared::error::{Error, Result};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 
@@ -123,10 +126,10 @@ fn noun(table: &str) -> &str {
     table.trim_end_matches('s')
 }
 
-/// A SQLite error met on `conn`'s database, through the one mapping ([`crate::db::sqlite_error`]):
+/// A SQLite error met on `conn`'s database, through the one mapping ([`crate::shared::error::sqlite_error`]):
 /// the message names the file and what to do (a damaged page, a lock, a read-only folder).
 fn sqlite_failed(conn: &Connection, doing: &str, error: rusqlite::Error) -> Error {
-    crate::db::sqlite_error(&crate::db::file_of(conn), doing, error)
+    crate::shared::error::sqlite_error(&crate::shared::error::file_of(conn), doing, error)
 }
 
 /// A failed read of `table`, through [`sqlite_failed`].

@@ -4,7 +4,7 @@ use super::{
     check_coordinates, check_pair, optional_text, query_failed, require_row, require_some,
     sqlite_failed, update_row, Field, Modified,
 };
-use crate::error::{Error, Result};
+use crate::shared::error::{Error, Result};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
@@ -129,7 +129,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Onsen> {
 }
 
 /// Fails with a usage error unless the onsen exists.
-pub fn require(conn: &Connection, id: i64) -> Result<()> {
+pub(crate) fn require(conn: &Connection, id: i64) -> Result<()> {
     require_row(conn, "onsens", id, "onsen list")
 }
 

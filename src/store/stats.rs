@@ -1,7 +1,7 @@
 //! Statistics over visits: totals, visits per month, favourite onsens, ratings.
 
 use super::query_failed;
-use crate::error::Result;
+use crate::shared::error::Result;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, Connection};
 use serde_json::{json, Value};
@@ -122,7 +122,7 @@ mod tests {
     use super::*;
 
     fn database(visits: &[(i64, &str, i64, Option<i64>)]) -> Connection {
-        let conn = crate::db::fixtures::seeded();
+        let conn = crate::data::seed::fixtures::seeded();
         for (onsen, date, rating, fee) in visits {
             conn.execute(
                 "INSERT INTO visits (onsen_id, visited_at, personal_rating, entry_fee_yen) VALUES (?1, ?2, ?3, ?4)",

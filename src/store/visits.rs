@@ -4,8 +4,8 @@ use super::{
     onsens, optional_text, query_failed, require_row, require_some, sqlite_failed, update_row,
     Field, Modified,
 };
-use crate::error::{Error, Result};
-use crate::time::Date;
+use crate::shared::error::{Error, Result};
+use crate::shared::time::Date;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Row};
 use serde_json::{json, Value};
@@ -179,10 +179,10 @@ pub fn validate_as(new: &NewVisit, names: Names) -> Result<()> {
 }
 
 /// The largest entry fee taken, in yen (far above any bath's; it keeps sums far from overflow).
-pub const MAX_FEE_YEN: i64 = 1_000_000;
+pub(crate) const MAX_FEE_YEN: i64 = 1_000_000;
 
 /// The longest stay taken, in minutes: a day.
-pub const MAX_STAY_MINUTES: i64 = 24 * 60;
+pub(crate) const MAX_STAY_MINUTES: i64 = 24 * 60;
 
 /// Checks the numbers given: a rating of 1 to 10, a fee of 0 to [`MAX_FEE_YEN`], a stay of 1 to
 /// [`MAX_STAY_MINUTES`].
@@ -393,7 +393,7 @@ mod tests {
 
     /// SQLite's plan for the listing of `filter`, one line a step.
     fn plan(filter: &Filter) -> String {
-        let conn = crate::db::fixtures::seeded();
+        let conn = crate::data::seed::fixtures::seeded();
         let (sql, values) = listing(filter, Some(50)).unwrap();
         let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let steps: Vec<String> = statement

@@ -21,7 +21,7 @@ enum Unit {
 
 /// One progress line. Dropping it erases what it drew.
 #[derive(Debug)]
-pub struct Progress {
+pub(crate) struct Progress {
     label: &'static str,
     total: Option<u64>,
     unit: Unit,
@@ -43,17 +43,17 @@ impl Progress {
     }
 
     /// Progress through `total` bytes.
-    pub fn bytes(label: &'static str, total: u64) -> Progress {
+    pub(crate) fn bytes(label: &'static str, total: u64) -> Progress {
         Progress::new(label, Some(total), Unit::Bytes)
     }
 
     /// Progress through `total` items, named `noun` (`visits`, `rows`).
-    pub fn items(label: &'static str, total: u64, noun: &'static str) -> Progress {
+    pub(crate) fn items(label: &'static str, total: u64, noun: &'static str) -> Progress {
         Progress::new(label, Some(total), Unit::Items(noun))
     }
 
     /// Records that `done` of the total are done, redrawing when it is time to.
-    pub fn set(&mut self, done: u64) {
+    pub(crate) fn set(&mut self, done: u64) {
         if !self.terminal || self.started.elapsed() < QUIET_FOR {
             return;
         }
@@ -107,7 +107,7 @@ impl Drop for Progress {
 
 /// Runs `work`, showing `label` and the elapsed time while it runs (for work whose progress
 /// cannot be counted, such as `PRAGMA integrity_check`).
-pub fn while_running<T>(label: &'static str, work: impl FnOnce() -> T) -> T {
+pub(crate) fn while_running<T>(label: &'static str, work: impl FnOnce() -> T) -> T {
     if !std::io::stderr().is_terminal() {
         return work();
     }

@@ -1,10 +1,11 @@
-//! The migration lifecycle: status and its CI gate, migrate, rollback, new, lint, and drift.
+//! The migration lifecycle: status and its CI gate, migrate, drift and the ledger (rollback is in
+//! `rollback`, new and lint in `new_and_lint`).
 
 use crate::support::{bytes, names_in, Sandbox};
 use std::path::{Path, PathBuf};
 
 /// Copies the repository's migrations into the sandbox root, where the tools read them from.
-fn own_migrations(sandbox: &Sandbox) -> PathBuf {
+pub(crate) fn own_migrations(sandbox: &Sandbox) -> PathBuf {
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
     let to = sandbox.root().join("migrations");
     for dir in std::fs::read_dir(&from).unwrap() {
@@ -20,7 +21,7 @@ fn own_migrations(sandbox: &Sandbox) -> PathBuf {
 }
 
 /// Adds `migrations/<name>/up.sql` (and `down.sql` when given).
-fn add_migration(folder: &Path, name: &str, up: &str, down: Option<&str>) {
+pub(crate) fn add_migration(folder: &Path, name: &str, up: &str, down: Option<&str>) {
     let dir = folder.join(name);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("up.sql"), up).unwrap();
@@ -30,7 +31,7 @@ fn add_migration(folder: &Path, name: &str, up: &str, down: Option<&str>) {
 }
 
 /// A dev database at the repository's head, and a migrations folder with two more.
-fn dev_with_two_pending() -> (Sandbox, PathBuf) {
+pub(crate) fn dev_with_two_pending() -> (Sandbox, PathBuf) {
     let sandbox = Sandbox::new();
     sandbox.init("dev");
     let folder = own_migrations(&sandbox);
@@ -49,18 +50,18 @@ fn dev_with_two_pending() -> (Sandbox, PathBuf) {
     (sandbox, folder)
 }
 
-fn version(sandbox: &Sandbox, env: &str) -> String {
+pub(crate) fn version(sandbox: &Sandbox, env: &str) -> String {
     sandbox.sqlite(&sandbox.db(env), "PRAGMA user_version")
 }
 
-fn ledger(sandbox: &Sandbox, env: &str) -> String {
+pub(crate) fn ledger(sandbox: &Sandbox, env: &str) -> String {
     sandbox.sqlite(
         &sandbox.db(env),
         "SELECT group_concat(version || ':' || name || ':' || how, ' ') FROM (SELECT * FROM onsendo_migrations ORDER BY version)",
     )
 }
 
-fn xtask(sandbox: &Sandbox, args: &[&str]) -> crate::support::Output {
+pub(crate) fn xtask(sandbox: &Sandbox, args: &[&str]) -> crate::support::Output {
     sandbox.xtask().args(["database"]).args(args).run()
 }
 
@@ -326,59 +327,6 @@ fn a_database_newer_than_the_code_is_refused() {
 }
 
 #[test]
-fn rollback_undoes_with_a_backup_and_refuses_a_missing_down_first() {
-    let (sandbox, folder) = dev_with_two_pending();
-    add_migration(&folder, "04-no-way-back", "CREATE TABLE forever (x);", None);
-    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
-    let before = bytes(&sandbox.db("dev"));
-    let out = xtask(&sandbox, &["rollback", "--env", "dev", "--steps", "2"]).code(1);
-    assert!(
-        out.stderr.contains("04-no-way-back/down.sql"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
-    assert_eq!(bytes(&sandbox.db("dev")), before);
-    assert!(
-        names_in(&sandbox.backup_dir()).is_empty(),
-        "refused before anything ran"
-    );
-
-    std::fs::write(
-        folder.join("04-no-way-back").join("down.sql"),
-        "DROP TABLE forever;",
-    )
-    .unwrap();
-    let out = xtask(&sandbox, &["rollback", "--env", "dev", "--to", "1"]).ok();
-    assert!(out.stdout.contains("plan: roll back"), "{}", out.stdout);
-    assert!(
-        out.stdout.contains("⚠ destructive: DROP TABLE favourites"),
-        "{}",
-        out.stdout
-    );
-    assert_eq!(version(&sandbox, "dev"), "1");
-    assert_eq!(ledger(&sandbox, "dev"), "1:01-initial:applied");
-    let columns = sandbox.sqlite(
-        &sandbox.db("dev"),
-        "SELECT count(*) FROM pragma_table_info('visits') WHERE name = 'mood'",
-    );
-    assert_eq!(columns, "0");
-    let backups = names_in(&sandbox.backup_dir());
-    let manifest = std::fs::read_to_string(sandbox.backup_dir().join(&backups[1])).unwrap();
-    assert!(
-        manifest.contains("\"reason\": \"pre-rollback\""),
-        "{manifest}"
-    );
-    assert_eq!(
-        sandbox.sqlite(
-            &sandbox.backup_dir().join(&backups[0]),
-            "PRAGMA user_version"
-        ),
-        "4"
-    );
-}
-
-#[test]
 fn two_migrate_processes_apply_once() {
     let sandbox = Sandbox::new();
     sandbox.init("dev");
@@ -474,93 +422,6 @@ fn prod_migrate_asks_backs_up_and_refuses_no_backup() {
         sandbox.sqlite(Path::new(backup), "PRAGMA user_version"),
         "1"
     );
-}
-
-#[test]
-fn new_creates_the_next_numbered_folder() {
-    let sandbox = Sandbox::new();
-    let folder = own_migrations(&sandbox);
-    let out = xtask(&sandbox, &["new", "Add visit notes"]).ok();
-    assert!(out.stdout.contains("created migration 2"), "{}", out.stdout);
-    assert_eq!(
-        names_in(&folder.join("02-add-visit-notes")),
-        ["down.sql", "up.sql"]
-    );
-    sandbox.init("dev");
-    let json = xtask(&sandbox, &["new", "second one", "--json"])
-        .ok()
-        .json();
-    assert_eq!(json["name"], "03-second-one");
-    let out = xtask(&sandbox, &["status", "--env", "dev"]).ok();
-    assert!(
-        out.stdout.contains("version:     2 of 3"),
-        "init used the folder: {}",
-        out.stdout
-    );
-    let line = out
-        .stdout
-        .lines()
-        .find(|l| l.contains("03-second-one"))
-        .unwrap();
-    assert!(
-        line.starts_with("  · ") && line.ends_with(" pending"),
-        "{line}"
-    );
-    let out = xtask(&sandbox, &["new", "../escape"]).code(2);
-    assert!(
-        out.stderr.contains("is not a migration name"),
-        "{}",
-        out.stderr
-    );
-    std::fs::remove_dir_all(&folder).unwrap();
-    let out = xtask(&sandbox, &["new", "x"]).code(1);
-    assert!(
-        out.stderr.contains("there is no migrations folder"),
-        "{}",
-        out.stderr
-    );
-}
-
-#[test]
-fn lint_fails_on_unacknowledged_destructive_statements() {
-    let sandbox = Sandbox::new();
-    sandbox.init("dev");
-    let folder = own_migrations(&sandbox);
-    xtask(&sandbox, &["lint", "--env", "dev"]).ok();
-    add_migration(
-        &folder,
-        "02-drop-notes",
-        "-- notes are unused\nALTER TABLE visits DROP COLUMN notes;\n",
-        None,
-    );
-    let out = xtask(&sandbox, &["lint", "--env", "dev"]).code(4);
-    assert!(
-        out.stdout
-            .contains("02-drop-notes/up.sql`:2: DROP COLUMN visits.notes (NOT acknowledged)"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stderr.contains("-- onsendo:destructive-ok"),
-        "{}",
-        out.stderr
-    );
-    let plan = xtask(&sandbox, &["migrate", "--env", "dev", "--dry-run"]).ok();
-    assert!(
-        plan.stdout
-            .contains("⚠ destructive: DROP COLUMN visits.notes (line 2)"),
-        "{}",
-        plan.stdout
-    );
-    add_migration(
-        &folder,
-        "02-drop-notes",
-        "-- onsendo:destructive-ok notes are unused\nALTER TABLE visits DROP COLUMN notes;\n",
-        None,
-    );
-    let json = xtask(&sandbox, &["lint", "--all", "--json"]).ok().json();
-    assert_eq!(json["findings"][0]["acknowledged"], true);
-    assert_eq!(json["unacknowledged"], 0);
 }
 
 #[test]
@@ -703,41 +564,6 @@ fn a_commit_in_a_migration_is_refused_before_anything_runs_even_in_a_dry_run_on_
 }
 
 #[test]
-fn a_down_sql_that_the_gate_refuses_stops_the_rollback_before_anything_runs() {
-    let (sandbox, folder) = dev_with_two_pending();
-    add_migration(
-        &folder,
-        "04-scratch",
-        "CREATE TABLE scratch (x);\n",
-        Some("DROP TABLE scratch;\nPRAGMA \"foreign_keys\" = OFF;\n"),
-    );
-    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
-    let before = bytes(&sandbox.db("dev"));
-    for args in [
-        &["rollback", "--env", "dev", "--dry-run"][..],
-        &["rollback", "--env", "dev"],
-    ] {
-        let out = xtask(&sandbox, args).code(3);
-        assert!(
-            out.stderr.contains(
-                "04-scratch/down.sql`: statement 2 (`PRAGMA foreign_keys`, line 2) is not allowed"
-            ),
-            "{}",
-            out.stderr
-        );
-    }
-    assert_eq!(bytes(&sandbox.db("dev")), before);
-    assert!(names_in(&sandbox.backup_dir()).is_empty());
-    let json = xtask(&sandbox, &["lint", "--all", "--json"]).code(4).json();
-    assert_eq!(json["refused"][0]["statement"], "PRAGMA foreign_keys");
-    assert_eq!(json["refused"][0]["line"], 2);
-    assert!(json["refused"][0]["file"]
-        .as_str()
-        .unwrap()
-        .ends_with("04-scratch/down.sql"));
-}
-
-#[test]
 fn a_huge_or_negative_user_version_is_answered_in_one_short_line() {
     let sandbox = Sandbox::new();
     sandbox.init("dev");
@@ -832,56 +658,6 @@ fn a_lone_carriage_return_is_a_change_but_crlf_is_not() {
         "{}",
         out.stdout
     );
-}
-
-#[test]
-fn an_edited_down_sql_is_reported_and_refused_before_a_rollback_uses_it() {
-    let (sandbox, folder) = dev_with_two_pending();
-    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
-    let down = folder.join("03-favourites").join("down.sql");
-    std::fs::write(&down, "DROP TABLE favourites;\r\n").unwrap();
-    xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
-    std::fs::write(&down, "DROP TABLE favourites;\nDELETE FROM visits;\n").unwrap();
-    let out = xtask(&sandbox, &["status", "--env", "dev", "--check"]).code(4);
-    assert!(
-        out.stdout
-            .contains("✗ 03-favourites  down.sql EDITED since applied"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stderr
-            .contains("the down.sql of migration 03-favourites was changed after it was applied"),
-        "{}",
-        out.stderr
-    );
-    let before = bytes(&sandbox.db("dev"));
-    for args in [
-        &["rollback", "--env", "dev", "--dry-run"][..],
-        &["rollback", "--env", "dev"],
-    ] {
-        let out = xtask(&sandbox, args).code(3);
-        assert!(
-            out.stderr
-                .contains("migration 03-favourites has a down.sql changed since it was applied"),
-            "{}",
-            out.stderr
-        );
-        assert!(out.stderr.contains("--accept-edited 3"), "{}", out.stderr);
-    }
-    assert_eq!(bytes(&sandbox.db("dev")), before);
-    assert!(names_in(&sandbox.backup_dir()).is_empty());
-    xtask(
-        &sandbox,
-        &["migrate", "--env", "dev", "--accept-edited", "3"],
-    )
-    .ok();
-    assert_eq!(
-        ledger(&sandbox, "dev"),
-        "1:01-initial:applied 2:02-visit-mood:applied 3:03-favourites:accepted"
-    );
-    xtask(&sandbox, &["rollback", "--env", "dev"]).ok();
-    assert_eq!(version(&sandbox, "dev"), "2");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// The marker file the library's test guard looks for (`onsendo::guard::SANDBOX_MARKER`).
+/// The marker file the library's test guard looks for (`onsendo::access::guard::SANDBOX_MARKER`).
 const SANDBOX_MARKER: &str = ".onsendo-test-sandbox";
 
 /// Panics with a `CRITICAL` message when `ONSENDO_ENV` names prod.

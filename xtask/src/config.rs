@@ -2,8 +2,9 @@
 
 use crate::cli_flags::GlobalArgs;
 use clap::Subcommand;
-use onsendo::config;
-use onsendo::{settings, ui};
+use onsendo::checks::settings;
+use onsendo::selection::config;
+use onsendo::ui;
 use serde_json::json;
 
 #[derive(Subcommand, Debug)]

@@ -2,7 +2,7 @@
 
 mod bench;
 mod ci;
-#[path = "../../src/cli_flags.rs"]
+#[path = "../../src/app/cli_flags.rs"]
 mod cli_flags;
 mod config;
 mod database;

@@ -54,7 +54,7 @@ pub fn run(
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let log = dir.join("last-command.log");
-    let conn = onsendo::db::connect(big, onsendo::db::Access::Read)?;
+    let conn = onsendo::access::db::connect(big, onsendo::access::db::Access::Read)?;
     let (visits, newest): (i64, String) =
         conn.query_row("SELECT count(*), max(visited_at) FROM visits", [], |r| {
             Ok((r.get(0)?, r.get(1)?))

@@ -1,9 +1,10 @@
 //! The benchmark's database: the real schema, the reference onsens, and the library's mock
 //! bathhouses and visits, up to a given size.
 
+use onsendo::access::db;
+use onsendo::data::mock::{self, Amount};
+use onsendo::data::seed;
 use onsendo::migrate::Catalog;
-use onsendo::mock::{self, Amount};
-use onsendo::{db, seed};
 use std::path::Path;
 
 /// Builds `path` (which must not exist) at about `bytes` bytes; returns the number of visits.

@@ -97,11 +97,8 @@ pub fn run(xtask: &Path, dir: &Path, hundred_k: &Path, runs: usize) -> anyhow::R
             }
         }
     }
-    let visits = onsendo::db::connect(hundred_k, onsendo::db::Access::Read)?.query_row(
-        "SELECT count(*) FROM visits",
-        [],
-        |r| r.get::<_, i64>(0),
-    )?;
+    let visits = onsendo::access::db::connect(hundred_k, onsendo::access::db::Access::Read)?
+        .query_row("SELECT count(*) FROM visits", [], |r| r.get::<_, i64>(0))?;
     rows.push((
         "database migrate (50 on 100k rows, with backup)",
         mine,
@@ -119,7 +116,9 @@ fn arg(text: &str) -> &std::ffi::OsStr {
 /// A root holding `migrations/` with the repository's migrations and 50 generated ones.
 fn root_with_migrations(root: &Path) -> anyhow::Result<PathBuf> {
     let folder = root.join("migrations");
-    std::fs::create_dir_all(onsendo::paths::Layout::new(root.to_path_buf()).database_dir())?;
+    std::fs::create_dir_all(
+        onsendo::selection::paths::Layout::new(root.to_path_buf()).database_dir(),
+    )?;
     for migration in &onsendo::migrate::Catalog::built_in().migrations {
         write_migration(
             &folder,

@@ -9,7 +9,7 @@ mod measure;
 
 use anyhow::Context;
 use measure::{median, Sample};
-use onsendo::paths::Layout;
+use onsendo::selection::paths::Layout;
 use onsendo::Environment;
 use std::path::{Path, PathBuf};
 use xshell::{cmd, Shell};
@@ -382,7 +382,7 @@ fn report(cases: &[Case], small_peaks: &[u64], size_mb: u64) {
 /// read-only connection (its settings, a busy handler, foreign keys and sync, change nothing of a
 /// read; cache and memory are SQLite's defaults); an error unless it answers `ok`.
 fn integrity_check_only(path: &Path) -> anyhow::Result<()> {
-    let conn = onsendo::db::connect(path, onsendo::db::Access::Read)?;
+    let conn = onsendo::access::db::connect(path, onsendo::access::db::Access::Read)?;
     let mut statement = conn.prepare("PRAGMA integrity_check")?;
     let lines = statement
         .query_map([], |row| row.get::<_, String>(0))?

@@ -2,8 +2,8 @@
 //! says what became of its operation (ended, running, interrupted, unknown).
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::audit::{self, Line, State};
-use onsendo::config;
+use onsendo::access::audit::{self, Line, State};
+use onsendo::selection::config;
 use onsendo::ui;
 use serde_json::{json, Value};
 

@@ -2,9 +2,9 @@
 //! manifest; list them.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::backup::{self, Request};
-use onsendo::manifest::Reason;
-use onsendo::session::{Effect, Hold, Session};
+use onsendo::access::session::{Effect, Hold, Session};
+use onsendo::copies::backup::{self, Request};
+use onsendo::copies::manifest::Reason;
 use onsendo::ui;
 use serde_json::json;
 use std::path::PathBuf;
@@ -122,7 +122,7 @@ pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
                 ui::size(entry.size),
                 entry.reason(),
                 status.label(),
-                onsendo::manifest::file_name(&entry.path),
+                onsendo::copies::manifest::file_name(&entry.path),
             ]
         })
         .collect();

@@ -2,8 +2,8 @@
 //! when not ready.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::doctor;
-use onsendo::session::{Effect, Session};
+use onsendo::access::session::{Effect, Session};
+use onsendo::checks::doctor;
 use onsendo::{ui, Error};
 use serde_json::json;
 

@@ -1,9 +1,9 @@
 //! `database path` and `database env`: what the resolution decided, for people and scripts.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::config;
-use onsendo::hint::Hint;
-use onsendo::session::{self, Effect};
+use onsendo::access::session::{self, Effect};
+use onsendo::selection::config;
+use onsendo::selection::hint::Hint;
 use onsendo::{migrate, ui};
 use serde_json::json;
 

@@ -2,9 +2,10 @@
 //! not this code's.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::hint::Hint;
-use onsendo::session::{Effect, Opened, Session};
-use onsendo::{migrate, seed, ui};
+use onsendo::access::session::{Effect, Opened, Session};
+use onsendo::data::seed;
+use onsendo::selection::hint::Hint;
+use onsendo::{migrate, ui};
 use serde_json::json;
 
 pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {

@@ -3,9 +3,10 @@
 //! one not acknowledged with the marker comment.
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::access::session::{self, Effect};
+use onsendo::migrate::statements;
 use onsendo::migrate::{self, lint, runner, Catalog};
-use onsendo::session::{self, Effect};
-use onsendo::{statements, ui, Error};
+use onsendo::{ui, Error};
 use serde_json::json;
 
 /// The flags of `database lint`.
@@ -19,7 +20,7 @@ pub struct LintArgs {
 pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let options = global.options();
     let (catalog, applied) = if args.all {
-        let config = onsendo::config::from_process(&options.flags)?;
+        let config = onsendo::selection::config::from_process(&options.flags)?;
         (Catalog::of(&config.layout)?, 0)
     } else {
         session::run(&options, "database lint", Effect::Read, |db| {

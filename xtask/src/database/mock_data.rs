@@ -2,9 +2,9 @@
 //! the bathhouses they go to), at this code's schema version. Prod is refused, with no override.
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::access::session::{Effect, Session};
+use onsendo::data::mock::{self, Amount};
 use onsendo::migrate::{self, Catalog};
-use onsendo::mock::{self, Amount};
-use onsendo::session::{Effect, Session};
 use onsendo::ui;
 use serde_json::json;
 

@@ -2,9 +2,10 @@
 //! environment's with `--all-envs`); the newest backup that matches its manifest always stays.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::backup::{self, Candidate, Retention, Scope, Status};
-use onsendo::session::{Effect, Session};
-use onsendo::{time, ui, Environment, Error};
+use onsendo::access::session::{Effect, Session};
+use onsendo::copies::backup::{self, Candidate, Retention, Scope, Status};
+use onsendo::shared::time;
+use onsendo::{ui, Environment, Error};
 use serde_json::json;
 
 /// The flags of `database prune`.

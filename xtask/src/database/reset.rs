@@ -1,10 +1,11 @@
 //! `database reset`: back up a dev or test database, then empty it and rebuild it fresh
 //! (schema at head, stamp, reference onsens). Prod is refused, with no override.
 
-use onsendo::manifest::Reason;
+use onsendo::access::session::{Effect, Hold, Session};
+use onsendo::copies::manifest::Reason;
+use onsendo::data::reset;
 use onsendo::migrate::Catalog;
-use onsendo::session::{Effect, Hold, Session};
-use onsendo::{reset, ui};
+use onsendo::ui;
 use serde_json::json;
 
 use crate::cli_flags::GlobalArgs;

@@ -2,13 +2,14 @@
 //! through SQLite, after backing the live database up.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::backup;
-use onsendo::config::DatabaseConfig;
-use onsendo::hint::Hint;
-use onsendo::manifest::{self, Manifest, Reason};
-use onsendo::session::{Effect, Hold, Session};
-use onsendo::verify::{self, Allowed, Depth};
-use onsendo::{restore, ui, Environment, Error};
+use onsendo::access::session::{Effect, Hold, Session};
+use onsendo::copies::backup;
+use onsendo::copies::manifest::{self, Manifest, Reason};
+use onsendo::copies::restore;
+use onsendo::copies::verify::{self, Allowed, Depth};
+use onsendo::selection::config::DatabaseConfig;
+use onsendo::selection::hint::Hint;
+use onsendo::{ui, Environment, Error};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 

@@ -2,10 +2,10 @@
 
 use crate::cli_flags::GlobalArgs;
 use crate::database::schema_change::{self, Change};
-use onsendo::hint::Hint;
-use onsendo::manifest::Reason;
+use onsendo::access::session::{Effect, Hold, Session};
+use onsendo::copies::manifest::Reason;
 use onsendo::migrate::{self, runner, Catalog, Mark};
-use onsendo::session::{Effect, Hold, Session};
+use onsendo::selection::hint::Hint;
 use onsendo::Error;
 
 /// The flags of `database rollback`.

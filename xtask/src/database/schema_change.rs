@@ -3,10 +3,10 @@
 //! and the report.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::db::Database;
-use onsendo::manifest::Reason;
+use onsendo::access::db::Database;
+use onsendo::access::session::{Effect, Session};
+use onsendo::copies::manifest::Reason;
 use onsendo::migrate::{self, lint, runner, Catalog};
-use onsendo::session::{Effect, Session};
 use onsendo::{ui, Error, Result};
 use rusqlite::Transaction;
 use serde_json::json;

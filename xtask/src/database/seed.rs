@@ -2,9 +2,10 @@
 //! a database at this code's schema version.
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::access::session::{self, Effect};
+use onsendo::data::seed;
 use onsendo::migrate::{self, Catalog};
-use onsendo::session::{self, Effect};
-use onsendo::{seed, ui};
+use onsendo::ui;
 use serde_json::json;
 
 pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {

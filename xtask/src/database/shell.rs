@@ -2,10 +2,10 @@
 //! guards. Read-only on prod unless `--write` (banner, typed confirmation, a backup first).
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::hint::Hint;
-use onsendo::manifest::Reason;
-use onsendo::session::{Effect, Session};
-use onsendo::statements;
+use onsendo::access::session::{Effect, Session};
+use onsendo::copies::manifest::Reason;
+use onsendo::migrate::statements;
+use onsendo::selection::hint::Hint;
 use onsendo::{Environment, Error};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -116,7 +116,7 @@ fn open_shell(
 ) -> onsendo::Result<()> {
     let sh = Shell::new().map_err(|e| Error::failed("cannot start a shell").because(e))?;
     let readonly = read_only.then_some("-readonly");
-    let timeout = format!(".timeout {}", onsendo::db::BUSY_TIMEOUT.as_millis());
+    let timeout = format!(".timeout {}", onsendo::access::db::BUSY_TIMEOUT.as_millis());
     let mut command = std::process::Command::from(cmd!(
         sh,
         "{sqlite3} -safe {readonly...} -cmd {timeout} -cmd {FOREIGN_KEYS_ON} {path}"

@@ -3,9 +3,9 @@
 
 use crate::cli_flags::GlobalArgs;
 use anyhow::bail;
-use onsendo::hint::Hint;
-use onsendo::session::{Effect, Hold, Session};
-use onsendo::split::{self, Plan, State};
+use onsendo::access::session::{Effect, Hold, Session};
+use onsendo::copies::split::{self, Plan, State};
+use onsendo::selection::hint::Hint;
 use onsendo::{ui, Environment, Error};
 use serde_json::json;
 use std::path::PathBuf;
@@ -36,7 +36,7 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
     }
     let plan = Plan::new(&layout, args.from.clone(), args.force);
-    onsendo::paths::refuse_special(&plan.legacy, "database")?;
+    onsendo::selection::paths::refuse_special(&plan.legacy, "database")?;
     match plan.state() {
         State::Done => {
             let legacy = if plan.legacy_exists {

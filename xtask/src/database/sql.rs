@@ -3,9 +3,9 @@
 //! confirmation on prod, a backup first on prod, one transaction, `--dry-run` rolls back.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::manifest::Reason;
-use onsendo::session::{self, Effect, Session};
-use onsendo::statements::{self, value_json, value_text, Mode, Outcome};
+use onsendo::access::session::{self, Effect, Session};
+use onsendo::copies::manifest::Reason;
+use onsendo::migrate::statements::{self, value_json, value_text, Mode, Outcome};
 use onsendo::{ui, Error};
 use rusqlite::types::Value;
 use serde_json::json;

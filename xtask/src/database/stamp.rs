@@ -2,9 +2,10 @@
 
 use crate::cli_flags::GlobalArgs;
 use anyhow::bail;
-use onsendo::hint::Hint;
-use onsendo::session::{Effect, Hold, Session};
-use onsendo::{stamp, ui, Environment, Error};
+use onsendo::access::session::{Effect, Hold, Session};
+use onsendo::access::stamp;
+use onsendo::selection::hint::Hint;
+use onsendo::{ui, Environment, Error};
 use serde_json::json;
 
 pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {

@@ -2,8 +2,8 @@
 //! anything pending or drifted exit 4, for CI.
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::access::session::{Effect, Session};
 use onsendo::migrate::{self, Catalog, Mark, State};
-use onsendo::session::{Effect, Session};
 use onsendo::{ui, Error};
 use serde_json::json;
 

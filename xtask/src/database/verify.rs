@@ -1,12 +1,14 @@
 //! `database verify`: the health of a database or a backup; exit 4 when anything fails.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::backup;
-use onsendo::config::DatabaseConfig;
-use onsendo::manifest::{self, Manifest};
-use onsendo::session::{Effect, Session};
-use onsendo::verify::{self, Allowed, Depth, Report};
-use onsendo::{paths, ui, Environment};
+use onsendo::access::session::{Effect, Session};
+use onsendo::copies::backup;
+use onsendo::copies::manifest::{self, Manifest};
+use onsendo::copies::verify::{self, Allowed, Depth, Report};
+use onsendo::selection::config::DatabaseConfig;
+use onsendo::selection::paths;
+use onsendo::shared::durable;
+use onsendo::{ui, Environment};
 use std::path::{Path, PathBuf};
 
 /// The flags of `database verify`.
@@ -71,10 +73,10 @@ fn latest_env(session: &mut Session) -> onsendo::Result<Option<Environment>> {
 /// in the backup folder must have its manifest, without which it cannot be checked against its
 /// source. `config` is the selection the command runs under.
 fn check_file(file: &Path, depth: Depth, config: &DatabaseConfig) -> onsendo::Result<Report> {
-    paths::require_file(file, "database", config)?;
+    onsendo::access::db::require_file(file, "database", config)?;
     match Manifest::read(file)? {
         Some(manifest) => verify::backup(file, &manifest, depth),
-        None if paths::same_file(&paths::folder_of(file), &config.layout.backup_dir()) => {
+        None if paths::same_file(&durable::folder_of(file), &config.layout.backup_dir()) => {
             manifest::require(file, config)
                 .and_then(|manifest| verify::backup(file, &manifest, depth))
         }

@@ -1,0 +1,202 @@
+//! Every setting the tools use, with its value and where it came from (a flag, a variable, a
+//! default), for `cargo xtask config show`. Values of secret-looking names are redacted.
+
+use crate::access::audit::{self, KEEP_ROTATED, ROTATE_BYTES};
+use crate::access::db::BUSY_TIMEOUT;
+use crate::copies::backup::DEFAULT_KEEP;
+use crate::migrate::{Catalog, Source};
+use crate::selection::config::{DatabaseConfig, Rule, ENV_VAR};
+use crate::selection::paths::ROOT_VAR;
+
+/// One setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// Its name.
+    pub name: String,
+    /// Its value (`***` when secret and not shown).
+    pub value: String,
+    /// Where it came from: a flag, a variable, `default`, or what it is derived from.
+    pub source: String,
+}
+
+fn setting(name: &str, value: impl Into<String>, source: impl Into<String>) -> Setting {
+    Setting {
+        name: name.to_string(),
+        value: value.into(),
+        source: source.into(),
+    }
+}
+
+/// The variables onsendo reads, besides the ones listed as settings of their own.
+const KNOWN_VARS: [&str; 6] = [
+    ENV_VAR,
+    ROOT_VAR,
+    crate::selection::hint::FORM_VAR,
+    "ONSENDO_TEST_SANDBOX",
+    "ONSENDO_FAILPOINT",
+    "ONSENDO_TEST_KILL_SEED",
+];
+
+/// The settings for `config`, given the process's variables (`name`, `value`).
+pub fn list(
+    config: &DatabaseConfig,
+    vars: &[(String, String)],
+    show_secrets: bool,
+) -> Vec<Setting> {
+    let layout = &config.layout;
+    let shown = |path: &std::path::Path| path.display().to_string();
+    let environment = match config.env {
+        Some(env) => env.name().to_string(),
+        None => "the one stamped in the --database file".to_string(),
+    };
+    let database_source = if config.rule == Rule::DatabaseFlag {
+        "--database"
+    } else {
+        "environment + root"
+    };
+    let migrations = match Catalog::of(layout) {
+        Ok(catalog) => match &catalog.source {
+            Source::Folder(folder) => (
+                format!("{} ({})", folder.display(), migrations(catalog.head())),
+                "root's migrations/ folder",
+            ),
+            Source::BuiltIn => (
+                format!("built in ({})", migrations(catalog.head())),
+                "default: the root has no migrations/ folder",
+            ),
+        },
+        Err(e) => (format!("unreadable: {e}"), "root's migrations/ folder"),
+    };
+    let colour = match vars.iter().find(|(name, _)| name == "NO_COLOR") {
+        Some(_) => ("off", "NO_COLOR"),
+        None => ("on when the output is a terminal", "default"),
+    };
+    let mut settings = vec![
+        setting("environment", environment, config.rule.describe()),
+        setting("root", shown(layout.root()), config.root_rule.describe()),
+        setting("database", shown(&config.path), database_source),
+        setting("legacy database", shown(&layout.legacy_database()), "root"),
+        setting("migrations", migrations.0, migrations.1),
+        setting("backups", shown(&layout.backup_dir()), "root"),
+        setting(
+            "retention",
+            format!("keep the newest {DEFAULT_KEEP} per environment"),
+            "default; prune --keep/--older-than override it",
+        ),
+        setting("logs", shown(&layout.log_dir()), "root"),
+        setting("audit log", shown(&layout.audit_log()), "root"),
+        setting(
+            "audit rotation",
+            format!(
+                "at {}, keeping {KEEP_ROTATED} old files",
+                crate::ui::size(ROTATE_BYTES)
+            ),
+            "default",
+        ),
+        setting(
+            "busy timeout",
+            format!("{} s", BUSY_TIMEOUT.as_secs()),
+            "default",
+        ),
+        lock_wait(vars),
+        setting("colour", colour.0, colour.1),
+    ];
+    let mut others: Vec<&(String, String)> = vars
+        .iter()
+        .filter(|(name, _)| {
+            name.starts_with("ONSENDO_")
+                && ![ENV_VAR, ROOT_VAR, crate::access::lock::WAIT_VAR].contains(&name.as_str())
+        })
+        .collect();
+    others.sort();
+    for (name, value) in others {
+        let value = if show_secrets {
+            value.clone()
+        } else {
+            audit::redact_value(name, value)
+        };
+        let source = if KNOWN_VARS.contains(&name.as_str()) {
+            "variable"
+        } else {
+            "variable, not used by onsendo"
+        };
+        settings.push(setting(name, value, source));
+    }
+    settings
+}
+
+/// "1 migration", "2 migrations".
+fn migrations(count: usize) -> String {
+    if count == 1 {
+        "1 migration".to_string()
+    } else {
+        format!("{count} migrations")
+    }
+}
+
+/// How long a command waits for another one's lock, and where that came from.
+fn lock_wait(vars: &[(String, String)]) -> Setting {
+    use crate::access::lock::{wait_from, WAIT_VAR};
+    let value = vars
+        .iter()
+        .find(|(name, _)| name == WAIT_VAR)
+        .map(|(_, value)| value.as_str());
+    let source = if value.is_some() { WAIT_VAR } else { "default" };
+    let shown = match wait_from(value) {
+        Ok(wait) => format!("{} s, then refuse", wait.as_secs()),
+        Err(e) => e.to_string(),
+    };
+    setting("lock wait", shown, source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::selection::config::{resolve, Flags, Vars};
+    use std::path::PathBuf;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn value<'a>(settings: &'a [Setting], name: &str) -> &'a Setting {
+        settings.iter().find(|s| s.name == name).unwrap()
+    }
+
+    #[test]
+    fn sources_and_redaction() {
+        let flags = Flags {
+            env: Some("prod".into()),
+            root: Some(PathBuf::from("/r")),
+            ..Flags::default()
+        };
+        let config = resolve(&flags, &Vars::default(), || unreachable!()).unwrap();
+        let process = vars(&[
+            ("ONSENDO_API_TOKEN", "s3cret"),
+            ("ONSENDO_BACKUP_URL", "sftp://me:pw@host/x"),
+            ("NO_COLOR", "1"),
+        ]);
+        let settings = list(&config, &process, false);
+        assert_eq!(value(&settings, "environment").source, "--env");
+        assert_eq!(value(&settings, "root").source, "--root");
+        assert_eq!(
+            value(&settings, "database").value,
+            "/r/data/db/onsen.prod.db"
+        );
+        assert_eq!(value(&settings, "colour").source, "NO_COLOR");
+        assert_eq!(value(&settings, "ONSENDO_API_TOKEN").value, "***");
+        assert_eq!(
+            value(&settings, "ONSENDO_BACKUP_URL").value,
+            "sftp://me:***@host/x"
+        );
+        assert_eq!(
+            value(&settings, "ONSENDO_API_TOKEN").source,
+            "variable, not used by onsendo"
+        );
+        let shown = list(&config, &process, true);
+        assert_eq!(value(&shown, "ONSENDO_API_TOKEN").value, "s3cret");
+    }
+}

@@ -1,0 +1,22 @@
+//! Copies: the copy engine and what is built on it.
+//!
+//! - `direct`: large writes and read-backs past the page cache;
+//! - `records`: the logical hash kept in manifests;
+//! - `copy`: a snapshot of a database, copied and checked equal;
+//! - `manifest`: the record written beside each backup;
+//! - `verify`: the checks of a database and of a backup against its manifest (a copy is
+//!   verified by it before it is placed, so it sits here, below the backup);
+//! - `backup`: backups, their listing and retention, and the session's automatic backup;
+//! - `restore`: putting a backup's content back into the live file;
+//! - `split`: the one-time split of a legacy database into one per environment.
+//!
+//! May use: `shared`, `selection`, `ui`, `migrate`, `access`.
+
+pub mod backup;
+pub(crate) mod copy;
+pub(crate) mod direct;
+pub mod manifest;
+pub(crate) mod records;
+pub mod restore;
+pub mod split;
+pub mod verify;
