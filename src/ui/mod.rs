@@ -26,12 +26,7 @@ pub(crate) fn banner_text(
         format!("database:    {}", shown_path(path)),
         format!("operation:   {}", escape_controls(operation)),
     ];
-    let width = rows
-        .iter()
-        .map(|row| row.chars().count())
-        .max()
-        .unwrap_or(0)
-        + 4;
+    let width = rows.iter().map(|row| display_width(row)).max().unwrap_or(0) + 4;
     let rule = "=".repeat(width);
     let mut text = format!("{rule}\n");
     for row in rows {
@@ -256,6 +251,12 @@ pub fn print_json(value: &serde_json::Value) {
     );
 }
 
+/// How many columns `text` takes on a terminal: two for each wide character (漢字, かな, full-width
+/// forms), none for combining marks, as Unicode's East Asian Width says.
+pub fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
 /// Rows as an aligned text table with a header line; an empty list says so.
 pub fn table(headers: &[&str], rows: &[Vec<String>], empty: &str) -> String {
     let mut out = Vec::new();
@@ -290,7 +291,7 @@ impl<W: std::io::Write> TableWriter<W> {
         Self {
             out,
             headers: Some(headers.iter().map(ToString::to_string).collect()),
-            widths: headers.iter().map(|h| h.chars().count()).collect(),
+            widths: headers.iter().map(|h| display_width(h)).collect(),
             held: Vec::new(),
             rows: 0,
         }
@@ -303,7 +304,7 @@ impl<W: std::io::Write> TableWriter<W> {
             return self.write_line(&cells);
         }
         for (width, cell) in self.widths.iter_mut().zip(&cells) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(display_width(cell));
         }
         self.held.push(cells);
         if self.held.len() == ALIGN_ROWS {
@@ -339,7 +340,7 @@ impl<W: std::io::Write> TableWriter<W> {
             .zip(&self.widths)
             .map(|(cell, width)| {
                 // Padded by hand: `format!`'s width stops at 65,535, and a note can be longer.
-                let pad = width.saturating_sub(cell.chars().count());
+                let pad = width.saturating_sub(display_width(cell));
                 format!("{cell}{}", " ".repeat(pad))
             })
             .collect();
@@ -442,6 +443,25 @@ mod tests {
             "id  name\n1   Takegawara\n12  -"
         );
         assert_eq!(table(&["id"], &[], "no rows"), "no rows");
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns_and_keep_the_columns_after_them_aligned() {
+        let rows = vec![
+            vec!["1".to_string(), "竹瓦温泉".to_string(), "Beppu".to_string()],
+            vec![
+                "2".to_string(),
+                "Hyotan Onsen".to_string(),
+                "Kannawa".to_string(),
+            ],
+        ];
+        let text = table(&["id", "name", "region"], &rows, "none");
+        let starts: Vec<usize> = text
+            .lines()
+            .map(|line| display_width(&line[..line.rfind("  ").unwrap() + 2]))
+            .collect();
+        assert_eq!(starts, [18, 18, 18], "{text}");
+        assert_eq!(display_width("竹瓦温泉"), 8);
     }
 
     #[test]
