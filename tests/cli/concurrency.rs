@@ -5,6 +5,7 @@
 //! so that a lucky schedule does not pass them; `NAME:pause` failpoints hold a command mid-step
 //! for two seconds so that a second one meets it there.
 
+use crate::backup::backup;
 use crate::split::{assert_split_from, backups_in, legacy_path, make_legacy, split};
 use crate::support::{Output, Run, Sandbox};
 use std::path::{Path, PathBuf};
@@ -48,14 +49,15 @@ impl Paused {
     }
 }
 
-fn wait(child: std::process::Child) -> Output {
-    Output::of(child)
-}
-
 fn restore_latest(sandbox: &Sandbox) -> Run {
     sandbox
         .xtask()
         .args(["database", "restore", "--latest", "--env", "dev"])
+}
+
+/// `database backup --env dev`, to run or spawn.
+fn backup_dev(sandbox: &Sandbox) -> Run {
+    sandbox.xtask().args(["database", "backup", "--env", "dev"])
 }
 
 fn visits(sandbox: &Sandbox, db: &Path) -> u64 {
@@ -72,7 +74,7 @@ fn two_splits_at_once_write_the_targets_once() {
         let legacy = legacy_path(&sandbox);
         make_legacy(&sandbox, &legacy, "");
         let runs: Vec<_> = (0..2).map(|_| split(&sandbox, &[]).spawn()).collect();
-        let outs: Vec<Output> = runs.into_iter().map(wait).collect();
+        let outs: Vec<Output> = runs.into_iter().map(Output::of).collect();
         for out in &outs {
             assert_eq!(out.code, 0, "round {round}: {}", out.stderr);
         }
@@ -118,7 +120,7 @@ fn a_split_started_during_another_waits_and_keeps_the_prod_visit_written_meanwhi
         let second = split(&sandbox, &[]).spawn();
         let first = first.wait();
         assert_eq!(first.code, 0, "round {round}: {}", first.stderr);
-        let (visit, second) = (wait(visit), wait(second));
+        let (visit, second) = (Output::of(visit), Output::of(second));
         assert_eq!(visit.code, 0, "round {round}: {}", visit.stderr);
         assert_eq!(second.code, 0, "round {round}: {}", second.stderr);
         assert!(
@@ -149,11 +151,7 @@ fn a_command_that_meets_a_held_lock_names_the_holder_and_refuses_after_the_wait(
     let sandbox = Sandbox::new();
     sandbox.init("dev");
     let dev = sandbox.db("dev");
-    sandbox
-        .xtask()
-        .args(["database", "backup", "--env", "dev"])
-        .run()
-        .ok();
+    backup(&sandbox, "dev", &[]);
     let restoring = started_and_paused(&sandbox, restore_latest(&sandbox), "restore.replace");
     let before = std::fs::read(&dev).unwrap();
     for args in [
@@ -205,11 +203,7 @@ fn an_app_write_during_a_restore_waits_and_lands_after_it() {
     let sandbox = Sandbox::new();
     sandbox.init("dev");
     let dev = sandbox.db("dev");
-    sandbox
-        .xtask()
-        .args(["database", "backup", "--env", "dev"])
-        .run()
-        .ok();
+    backup(&sandbox, "dev", &[]);
     let restoring = started_and_paused(&sandbox, restore_latest(&sandbox), "restore.replace");
     let out = sandbox
         .onsendo()
@@ -242,15 +236,7 @@ fn a_restore_rerun_after_a_kill_finishes_the_restore_it_was_asked_for() {
     sandbox.init("dev");
     let dev = sandbox.db("dev");
     sandbox.sqlite(&dev, "DELETE FROM visits; INSERT INTO visits (onsen_id, visited_at, personal_rating) VALUES (1, '2026-01-01', 5);");
-    let wanted = PathBuf::from(
-        sandbox
-            .xtask()
-            .args(["database", "backup", "--env", "dev"])
-            .run()
-            .ok()
-            .stdout
-            .trim(),
-    );
+    let wanted = backup(&sandbox, "dev", &[]);
     sandbox.sqlite(&dev, "DELETE FROM visits;");
     for point in ["restore.replace", "copy.writing#2", "restore.replaced"] {
         started_and_paused(&sandbox, restore_latest(&sandbox), point).kill();
@@ -353,20 +339,18 @@ fn backups_and_restores_started_together_take_turns_and_every_file_is_whole() {
         let sandbox = Sandbox::new();
         sandbox.init("dev");
         let dev = sandbox.db("dev");
-        sandbox
-            .xtask()
-            .args(["database", "backup", "--env", "dev"])
-            .run()
-            .ok();
+        backup(&sandbox, "dev", &[]);
         sandbox.sqlite(&dev, "INSERT INTO visits (onsen_id, visited_at, personal_rating) VALUES (1, '2026-12-01', 9);");
-        let backup = || sandbox.xtask().args(["database", "backup", "--env", "dev"]);
         let runs = [
-            backup(),
+            backup_dev(&sandbox),
             restore_latest(&sandbox),
             restore_latest(&sandbox),
-            backup(),
+            backup_dev(&sandbox),
         ];
-        let outs: Vec<Output> = runs.into_iter().map(|run| wait(run.spawn())).collect();
+        let outs: Vec<Output> = runs
+            .into_iter()
+            .map(|run| Output::of(run.spawn()))
+            .collect();
         for out in &outs {
             assert_eq!(out.code, 0, "round {round}: {}", out.stderr);
         }
@@ -407,11 +391,7 @@ fn a_migrate_during_a_backup_waits_and_the_backup_is_the_database_before_it() {
         .run()
         .ok();
     let before = sandbox.sqlite(&dev, "PRAGMA user_version");
-    let backing_up = started_and_paused(
-        &sandbox,
-        sandbox.xtask().args(["database", "backup", "--env", "dev"]),
-        "backup.manifest",
-    );
+    let backing_up = started_and_paused(&sandbox, backup_dev(&sandbox), "backup.manifest");
     let migrated = sandbox
         .xtask()
         .args(["database", "migrate", "--env", "dev"])
@@ -446,13 +426,9 @@ fn a_migrate_during_a_backup_waits_and_the_backup_is_the_database_before_it() {
 fn a_holder_killed_with_sigkill_leaves_no_lock_behind() {
     let sandbox = Sandbox::new();
     sandbox.init("dev");
-    sandbox
-        .xtask()
-        .args(["database", "backup", "--env", "dev"])
-        .run()
-        .ok();
+    backup(&sandbox, "dev", &[]);
     for point in ["backup.manifest", "copy.writing#1"] {
-        let holder = sandbox.xtask().args(["database", "backup", "--env", "dev"]);
+        let holder = backup_dev(&sandbox);
         started_and_paused(&sandbox, holder, point).kill();
         let out = restore_latest(&sandbox)
             .env("ONSENDO_LOCK_WAIT", "0")
@@ -491,11 +467,7 @@ fn a_lock_file_that_is_no_regular_file_is_refused_and_what_it_points_to_is_kept(
             let made = sandbox.command("mkfifo").arg(&lock).run();
             assert_eq!(made.code, 0, "{}", made.stderr);
         }
-        let out = sandbox
-            .xtask()
-            .args(["database", "backup", "--env", "dev"])
-            .run()
-            .code(1);
+        let out = backup_dev(&sandbox).run().code(1);
         assert!(
             out.stderr.contains("it is not a regular file"),
             "{what}: {}",
@@ -528,11 +500,7 @@ fn a_lock_file_that_is_no_regular_file_is_refused_and_what_it_points_to_is_kept(
         assert_eq!(std::fs::read(&dev).unwrap(), before, "{what}");
     }
     std::fs::remove_file(&lock).unwrap();
-    sandbox
-        .xtask()
-        .args(["database", "backup", "--env", "dev"])
-        .run()
-        .ok();
+    backup(&sandbox, "dev", &[]);
     let record = dev.with_file_name(".onsen.dev.db.restoring");
     std::os::unix::fs::symlink(&elsewhere, &record).unwrap();
     let out = restore_latest(&sandbox).run().code(1);

@@ -519,17 +519,10 @@ fn visit_list_shows_the_newest_fifty_then_how_many_more_and_how_to_see_them() {
 fn a_bad_import_lists_ten_problems_and_counts_the_rest_and_writes_nothing() {
     let sandbox = Sandbox::new();
     sandbox.init("test");
-    let file = sandbox.root().join("bad.csv");
     let mut csv = String::from("visited_at,onsen_ban,rating\n2026-01-01,1,5\n");
     csv.push_str(&"2026-02-30,1,8\n".repeat(2024));
-    std::fs::write(&file, csv).unwrap();
-    let before = std::fs::read(sandbox.db("test")).unwrap();
-    let out = sandbox
-        .onsendo()
-        .args(["visit", "import"])
-        .arg(&file)
-        .run()
-        .code(2);
+    let before = bytes(&sandbox.db("test"));
+    let out = import_csv(&sandbox, &csv, &[]).run().code(2);
     assert!(
         out.stderr.contains("has 2024 invalid rows"),
         "{}",
@@ -542,11 +535,8 @@ fn a_bad_import_lists_ten_problems_and_counts_the_rest_and_writes_nothing() {
         "one short line: {}",
         out.stderr.len()
     );
-    assert_eq!(std::fs::read(sandbox.db("test")).unwrap(), before);
-    let out = sandbox
-        .onsendo()
-        .args(["visit", "import", "--skip-invalid", "--json"])
-        .arg(&file)
+    assert_eq!(bytes(&sandbox.db("test")), before);
+    let out = import_csv(&sandbox, &csv, &["--skip-invalid", "--json"])
         .run()
         .ok()
         .json();
@@ -597,7 +587,7 @@ fn a_csv_that_could_be_misread_is_refused_naming_the_line_and_nothing_is_written
     let sandbox = Sandbox::new();
     sandbox.init("test");
     let db = sandbox.db("test");
-    let before = std::fs::read(&db).unwrap();
+    let before = bytes(&db);
     let header = "visited_at,onsen_ban,rating,notes\n";
     let open_quote =
         format!("{header}2026-01-01,1,5,fine\n2026-01-02,1,6,\"open\n2026-01-03,1,7,swallowed\n");
@@ -630,7 +620,7 @@ fn a_csv_that_could_be_misread_is_refused_naming_the_line_and_nothing_is_written
         "{}",
         out.stderr
     );
-    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing written");
+    assert_eq!(bytes(&db), before, "nothing written");
     let out = import_csv(&sandbox, &ragged, &["--skip-invalid"])
         .run()
         .ok();
@@ -659,14 +649,14 @@ fn importing_the_same_file_again_is_refused_unless_duplicates_are_allowed() {
     let csv =
         "visited_at,onsen_ban,rating,notes\n2026-01-01,1,5,温泉 \"quoted\"\n2026-01-02,2,6,\n";
     import_csv(&sandbox, csv, &[]).run().ok();
-    let before = std::fs::read(&db).unwrap();
+    let before = bytes(&db);
     let out = import_csv(&sandbox, csv, &[]).run().code(3);
     assert!(
         out.stderr.contains("is recorded already") && out.stderr.contains("--allow-duplicates"),
         "{}",
         out.stderr
     );
-    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(bytes(&db), before);
     let one_new = format!("{csv}2026-01-03,3,7,\n");
     let out = import_csv(&sandbox, &one_new, &[]).run().ok();
     assert!(
