@@ -6,7 +6,7 @@ use clap::Subcommand;
 use onsendo::access::session::Effect;
 use onsendo::store::exchange::{self, Checked};
 use onsendo::store::visits::{self, Filter, NewVisit, Visit, VisitChanges};
-use onsendo::ui::{cell, counted, TableWriter};
+use onsendo::ui::{cell, counted, JsonArrayWriter, TableWriter};
 use onsendo::Error;
 use serde_json::{json, Value};
 
@@ -266,16 +266,11 @@ fn list(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = |e: std::io::Error| Error::failed("cannot write the visits to stdout").because(e);
     let shown = if json {
-        let mut shown = 0;
-        out.write_all(b"[").map_err(written)?;
+        let mut array = JsonArrayWriter::new(&mut out).map_err(written)?;
         visits::each(conn, filter, limit, |visit| {
-            let separator = if shown == 0 { "\n  " } else { ",\n  " };
-            shown += 1;
-            write!(out, "{separator}{}", visit.to_json()).map_err(written)
+            array.item(&visit.to_json()).map_err(written)
         })?;
-        out.write_all(if shown == 0 { b"]\n" } else { b"\n]\n" })
-            .map_err(written)?;
-        shown
+        array.finish().map_err(written)?
     } else {
         let headers = ["id", "date", "onsen", "rating", "fee", "minutes", "notes"];
         let mut table = TableWriter::new(&mut out, &headers);
@@ -303,8 +298,8 @@ fn list(
         };
         if more != "0" {
             let line = format!(
-                "… and {more} more visit{}; show more with --limit N, or all with --all",
-                if more == "1" { "" } else { "s" }
+                "… and {}; show more with --limit N, or all with --all",
+                counted(more, "more visit")
             );
             if json {
                 eprintln!("note: {line}");
@@ -350,7 +345,7 @@ fn import(
                 if visits::exists(tx, visit)? {
                     present += 1;
                 }
-                visits::add(tx, visit).map(|_| ())
+                visits::add_checked(tx, visit).map(|_| ())
             })?;
             if checked.problem_count > 0 && !skip_invalid {
                 return Err(Error::usage(format!(

@@ -7,6 +7,7 @@ use crate::copies::backup::DEFAULT_KEEP;
 use crate::migrate::{Catalog, Source};
 use crate::selection::config::{DatabaseConfig, Rule, ENV_VAR};
 use crate::selection::paths::ROOT_VAR;
+use crate::ui::counted;
 
 /// One setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,11 +58,15 @@ pub fn list(
     let migrations = match Catalog::of(layout) {
         Ok(catalog) => match &catalog.source {
             Source::Folder(folder) => (
-                format!("{} ({})", folder.display(), migrations(catalog.head())),
+                format!(
+                    "{} ({})",
+                    folder.display(),
+                    counted(catalog.head(), "migration")
+                ),
                 "root's migrations/ folder",
             ),
             Source::BuiltIn => (
-                format!("built in ({})", migrations(catalog.head())),
+                format!("built in ({})", counted(catalog.head(), "migration")),
                 "default: the root has no migrations/ folder",
             ),
         },
@@ -123,15 +128,6 @@ pub fn list(
         settings.push(setting(name, value, source));
     }
     settings
-}
-
-/// "1 migration", "2 migrations".
-fn migrations(count: usize) -> String {
-    if count == 1 {
-        "1 migration".to_string()
-    } else {
-        format!("{count} migrations")
-    }
 }
 
 /// How long a command waits for another one's lock, and where that came from.

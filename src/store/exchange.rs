@@ -5,6 +5,7 @@ use super::query_failed;
 use super::visits::{self, NewVisit};
 use crate::shared::error::{Error, Result};
 use crate::ui::progress::Progress;
+use crate::ui::JsonArrayWriter;
 use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -82,18 +83,11 @@ pub fn export(conn: &Connection, format: Format, out: impl Write) -> Result<u64>
             Ok(count)
         }
         Format::Json => {
-            let mut out = std::io::BufWriter::new(out);
-            out.write_all(b"[").map_err(written)?;
-            let mut separator = "\n  ";
-            let count = each_record(conn, |record| {
-                write!(out, "{separator}{}", record.to_json()).map_err(written)?;
-                separator = ",\n  ";
-                Ok(())
+            let mut array = JsonArrayWriter::new(std::io::BufWriter::new(out)).map_err(written)?;
+            each_record(conn, |record| {
+                array.item(&record.to_json()).map_err(written)
             })?;
-            let end: &[u8] = if count == 0 { b"]\n" } else { b"\n]\n" };
-            out.write_all(end).map_err(written)?;
-            out.flush().map_err(written)?;
-            Ok(count)
+            array.finish().map_err(written)
         }
     }
 }

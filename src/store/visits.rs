@@ -220,10 +220,16 @@ fn check_values(
     Ok(())
 }
 
-/// Records a visit; returns its id.
+/// Records a visit after checking it (its values, and that its onsen exists); returns its id.
 pub fn add(conn: &Connection, new: &NewVisit) -> Result<i64> {
     validate(new)?;
     onsens::require(conn, new.onsen_id)?;
+    add_checked(conn, new)
+}
+
+/// Records a visit that was checked already (as [`validate`] checks, with an onsen that exists,
+/// such as [`crate::store::exchange::check_csv`] hands over); returns its id.
+pub fn add_checked(conn: &Connection, new: &NewVisit) -> Result<i64> {
     conn.execute(
         "INSERT INTO visits (onsen_id, visited_at, entry_fee_yen, stay_minutes, personal_rating, notes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

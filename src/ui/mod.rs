@@ -251,6 +251,36 @@ pub fn print_json(value: &serde_json::Value) {
     );
 }
 
+/// A JSON array written as its items come, one object a line, in constant memory: `[` then each
+/// item, and `]` at [`JsonArrayWriter::finish`] (`[]` when none came).
+pub struct JsonArrayWriter<W: std::io::Write> {
+    out: W,
+    items: u64,
+}
+
+impl<W: std::io::Write> JsonArrayWriter<W> {
+    /// Starts the array.
+    pub fn new(mut out: W) -> std::io::Result<Self> {
+        out.write_all(b"[")?;
+        Ok(Self { out, items: 0 })
+    }
+
+    /// Writes one item.
+    pub fn item(&mut self, value: &serde_json::Value) -> std::io::Result<()> {
+        let separator = if self.items == 0 { "\n  " } else { ",\n  " };
+        self.items += 1;
+        write!(self.out, "{separator}{value}")
+    }
+
+    /// Ends the array; returns how many items it holds.
+    pub fn finish(mut self) -> std::io::Result<u64> {
+        let end: &[u8] = if self.items == 0 { b"]\n" } else { b"\n]\n" };
+        self.out.write_all(end)?;
+        self.out.flush()?;
+        Ok(self.items)
+    }
+}
+
 /// How many columns `text` takes on a terminal: two for each wide character (漢字, かな, full-width
 /// forms), none for combining marks, as Unicode's East Asian Width says.
 pub fn display_width(text: &str) -> usize {

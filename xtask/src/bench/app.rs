@@ -3,7 +3,7 @@
 //! `sqlite3` CLI running the same SQL on the same file in the same run, alternating; medians,
 //! ratios, and peak memory at that size and at 16 MiB.
 
-use super::measure::{self, median, Sample};
+use super::measure::{self, median_seconds, Sample};
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -147,15 +147,10 @@ fn sqlite_args(db: &Path, case: &Case) -> Vec<OsString> {
 }
 
 fn report(case: &Case, mine: &[Sample], theirs: &[Sample], small_peak_kib: u64) {
-    let ms = |samples: &[Sample]| {
-        median(
-            &samples
-                .iter()
-                .map(|s| s.seconds * 1000.0)
-                .collect::<Vec<_>>(),
-        )
-    };
-    let (ours, baseline) = (ms(mine), ms(theirs));
+    let (ours, baseline) = (
+        median_seconds(mine) * 1000.0,
+        median_seconds(theirs) * 1000.0,
+    );
     let ratio = ours / baseline;
     let (target, met) = match case.target {
         Target::Milliseconds(limit) => (format!("≤ {limit:.0} ms"), ours <= limit),

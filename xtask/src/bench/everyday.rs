@@ -3,7 +3,7 @@
 //! `database migrate` applying 50 migrations to a database of about 100k visits (with its backup),
 //! against the same SQL fed to `sqlite3` in one transaction.
 
-use super::measure::{self, median, Sample};
+use super::measure::{self, median_seconds, Sample};
 use std::path::{Path, PathBuf};
 
 /// Migrations generated on top of the repository's `01-initial`.
@@ -198,13 +198,8 @@ fn report(rows: &[(&str, Vec<Sample>, &str, Vec<Sample>)], visits: i64) {
         "everyday commands", "median ms", "baseline ms", "ratio"
     );
     for (name, ours, baseline, theirs) in rows {
-        let ours = median(&ours.iter().map(|s| s.seconds * 1000.0).collect::<Vec<_>>());
-        let theirs_ms = median(
-            &theirs
-                .iter()
-                .map(|s| s.seconds * 1000.0)
-                .collect::<Vec<_>>(),
-        );
+        let ours = median_seconds(ours) * 1000.0;
+        let theirs_ms = median_seconds(theirs) * 1000.0;
         let ratio = ours / theirs_ms;
         let verdict = if name.starts_with("database status") {
             if ratio <= STATUS_TARGET {

@@ -72,6 +72,11 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The median wall-clock time of some runs, in seconds.
+pub fn median_seconds(samples: &[Sample]) -> f64 {
+    median(&samples.iter().map(|s| s.seconds).collect::<Vec<_>>())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

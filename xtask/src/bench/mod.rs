@@ -8,7 +8,7 @@ mod everyday;
 mod measure;
 
 use anyhow::Context;
-use measure::{median, Sample};
+use measure::{median_seconds, Sample};
 use onsendo::selection::paths::Layout;
 use onsendo::Environment;
 use std::path::{Path, PathBuf};
@@ -345,16 +345,10 @@ fn report(cases: &[Case], small_peaks: &[u64], size_mb: u64) {
         "ours", "median s", "baseline s", "ratio", "target", "peak MiB", "peak at 16 MiB"
     );
     for (case, small_peak) in cases.iter().zip(small_peaks) {
-        let ours = median(&case.ours.iter().map(|s| s.seconds).collect::<Vec<_>>());
+        let ours = median_seconds(&case.ours);
         let peak = case.ours.iter().map(|s| s.peak_kib).max().unwrap_or(0);
         for baseline in &case.baselines {
-            let theirs = median(
-                &baseline
-                    .samples
-                    .iter()
-                    .map(|s| s.seconds)
-                    .collect::<Vec<_>>(),
-            );
+            let theirs = median_seconds(&baseline.samples);
             let ratio = ours / theirs;
             let (target, verdict) = match baseline.target {
                 Some(target) if ratio <= target => (format!("{target:.2}×"), "met"),
