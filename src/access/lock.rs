@@ -74,16 +74,14 @@ pub(crate) fn wait_from_process() -> Result<Duration> {
 
 /// [`wait_from_process`] for the variable's value.
 pub(crate) fn wait_from(value: Option<&str>) -> Result<Duration> {
-    let Some(text) = value.filter(|text| !text.trim().is_empty()) else {
-        return Ok(DEFAULT_WAIT);
-    };
-    match text.trim().parse::<u64>() {
-        Ok(seconds) if seconds <= MAX_WAIT_SECONDS => Ok(Duration::from_secs(seconds)),
-        _ => Err(Error::usage(format!(
-            "{WAIT_VAR} must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}, not `{}`",
-            crate::ui::escape_controls(text)
-        ))),
-    }
+    let seconds = crate::selection::config::number_setting(
+        WAIT_VAR,
+        value,
+        DEFAULT_WAIT.as_secs(),
+        MAX_WAIT_SECONDS,
+        "seconds",
+    )?;
+    Ok(Duration::from_secs(seconds))
 }
 
 /// The longest wait `ONSENDO_LOCK_WAIT` may ask for: a day.

@@ -3,7 +3,7 @@
 
 use crate::access::audit::{self, KEEP_ROTATED, ROTATE_BYTES};
 use crate::access::db::BUSY_TIMEOUT;
-use crate::copies::backup::DEFAULT_KEEP;
+use crate::copies::retention::{Policy, DEFAULT_KEEP, KEEP_SAFETY_VAR, SPACE_WARN_VAR};
 use crate::migrate::{Catalog, Source};
 use crate::selection::config::{DatabaseConfig, Rule, ENV_VAR};
 use crate::selection::paths::ROOT_VAR;
@@ -88,6 +88,7 @@ pub fn list(
             format!("keep the newest {DEFAULT_KEEP} per environment"),
             "default; prune --keep/--older-than override it",
         ),
+        safety_copies(vars),
         setting("logs", shown(&layout.log_dir()), "root"),
         setting("audit log", shown(&layout.audit_log()), "root"),
         setting(
@@ -110,7 +111,14 @@ pub fn list(
         .iter()
         .filter(|(name, _)| {
             name.starts_with("ONSENDO_")
-                && ![ENV_VAR, ROOT_VAR, crate::access::lock::WAIT_VAR].contains(&name.as_str())
+                && ![
+                    ENV_VAR,
+                    ROOT_VAR,
+                    crate::access::lock::WAIT_VAR,
+                    KEEP_SAFETY_VAR,
+                    SPACE_WARN_VAR,
+                ]
+                .contains(&name.as_str())
         })
         .collect();
     others.sort();
@@ -128,6 +136,37 @@ pub fn list(
         settings.push(setting(name, value, source));
     }
     settings
+}
+
+/// The retention policy of safety copies and the backup-space notice, and where they came from.
+fn safety_copies(vars: &[(String, String)]) -> Setting {
+    let value = |name: &str| {
+        vars.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let (keep, warn) = (value(KEEP_SAFETY_VAR), value(SPACE_WARN_VAR));
+    let set: Vec<&str> = [(KEEP_SAFETY_VAR, keep), (SPACE_WARN_VAR, warn)]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|_| name))
+        .collect();
+    let source = if set.is_empty() {
+        "default".to_string()
+    } else {
+        set.join(", ")
+    };
+    let shown = match Policy::from_values(keep, warn) {
+        Ok(policy) => format!(
+            "keep the newest {} safety copies per database (manual backups stay until pruned); {}",
+            policy.keep_safety,
+            match policy.space_warn {
+                0 => "no notice of the room backups take".to_string(),
+                n => format!("a notice when a database's backups pass {n} times its size"),
+            }
+        ),
+        Err(e) => e.to_string(),
+    };
+    setting("safety copies", shown, source)
 }
 
 /// How long a command waits for another one's lock, and where that came from.

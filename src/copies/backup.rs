@@ -2,7 +2,6 @@
 
 use crate::access::db::Database;
 use crate::access::failpoint;
-use crate::access::session::Session;
 use crate::copies::copy;
 use crate::copies::manifest::{self, Manifest, Reason};
 use crate::copies::verify::{self, Allowed, Depth};
@@ -14,9 +13,6 @@ use crate::shared::durable::{self, TempFile};
 use crate::shared::error::{Error, Result};
 use crate::shared::time;
 use std::path::{Path, PathBuf};
-
-/// How many backups of each environment `prune` keeps when given no rule.
-pub const DEFAULT_KEEP: usize = 10;
 
 /// The file-name stem of the legacy file's backup before the split.
 pub(crate) const SPLIT_STEM: &str = "onsen_pre_migration";
@@ -134,6 +130,7 @@ pub(crate) fn before(db: &Database, reason: Reason) -> Result<Made> {
 /// which is no backup and keeps its name taken). If the copy cannot be placed, the manifest, and
 /// the copy if it was linked before the failure, are removed again.
 pub(crate) fn place(temp: TempFile, mut path: PathBuf, mut manifest: Manifest) -> Result<Made> {
+    manifest.schema_version = Some(schema_version(temp.path())?);
     failpoint::hit("backup.manifest")?;
     let mut tries = 0;
     while let Err(e) = manifest.write(&path) {
@@ -154,6 +151,13 @@ pub(crate) fn place(temp: TempFile, mut path: PathBuf, mut manifest: Manifest) -
         return Err(e);
     }
     Ok(Made { path, manifest })
+}
+
+/// The schema version (`PRAGMA user_version`) of a database file.
+pub fn schema_version(path: &Path) -> Result<i64> {
+    crate::access::db::connect(path, crate::access::db::Access::Read)?
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| crate::shared::error::sqlite_error(path, "cannot read the schema version of", e))
 }
 
 /// The next free name after `path`, taken by another process while this copy was made:
@@ -197,6 +201,8 @@ pub struct Entry {
 pub enum Status {
     /// Size and file hash as recorded.
     Matches,
+    /// Listed without hashing: its size is the manifest's.
+    SizeMatches,
     /// Something differs; what.
     Differs(String),
     /// No manifest, or a damaged one.
@@ -208,8 +214,25 @@ impl Status {
     pub fn label(&self) -> String {
         match self {
             Status::Matches => "yes".to_string(),
+            Status::SizeMatches => "size (not hashed)".to_string(),
             Status::Differs(why) => format!("NO: {why}"),
             Status::Unverifiable(why) => format!("unverifiable: {why}"),
+        }
+    }
+}
+
+impl Status {
+    /// Whether nothing found is wrong (hashed, or only listed).
+    pub fn is_good(&self) -> bool {
+        matches!(self, Status::Matches | Status::SizeMatches)
+    }
+
+    /// Whether it matches its manifest: `None` when only its size was compared.
+    pub fn matches(&self) -> Option<bool> {
+        match self {
+            Status::Matches => Some(true),
+            Status::SizeMatches => None,
+            _ => Some(false),
         }
     }
 }
@@ -251,20 +274,27 @@ impl Entry {
             .flatten()
     }
 
+    /// What a listing can tell without reading the file: whether it has a manifest, and the
+    /// size that manifest records.
+    pub fn listed_status(&self) -> Status {
+        match &self.manifest {
+            Ok(Some(manifest)) if self.size != manifest.size => Status::Differs(format!(
+                "{} bytes, manifest says {}",
+                self.size, manifest.size
+            )),
+            Ok(Some(_)) => Status::SizeMatches,
+            Ok(None) => Status::Unverifiable("no manifest".to_string()),
+            Err(e) => Status::Unverifiable(e.clone()),
+        }
+    }
+
     /// Checks size and file hash against the manifest (reads the whole file), and the
     /// manifest's environment against the stamp inside the file.
     pub fn status(&self) -> Status {
-        let manifest = match &self.manifest {
-            Ok(Some(manifest)) => manifest,
-            Ok(None) => return Status::Unverifiable("no manifest".to_string()),
-            Err(e) => return Status::Unverifiable(e.clone()),
+        let manifest = match (&self.manifest, self.listed_status()) {
+            (Ok(Some(manifest)), Status::SizeMatches) => manifest,
+            (_, found) => return found,
         };
-        if self.size != manifest.size {
-            return Status::Differs(format!(
-                "{} bytes, manifest says {}",
-                self.size, manifest.size
-            ));
-        }
         match digest::file_digest(&self.path, None) {
             Ok(found) if found == manifest.file_digest => {}
             Ok(_) => return Status::Differs("its bytes changed since it was made".to_string()),
@@ -313,7 +343,15 @@ pub fn list(dir: &Path) -> Result<Vec<Entry>> {
             created_unix,
         });
     }
-    found.sort_by_cached_key(|entry| (entry.created_unix, made_order(&entry.path)));
+    // The manifest's time to the millisecond orders copies made within one second, whatever
+    // their names (a name freed by a removal is given again).
+    found.sort_by_cached_key(|entry| {
+        let precise = match &entry.manifest {
+            Ok(Some(manifest)) => manifest.created_at.clone(),
+            _ => String::new(),
+        };
+        (entry.created_unix, precise, made_order(&entry.path))
+    });
     Ok(found)
 }
 
@@ -368,84 +406,6 @@ fn newest(
                 Hint::command(config, "database backup")
             ))
         })
-}
-
-/// Which backups `prune` considers: one environment's, or every environment's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// The backups made of this environment (by their manifest's label).
-    Environment(Environment),
-    /// Every backup in the folder: every environment's, custom and legacy ones.
-    Every,
-}
-
-impl Scope {
-    /// Whether a backup with this environment label is in scope.
-    pub fn includes(self, label: &str) -> bool {
-        match self {
-            Scope::Environment(env) => label == env.name(),
-            Scope::Every => true,
-        }
-    }
-
-    /// How the scope is shown to users.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Scope::Environment(env) => env.name(),
-            Scope::Every => "every environment",
-        }
-    }
-}
-
-/// Retention: which backups to keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retention {
-    /// Keep at least the newest N of each environment.
-    pub keep: Option<usize>,
-    /// Keep everything younger than this many days.
-    pub older_than_days: Option<u64>,
-}
-
-/// One backup as retention sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    /// Environment label (backups are kept per environment).
-    pub environment: String,
-    /// When it was made.
-    pub created_unix: i64,
-    /// Whether it still matches its manifest.
-    pub verified: bool,
-}
-
-/// The indexes of the backups to remove: those outside the newest `keep` of their environment
-/// *and* older than `older_than_days` (each rule applies only when given). The newest verified
-/// backup of each environment is never chosen.
-pub fn choose_to_prune(candidates: &[Candidate], retention: Retention, now: i64) -> Vec<usize> {
-    let mut by_age: Vec<usize> = (0..candidates.len()).collect();
-    // Newest first; among equal times the later in the list (which `list` sorts in the order the
-    // names were given) is newer.
-    by_age.sort_by_key(|i| std::cmp::Reverse((candidates[*i].created_unix, *i)));
-    let mut seen: std::collections::HashMap<&str, usize> = Default::default();
-    let mut protected: std::collections::HashSet<&str> = Default::default();
-    let mut chosen = Vec::new();
-    for i in by_age {
-        let candidate = &candidates[i];
-        let env = candidate.environment.as_str();
-        let rank = seen.entry(env).or_default();
-        *rank += 1;
-        let newest_verified = candidate.verified && protected.insert(env);
-        let beyond_keep = retention.keep.is_none_or(|keep| *rank > keep);
-        let old = retention.older_than_days.is_none_or(|days| {
-            // A limit too large for the clock keeps everything; a manifest's time cannot wrap.
-            let limit = i64::try_from(days).ok().and_then(|d| d.checked_mul(86_400));
-            limit.is_some_and(|limit| now.saturating_sub(candidate.created_unix) > limit)
-        });
-        if !newest_verified && beyond_keep && old {
-            chosen.push(i);
-        }
-    }
-    chosen.sort_unstable();
-    chosen
 }
 
 /// Removes a backup and its manifest.
@@ -509,107 +469,4 @@ pub fn orphan_manifests(dir: &Path) -> Vec<PathBuf> {
 /// Removes a manifest whose backup was never placed.
 pub fn remove_orphan(manifest: &Path) -> Result<()> {
     remove_files(&[manifest.to_path_buf()])
-}
-
-/// The automatic backup of the guarded road, made here so that the session stays below the copies.
-impl Session {
-    /// Makes the backup (checked equal to its source) a command promises before it changes `db` (see
-    /// `before`) and notes it for the audit record.
-    pub fn back_up(&mut self, db: &Database, reason: Reason) -> Result<Made> {
-        let made = before(db, reason)?;
-        self.record_backup(&made.path);
-        Ok(made)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn candidate(env: &str, days_ago: i64, verified: bool) -> Candidate {
-        Candidate {
-            environment: env.to_string(),
-            created_unix: 100 * 86_400 - days_ago * 86_400,
-            verified,
-        }
-    }
-
-    const NOW: i64 = 100 * 86_400;
-
-    #[test]
-    fn keep_counts_per_environment() {
-        let all = [
-            candidate("dev", 1, true),
-            candidate("dev", 2, true),
-            candidate("dev", 3, true),
-            candidate("prod", 4, true),
-        ];
-        let keep_one = Retention {
-            keep: Some(1),
-            older_than_days: None,
-        };
-        assert_eq!(choose_to_prune(&all, keep_one, NOW), vec![1, 2]);
-    }
-
-    #[test]
-    fn the_newest_verified_backup_survives_every_rule() {
-        let all = [
-            candidate("prod", 30, false),
-            candidate("prod", 40, true),
-            candidate("prod", 50, true),
-        ];
-        let everything = Retention {
-            keep: Some(0),
-            older_than_days: Some(1),
-        };
-        assert_eq!(choose_to_prune(&all, everything, NOW), vec![0, 2]);
-    }
-
-    #[test]
-    fn both_rules_must_agree_to_remove() {
-        let all = [
-            candidate("dev", 1, true),
-            candidate("dev", 2, true),
-            candidate("dev", 20, true),
-        ];
-        let rules = Retention {
-            keep: Some(1),
-            older_than_days: Some(7),
-        };
-        assert_eq!(choose_to_prune(&all, rules, NOW), vec![2]);
-        let age_only = Retention {
-            keep: None,
-            older_than_days: Some(7),
-        };
-        assert_eq!(choose_to_prune(&all, age_only, NOW), vec![2]);
-    }
-
-    #[test]
-    fn an_age_limit_beyond_the_clock_keeps_everything_and_no_time_wraps() {
-        let all = [
-            candidate("dev", 1, true),
-            candidate("dev", 5_000, true),
-            Candidate {
-                environment: "dev".to_string(),
-                created_unix: i64::MIN,
-                verified: true,
-            },
-        ];
-        for days in [u64::MAX, 213_503_982_334_602, i64::MAX as u64] {
-            let huge = Retention {
-                keep: Some(0),
-                older_than_days: Some(days),
-            };
-            assert_eq!(
-                choose_to_prune(&all, huge, NOW),
-                Vec::<usize>::new(),
-                "{days}"
-            );
-        }
-        let a_day = Retention {
-            keep: Some(0),
-            older_than_days: Some(1),
-        };
-        assert_eq!(choose_to_prune(&all, a_day, NOW), vec![1, 2]);
-    }
 }

@@ -80,6 +80,9 @@ pub struct Manifest {
     pub reason: String,
     /// Foreign-key violations in the source when it was checked; `None` when not checked.
     pub foreign_key_violations: Option<u64>,
+    /// The copy's schema version (`PRAGMA user_version`); `None` in manifests written before
+    /// it was recorded.
+    pub schema_version: Option<i64>,
 }
 
 impl Manifest {
@@ -110,6 +113,7 @@ impl Manifest {
             tool_version: format!("onsendo {}", env!("CARGO_PKG_VERSION")),
             reason: reason.name().to_string(),
             foreign_key_violations: None,
+            schema_version: None,
         })
     }
 
@@ -135,6 +139,7 @@ impl Manifest {
             "tool_version": self.tool_version,
             "reason": self.reason,
             "foreign_key_violations": self.foreign_key_violations,
+            "schema_version": self.schema_version,
         })
     }
 
@@ -193,6 +198,7 @@ fn parse(value: &Value) -> Option<Manifest> {
         tool_version: text("tool_version")?,
         reason: text("reason")?,
         foreign_key_violations: value.get("foreign_key_violations").and_then(Value::as_u64),
+        schema_version: value.get("schema_version").and_then(Value::as_i64),
     })
 }
 

@@ -6,7 +6,9 @@
 //! - `manifest`: the record written beside each backup;
 //! - `verify`: the checks of a database and of a backup against its manifest (a copy is
 //!   verified by it before it is placed, so it sits here, below the backup);
-//! - `backup`: backups, their listing and retention, and the session's automatic backup;
+//! - `backup`: backups made, listed, chosen and removed;
+//! - `retention`: which backups stay: prune's rules, the safety-copy policy applied after the
+//!   session's automatic backup, the notice when backups take too much room;
 //! - `restore`: putting a backup's content back into the live file;
 //! - `split`: the one-time split of a legacy database into one per environment.
 //!
@@ -18,5 +20,6 @@ pub(crate) mod direct;
 pub mod manifest;
 pub(crate) mod records;
 pub mod restore;
+pub mod retention;
 pub mod split;
 pub mod verify;

@@ -139,6 +139,26 @@ impl DatabaseConfig {
     }
 }
 
+/// A whole-number setting read from the variable `name` (`value`, unset or blank: `default`): a
+/// number from 0 to `max` (`unit` names what it counts), else a usage error that names the variable.
+pub(crate) fn number_setting(
+    name: &str,
+    value: Option<&str>,
+    default: u64,
+    max: u64,
+    unit: &str,
+) -> Result<u64> {
+    let Some(text) = value.filter(|text| !text.trim().is_empty()) else {
+        return Ok(default);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(number) if number <= max => Ok(number),
+        _ => Err(Error::usage(format!(
+            "{name} must be a whole number of {unit} from 0 to {max}, not `{text}`"
+        ))),
+    }
+}
+
 /// Resolves the database from the flags, this process's variables and its current directory
 /// (for the root), for a command on an existing root: every command but `init`.
 pub fn from_process(flags: &Flags) -> Result<DatabaseConfig> {

@@ -1,10 +1,11 @@
 //! `database backup` and `database backups`: make a backup, checked equal to its source, with its
-//! manifest; list them.
+//! manifest; list them from their manifests (hashing them only with `--check`).
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::session::{Effect, Hold, Session};
 use onsendo::copies::backup::{self, Request};
 use onsendo::copies::manifest::Reason;
+use onsendo::copies::retention::{self, Policy};
 use onsendo::ui;
 use serde_json::json;
 use std::path::PathBuf;
@@ -24,6 +25,7 @@ pub struct BackupArgs {
 }
 
 pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let policy = Policy::from_process()?;
     let mut session = Session::begin(&global.options(), "database backup", Effect::Read)?;
     let dir = args
         .output
@@ -50,10 +52,12 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             })
             .map(Some)
         });
+    let source = session.config().path.clone();
+    let mut notices = Vec::new();
     if let Ok(Some(made)) = &result {
         session.record_backup(&made.path);
+        notices = retention::after_backup(made, &source, session.config(), &policy, false);
     }
-    let source = session.config().path.clone();
     match session.finish(result)? {
         None => println!(
             "would back up `{}` into `{}` (dry run)",
@@ -80,20 +84,37 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             println!("{}", made.path.display());
         }
     }
+    notices.iter().for_each(|notice| eprintln!("{notice}"));
     Ok(())
 }
 
-pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
+/// The flags of `database backups`.
+#[derive(clap::Args, Debug)]
+pub struct BackupsArgs {
+    /// Also hash each file and compare it with its manifest (reads every backup); exit 4 when
+    /// one does not match
+    #[arg(long)]
+    pub check: bool,
+}
+
+pub fn list(args: &BackupsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let session = Session::begin(&global.options(), "database backups", Effect::Read)?;
     let dir = session.config().layout.backup_dir();
     let entries = session.finish(backup::list(&dir))?;
     let rows: Vec<(backup::Entry, backup::Status)> = entries
         .into_iter()
         .map(|entry| {
-            let status = entry.status();
+            let status = match args.check {
+                true => entry.status(),
+                false => entry.listed_status(),
+            };
             (entry, status)
         })
         .collect();
+    let mismatched = rows
+        .iter()
+        .filter(|(_, status)| !status.is_good())
+        .count();
     if global.json {
         let items: Vec<_> = rows
             .iter()
@@ -105,14 +126,30 @@ pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
                     "created_unix": entry.created_unix,
                     "size": entry.size,
                     "reason": entry.reason(),
-                    "matches_manifest": *status == backup::Status::Matches,
+                    "schema_version": schema_version(entry),
+                    "hashed": args.check,
+                    "matches_manifest": status.matches(),
                     "status": status.label(),
                 })
             })
             .collect();
         ui::print_json(&json!(items));
-        return Ok(());
+    } else {
+        print_table(&rows, &dir, args.check);
     }
+    if args.check && mismatched > 0 {
+        return Err(onsendo::Error::check_failed(format!(
+            "{} not match {}",
+            ui::counted(mismatched, "backup does"),
+            if mismatched == 1 { "its manifest" } else { "their manifests" }
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// The listing as a table, with a last line of totals.
+fn print_table(rows: &[(backup::Entry, backup::Status)], dir: &std::path::Path, hashed: bool) {
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|(entry, status)| {
@@ -121,6 +158,7 @@ pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
                 entry.environment_label(),
                 ui::size(entry.size),
                 entry.reason(),
+                schema_version(entry).map_or("-".to_string(), |v| v.to_string()),
                 status.label(),
                 onsendo::copies::manifest::file_name(&entry.path),
             ]
@@ -130,12 +168,33 @@ pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
     println!(
         "{}",
         ui::table(
-            &["created (UTC)", "env", "size", "reason", "matches", "file"],
+            &["created (UTC)", "env", "size", "reason", "version", "matches", "file"],
             &table,
             &empty
         )
     );
-    Ok(())
+    if rows.is_empty() {
+        return;
+    }
+    let total: u64 = rows.iter().map(|(entry, _)| entry.size).sum();
+    let how = match hashed {
+        true => "each file hashed and compared with its manifest",
+        false => "sizes compared with the manifests; --check also hashes each file",
+    };
+    println!(
+        "{} in `{}`, {} in all ({how})",
+        ui::counted(rows.len(), "backup"),
+        dir.display(),
+        ui::size(total)
+    );
+}
+
+/// The schema version its manifest records.
+fn schema_version(entry: &backup::Entry) -> Option<i64> {
+    match &entry.manifest {
+        Ok(Some(manifest)) => manifest.schema_version,
+        _ => None,
+    }
 }
 
 /// When a backup was made (UTC), as its manifest says; `None` without a readable manifest.

@@ -38,7 +38,7 @@ pub fn honours(command: &DatabaseCommand) -> (&'static str, Honours) {
         D::Stamp => ("stamp", destructive),
         D::MigrateToEnvs(_) => ("migrate-to-envs", destructive),
         D::Backup(_) => ("backup", write),
-        D::Backups => ("backups", read),
+        D::Backups(_) => ("backups", read),
         D::Verify(_) => ("verify", read),
         D::Restore(_) => ("restore", destructive),
         D::Prune(_) => ("prune", destructive),
@@ -151,11 +151,12 @@ pub enum DatabaseCommand {
         after_help = "The copy is a consistent snapshot even while another process writes, is checked equal to it\nbefore it is moved into place, and never overwrites anything. Equal is all a plain backup proves:\n--thorough also runs integrity_check and foreign_key_check on the snapshot before placing it.\n\nExamples:\n  cargo xtask database backup --env prod\n  cargo xtask database backup --compact --output /mnt/usb/onsendo\n  cargo xtask database backup --thorough --json"
     )]
     Backup(backup::BackupArgs),
-    /// List the backups: time, environment, size, reason, whether each still matches its manifest
+    /// List the backups from their manifests: time, environment, size, reason, schema version;
+    /// --check also hashes each against its manifest
     #[command(
-        after_help = "Examples:\n  cargo xtask database backups\n  cargo xtask database backups --json"
+        after_help = "Without --check the listing reads only the manifests and the files' sizes, so it is quick at any\nsize; a size that differs from the manifest's is shown. --check reads every file and compares its\nhash (and the environment stamped inside) with the manifest, and exits 4 when one does not match.\n\nExamples:\n  cargo xtask database backups\n  cargo xtask database backups --check\n  cargo xtask database backups --json"
     )]
-    Backups,
+    Backups(backup::BackupsArgs),
     /// Check a database or a backup: header, size, integrity_check, foreign_key_check, and a
     /// backup's hashes and environment against its manifest. Exit 4 when anything fails
     #[command(
@@ -263,7 +264,7 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Stamp => stamp::run(global),
         DatabaseCommand::MigrateToEnvs(args) => split::run(args, global),
         DatabaseCommand::Backup(args) => backup::run(args, global),
-        DatabaseCommand::Backups => backup::list(global),
+        DatabaseCommand::Backups(args) => backup::list(args, global),
         DatabaseCommand::Verify(args) => verify::run(args, global),
         DatabaseCommand::Restore(args) => restore::run(args, global),
         DatabaseCommand::Prune(args) => prune::run(args, global),

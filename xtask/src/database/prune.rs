@@ -3,7 +3,8 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::session::{Effect, Session};
-use onsendo::copies::backup::{self, Candidate, Retention, Scope, Status};
+use onsendo::copies::backup;
+use onsendo::copies::retention::{self, Candidate, Retention, Scope};
 use onsendo::shared::time;
 use onsendo::{ui, Environment, Error};
 use serde_json::json;
@@ -25,7 +26,7 @@ pub struct PruneArgs {
 pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let retention = Retention {
         keep: match (args.keep, args.older_than) {
-            (None, None) => Some(backup::DEFAULT_KEEP),
+            (None, None) => Some(retention::DEFAULT_KEEP),
             (keep, _) => keep,
         },
         older_than_days: args.older_than,
@@ -51,15 +52,17 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .into_iter()
             .filter(|entry| scope.includes(&entry.environment_label()))
             .collect();
+        let verified = retention::newest_verified(&entries);
         let candidates: Vec<Candidate> = entries
             .iter()
-            .map(|entry| Candidate {
+            .zip(verified)
+            .map(|(entry, verified)| Candidate {
                 environment: entry.environment_label(),
                 created_unix: entry.created_unix,
-                verified: entry.status() == Status::Matches,
+                verified,
             })
             .collect();
-        let chosen = backup::choose_to_prune(&candidates, retention, time::unix_now());
+        let chosen = retention::choose_to_prune(&candidates, retention, time::unix_now());
         let prod = Environment::Prod;
         if chosen
             .iter()
