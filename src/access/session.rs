@@ -51,6 +51,7 @@ pub struct Session {
     audit: Option<AuditLog>,
     confirmation: &'static str,
     backup: Option<PathBuf>,
+    spared: Vec<PathBuf>,
     decided_by: Option<&'static str>,
     locks: Vec<(PathBuf, Hold, Lock)>,
 }
@@ -101,6 +102,7 @@ impl Session {
             audit: None,
             confirmation: "not needed",
             backup: None,
+            spared: Vec::new(),
             decided_by: None,
             locks: Vec::new(),
         })
@@ -302,6 +304,17 @@ impl Session {
             stamp: Some(env),
             custom: false,
         })
+    }
+
+    /// Keeps `backup` out of the retention the session applies after its safety copy: the
+    /// backup a command is about to read (a restore's source).
+    pub fn spare(&mut self, backup: &Path) {
+        self.spared.push(backup.to_path_buf());
+    }
+
+    /// The backups [`Session::spare`] named.
+    pub fn spared(&self) -> &[PathBuf] {
+        &self.spared
     }
 
     /// Notes the backup the operation made, for the audit record.

@@ -30,6 +30,8 @@ pub enum Reason {
     PreReset,
     /// Before `database shell --write` opened prod for writing.
     PreShell,
+    /// Before `database compact` rewrote prod.
+    PreCompact,
 }
 
 impl Reason {
@@ -45,6 +47,7 @@ impl Reason {
             Reason::PreSql => "pre-sql",
             Reason::PreReset => "pre-reset",
             Reason::PreShell => "pre-shell",
+            Reason::PreCompact => "pre-compact",
         }
     }
 }

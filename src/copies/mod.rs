@@ -10,11 +10,13 @@
 //! - `retention`: which backups stay: prune's rules, the safety-copy policy applied after the
 //!   session's automatic backup, the notice when backups take too much room;
 //! - `restore`: putting a backup's content back into the live file;
+//! - `compact`: a live database compacted in place, through a checked vacuumed copy;
 //! - `split`: the one-time split of a legacy database into one per environment.
 //!
 //! May use: `shared`, `selection`, `ui`, `migrate`, `access`.
 
 pub mod backup;
+pub mod compact;
 pub(crate) mod copy;
 pub(crate) mod direct;
 pub mod manifest;

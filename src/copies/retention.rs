@@ -11,7 +11,8 @@ use crate::selection::env::Environment;
 use crate::selection::hint::Hint;
 use crate::shared::error::Result;
 use crate::ui::{counted, size};
-use std::path::Path;
+use crate::selection::paths::same_file;
+use std::path::{Path, PathBuf};
 
 /// The variable that sets how many safety copies of each database stay.
 pub(crate) const KEEP_SAFETY_VAR: &str = "ONSENDO_KEEP_SAFETY_COPIES";
@@ -101,14 +102,15 @@ fn of_same_database(dir: &Path, made: &Manifest) -> Result<Vec<(Entry, Manifest)
 
 /// After the safety copy `made`: removes the safety copies of the same database beyond the
 /// newest `policy.keep_safety`, counting `made` (the newest, checked equal to its source when it
-/// was made, so also the newest verified one, and never removed). Manual backups and other
-/// databases' copies are not touched. Returns what was removed.
-pub fn tidy_safety_copies(made: &Made, policy: &Policy) -> Result<Vec<Entry>> {
+/// was made, so also the newest verified one, and never removed). Manual backups, other
+/// databases' copies and the `spared` files are not touched. Returns what was removed.
+fn tidy_safety_copies(made: &Made, policy: &Policy, spared: &[PathBuf]) -> Result<Vec<Entry>> {
     let dir = crate::shared::durable::folder_of(&made.path);
     let mut removed = Vec::new();
     let mut kept = 1;
     for (entry, manifest) in of_same_database(&dir, &made.manifest)?.into_iter().rev() {
-        if entry.path == made.path || !is_safety_copy(&manifest) {
+        let is_spared = spared.iter().any(|path| same_file(path, &entry.path));
+        if entry.path == made.path || is_spared || !is_safety_copy(&manifest) {
             continue;
         }
         if kept < policy.keep_safety {
@@ -135,21 +137,22 @@ pub fn over_space(made: &Made, database_size: u64, policy: &Policy) -> Result<Op
 }
 
 /// What to tell after `made`, a backup of `source` that `config` selected: with `tidy` (a safety
-/// copy), the older safety copies removed by `policy`; and whether the database's backups now
-/// take more than `policy` allows. Removal that fails is a warning: the new copy is in place.
+/// copy: the files it spares), the older safety copies removed by `policy`; and whether the
+/// database's backups now take more than `policy` allows. Removal that fails is a warning: the
+/// new copy is in place.
 pub fn after_backup(
     made: &Made,
     source: &Path,
     config: &DatabaseConfig,
     policy: &Policy,
-    tidy: bool,
+    tidy: Option<&[PathBuf]>,
 ) -> Vec<String> {
     let mut notices = Vec::new();
     let whose = made.manifest.environment.map_or_else(
         || format!("`{}`", source.display()),
         |env| env.name().to_string(),
     );
-    match tidy.then(|| tidy_safety_copies(made, policy)) {
+    match tidy.map(|spared| tidy_safety_copies(made, policy, spared)) {
         Some(Ok(removed)) if !removed.is_empty() => {
             let names: Vec<String> = removed.iter().map(|e| manifest::file_name(&e.path)).collect();
             notices.push(format!(
@@ -201,7 +204,8 @@ impl Session {
         let policy = Policy::from_process()?;
         let made = backup::before(db, reason)?;
         self.record_backup(&made.path);
-        for notice in after_backup(&made, db.path(), db.config(), &policy, true) {
+        let spared = Some(self.spared());
+        for notice in after_backup(&made, db.path(), db.config(), &policy, spared) {
             eprintln!("{notice}");
         }
         Ok(made)

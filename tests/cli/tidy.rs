@@ -190,7 +190,7 @@ const LAYERS: [(&str, &[&str]); 9] = [
     (
         "copies",
         &[
-            "direct", "records", "copy", "manifest", "verify", "backup", "retention", "restore", "split",
+            "direct", "records", "copy", "manifest", "verify", "backup", "retention", "restore", "compact", "split",
         ],
     ),
     ("data", &["seed", "reset", "mock"]),

@@ -56,7 +56,7 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut notices = Vec::new();
     if let Ok(Some(made)) = &result {
         session.record_backup(&made.path);
-        notices = retention::after_backup(made, &source, session.config(), &policy, false);
+        notices = retention::after_backup(made, &source, session.config(), &policy, None);
     }
     match session.finish(result)? {
         None => println!(

@@ -2,6 +2,7 @@
 
 mod audit;
 mod backup;
+mod compact;
 mod doctor;
 mod info;
 mod init;
@@ -41,6 +42,7 @@ pub fn honours(command: &DatabaseCommand) -> (&'static str, Honours) {
         D::Backups(_) => ("backups", read),
         D::Verify(_) => ("verify", read),
         D::Restore(_) => ("restore", destructive),
+        D::Compact => ("compact", destructive),
         D::Prune(_) => ("prune", destructive),
         D::Status(_) => ("status", read),
         D::Migrate(_) => ("migrate", destructive),
@@ -78,7 +80,7 @@ const GROUPS: [(&str, &[&str]); 5] = [
     ),
     (
         "Backups",
-        &["backup", "backups", "verify", "restore", "prune"],
+        &["backup", "backups", "verify", "restore", "prune", "compact"],
     ),
     (
         "Data",
@@ -176,6 +178,12 @@ pub enum DatabaseCommand {
         after_help = "Only the selected environment's backups (--env, ONSENDO_ENV, else dev) are considered; with\n--all-envs, every environment's. With no rule, keeps the newest 10. With both rules, a backup goes\nonly when it is outside the newest N and older than DAYS. The newest backup of each environment that still\nmatches its manifest always stays; removing a prod backup takes prod's confirmation. Files without\na readable manifest are not this tool's backups and are left alone. A manifest whose backup was\nnever placed (a crash while backing up) goes too, once it is ten minutes old.\n\nExamples:\n  cargo xtask database prune --dry-run\n  cargo xtask database prune --env dev --keep 5\n  cargo xtask database prune --all-envs --keep 3 --older-than 30"
     )]
     Prune(prune::PruneArgs),
+    /// Give free pages back to the disk: a vacuumed copy, checked equal to the database, put into
+    /// it through SQLite as a restore is (destructive: confirmation and a backup first on prod)
+    #[command(
+        after_help = "The compacted copy is made beside the database by VACUUM INTO, checked equal to it by logical hash\n(schema, user_version, every row), then written into the live file in one SQLite transaction (a\ncrash rolls it back) and checked again: the same content, quick_check passed. It needs room for\nthe copy and the journal: up to twice the database's size. Writers outside onsendo (a bare sqlite3)\nmust be stopped, as for a restore; onsendo's own commands wait for it.\n\nExamples:\n  cargo xtask database compact --dry-run      # how much would be given back\n  cargo xtask database compact\n  cargo xtask database compact --env prod --yes"
+    )]
+    Compact,
     /// Where the database stands against the code's migrations: version, each migration applied
     /// or pending, and drift (an applied migration edited since, a database newer than the code)
     #[command(
@@ -268,6 +276,7 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Verify(args) => verify::run(args, global),
         DatabaseCommand::Restore(args) => restore::run(args, global),
         DatabaseCommand::Prune(args) => prune::run(args, global),
+        DatabaseCommand::Compact => compact::run(global),
         DatabaseCommand::Status(args) => status::run(args, global),
         DatabaseCommand::Migrate(args) => migrate::run(args, global),
         DatabaseCommand::Rollback(args) => rollback::run(args, global),

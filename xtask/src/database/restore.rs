@@ -59,6 +59,7 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                     "refusing to restore a backup that fails verification: {e}"
                 ))
             })?;
+        describe_plan(session.config(), &file, &manifest, args.file.is_none())?;
         let live = session.config().path.clone();
         if !live.exists() {
             return recreate(
@@ -81,6 +82,7 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         // restoring the newest backup, which may be the copy made just below. A failure leaves
         // the live database as it was (SQLite rolls the replacement back), so the record goes.
         restore::record_intent(&canonical, &file)?;
+        session.spare(&file);
         let restored = session.back_up(&db, Reason::PreRestore).and_then(|saved| {
             drop(db);
             let staged = restore::stage(&file, &manifest.file_digest, &live, restamp)?;
@@ -118,6 +120,41 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             None => println!("(it did not exist, so there was nothing to back up)"),
         }
     }
+    Ok(())
+}
+
+/// Says (on stderr) which backup is restored, why it was made, when and at which schema version,
+/// and warns when that version is not this code's head. `chosen`: picked by `--latest`.
+fn describe_plan(
+    config: &DatabaseConfig,
+    file: &Path,
+    manifest: &Manifest,
+    chosen: bool,
+) -> onsendo::Result<()> {
+    let version = backup::schema_version(file)?;
+    let head = onsendo::migrate::Catalog::of(&config.layout)?.head() as i64;
+    let of = manifest.environment.map_or("a custom database", |e| e.name());
+    let picked = match chosen {
+        true => " (the newest; copies made before a restore are skipped)",
+        false => "",
+    };
+    eprintln!(
+        "restoring `{}`{picked}: a {} backup of {of}, made {}, at schema version {version}",
+        file.display(),
+        manifest.reason,
+        manifest.created_at
+    );
+    let fix = match version.cmp(&head) {
+        std::cmp::Ordering::Equal => return Ok(()),
+        std::cmp::Ordering::Less => format!(
+            "after the restore, `{}` applies the rest (the app refuses it until then)",
+            Hint::command(config, "database migrate")
+        ),
+        std::cmp::Ordering::Greater => {
+            "a newer version of the code made it; this code and the app will refuse it".to_string()
+        }
+    };
+    eprintln!("warning: this code's migrations reach version {head}, the backup is at {version}: {fix}");
     Ok(())
 }
 
