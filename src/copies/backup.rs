@@ -157,7 +157,9 @@ pub(crate) fn place(temp: TempFile, mut path: PathBuf, mut manifest: Manifest) -
 pub fn schema_version(path: &Path) -> Result<i64> {
     crate::access::db::connect(path, crate::access::db::Access::Read)?
         .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| crate::shared::error::sqlite_error(path, "cannot read the schema version of", e))
+        .map_err(|e| {
+            crate::shared::error::sqlite_error(path, "cannot read the schema version of", e)
+        })
 }
 
 /// The next free name after `path`, taken by another process while this copy was made:

@@ -36,7 +36,10 @@ pub fn measure(path: &Path) -> Result<Room> {
     };
     let (free_pages, page_size) = (pragma("freelist_count")?, pragma("page_size")?);
     let size = std::fs::metadata(path)
-        .map_err(|e| crate::shared::error::Error::failed(format!("cannot read `{}`", path.display())).because(e))?
+        .map_err(|e| {
+            crate::shared::error::Error::failed(format!("cannot read `{}`", path.display()))
+                .because(e)
+        })?
         .len();
     Ok(Room {
         size,

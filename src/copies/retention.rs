@@ -9,9 +9,9 @@ use crate::copies::manifest::{self, Manifest, Reason};
 use crate::selection::config::{number_setting, DatabaseConfig};
 use crate::selection::env::Environment;
 use crate::selection::hint::Hint;
+use crate::selection::paths::same_file;
 use crate::shared::error::Result;
 use crate::ui::{counted, size};
-use crate::selection::paths::same_file;
 use std::path::{Path, PathBuf};
 
 /// The variable that sets how many safety copies of each database stay.
@@ -50,7 +50,10 @@ impl Policy {
 
     /// The policy for the variables' values (unset or blank: the default); a value out of range
     /// is a usage error naming the variable.
-    pub(crate) fn from_values(keep_safety: Option<&str>, space_warn: Option<&str>) -> Result<Policy> {
+    pub(crate) fn from_values(
+        keep_safety: Option<&str>,
+        space_warn: Option<&str>,
+    ) -> Result<Policy> {
         let keep_safety = number_setting(
             KEEP_SAFETY_VAR,
             keep_safety,
@@ -125,7 +128,11 @@ fn tidy_safety_copies(made: &Made, policy: &Policy, spared: &[PathBuf]) -> Resul
 
 /// How much room the backups of `made`'s database take, when that passes `policy.space_warn`
 /// times `database_size`: (their count, their total size).
-pub fn over_space(made: &Made, database_size: u64, policy: &Policy) -> Result<Option<(usize, u64)>> {
+pub fn over_space(
+    made: &Made,
+    database_size: u64,
+    policy: &Policy,
+) -> Result<Option<(usize, u64)>> {
     if policy.space_warn == 0 || database_size == 0 {
         return Ok(None);
     }
@@ -154,7 +161,10 @@ pub fn after_backup(
     );
     match tidy.map(|spared| tidy_safety_copies(made, policy, spared)) {
         Some(Ok(removed)) if !removed.is_empty() => {
-            let names: Vec<String> = removed.iter().map(|e| manifest::file_name(&e.path)).collect();
+            let names: Vec<String> = removed
+                .iter()
+                .map(|e| manifest::file_name(&e.path))
+                .collect();
             notices.push(format!(
                 "removed {} of {whose} ({}): the newest {} stay ({KEEP_SAFETY_VAR} sets how many)",
                 counted(removed.len(), "older safety copy"),

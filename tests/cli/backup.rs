@@ -358,14 +358,50 @@ fn the_listing_flags_changed_bytes_and_missing_or_damaged_manifests() {
     std::fs::remove_file(manifest_path(&orphan)).unwrap();
     std::fs::write(manifest_path(&garbled), "{ not json").unwrap();
 
-    let listing = sandbox
+    // Without --check, the listing reads manifests and sizes only: the changed byte goes unseen,
+    // the missing and damaged manifests do not.
+    let quick = sandbox
         .xtask()
         .args(["database", "backups"])
         .run()
         .ok()
         .stdout;
+    let row = listing_row(&quick, &name_of(&changed));
+    assert!(row.contains(" size (not hashed) "), "{row}");
+    assert!(row.contains(" manual  1 "), "the schema version: {row}");
+    assert!(listing_row(&quick, &name_of(&orphan)).contains("unverifiable: no manifest"));
+    assert!(listing_row(&quick, &name_of(&garbled)).contains("is damaged"));
+    assert!(
+        quick
+            .trim_end()
+            .ends_with("(sizes compared with the manifests; --check also hashes each file)")
+            && quick.contains("4 backups in `"),
+        "{quick}"
+    );
+
+    let checked = sandbox
+        .xtask()
+        .args(["database", "backups", "--check"])
+        .run()
+        .code(4);
+    assert!(
+        checked
+            .stderr
+            .contains("do not match their manifests (or have none that reads): 3 of 4"),
+        "{}",
+        checked.stderr
+    );
+    let listing = checked.stdout;
     let header = listing.lines().next().unwrap();
-    for column in ["created (UTC)", "env", "size", "reason", "matches", "file"] {
+    for column in [
+        "created (UTC)",
+        "env",
+        "size",
+        "reason",
+        "version",
+        "matches",
+        "file",
+    ] {
         assert!(header.contains(column), "{header}");
     }
     let row = listing_row(&listing, &name_of(&intact));
@@ -386,9 +422,9 @@ fn the_listing_flags_changed_bytes_and_missing_or_damaged_manifests() {
 
     let json = sandbox
         .xtask()
-        .args(["database", "backups", "--json"])
+        .args(["database", "backups", "--json", "--check"])
         .run()
-        .ok()
+        .code(4)
         .json();
     let matches: Vec<(String, bool)> = json
         .as_array()
@@ -413,6 +449,8 @@ fn the_listing_flags_changed_bytes_and_missing_or_damaged_manifests() {
     assert_eq!(listed["created_at"], recorded["created_at"]);
     assert_eq!(listed["created_unix"], recorded["created_unix"]);
     assert_eq!(listed["status"], "yes");
+    assert_eq!(listed["schema_version"], 1);
+    assert_eq!(listed["hashed"], true);
     for (path, expected) in [
         (&intact, true),
         (&changed, false),

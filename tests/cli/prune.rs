@@ -192,9 +192,9 @@ fn a_manifest_that_names_another_environment_is_flagged_and_pruning_it_takes_pro
 
     let listing = sandbox
         .xtask()
-        .args(["database", "backups"])
+        .args(["database", "backups", "--check"])
         .run()
-        .ok()
+        .code(4)
         .stdout;
     let row = listing_row(&listing, &name_of(&made[0]));
     assert!(

@@ -238,7 +238,7 @@ fn sigkill_at_any_moment_of_a_restore_leaves_the_old_or_the_new_content_and_a_re
 fn assert_listed_and_matching(sandbox: &Sandbox, backups: &[PathBuf]) {
     let listed = sandbox
         .xtask()
-        .args(["database", "backups", "--json"])
+        .args(["database", "backups", "--json", "--check"])
         .run()
         .ok()
         .json();

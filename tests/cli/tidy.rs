@@ -190,7 +190,16 @@ const LAYERS: [(&str, &[&str]); 9] = [
     (
         "copies",
         &[
-            "direct", "records", "copy", "manifest", "verify", "backup", "retention", "restore", "compact", "split",
+            "direct",
+            "records",
+            "copy",
+            "manifest",
+            "verify",
+            "backup",
+            "retention",
+            "restore",
+            "compact",
+            "split",
         ],
     ),
     ("data", &["seed", "reset", "mock"]),

@@ -111,10 +111,7 @@ pub fn list(args: &BackupsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             (entry, status)
         })
         .collect();
-    let mismatched = rows
-        .iter()
-        .filter(|(_, status)| !status.is_good())
-        .count();
+    let mismatched = rows.iter().filter(|(_, status)| !status.is_good()).count();
     if global.json {
         let items: Vec<_> = rows
             .iter()
@@ -139,9 +136,8 @@ pub fn list(args: &BackupsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     }
     if args.check && mismatched > 0 {
         return Err(onsendo::Error::check_failed(format!(
-            "{} not match {}",
-            ui::counted(mismatched, "backup does"),
-            if mismatched == 1 { "its manifest" } else { "their manifests" }
+            "backups that do not match their manifests (or have none that reads): {mismatched} of {}",
+            rows.len()
         ))
         .into());
     }
@@ -168,7 +164,15 @@ fn print_table(rows: &[(backup::Entry, backup::Status)], dir: &std::path::Path, 
     println!(
         "{}",
         ui::table(
-            &["created (UTC)", "env", "size", "reason", "version", "matches", "file"],
+            &[
+                "created (UTC)",
+                "env",
+                "size",
+                "reason",
+                "version",
+                "matches",
+                "file"
+            ],
             &table,
             &empty
         )

@@ -133,7 +133,9 @@ fn describe_plan(
 ) -> onsendo::Result<()> {
     let version = backup::schema_version(file)?;
     let head = onsendo::migrate::Catalog::of(&config.layout)?.head() as i64;
-    let of = manifest.environment.map_or("a custom database", |e| e.name());
+    let of = manifest
+        .environment
+        .map_or("a custom database", |e| e.name());
     let picked = match chosen {
         true => " (the newest; copies made before a restore are skipped)",
         false => "",
@@ -154,7 +156,9 @@ fn describe_plan(
             "a newer version of the code made it; this code and the app will refuse it".to_string()
         }
     };
-    eprintln!("warning: this code's migrations reach version {head}, the backup is at {version}: {fix}");
+    eprintln!(
+        "warning: this code's migrations reach version {head}, the backup is at {version}: {fix}"
+    );
     Ok(())
 }
 
