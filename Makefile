@@ -51,7 +51,7 @@ XTASK ?= cargo xtask
 shell_words = $(foreach word,$(1),'$(subst ','\'',$(word))')
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list onsen-show location-list visit-list visit-show visit-add visit-modify visit-delete app visit-import visit-export stats completions test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore compact prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list onsen-show location-list visit-list visit-show visit-add visit-modify visit-delete app visit-import visit-export stats completions test lint fmt ci
 
 # The optional flags the app's visit and destructive targets share.
 VISIT_DETAILS = $${FEE:+--fee="$$FEE"} $${MINUTES:+--minutes="$$MINUTES"} $${NOTES:+--notes="$$NOTES"}
@@ -80,14 +80,17 @@ db-init: ## Create the database of ENV (idempotent)
 backup: ## Back up ENV's database, checked equal to it (prints its path; COMPACT=1, THOROUGH=1, OUTPUT=dir)
 	@$(XTASK) database backup --env $(ENV) $${COMPACT:+--compact} $${THOROUGH:+--thorough} $${OUTPUT:+--output="$$OUTPUT"}
 
-backups: ## List the backups and whether each still matches its manifest
-	@$(XTASK) database backups --env $(ENV)
+backups: ## List the backups from their manifests (CHECK=1 also hashes each against its manifest)
+	@$(XTASK) database backups --env $(ENV) $${CHECK:+--check}
 
 verify: ## Check ENV's database (FILE=path a backup or file instead, LATEST=1 the newest backup; QUICK=1)
 	@$(XTASK) database verify --env $(ENV) $${LATEST:+--latest} $${QUICK:+--quick} $${FILE:+-- "$$FILE"}
 
 restore: ## Restore FILE=backup (default: ENV's latest) into ENV's database (CROSS_ENV=1, DRY_RUN=1; YES=1 on prod)
 	@$(XTASK) database restore --env $(ENV) $${CROSS_ENV:+--cross-env} $${DRY_RUN:+--dry-run} $${YES:+--yes} $${FILE:+--} "$${FILE:---latest}"
+
+compact: ## Give ENV's free pages back to the disk through a checked vacuumed copy (DRY_RUN=1; YES=1 on prod)
+	@$(XTASK) database compact --env $(ENV) $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
 prune: ## Remove ENV's old backups (KEEP=N, default 10; OLDER_THAN=days; ALL_ENVS=1 every environment's; DRY_RUN=1; the newest that matches its manifest stays)
 	@$(XTASK) database prune --env $(ENV) $${KEEP:+--keep="$$KEEP"} $${OLDER_THAN:+--older-than="$$OLDER_THAN"} $${ALL_ENVS:+--all-envs} $${DRY_RUN:+--dry-run} $${YES:+--yes}

@@ -235,6 +235,17 @@ fn backup_targets_make_list_verify_restore_and_prune() {
     assert!(backup.contains("onsen_dev_"), "{backup}");
     let listed = make(&sandbox, &["backups"]).run().ok();
     assert!(listed.stdout.contains("manual"), "{}", listed.stdout);
+    assert!(
+        listed.stdout.contains("size (not hashed)"),
+        "{}",
+        listed.stdout
+    );
+    let hashed = make(&sandbox, &["backups", "CHECK=1"]).run().ok();
+    assert!(
+        hashed.stdout.contains("each file hashed"),
+        "{}",
+        hashed.stdout
+    );
     make(&sandbox, &["verify", "ENV=dev"]).run().ok();
     let checked = make(&sandbox, &["verify", &format!("FILE={backup}")])
         .run()
@@ -282,12 +293,27 @@ fn backup_targets_make_list_verify_restore_and_prune() {
         manifest["foreign_key_violations"], 0,
         "THOROUGH=1 counted them"
     );
+    let previewed = make(&sandbox, &["compact", "ENV=dev", "DRY_RUN=1"])
+        .run()
+        .ok();
+    assert!(
+        previewed.stdout.contains("would compact"),
+        "{}",
+        previewed.stdout
+    );
+    let compacted = make(&sandbox, &["compact", "ENV=dev"]).run().ok();
+    assert!(
+        compacted.stdout.contains("compacted `"),
+        "{}",
+        compacted.stdout
+    );
     let help = make(&sandbox, &["help"]).run().ok();
     for target in [
         "backup",
         "backups",
         "verify",
         "restore",
+        "compact",
         "prune",
         "migrate-to-envs",
         "db-status",
