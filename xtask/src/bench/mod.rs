@@ -5,6 +5,7 @@
 mod app;
 mod data;
 mod everyday;
+mod listing;
 mod measure;
 
 use anyhow::Context;
@@ -36,7 +37,8 @@ pub struct BenchArgs {
     #[arg(long, hide = true, value_name = "PATH")]
     pub integrity_check_only: Option<PathBuf>,
     /// Run only one group: `copy` (backup, verify, migrate-to-envs on the big database),
-    /// `everyday` (status, doctor, migrate) or `app` (visit list, stats, export on the big database)
+    /// `everyday` (status, doctor, migrate) or `app` (visit list, stats, export and `database backups`
+    /// with 20 backups, on the big database)
     #[arg(long, value_name = "GROUP", value_parser = ["copy", "everyday", "app"])]
     pub only: Option<String>,
 }
@@ -113,6 +115,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             &small,
             args.runs,
         )?;
+        listing::run(&xtask, &dir.join("listing"), &big, args.runs)?;
     }
     Ok(())
 }
