@@ -47,6 +47,10 @@ export ONSENDO_HINT := make
 ONSENDO ?= cargo run --quiet --bin onsendo --
 XTASK ?= cargo xtask
 
+# A recipe's first step for a value it cannot do without: stops with the make form to give it in,
+# e.g. $(call need,ID,3) → "error: ID is missing: give it as `make onsen-show ID=3`" (exit 2).
+need = test -n "$${$(1)}" || { printf 'error: %s is missing: give it as `make %s %s=%s`\n' '$(1)' '$@' '$(1)' '$(2)' >&2; exit 2; }
+
 # The words of ARGS, each quoted for the shell.
 shell_words = $(foreach word,$(1),'$(subst ','\'',$(word))')
 
@@ -109,7 +113,7 @@ db-rollback: ## Back up ENV, then undo the newest migration (STEPS=N or TO=N; DR
 	$(XTASK) database rollback --env $(ENV) "$$@" $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
 db-new: ## Create the next migration folder: make db-new NAME="add visit notes"
-	@$(XTASK) database new -- "$$NAME"
+	@$(call need,NAME,add-visit-moods) && $(XTASK) database new -- "$$NAME"
 
 db-lint: ## List destructive statements in ENV's pending migrations (ALL=1: every migration)
 	@$(XTASK) database lint --env $(ENV) $${ALL:+--all}
@@ -130,10 +134,10 @@ db-mock: ## Add VISITS=1000 deterministic mock visits to ENV (dev or test; SEED=
 	@$(XTASK) database mock-data --env $(ENV) --visits="$${VISITS:-1000}" $${SEED:+--seed="$$SEED"} $${DRY_RUN:+--dry-run}
 
 db-exec: ## Run SQL="…" on ENV's database, read-only (WRITE=1 allows changes; DRY_RUN=1; YES=1 on prod)
-	@$(XTASK) database exec --env $(ENV) $${WRITE:+--write} $${DRY_RUN:+--dry-run} $${YES:+--yes} -- "$$SQL"
+	@$(call need,SQL,"SELECT count(*) FROM visits") && $(XTASK) database exec --env $(ENV) $${WRITE:+--write} $${DRY_RUN:+--dry-run} $${YES:+--yes} -- "$$SQL"
 
 db-sql: ## Run FILE=script.sql on ENV's database in one transaction (DRY_RUN=1 previews; YES=1 on prod)
-	@$(XTASK) database sql --env $(ENV) $${DRY_RUN:+--dry-run} $${YES:+--yes} -- "$$FILE"
+	@$(call need,FILE,fix.sql) && $(XTASK) database sql --env $(ENV) $${DRY_RUN:+--dry-run} $${YES:+--yes} -- "$$FILE"
 
 db-shell: ## Open the sqlite3 shell on ENV's database (prod read-only unless WRITE=1; YES=1 confirms)
 	@$(XTASK) database shell --env $(ENV) $${WRITE:+--write} $${YES:+--yes}
@@ -148,7 +152,7 @@ onsen-list: ## List the onsens in ENV
 	@$(ONSENDO) onsen list --env $(ENV)
 
 onsen-show: ## Show onsen ID=N in ENV
-	@$(ONSENDO) onsen show --env $(ENV) -- "$$ID"
+	@$(call need,ID,3) && $(ONSENDO) onsen show --env $(ENV) -- "$$ID"
 
 location-list: ## List the named places in ENV
 	@$(ONSENDO) location list --env $(ENV)
@@ -157,19 +161,19 @@ visit-list: ## List ENV's newest 50 visits (LIMIT=N or ALL=1; ONSEN, SINCE, UNTI
 	@$(ONSENDO) visit list --env $(ENV) $${ONSEN:+--onsen="$$ONSEN"} $${SINCE:+--since="$$SINCE"} $${UNTIL:+--until="$$UNTIL"} $${LIMIT:+--limit="$$LIMIT"} $${ALL:+--all}
 
 visit-show: ## Show visit ID=N in ENV
-	@$(ONSENDO) visit show --env $(ENV) -- "$$ID"
+	@$(call need,ID,3) && $(ONSENDO) visit show --env $(ENV) -- "$$ID"
 
 visit-add: ## Record a visit: ONSEN=1 DATE=2026-11-22 RATING=8 (FEE, MINUTES, NOTES optional)
 	@$(ONSENDO) visit add --env $(ENV) --onsen="$$ONSEN" --date="$$DATE" --rating="$$RATING" $(VISIT_DETAILS) $${DRY_RUN:+--dry-run}
 
 visit-modify: ## Change visit ID=N: any of ONSEN, DATE, RATING, FEE, MINUTES, NOTES (DRY_RUN=1; YES=1 on prod)
-	@$(ONSENDO) visit modify --env $(ENV) $${ONSEN:+--onsen="$$ONSEN"} $${DATE:+--date="$$DATE"} $${RATING:+--rating="$$RATING"} $(VISIT_DETAILS) $(APP_FLAGS) -- "$$ID"
+	@$(call need,ID,3) && $(ONSENDO) visit modify --env $(ENV) $${ONSEN:+--onsen="$$ONSEN"} $${DATE:+--date="$$DATE"} $${RATING:+--rating="$$RATING"} $(VISIT_DETAILS) $(APP_FLAGS) -- "$$ID"
 
 visit-delete: ## Delete visit ID=N (DRY_RUN=1; YES=1 on prod)
-	@$(ONSENDO) visit delete --env $(ENV) $(APP_FLAGS) -- "$$ID"
+	@$(call need,ID,3) && $(ONSENDO) visit delete --env $(ENV) $(APP_FLAGS) -- "$$ID"
 
 visit-import: ## Import FILE=visits.csv into ENV (all rows valid or nothing; SKIP_INVALID=1; ALLOW_DUPLICATES=1; DRY_RUN=1)
-	@$(ONSENDO) visit import --env $(ENV) $${SKIP_INVALID:+--skip-invalid} $${ALLOW_DUPLICATES:+--allow-duplicates} $${DRY_RUN:+--dry-run} -- "$$FILE"
+	@$(call need,FILE,visits.csv) && $(ONSENDO) visit import --env $(ENV) $${SKIP_INVALID:+--skip-invalid} $${ALLOW_DUPLICATES:+--allow-duplicates} $${DRY_RUN:+--dry-run} -- "$$FILE"
 
 visit-export: ## Export ENV's visits as CSV on stdout (FORMAT=json for JSON)
 	@$(ONSENDO) visit export --env $(ENV) --format="$${FORMAT:-csv}"

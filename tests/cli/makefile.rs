@@ -667,3 +667,38 @@ fn hints_from_make_use_the_make_form_and_act_when_pasted() {
     let rerun = crate::support::hint_in(&out.stderr, "ENV=prod");
     assert!(rerun.ends_with(" YES=1"), "{}", out.stderr);
 }
+
+#[test]
+fn a_missing_value_is_asked_for_in_the_make_form_before_anything_runs() {
+    let sandbox = Sandbox::new();
+    for (target, expected) in [
+        (
+            "onsen-show",
+            "error: ID is missing: give it as `make onsen-show ID=3`",
+        ),
+        (
+            "visit-delete",
+            "error: ID is missing: give it as `make visit-delete ID=3`",
+        ),
+        (
+            "visit-import",
+            "error: FILE is missing: give it as `make visit-import FILE=visits.csv`",
+        ),
+        (
+            "db-exec",
+            "error: SQL is missing: give it as `make db-exec SQL=\"SELECT count(*) FROM visits\"`",
+        ),
+        (
+            "db-new",
+            "error: NAME is missing: give it as `make db-new NAME=add-visit-moods`",
+        ),
+    ] {
+        let out = make(&sandbox, &[target, "ID=", "ENV=dev"]).run().code(2);
+        assert!(out.stderr.contains(expected), "{target}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains("does not exist"),
+            "nothing ran: {}",
+            out.stderr
+        );
+    }
+}
