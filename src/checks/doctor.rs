@@ -237,7 +237,7 @@ fn database_checks(
                     check(
                         "migrations",
                         level,
-                        state.problems(config).join("; "),
+                        crate::ui::at_most(&state.problems(config)).join("; "),
                         Some(format!(
                             "see `{}`",
                             Hint::command(config, "database status")

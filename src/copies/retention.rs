@@ -168,7 +168,7 @@ pub fn after_backup(
             notices.push(format!(
                 "removed {} of {whose} ({}): the newest {} stay ({KEEP_SAFETY_VAR} sets how many)",
                 counted(removed.len(), "older safety copy"),
-                names.join(", "),
+                crate::ui::at_most(&names).join(", "),
                 policy.keep_safety
             ));
         }

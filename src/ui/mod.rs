@@ -399,7 +399,7 @@ pub(crate) const SHOWN_LINES: usize = 10;
 
 /// The first [`SHOWN_LINES`] of `lines`, then `… and N more` for the rest: what a report shows of
 /// a long list (SQLite's findings, files found), never hiding how many there were.
-pub(crate) fn at_most(lines: &[String]) -> Vec<String> {
+pub fn at_most(lines: &[String]) -> Vec<String> {
     let mut shown: Vec<String> = lines.iter().take(SHOWN_LINES).cloned().collect();
     if lines.len() > SHOWN_LINES {
         shown.push(format!("… and {} more", lines.len() - SHOWN_LINES));

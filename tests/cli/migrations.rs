@@ -696,3 +696,44 @@ fn a_ledger_from_before_down_checksums_keeps_working_and_gains_them() {
         "1"
     );
 }
+
+#[test]
+fn a_long_list_of_problems_shows_ten_and_counts_the_rest() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let folder = own_migrations(&sandbox);
+    for n in 2..=13 {
+        let up = format!("CREATE TABLE t{n} (x);\n");
+        add_migration(
+            &folder,
+            &format!("{n:02}-t{n}"),
+            &up,
+            Some(&format!("DROP TABLE t{n};\n")),
+        );
+    }
+    sandbox
+        .xtask()
+        .args(["database", "migrate", "--env", "dev"])
+        .run()
+        .ok();
+    for n in 2..=13 {
+        let up = folder.join(format!("{n:02}-t{n}")).join("up.sql");
+        std::fs::write(&up, format!("CREATE TABLE t{n} (x, y);\n")).unwrap();
+    }
+    let out = sandbox
+        .xtask()
+        .args(["database", "status", "--env", "dev", "--check"])
+        .run()
+        .code(4);
+    let line = out
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("error: status check failed"))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert_eq!(
+        line.matches("was edited after it was applied").count(),
+        10,
+        "{line}"
+    );
+    assert!(line.ends_with("; … and 2 more"), "{line}");
+}

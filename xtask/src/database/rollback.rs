@@ -76,7 +76,7 @@ fn rollback(session: &mut Session, args: &RollbackArgs, json: bool) -> onsendo::
         return Err(Error::failed(format!(
             "cannot roll back to version {target}: {} missing; nothing was changed; write {}, or restore a backup instead",
             if files.len() == 1 { "a down.sql is" } else { "down.sql files are" },
-            files.join(", ")
+            onsendo::ui::at_most(&files).join(", ")
         )));
     }
     runner::gate(&catalog, version, target)?;

@@ -31,7 +31,7 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             Some(Error::check_failed(format!(
                 "status check failed for `{}`: {}",
                 config.path.display(),
-                problems.join("; ")
+                onsendo::ui::at_most(&problems).join("; ")
             )))
         }
         _ => None,
