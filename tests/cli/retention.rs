@@ -159,6 +159,22 @@ fn a_restore_spares_the_safety_copy_it_restores() {
     );
 }
 
+/// `database restore --env dev --latest --dry-run`, which must succeed.
+fn preview_latest_restore(sandbox: &Sandbox) -> crate::support::Output {
+    sandbox
+        .xtask()
+        .args([
+            "database",
+            "restore",
+            "--env",
+            "dev",
+            "--latest",
+            "--dry-run",
+        ])
+        .run()
+        .ok()
+}
+
 #[test]
 fn restore_latest_skips_its_own_copies_and_warns_when_the_schema_version_is_not_the_codes() {
     let sandbox = Sandbox::new();
@@ -170,18 +186,7 @@ fn restore_latest_skips_its_own_copies_and_warns_when_the_schema_version_is_not_
         .args(["database", "restore", "--env", "dev", "--latest"])
         .run()
         .ok();
-    let out = sandbox
-        .xtask()
-        .args([
-            "database",
-            "restore",
-            "--env",
-            "dev",
-            "--latest",
-            "--dry-run",
-        ])
-        .run()
-        .ok();
+    let out = preview_latest_restore(&sandbox);
     assert!(
         out.stderr.contains(&format!(
             "restoring `{}` (the newest; copies made before a restore are skipped): a manual backup of dev",
@@ -200,18 +205,7 @@ fn restore_latest_skips_its_own_copies_and_warns_when_the_schema_version_is_not_
         None,
     );
     let before = bytes(&db);
-    let out = sandbox
-        .xtask()
-        .args([
-            "database",
-            "restore",
-            "--env",
-            "dev",
-            "--latest",
-            "--dry-run",
-        ])
-        .run()
-        .ok();
+    let out = preview_latest_restore(&sandbox);
     assert!(
         out.stderr.contains("warning: this code's migrations reach version 2, the backup is at 1: after the restore, `cargo xtask database migrate"),
         "{}",
