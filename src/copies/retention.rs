@@ -120,6 +120,11 @@ fn tidy_safety_copies(made: &Made, policy: &Policy, spared: &[PathBuf]) -> Resul
             kept += 1;
             continue;
         }
+        // A copy whose stamp is not its manifest's environment (prod's data under dev's name)
+        // is not removed by a rule: `backups --check` and `verify` name it.
+        if manifest.environment.is_some() && entry.stamp() != manifest.environment {
+            continue;
+        }
         backup::remove(&entry)?;
         removed.push(entry);
     }
