@@ -8,8 +8,9 @@ pub const README_ROOT: &str = "/home/me/onsendo";
 /// The line that stands for any number of lines (none included).
 const ELISION: &str = "…";
 
-/// `text` with the root written as the README's, and times, hashes and milliseconds in a fixed
-/// form, so a run and the README compare equal where they differ only by those.
+/// `text` with the root written as the README's, and times (a backup name's `_2` after a time
+/// taken as part of it: whether two backups share a second is chance), hashes and milliseconds in
+/// a fixed form, so a run and the README compare equal where they differ only by those.
 pub fn normalise(text: &str, root: &str) -> String {
     let text = text.replace(root, README_ROOT);
     let text = replace_shapes(
@@ -18,6 +19,7 @@ pub fn normalise(text: &str, root: &str) -> String {
         "YYYY-MM-DDThh:mm:ss.sssZ",
     );
     let text = replace_shapes(&text, "dddd-dd-ddTdd:dd:ddZ", "YYYY-MM-DDThh:mm:ssZ");
+    let text = replace_shapes(&text, "ddddddddTddddddZ_D", "YYYYMMDDThhmmssZ");
     let text = replace_shapes(&text, "ddddddddTddddddZ", "YYYYMMDDThhmmssZ");
     let text = replace_hex_after(&text, "xxh3-128:", 32);
     replace_shapes(&text, " D ms", " N ms")
