@@ -2,17 +2,18 @@
 //! (the root, UTC times, hashes, milliseconds) put in a fixed form, a line `…` standing for any
 //! number of lines; and, when not, a report naming the README line where they part.
 
-/// The README's root, which stands for the test's temporary root.
-pub const README_ROOT: &str = "/home/me/onsendo";
-
 /// The line that stands for any number of lines (none included).
 const ELISION: &str = "…";
 
-/// `text` with the root written as the README's, and times (a backup name's `_2` after a time
-/// taken as part of it: whether two backups share a second is chance), hashes and milliseconds in
-/// a fixed form, so a run and the README compare equal where they differ only by those.
-pub fn normalise(text: &str, root: &str) -> String {
-    let text = text.replace(root, README_ROOT);
+/// `text` with each `(from, to)` of `names` replaced (the test's root by the README's, …), and
+/// times (a backup name's `_2` after a time taken as part of it: whether two backups share a
+/// second is chance), hashes, milliseconds and process ids in a fixed form, so a run and the README
+/// compare equal where they differ only by those.
+pub fn normalise(text: &str, names: &[(String, String)]) -> String {
+    let mut text = text.to_string();
+    for (from, to) in names {
+        text = text.replace(from, to);
+    }
     let text = replace_shapes(
         &text,
         "dddd-dd-ddTdd:dd:dd.dddZ",
@@ -22,6 +23,7 @@ pub fn normalise(text: &str, root: &str) -> String {
     let text = replace_shapes(&text, "ddddddddTddddddZ_D", "YYYYMMDDThhmmssZ");
     let text = replace_shapes(&text, "ddddddddTddddddZ", "YYYYMMDDThhmmssZ");
     let text = replace_hex_after(&text, "xxh3-128:", 32);
+    let text = replace_shapes(&text, "(process D)", "(process N)");
     replace_shapes(&text, " D ms", " N ms")
 }
 
@@ -144,22 +146,34 @@ pub fn first_difference(expected: &[(usize, String)], actual: &[&str], end: usiz
 fn volatile_parts_are_put_in_one_form() {
     let printed = "/tmp/readmeAb12C/artifacts/db/backups/onsen_dev_20261205T163307Z.db\n2026-12-05T16:33:07.123Z  12 ms  xxh3-128:0123456789abcdef0123456789abcdef 2026-11-22 1000 yen";
     assert_eq!(
-        normalise(printed, "/tmp/readmeAb12C"),
+        normalise(printed, &[("/tmp/readmeAb12C".into(), "/home/me/onsendo".into())]),
         "/home/me/onsendo/artifacts/db/backups/onsen_dev_YYYYMMDDThhmmssZ.db\nYYYY-MM-DDThh:mm:ss.sssZ  N ms  xxh3-128:<hash> 2026-11-22 1000 yen"
     );
     assert_eq!(
-        normalise("2026-12-05T16:33:07Z", "/x"),
+        normalise("2026-12-05T16:33:07Z", &[]),
         "YYYY-MM-DDThh:mm:ssZ"
     );
     assert_eq!(
-        normalise("120220261205T163307Z", "/x"),
+        normalise("120220261205T163307Z", &[]),
         "120220261205T163307Z",
         "not a time"
     );
     assert_eq!(
-        normalise("xxh3-128:abc", "/x"),
+        normalise("xxh3-128:abc", &[]),
         "xxh3-128:abc",
         "too short for a hash"
+    );
+}
+
+#[test]
+fn a_backup_suffix_and_a_process_id_are_put_in_one_form() {
+    assert_eq!(
+        normalise("x_20261205T163307Z_2.db", &[]),
+        "x_YYYYMMDDThhmmssZ.db"
+    );
+    assert_eq!(
+        normalise("by me@box (process 4242);", &[]),
+        "by me@box (process N);"
     );
 }
 

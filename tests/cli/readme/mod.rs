@@ -8,6 +8,9 @@ mod compare;
 use crate::support::{bin_dir, Output, Sandbox};
 use std::path::{Path, PathBuf};
 
+/// The README's root, which stands for the test's temporary root.
+const README_ROOT: &str = "/home/me/onsendo";
+
 /// The most examples that may be marked `skip`: what cannot run is the exception.
 const MOST_SKIPPED: usize = 6;
 
@@ -16,7 +19,9 @@ const MOST_SKIPPED: usize = 6;
 /// built binaries.
 struct Root {
     sandbox: Sandbox,
-    path: String,
+    /// What stands for what between a run here and the README: this root for `/home/me/onsendo`,
+    /// the built binaries' folder for its `target/debug`, this machine's host for `box`.
+    names: Vec<(String, String)>,
     _bin: tempfile::TempDir,
     bin: PathBuf,
 }
@@ -31,17 +36,30 @@ impl Root {
         copy_folder(&repository.join("migrations"), &root.join("migrations"));
         let bin = tempfile::tempdir().unwrap();
         shims(bin.path());
-        let path = root.to_str().expect("a UTF-8 root").to_string();
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        let names = vec![
+            (
+                bin_dir().display().to_string(),
+                format!("{README_ROOT}/target/debug"),
+            ),
+            (
+                root.to_str().expect("a UTF-8 root").to_string(),
+                README_ROOT.to_string(),
+            ),
+            (format!("me@{}", host.trim()), "me@box".to_string()),
+        ];
         Root {
             sandbox,
-            path,
+            names,
             bin: bin.path().to_path_buf(),
             _bin: bin,
         }
     }
 
-    /// Runs `command` with bash in the root, as a user at a prompt there: stderr joined to
-    /// stdout, no terminal, no `ONSENDO_ENV` or `ONSENDO_ROOT`.
+    /// Runs `command` with bash in the root, as the user `me` at a prompt there: stderr joined to
+    /// stdout, no terminal, no `ONSENDO_ENV`, `ONSENDO_ROOT` or `NO_COLOR`. (The sandbox's own
+    /// variable, `ONSENDO_TEST_SANDBOX`, stays: its line in `config show` is left out of the
+    /// output.)
     fn run(&self, command: &str) -> Output {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut paths = vec![self.bin.clone()];
@@ -52,6 +70,8 @@ impl Root {
             .arg(format!("exec 2>&1\n{command}"))
             .env_remove("ONSENDO_ENV")
             .env_remove("ONSENDO_ROOT")
+            .env_remove("NO_COLOR")
+            .env("USER", "me")
             .env("PATH", std::env::join_paths(paths).unwrap())
             .run()
     }
@@ -109,12 +129,16 @@ fn run_block(block: &blocks::Block, root: &Root) -> Vec<String> {
     let mut failures = Vec::new();
     for (k, step) in block.steps.iter().enumerate() {
         let out = root.run(&step.command);
-        let actual = compare::normalise(&out.stdout, &root.path);
-        let actual: Vec<&str> = actual.trim_end_matches('\n').lines().collect();
+        let actual = compare::normalise(&out.stdout, &root.names);
+        let actual: Vec<&str> = actual
+            .trim_end_matches('\n')
+            .lines()
+            .filter(|line| !line.starts_with("ONSENDO_TEST_SANDBOX "))
+            .collect();
         let shown: Vec<(usize, String)> = step
             .expected
             .iter()
-            .map(|(n, text)| (*n, compare::normalise(text, &root.path)))
+            .map(|(n, text)| (*n, compare::normalise(text, &root.names)))
             .collect();
         let expected: Vec<&str> = shown.iter().map(|(_, text)| text.as_str()).collect();
         let expected = trim_blank_end(&expected);
