@@ -6,7 +6,7 @@ mod blocks;
 mod compare;
 
 use crate::support::{bin_dir, Output, Sandbox};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The README's root, which stands for the test's temporary root.
 const README_ROOT: &str = "/home/me/onsendo";
@@ -22,8 +22,8 @@ struct Root {
     /// What stands for what between a run here and the README: this root for `/home/me/onsendo`,
     /// the built binaries' folder for its `target/debug`, this machine's host for `box`.
     names: Vec<(String, String)>,
-    _bin: tempfile::TempDir,
-    bin: PathBuf,
+    /// The folder of the `onsendo` and `cargo` put first on PATH.
+    bin: tempfile::TempDir,
 }
 
 impl Root {
@@ -51,8 +51,7 @@ impl Root {
         Root {
             sandbox,
             names,
-            bin: bin.path().to_path_buf(),
-            _bin: bin,
+            bin,
         }
     }
 
@@ -62,7 +61,7 @@ impl Root {
     /// output.)
     fn run(&self, command: &str) -> Output {
         let path = std::env::var_os("PATH").unwrap_or_default();
-        let mut paths = vec![self.bin.clone()];
+        let mut paths = vec![self.bin.path().to_path_buf()];
         paths.extend(std::env::split_paths(&path));
         self.sandbox
             .command("bash")
