@@ -264,6 +264,7 @@ impl Session {
             return self.open().map(Opened::Existing);
         }
         let canonical = self.config.layout.environment_of(&path);
+        self.refuse_beside_an_unsplit_legacy(canonical)?;
         let env = self.config.env.or(canonical);
         let identity = Identity {
             env: env.unwrap_or(Environment::Dev),
@@ -284,6 +285,23 @@ impl Session {
         let seeded = db::build_new(temp.path(), env, &catalog, seed)?;
         temp.place(&path)?;
         Ok(Opened::Created { seeded })
+    }
+
+    /// Refuses to create dev's or prod's database (`canonical` is the environment whose file is
+    /// to be made, if any) while the legacy `data/db/onsen.db` is still there: `migrate-to-envs`
+    /// makes both from it, and skips a target that exists, so an empty one made now would keep the
+    /// legacy data out of it.
+    fn refuse_beside_an_unsplit_legacy(&self, canonical: Option<Environment>) -> Result<()> {
+        let legacy = self.config.layout.legacy_database();
+        if !matches!(canonical, Some(Environment::Dev | Environment::Prod)) || !legacy.exists() {
+            return Ok(());
+        }
+        Err(Error::refused(format!(
+            "database `{}` does not exist yet, but the legacy database `{}` does; split it first with `{}`, which makes the dev and prod databases from it (an empty one made now would keep its data out); nothing was created",
+            self.config.path.display(),
+            legacy.display(),
+            Hint::command(&self.config, "database migrate-to-envs")
+        )))
     }
 
     /// Guards work on `path`, a database of `env` that the command handles itself (the copy

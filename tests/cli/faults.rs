@@ -138,9 +138,9 @@ fn a_forced_split_that_fails_or_crashes_while_replacing_leaves_each_target_old_o
     for point in FORCE_REPLACE_POINTS {
         for mode in MODES {
             let sandbox = Sandbox::new();
+            let previous = existing_targets(&sandbox);
             let legacy = legacy_path(&sandbox);
             make_legacy(&sandbox, &legacy, "");
-            let previous = existing_targets(&sandbox);
             let before = bytes(&legacy);
             fail_at(split(&sandbox, &["--force"]), point, mode);
             for (env, old) in &previous {

@@ -1,6 +1,7 @@
 //! `cargo xtask database init`: creation, idempotency, prod, dry run.
 
-use crate::support::{bytes, is_lock_file, Sandbox};
+use crate::split::{legacy_path, make_legacy, split};
+use crate::support::{bytes, hint_in, is_lock_file, names_in, Sandbox};
 
 #[test]
 fn init_creates_a_migrated_stamped_seeded_database() {
@@ -172,4 +173,59 @@ fn init_seed_and_mock_data_refuse_a_database_not_at_this_codes_head() {
             assert_eq!(bytes(&db), before, "{command:?} at {version}");
         }
     }
+}
+
+#[test]
+fn init_beside_an_unsplit_legacy_database_refuses_and_points_to_the_split() {
+    let sandbox = Sandbox::new();
+    let legacy = legacy_path(&sandbox);
+    make_legacy(&sandbox, &legacy, "PRAGMA user_version = 1;");
+    let before = bytes(&legacy);
+    for env in ["dev", "prod"] {
+        for dry_run in [false, true] {
+            let out = sandbox
+                .xtask()
+                .args(["database", "init", "--env", env])
+                .args(dry_run.then_some("--dry-run"))
+                .run()
+                .code(3);
+            assert!(
+                out.stderr.starts_with(&format!(
+                    "error: database `{}` does not exist yet, but the legacy database `{}` does; split it first with `",
+                    sandbox.db(env).display(),
+                    legacy.display()
+                )),
+                "{env}, dry run {dry_run}: {}",
+                out.stderr
+            );
+            let hint = hint_in(&out.stderr, "cargo xtask database migrate-to-envs");
+            assert!(hint.contains(&format!(" --env {env}")), "{hint}");
+            assert_eq!(names_in(&sandbox.root().join("data/db")), ["onsen.db"]);
+        }
+    }
+    assert_eq!(bytes(&legacy), before, "the legacy file is only read");
+    assert!(
+        sandbox.last_audit()["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("refused: database"),
+        "the refusal on prod is audited"
+    );
+
+    sandbox
+        .xtask()
+        .args(["database", "init", "--env", "test"])
+        .run()
+        .ok();
+    split(&sandbox, &[]).run().ok();
+    let out = sandbox
+        .xtask()
+        .args(["database", "init", "--env", "dev"])
+        .run()
+        .ok();
+    assert!(
+        out.stdout.contains("is already initialised"),
+        "after the split, init finds dev made from the legacy file: {}",
+        out.stdout
+    );
 }

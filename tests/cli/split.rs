@@ -349,10 +349,14 @@ pub(crate) fn existing_dev_and_backup(sandbox: &Sandbox) -> PathBuf {
     PathBuf::from(out.stdout.trim())
 }
 
-/// A legacy file the split must refuse: nothing written, every file (the legacy file, the
-/// existing dev database and backup) unchanged by hash.
-fn assert_refused(sandbox: &Sandbox, code: i32, message: &str) -> Output {
+/// A legacy file the split must refuse (`legacy`, its content, written once dev and its backup
+/// exist: `init` makes no dev beside a legacy file; none when `None`): nothing written, every file
+/// (the legacy file, the existing dev database and backup) unchanged by hash.
+fn assert_refused(sandbox: &Sandbox, legacy: Option<&[u8]>, code: i32, message: &str) -> Output {
     let backup = existing_dev_and_backup(sandbox);
+    if let Some(content) = legacy {
+        std::fs::write(legacy_path(sandbox), content).unwrap();
+    }
     let before = hashes_under(sandbox.root());
     let out = split(sandbox, &[]).run().code(code);
     assert!(
@@ -378,7 +382,7 @@ fn assert_refused(sandbox: &Sandbox, code: i32, message: &str) -> Output {
 fn a_missing_or_damaged_legacy_file_is_refused_and_nothing_is_written() {
     let sandbox = Sandbox::new();
     let legacy = legacy_path(&sandbox);
-    let out = assert_refused(&sandbox, 1, "there is no legacy database");
+    let out = assert_refused(&sandbox, None, 1, "there is no legacy database");
     assert!(
         out.stderr.contains(&format!(
             "`{}` (prod) is missing",
@@ -416,9 +420,7 @@ fn a_missing_or_damaged_legacy_file_is_refused_and_nothing_is_written() {
     for (case, content, code, message) in cases {
         let sandbox = Sandbox::new();
         let legacy = legacy_path(&sandbox);
-        std::fs::create_dir_all(legacy.parent().unwrap()).unwrap();
-        std::fs::write(&legacy, content).unwrap();
-        let out = assert_refused(&sandbox, code, message);
+        let out = assert_refused(&sandbox, Some(content), code, message);
         assert!(
             out.stderr.contains(&legacy.display().to_string()),
             "{case}: names the file: {}",
@@ -428,7 +430,8 @@ fn a_missing_or_damaged_legacy_file_is_refused_and_nothing_is_written() {
 }
 
 /// prod and dev made by the tool, each with a row only it holds; returns each environment with a
-/// copy of its content (outside the data folder), to compare with later.
+/// copy of its content (outside the data folder), to compare with later. Made before any legacy
+/// file: `init` makes neither beside one.
 pub(crate) fn existing_targets(sandbox: &Sandbox) -> Vec<(&'static str, PathBuf)> {
     let mut previous = Vec::new();
     for env in ["prod", "dev"] {
@@ -448,9 +451,9 @@ pub(crate) fn existing_targets(sandbox: &Sandbox) -> Vec<(&'static str, PathBuf)
 #[test]
 fn force_backs_up_each_existing_target_then_replaces_its_content() {
     let sandbox = Sandbox::new();
+    let previous = existing_targets(&sandbox);
     let legacy = legacy_path(&sandbox);
     make_legacy(&sandbox, &legacy, "");
-    let previous = existing_targets(&sandbox);
     let before = bytes(&legacy);
 
     let out = split(&sandbox, &[]).run().ok();

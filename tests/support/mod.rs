@@ -31,11 +31,26 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
+        Sandbox::marked(tempfile::Builder::new().prefix("onsendo test ✓ ").tempdir())
+    }
+
+    /// A sandbox whose root is `/tmp/readme` and five random letters or digits: as long as the
+    /// README's `/home/me/onsendo`, so that columns aligned after a path line up the same in both.
+    pub fn as_long_as_the_readme_root() -> Sandbox {
+        let sandbox = Sandbox::marked(
+            tempfile::Builder::new()
+                .prefix("readme")
+                .rand_bytes(5)
+                .tempdir_in("/tmp"),
+        );
+        assert_eq!(sandbox.root().as_os_str().len(), "/home/me/onsendo".len());
+        sandbox
+    }
+
+    /// Marks `dir` (just made) as a test sandbox, after checking it lies outside the repository.
+    fn marked(dir: std::io::Result<tempfile::TempDir>) -> Sandbox {
         refuse_prod_environment();
-        let dir = tempfile::Builder::new()
-            .prefix("onsendo test ✓ ")
-            .tempdir()
-            .expect("temporary root");
+        let dir = dir.expect("temporary root");
         std::fs::write(dir.path().join(SANDBOX_MARKER), "").unwrap();
         let repository = Path::new(env!("CARGO_MANIFEST_DIR"))
             .canonicalize()

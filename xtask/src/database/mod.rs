@@ -121,7 +121,7 @@ pub enum DatabaseCommand {
     /// Create the database: folders, schema at head, environment stamp, reference onsens.
     /// Idempotent: an initialised database is left untouched.
     #[command(
-        after_help = "An existing database whose schema is not this code's (migrations pending, or newer than the\ncode) is refused (exit 3).\n\nExamples:\n  cargo xtask database init --env dev\n  cargo xtask database init --env prod\n  cargo xtask database init --database /tmp/scratch.db --dry-run"
+        after_help = "An existing database whose schema is not this code's (migrations pending, or newer than the\ncode) is refused (exit 3).\nWhile the legacy data/db/onsen.db is still there, making dev's or prod's database is refused\n(exit 3, nothing created): split it first with `cargo xtask database migrate-to-envs`, which\nmakes both from it (it skips a database that exists, so an empty one made first would keep the\nlegacy data out of it).\n\nExamples:\n  cargo xtask database init --env dev\n  cargo xtask database init --env prod\n  cargo xtask database init --database /tmp/scratch.db --dry-run"
     )]
     Init,
     /// Print the resolved database path (for scripts)
