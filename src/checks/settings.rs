@@ -157,11 +157,11 @@ fn safety_copies(vars: &[(String, String)]) -> Setting {
     };
     let shown = match Policy::from_values(keep, warn) {
         Ok(policy) => format!(
-            "keep the newest {} safety copies per database (manual backups stay until pruned); {}",
+            "keep the newest {} per database; {}",
             policy.keep_safety,
             match policy.space_warn {
-                0 => "no notice of the room backups take".to_string(),
-                n => format!("a notice when a database's backups pass {n} times its size"),
+                0 => "no size notice".to_string(),
+                n => format!("notice past {n}× its size"),
             }
         ),
         Err(e) => e.to_string(),

@@ -93,13 +93,13 @@ fn the_policy_is_a_setting_that_config_show_reports_and_a_bad_value_changes_noth
         .find(|line| line.starts_with("safety copies"))
         .unwrap_or_else(|| panic!("{shown}"));
     assert!(
-        line.contains("keep the newest 1 safety copies per database")
-            && line.contains("pass 10 times its size")
+        line.contains("keep the newest 1 per database")
+            && line.contains("notice past 10× its size")
             && line.contains("ONSENDO_KEEP_SAFETY_COPIES"),
         "{line}"
     );
     let default = sandbox.xtask().args(["config", "show"]).run().ok().stdout;
-    assert!(default.contains("keep the newest 3 safety copies per database"));
+    assert!(default.contains("keep the newest 3 per database; notice past 10× its size"));
 
     let db = sandbox.db("dev");
     sandbox.sqlite(
