@@ -28,6 +28,7 @@ mod new_and_lint;
 mod places;
 mod progress;
 mod prune;
+mod rebuilds;
 mod reset;
 mod restore;
 mod retention;
