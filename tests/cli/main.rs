@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod acknowledged;
 mod app;
 mod audit_start;
 mod backup;
