@@ -422,6 +422,24 @@ pub fn build_new(
     Ok(added)
 }
 
+/// A scratch database in memory that `catalog`'s migrations built up to `version`, for what
+/// reads the schema those migrations make (the lint of a table rebuild, the skeleton of a new
+/// one). Foreign keys are off in it, so that every migration runs as the runner lets it: it holds
+/// no rows.
+pub fn scratch(catalog: &Catalog, version: usize) -> Result<Connection> {
+    let here = Path::new(":memory:");
+    let mut conn =
+        Connection::open_in_memory().map_err(|e| sqlite_error(here, "cannot open", e))?;
+    set_foreign_keys(&conn, false, here)?;
+    let tx = conn
+        .transaction()
+        .map_err(|e| sqlite_error(here, "cannot start a write on", e))?;
+    migrate::runner::up(&tx, catalog, 0, version, here)?;
+    tx.commit()
+        .map_err(|e| sqlite_error(here, "cannot commit", e))?;
+    Ok(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

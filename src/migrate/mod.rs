@@ -12,11 +12,12 @@
 pub(crate) mod catalog;
 pub mod ledger;
 pub mod lint;
+pub mod rebuild;
 pub mod runner;
 pub(crate) mod state;
 pub mod statements;
 
-pub use catalog::{Catalog, Migration, Source};
+pub use catalog::{needs_foreign_keys_off, Catalog, Migration, Source, FOREIGN_KEYS_OFF};
 pub use state::{Mark, State};
 
 use crate::selection::config::DatabaseConfig;
