@@ -274,7 +274,10 @@ mod tests {
             !checksum_matches(&legacy, "-- a note\nCREATE TABLE t (x);\n"),
             "the old form covered comments"
         );
-        assert!(checksum_matches(&checksum(sql), "-- a note\nCREATE TABLE t (x);\n"));
+        assert!(checksum_matches(
+            &checksum(sql),
+            "-- a note\nCREATE TABLE t (x);\n"
+        ));
         assert!(!checksum_matches(&checksum(sql), "CREATE TABLE t (y);"));
     }
 
@@ -283,7 +286,9 @@ mod tests {
         assert!(needs_foreign_keys_off(
             "-- rebuilds onsens\n--  onsendo:foreign-keys-off \nCREATE TABLE a (x);"
         ));
-        assert!(needs_foreign_keys_off("SELECT 1;\n-- onsendo:foreign-keys-off\n"));
+        assert!(needs_foreign_keys_off(
+            "SELECT 1;\n-- onsendo:foreign-keys-off\n"
+        ));
         for not in [
             "CREATE TABLE a (x);",
             "SELECT '-- onsendo:foreign-keys-off';",

@@ -23,10 +23,17 @@ fn prod_refuses_an_unacknowledged_destructive_statement_until_it_has_a_reason() 
     for (text, args) in [
         (DROP_NOTES.to_string(), &["--yes"][..]),
         (DROP_NOTES.to_string(), &["--yes", "--dry-run"]),
-        (format!("-- onsendo:destructive-ok\n{DROP_NOTES}"), &["--yes"]),
+        (
+            format!("-- onsendo:destructive-ok\n{DROP_NOTES}"),
+            &["--yes"],
+        ),
     ] {
         std::fs::write(&up, &text).unwrap();
-        let out = xtask(&sandbox, &[&["migrate", "--env", "prod"][..], args].concat()).code(3);
+        let out = xtask(
+            &sandbox,
+            &[&["migrate", "--env", "prod"][..], args].concat(),
+        )
+        .code(3);
         assert!(
             out.stderr.contains(&format!(
                 "refusing to migrate prod: 1 destructive statement not acknowledged ({}:{}: DROP COLUMN visits.notes); nothing ran; review each, then put `-- onsendo:destructive-ok <why>` on the line before it",
@@ -99,7 +106,11 @@ fn a_ledger_row_of_the_older_checksum_matches_its_file_until_a_comment_changes()
     assert!(sandbox
         .sqlite(&db, "SELECT checksum FROM onsendo_migrations")
         .starts_with("sql:xxh3-128:"));
-    std::fs::write(&up, format!("-- reviewed twice\n\n{}", text.replace("    ", "\t"))).unwrap();
+    std::fs::write(
+        &up,
+        format!("-- reviewed twice\n\n{}", text.replace("    ", "\t")),
+    )
+    .unwrap();
     xtask(&sandbox, &["status", "--env", "dev", "--check"]).ok();
     std::fs::write(&up, text.replace("ban_number > 0", "ban_number >= 0")).unwrap();
     xtask(&sandbox, &["status", "--env", "dev", "--check"]).code(4);

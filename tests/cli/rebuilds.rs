@@ -171,3 +171,76 @@ fn a_kill_during_a_foreign_keys_off_migration_leaves_the_old_version_with_foreig
     xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
     assert_eq!(version(&sandbox, "dev"), "2");
 }
+
+#[test]
+fn new_rebuild_writes_the_procedure_that_migrates_and_rolls_back_with_visits_in_place() {
+    let (sandbox, folder) = dev_with_visits();
+    let db = sandbox.db("dev");
+    let out = xtask(&sandbox, &["new", "no such", "--rebuild", "nope"]).code(2);
+    assert!(
+        out.stderr.contains(
+            "--rebuild nope: the migrations make no such table; they make: locations, onsens, visits"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!folder.join("02-no-such").exists());
+
+    xtask(&sandbox, &["new", "onsen hours", "--rebuild", "Onsens"]).ok();
+    let up_file = folder.join("02-onsen-hours").join("up.sql");
+    let up = std::fs::read_to_string(&up_file).unwrap();
+    for line in [
+        "-- onsendo:foreign-keys-off\n",
+        "\nDROP TABLE onsens;\n",
+        "\nALTER TABLE onsens_new RENAME TO onsens;\n",
+        "\nCREATE INDEX onsens_by_region ON onsens (region);\n",
+    ] {
+        assert!(up.contains(line), "{line:?} in\n{up}");
+    }
+    let out = xtask(&sandbox, &["lint", "--all"]).ok();
+    assert!(
+        out.stdout
+            .contains("02-onsen-hours/up.sql`:23: table rebuild of onsens (acknowledged)"),
+        "{}",
+        out.stdout
+    );
+
+    let schema = "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_schema ORDER BY name)";
+    let schema_before = sandbox.sqlite(&db, schema);
+    let visits = sandbox.sqlite(&db, "SELECT group_concat(onsen_id) FROM visits");
+    xtask(&sandbox, &["migrate", "--env", "dev", "--no-backup"]).ok();
+    assert_eq!(version(&sandbox, "dev"), "2");
+    xtask(&sandbox, &["rollback", "--env", "dev"]).ok();
+    assert_eq!(version(&sandbox, "dev"), "1");
+    assert_eq!(
+        sandbox
+            .sqlite(&db, schema)
+            .replace("CREATE TABLE \"onsens\"", "CREATE TABLE onsens"),
+        schema_before,
+        "the down.sql rebuilt the table as it was"
+    );
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT group_concat(onsen_id) FROM visits"),
+        visits
+    );
+
+    std::fs::write(
+        &up_file,
+        up.replace("-- onsendo:foreign-keys-off\n", "")
+            .replace("CREATE INDEX onsens_by_region ON onsens (region);\n", ""),
+    )
+    .unwrap();
+    let out = xtask(&sandbox, &["lint", "--env", "dev"]).code(4);
+    let file = format!("`{}`", up_file.display());
+    for problem in [
+        format!("{file}:22: rebuild of onsens without a `-- onsendo:foreign-keys-off` line"),
+        format!("{file}: index onsens_by_region of onsens is not recreated"),
+    ] {
+        assert!(out.stdout.contains(&problem), "{problem}\n{}", out.stdout);
+    }
+    assert!(
+        out.stderr.contains("2 problem(s) in table rebuilds"),
+        "{}",
+        out.stderr
+    );
+}

@@ -4,9 +4,9 @@
 //! them, or a destructive statement not acknowledged with the marker comment.
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::access::db;
 use onsendo::access::session::{self, Effect};
 use onsendo::migrate::statements;
-use onsendo::access::db;
 use onsendo::migrate::{
     self, lint, needs_foreign_keys_off, rebuild, runner, Catalog, FOREIGN_KEYS_OFF,
 };

@@ -5,8 +5,8 @@ use crate::database::schema_change::{self, Change};
 use onsendo::access::session::{Effect, Hold, Session};
 use onsendo::copies::manifest::Reason;
 use onsendo::migrate::{self, ledger, lint, runner, Catalog, Mark};
-use onsendo::Environment;
 use onsendo::selection::hint::Hint;
+use onsendo::Environment;
 use onsendo::Error;
 
 /// The flags of `database migrate`.
@@ -125,7 +125,12 @@ fn refuse_unacknowledged(catalog: &Catalog, from: usize, to: usize) -> onsendo::
                 .filter(|finding| !finding.acknowledged)
                 .map(|finding| {
                     let file = runner::file_of(catalog, migration, "up.sql");
-                    format!("{}:{}: {}", file.trim_matches('`'), finding.line, finding.danger)
+                    format!(
+                        "{}:{}: {}",
+                        file.trim_matches('`'),
+                        finding.line,
+                        finding.danger
+                    )
                 })
         })
         .collect();
