@@ -36,7 +36,7 @@ fn prod_refuses_an_unacknowledged_destructive_statement_until_it_has_a_reason() 
         .code(3);
         assert!(
             out.stderr.contains(&format!(
-                "refusing to migrate prod: 1 destructive statement not acknowledged ({}:{}: DROP COLUMN visits.notes); nothing ran; review each, then put `-- onsendo:destructive-ok <why>` on the line before it",
+                "refusing to migrate prod: 1 destructive statement not acknowledged (`{}`:{}: DROP COLUMN visits.notes); nothing ran; review each, then put `-- onsendo:destructive-ok <why>` on the line before it",
                 up.display(),
                 text.lines().count()
             )),

@@ -125,12 +125,7 @@ fn refuse_unacknowledged(catalog: &Catalog, from: usize, to: usize) -> onsendo::
                 .filter(|finding| !finding.acknowledged)
                 .map(|finding| {
                     let file = runner::file_of(catalog, migration, "up.sql");
-                    format!(
-                        "{}:{}: {}",
-                        file.trim_matches('`'),
-                        finding.line,
-                        finding.danger
-                    )
+                    format!("{file}:{}: {}", finding.line, finding.danger)
                 })
         })
         .collect();
