@@ -1,5 +1,6 @@
 //! Schema migrations: the code's catalog, the ledger of what a database has applied, where a
-//! database stands, the runner, and the lint for destructive statements.
+//! database stands, the runner, the lint for destructive statements, and SQLite's procedure for a
+//! table rebuild (`rebuild`).
 //!
 //! The schema version is `PRAGMA user_version` (as rusqlite_migration keeps it); the ledger
 //! beside it records names, checksums and times, so an edited migration is caught.
