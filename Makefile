@@ -13,7 +13,7 @@
 # The values the targets read.
 VALUES := ID FILE SQL NOTES NAME ONSEN DATE RATING FEE MINUTES TO STEPS KEEP OLDER_THAN OUTPUT FROM \
   VISITS SEED TAIL FOR ARGS FORMAT SIZE_MB COMPACT THOROUGH LATEST QUICK CROSS_ENV DRY_RUN YES FORCE \
-  CHECK ALL WRITE SKIP_INVALID ALL_ENVS
+  CHECK ALL WRITE SKIP_INVALID ALL_ENVS REBUILD
 
 # The letters of dev, prod and test, lowercased, for matching ENV case-insensitively.
 env_lower = $(subst D,d,$(subst E,e,$(subst V,v,$(subst P,p,$(subst R,r,$(subst O,o,$(subst T,t,$(subst S,s,$(1)))))))))
@@ -112,8 +112,8 @@ db-rollback: ## Back up ENV, then undo the newest migration (STEPS=N or TO=N; DR
 	@if [ -n "$$TO" ]; then set -- --to="$$TO"; else set -- --steps="$${STEPS:-1}"; fi; \
 	$(XTASK) database rollback --env $(ENV) "$$@" $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
-db-new: ## Create the next migration folder: make db-new NAME="add visit notes"
-	@$(call need,NAME,add-visit-moods) && $(XTASK) database new -- "$$NAME"
+db-new: ## Create the next migration folder: make db-new NAME="add visit notes" (REBUILD=table: SQLite's rebuild procedure for it)
+	@$(call need,NAME,add-visit-moods) && $(XTASK) database new $${REBUILD:+--rebuild="$$REBUILD"} -- "$$NAME"
 
 db-lint: ## List destructive statements in ENV's pending migrations (ALL=1: every migration)
 	@$(XTASK) database lint --env $(ENV) $${ALL:+--all}

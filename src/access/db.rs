@@ -97,6 +97,29 @@ impl Database {
         Ok(value)
     }
 
+    /// [`Database::write`] with foreign keys off, for a migration marked
+    /// `-- onsendo:foreign-keys-off`: they are switched off before the transaction (inside one the
+    /// setting does not change) and on again after it, whether it committed, failed or was a dry
+    /// run. A kill in between leaves them off only in a connection that dies with the process:
+    /// every connection turns them on when it opens, and the interrupted transaction is rolled
+    /// back at the next open. `work` checks the foreign keys itself before it returns.
+    pub fn write_without_foreign_keys<T>(
+        &mut self,
+        work: impl FnOnce(&Transaction) -> Result<T>,
+    ) -> Result<T> {
+        let path = self.config.path.clone();
+        set_foreign_keys(&self.conn, false, &path)?;
+        let result = self.write(|tx| {
+            let value = work(tx)?;
+            crate::access::failpoint::hit("write.foreign-keys-off")?;
+            Ok(value)
+        });
+        let restored = set_foreign_keys(&self.conn, true, &path);
+        let value = result?;
+        restored?;
+        Ok(value)
+    }
+
     /// Marks every later [`Database::write`] as a dry run.
     pub(crate) fn set_dry_run(&mut self, dry_run: bool) {
         self.dry_run = dry_run;
@@ -315,6 +338,22 @@ fn apply_settings(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
 }
 
+/// Switches foreign keys on or off on `conn` (outside a transaction), and checks that they are.
+fn set_foreign_keys(conn: &Connection, on: bool, path: &Path) -> Result<()> {
+    let switched = conn
+        .pragma_update(None, "foreign_keys", on)
+        .and_then(|()| conn.query_row("PRAGMA foreign_keys", [], |row| row.get::<_, bool>(0)));
+    match switched {
+        Ok(now) if now == on => Ok(()),
+        Ok(_) => Err(Error::failed(format!(
+            "cannot switch foreign keys {} on `{}`: a transaction is open",
+            if on { "on" } else { "off" },
+            path.display()
+        ))),
+        Err(e) => Err(sqlite_error(path, "cannot switch the foreign keys of", e)),
+    }
+}
+
 /// The busy handler: retries every millisecond until [`BUSY_TIMEOUT`] has passed since the first
 /// try. (SQLite's own busy timeout backs off to 100 ms sleeps; against a writer committing back
 /// to back in rollback-journal mode, whose lock is free only between its transactions, those
@@ -365,6 +404,9 @@ pub fn build_new(
     apply_settings(&conn).map_err(|e| sqlite_error(path, "cannot configure", e))?;
     conn.pragma_update(None, "journal_mode", "DELETE")
         .map_err(|e| sqlite_error(path, "cannot set the journal mode of", e))?;
+    if migrate::runner::needs_foreign_keys_off(catalog, 0, catalog.head()) {
+        set_foreign_keys(&conn, false, path)?;
+    }
     let tx = conn
         .transaction()
         .map_err(|e| sqlite_error(path, "cannot start a write on", e))?;
@@ -378,6 +420,24 @@ pub fn build_new(
     conn.close()
         .map_err(|(_, e)| sqlite_error(path, "cannot close", e))?;
     Ok(added)
+}
+
+/// A scratch database in memory that `catalog`'s migrations built up to `version`, for what
+/// reads the schema those migrations make (the lint of a table rebuild, the skeleton of a new
+/// one). Foreign keys are off in it, so that every migration runs as the runner lets it: it holds
+/// no rows.
+pub fn scratch(catalog: &Catalog, version: usize) -> Result<Connection> {
+    let here = Path::new(":memory:");
+    let mut conn =
+        Connection::open_in_memory().map_err(|e| sqlite_error(here, "cannot open", e))?;
+    set_foreign_keys(&conn, false, here)?;
+    let tx = conn
+        .transaction()
+        .map_err(|e| sqlite_error(here, "cannot start a write on", e))?;
+    migrate::runner::up(&tx, catalog, 0, version, here)?;
+    tx.commit()
+        .map_err(|e| sqlite_error(here, "cannot commit", e))?;
+    Ok(conn)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The migrations the code knows: `NN-name/up.sql` (+ optional `down.sql`) folders, read from
 //! the root's `migrations/` folder when there is one, else the set built into the binary.
 
+use crate::migrate::statements;
 use crate::selection::paths::Layout;
 use crate::shared::digest::Digest;
 use crate::shared::error::{Context, Error, Result};
@@ -173,10 +174,39 @@ fn number_of(name: &str) -> Option<usize> {
     valid.then(|| number.parse().ok()).flatten()
 }
 
-/// The checksum of a migration's SQL, the same whatever its line endings and with or without a
-/// UTF-8 byte-order mark: `xxh3-128:<hex>` of the text without a leading BOM and with each `\r\n`
-/// read as `\n`. A lone `\r` is a change: SQLite does not end a `--` comment there.
+/// The marker line that runs a migration's file with foreign keys off (SQLite's procedure for a
+/// table rebuild), in the comments before any of its statements.
+pub const FOREIGN_KEYS_OFF: &str = "onsendo:foreign-keys-off";
+
+/// Whether `sql` carries the [`FOREIGN_KEYS_OFF`] marker: a `--` comment line of its own,
+/// anywhere in the file (a `--` inside a string is no comment).
+pub fn needs_foreign_keys_off(sql: &str) -> bool {
+    statements::comments(sql)
+        .lines()
+        .any(|line| line.trim().strip_prefix("--").map(str::trim) == Some(FOREIGN_KEYS_OFF))
+}
+
+/// What a checksum of this version starts with (older ledgers hold [`legacy_checksum`]s).
+const CHECKSUM_PREFIX: &str = "sql:";
+
+/// The checksum of a migration's SQL: `sql:xxh3-128:<hex>` of its statements without comments
+/// or layout ([`statements::without_comments`]), after the [`FOREIGN_KEYS_OFF`] marker when the
+/// file carries it. A comment (an acknowledgement with `onsendo:destructive-ok`, a note), a blank
+/// line, indentation, line endings and a byte-order mark leave it unchanged; a changed word,
+/// value or quote, or the foreign-keys marker (which changes how the file runs), changes it.
 pub(crate) fn checksum(sql: &str) -> String {
+    let mut digest = Digest::new();
+    if needs_foreign_keys_off(sql) {
+        digest.update(FOREIGN_KEYS_OFF.as_bytes());
+        digest.update(b"\n");
+    }
+    digest.update(statements::without_comments(sql).as_bytes());
+    format!("{CHECKSUM_PREFIX}{}", digest.finish())
+}
+
+/// The checksum ledgers recorded before comments were left out: `xxh3-128:<hex>` of the whole
+/// text without a leading BOM and with each `\r\n` read as `\n`.
+fn legacy_checksum(sql: &str) -> String {
     let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
     let mut digest = Digest::new();
     let mut lines = text.split("\r\n").peekable();
@@ -187,6 +217,16 @@ pub(crate) fn checksum(sql: &str) -> String {
         }
     }
     digest.finish()
+}
+
+/// Whether `recorded`, a checksum from a ledger, is the checksum of `sql`: compared in the form it
+/// was recorded in, so a row written before comments were left out still matches its file.
+pub(crate) fn checksum_matches(recorded: &str, sql: &str) -> bool {
+    if recorded.starts_with(CHECKSUM_PREFIX) {
+        recorded == checksum(sql)
+    } else {
+        recorded == legacy_checksum(sql)
+    }
 }
 
 #[cfg(test)]
@@ -203,34 +243,59 @@ mod tests {
     }
 
     #[test]
-    fn checksums_ignore_line_endings_and_a_bom() {
+    fn checksums_ignore_comments_and_layout_but_not_statements() {
         let unix = checksum("CREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n");
-        assert_eq!(
-            unix,
-            checksum("CREATE TABLE t (x);\r\nINSERT INTO t VALUES (1);\r\n")
+        assert!(unix.starts_with("sql:xxh3-128:"), "{unix}");
+        for same in [
+            "CREATE TABLE t (x);\r\nINSERT INTO t VALUES (1);\r\n",
+            "\u{feff}CREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n",
+            "-- onsendo:destructive-ok reviewed\nCREATE TABLE t (x);\n\n  INSERT INTO t VALUES (1); -- one\n",
+            "CREATE TABLE t (x);\rINSERT INTO t VALUES (1);\r",
+        ] {
+            assert_eq!(unix, checksum(same), "{same:?}");
+        }
+        for changed in [
+            "CREATE TABLE t (x);\nINSERT INTO t VALUES (2);\n",
+            "CREATE TABLE t (x);\nINSERT INTO t VALUES ('1');\n",
+            "-- note\rCREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n",
+            "-- onsendo:foreign-keys-off\nCREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n",
+        ] {
+            assert_ne!(unix, checksum(changed), "{changed:?}");
+        }
+    }
+
+    #[test]
+    fn a_checksum_is_compared_in_the_form_it_was_recorded_in() {
+        let sql = "CREATE TABLE t (x);\r\n";
+        let legacy = legacy_checksum(sql);
+        assert!(legacy.starts_with("xxh3-128:"), "{legacy}");
+        assert!(checksum_matches(&legacy, "\u{feff}CREATE TABLE t (x);\n"));
+        assert!(
+            !checksum_matches(&legacy, "-- a note\nCREATE TABLE t (x);\n"),
+            "the old form covered comments"
         );
-        assert_ne!(
-            unix,
-            checksum("CREATE TABLE t (x);\rINSERT INTO t VALUES (1);\r"),
-            "a lone CR is not a line end to SQLite"
-        );
-        assert_ne!(
-            checksum("-- note\rCREATE TABLE t (x);"),
-            checksum("-- note\nCREATE TABLE t (x);")
-        );
-        assert_ne!(checksum("a\r\r\nb"), checksum("a\r\nb"));
-        assert_eq!(
-            unix,
-            checksum("\u{feff}CREATE TABLE t (x);\nINSERT INTO t VALUES (1);\n")
-        );
-        assert_ne!(
-            unix,
-            checksum("CREATE TABLE t (x);\nINSERT INTO t VALUES (2);\n")
-        );
-        assert_ne!(
-            unix,
-            checksum("CREATE TABLE t (x);\n\nINSERT INTO t VALUES (1);\n")
-        );
+        assert!(checksum_matches(
+            &checksum(sql),
+            "-- a note\nCREATE TABLE t (x);\n"
+        ));
+        assert!(!checksum_matches(&checksum(sql), "CREATE TABLE t (y);"));
+    }
+
+    #[test]
+    fn the_foreign_keys_marker_is_a_comment_line_of_its_own() {
+        assert!(needs_foreign_keys_off(
+            "-- rebuilds onsens\n--  onsendo:foreign-keys-off \nCREATE TABLE a (x);"
+        ));
+        assert!(needs_foreign_keys_off(
+            "SELECT 1;\n-- onsendo:foreign-keys-off\n"
+        ));
+        for not in [
+            "CREATE TABLE a (x);",
+            "SELECT '-- onsendo:foreign-keys-off';",
+            "-- onsendo:foreign-keys-off please\nSELECT 1;",
+        ] {
+            assert!(!needs_foreign_keys_off(not), "{not:?}");
+        }
     }
 
     #[test]

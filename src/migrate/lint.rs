@@ -7,8 +7,9 @@
 use crate::migrate::statements::{self, Token};
 use std::fmt;
 
-/// The comment that acknowledges a destructive statement after review. It must be in the
-/// comments right before the statement (after the previous statement's `;`):
+/// The comment that acknowledges a destructive statement after review, with the reason after it
+/// on its line (a bare marker acknowledges nothing). It must be in the comments right before the
+/// statement (after the previous statement's `;`):
 ///
 /// ```sql
 /// -- onsendo:destructive-ok notes moved to visit_notes in 04
@@ -56,7 +57,7 @@ pub fn destructive_statements(sql: &str) -> Vec<Finding> {
     let statements: Vec<Statement> = statements::split(sql)
         .into_iter()
         .map(|s| Statement {
-            acknowledged: s.comments.contains(MARKER),
+            acknowledged: acknowledges(&s.comments),
             line: s.line,
             tokens: s.tokens,
         })
@@ -78,6 +79,17 @@ pub fn destructive_statements(sql: &str) -> Vec<Finding> {
             })
         })
         .collect()
+}
+
+/// Whether `comments` (those right before a statement) hold the [`MARKER`] followed by a reason
+/// on its line: a bare marker acknowledges nothing.
+fn acknowledges(comments: &str) -> bool {
+    comments.match_indices(MARKER).any(|(at, _)| {
+        let rest = &comments[at + MARKER.len()..];
+        let line = rest.lines().next().unwrap_or("");
+        let reason = line.split("*/").next().unwrap_or("").trim();
+        !reason.is_empty()
+    })
 }
 
 /// One statement: its words, where it starts, and whether the marker precedes it.
@@ -223,14 +235,16 @@ mod tests {
     }
 
     #[test]
-    fn the_marker_acknowledges_only_the_next_statement() {
-        let sql = "-- onsendo:destructive-ok reviewed\nDROP TABLE a;\nDROP TABLE b;\n/* onsendo:destructive-ok also fine */ DELETE FROM c;\n";
+    fn the_marker_with_a_reason_acknowledges_only_the_next_statement() {
+        let sql = "-- onsendo:destructive-ok reviewed\nDROP TABLE a;\nDROP TABLE b;\n/* onsendo:destructive-ok also fine */ DELETE FROM c;\n-- onsendo:destructive-ok\nDROP TABLE d;\n/* onsendo:destructive-ok */ DROP TABLE e;\n";
         assert_eq!(
             dangers(sql),
             [
                 found("DROP TABLE a", 2, true),
                 found("DROP TABLE b", 3, false),
-                found("DELETE FROM c", 4, true)
+                found("DELETE FROM c", 4, true),
+                found("DROP TABLE d", 6, false),
+                found("DROP TABLE e", 7, false)
             ]
         );
     }

@@ -1,5 +1,6 @@
 //! Schema migrations: the code's catalog, the ledger of what a database has applied, where a
-//! database stands, the runner, and the lint for destructive statements.
+//! database stands, the runner, the lint for destructive statements, and SQLite's procedure for a
+//! table rebuild (`rebuild`).
 //!
 //! The schema version is `PRAGMA user_version` (as rusqlite_migration keeps it); the ledger
 //! beside it records names, checksums and times, so an edited migration is caught.
@@ -12,11 +13,12 @@
 pub(crate) mod catalog;
 pub mod ledger;
 pub mod lint;
+pub mod rebuild;
 pub mod runner;
 pub(crate) mod state;
 pub mod statements;
 
-pub use catalog::{Catalog, Migration, Source};
+pub use catalog::{needs_foreign_keys_off, Catalog, Migration, Source, FOREIGN_KEYS_OFF};
 pub use state::{Mark, State};
 
 use crate::selection::config::DatabaseConfig;

@@ -1,8 +1,13 @@
 //! Applies and undoes migrations inside the caller's transaction: every step's SQL through the
 //! statement gate first, then each step's SQL, its ledger row, then `user_version`, and a
 //! foreign-key check before the caller commits.
+//!
+//! A file marked with [`FOREIGN_KEYS_OFF`] runs with foreign keys off (SQLite's procedure for a
+//! table rebuild): the caller turns them off before its transaction when
+//! [`needs_foreign_keys_off`] says so, for the whole run, and the check before the commit
+//! (`PRAGMA foreign_key_check`) is then what keeps the references whole.
 
-use crate::migrate::catalog::{Catalog, Migration, Source};
+use crate::migrate::catalog::{self, Catalog, Migration, Source, FOREIGN_KEYS_OFF};
 use crate::migrate::ledger;
 use crate::migrate::statements::{self, Mode};
 use crate::shared::error::sqlite_error;
@@ -109,6 +114,31 @@ pub fn gate(catalog: &Catalog, from: usize, to: usize) -> Result<()> {
     Ok(())
 }
 
+/// Whether a run from version `from` to `to` must have foreign keys off: one of its files (the
+/// up.sql of each migration going up, the down.sql going down) carries [`FOREIGN_KEYS_OFF`].
+pub fn needs_foreign_keys_off(catalog: &Catalog, from: usize, to: usize) -> bool {
+    let direction = if to >= from {
+        Direction::Up
+    } else {
+        Direction::Down
+    };
+    catalog
+        .between(from.min(to), from.max(to))
+        .iter()
+        .any(|m| marked_off(m, direction))
+}
+
+/// Whether the file of `migration` that runs going `direction` carries [`FOREIGN_KEYS_OFF`].
+fn marked_off(migration: &Migration, direction: Direction) -> bool {
+    match direction {
+        Direction::Up => catalog::needs_foreign_keys_off(&migration.up),
+        Direction::Down => migration
+            .down
+            .as_deref()
+            .is_some_and(catalog::needs_foreign_keys_off),
+    }
+}
+
 /// The migrations among `steps` that cannot be undone.
 pub fn without_down(steps: &[Migration]) -> Vec<&Migration> {
     steps.iter().filter(|m| m.down.is_none()).collect()
@@ -123,6 +153,15 @@ fn run(
     path: &Path,
 ) -> Result<Outcome> {
     let schema_before = schema(conn, path)?;
+    let keys_off = steps.iter().find(|m| marked_off(m, direction));
+    if let Some(marked) = keys_off {
+        if foreign_keys_on(conn, path)? {
+            return Err(Error::failed(format!(
+                "migration {} needs foreign keys off (it is marked `-- {FOREIGN_KEYS_OFF}`), but they are on in this transaction; nothing ran",
+                marked.name
+            )));
+        }
+    }
     let violations_before = foreign_key_violations(conn, path)?;
     let mut done = Vec::with_capacity(steps.len());
     for migration in steps {
@@ -159,10 +198,23 @@ fn run(
     conn.pragma_update(None, "user_version", to as i64)
         .map_err(|e| sqlite_error(path, "cannot set the schema version of", e))?;
     let violations_after = foreign_key_violations(conn, path)?;
-    if violations_after > violations_before {
+    if violations_after.len() > violations_before.len() {
+        let mut new = violations_after.clone();
+        for old in &violations_before {
+            if let Some(at) = new.iter().position(|v| v == old) {
+                new.remove(at);
+            }
+        }
+        let off = keys_off.map_or(String::new(), |marked| format!(
+            " (foreign keys were off for the run, as {} asks, so no ON DELETE or ON UPDATE action ran in it)",
+            marked.name
+        ));
         return Err(Error::failed(format!(
-            "the migrations leave `{}` with {violations_after} foreign key violations (it had {violations_before}); nothing was changed; fix the SQL and re-run",
-            path.display()
+            "the migrations leave `{}` with {} (it had {}){off}: {}; nothing was changed; fix the SQL and re-run",
+            path.display(),
+            crate::ui::counted(violations_after.len(), "foreign key violation"),
+            violations_before.len(),
+            crate::ui::at_most(&new).join(", ")
         )));
     }
     let schema_after = schema(conn, path)?;
@@ -217,13 +269,30 @@ fn compare_schema(
     changes
 }
 
-/// How many rows `PRAGMA foreign_key_check` reports.
-pub(crate) fn foreign_key_violations(conn: &Connection, path: &Path) -> Result<u64> {
-    conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
-        row.get::<_, i64>(0)
-    })
-    .map(|count| count as u64)
-    .map_err(|e| sqlite_error(path, "cannot check the foreign keys of", e))
+/// What `PRAGMA foreign_key_check` reports, one `visits row 3 → onsens` a violation.
+fn foreign_key_violations(conn: &Connection, path: &Path) -> Result<Vec<String>> {
+    let cannot = |e| sqlite_error(path, "cannot check the foreign keys of", e);
+    let mut statement = conn
+        .prepare("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+        .map_err(cannot)?;
+    let rows = statement
+        .query_map([], |row| {
+            let table: String = row.get(0)?;
+            let rowid: Option<i64> = row.get(1)?;
+            let parent: String = row.get(2)?;
+            Ok(match rowid {
+                Some(rowid) => format!("{table} row {rowid} → {parent}"),
+                None => format!("{table} (a row without rowid) → {parent}"),
+            })
+        })
+        .map_err(cannot)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(cannot)
+}
+
+/// Whether foreign keys are enforced on `conn`.
+fn foreign_keys_on(conn: &Connection, path: &Path) -> Result<bool> {
+    conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+        .map_err(|e| sqlite_error(path, "cannot read the foreign-key setting of", e))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! `user_version` and the ledger, in time and memory bounded by the catalog and the ledger,
 //! whatever `user_version` holds.
 
-use crate::migrate::catalog::Catalog;
+use crate::migrate::catalog::{checksum_matches, Catalog};
 use crate::migrate::ledger::Entry;
 use crate::selection::config::DatabaseConfig;
 use crate::selection::hint::Hint;
@@ -77,10 +77,8 @@ impl State {
             let mark = match entry {
                 _ if v > version => Mark::Pending,
                 None => Mark::BeforeLedger,
-                Some(e) if e.checksum != migration.checksum => Mark::Edited,
-                Some(e)
-                    if e.down_checksum.is_some() && e.down_checksum != migration.down_checksum =>
-                {
+                Some(e) if !checksum_matches(&e.checksum, &migration.up) => Mark::Edited,
+                Some(e) if !down_matches(e.down_checksum.as_deref(), migration.down.as_deref()) => {
                     Mark::DownEdited
                 }
                 Some(e) if e.how == "filled" => Mark::BeforeLedger,
@@ -196,6 +194,16 @@ impl State {
             ));
         }
         problems
+    }
+}
+
+/// Whether a recorded down.sql checksum still matches the file: a row without one (made before
+/// the column existed) takes the file as it is; a removed file is a change.
+fn down_matches(recorded: Option<&str>, down: Option<&str>) -> bool {
+    match (recorded, down) {
+        (None, _) => true,
+        (Some(recorded), Some(down)) => checksum_matches(recorded, down),
+        (Some(_), None) => false,
     }
 }
 

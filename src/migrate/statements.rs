@@ -220,6 +220,42 @@ pub fn split(sql: &str) -> Vec<Statement<'_>> {
     statements
 }
 
+/// `sql` as SQLite's tokenizer reads it, without its comments and layout: every word, string and
+/// punctuation character as written (a `\r\n` in a string read as `\n`), one space where
+/// whitespace or a comment separated two of them, nothing where they touched. Two texts with the
+/// same form run the same statements; a change of any word, value or quote changes it.
+pub(crate) fn without_comments(sql: &str) -> String {
+    read(sql).0
+}
+
+/// Every comment of `sql` (not the `--` in a string), in order, each with its `--` or `/* */`.
+pub(crate) fn comments(sql: &str) -> String {
+    read(sql).1
+}
+
+/// [`without_comments`] and [`comments`] of `sql`, in one pass of the tokenizer.
+fn read(sql: &str) -> (String, String) {
+    let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
+    let mut lexer = Lexer {
+        text,
+        at: 0,
+        comments: String::new(),
+    };
+    let mut form = String::new();
+    loop {
+        let before = lexer.at;
+        lexer.skip_trivia();
+        let start = lexer.at;
+        if lexer.next_token().is_none() {
+            return (form, lexer.comments);
+        }
+        if start > before && !form.is_empty() {
+            form.push(' ');
+        }
+        form.push_str(&text[start..lexer.at].replace("\r\n", "\n"));
+    }
+}
+
 /// Whether SQLite reads `sql` as ending with a complete statement.
 pub fn is_complete(sql: &str) -> bool {
     let Ok(sql) = CString::new(sql) else {
@@ -453,6 +489,20 @@ pub fn value_json(value: &Value) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_form_without_comments_keeps_every_word_and_value() {
+        let sql = "\u{feff}-- header\r\nCREATE TABLE t (x, -- inline\n  y);\n/* note */ INSERT INTO t VALUES ('a  -- b', x'00');\n";
+        assert_eq!(
+            without_comments(sql),
+            "CREATE TABLE t (x, y); INSERT INTO t VALUES ('a  -- b', x'00');"
+        );
+        assert_eq!(without_comments("-- note\rDROP TABLE t;"), "");
+        assert_eq!(without_comments("a/**/b"), "a b");
+        assert_ne!(without_comments("x'00'"), without_comments("x '00'"));
+        assert_eq!(without_comments("'a\r\nb'"), without_comments("'a\nb'"));
+        assert_ne!(without_comments("'a b'"), without_comments("\"a b\""));
+    }
 
     fn conn() -> Connection {
         let conn = Connection::open_in_memory().unwrap();

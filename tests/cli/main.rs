@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod acknowledged;
 mod app;
 mod audit_start;
 mod backup;
@@ -29,6 +30,7 @@ mod places;
 mod progress;
 mod prune;
 mod readme;
+mod rebuilds;
 mod reset;
 mod restore;
 mod retention;

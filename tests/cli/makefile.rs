@@ -432,6 +432,14 @@ fn migration_targets_status_migrate_rollback_lint_doctor() {
         "{}",
         made.stdout
     );
+    make(&sandbox, &["db-new", "NAME=onsen hours", "REBUILD=onsens"])
+        .run()
+        .ok();
+    let up = std::fs::read_to_string(folder.join("04-onsen-hours").join("up.sql")).unwrap();
+    assert!(
+        up.contains("\n-- onsendo:foreign-keys-off\n") && up.contains("\nDROP TABLE onsens;\n"),
+        "{up}"
+    );
 }
 
 /// A folder outside the repository and the sandbox's spaces, where a command run by mistake

@@ -1,11 +1,15 @@
-//! `database lint`: destructive statements in pending (or all) migrations, and the statements the
-//! statement gate refuses in their up.sql and down.sql; exit 4 for a refused one, or a destructive
-//! one not acknowledged with the marker comment.
+//! `database lint`: destructive statements in pending (or all) migrations, the statements the
+//! statement gate refuses in their up.sql and down.sql, and table rebuilds that lack the
+//! foreign-keys-off line or leave out an index, trigger or view of the table; exit 4 for any of
+//! them, or a destructive statement not acknowledged with the marker comment.
 
 use crate::cli_flags::GlobalArgs;
+use onsendo::access::db;
 use onsendo::access::session::{self, Effect};
 use onsendo::migrate::statements;
-use onsendo::migrate::{self, lint, runner, Catalog};
+use onsendo::migrate::{
+    self, lint, needs_foreign_keys_off, rebuild, runner, Catalog, FOREIGN_KEYS_OFF,
+};
 use onsendo::{ui, Error};
 use serde_json::json;
 
@@ -46,6 +50,7 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             }
         }
     }
+    let rebuilds = rebuild_problems(&catalog, applied)?;
     let unacknowledged = found.iter().filter(|(_, f)| !f.acknowledged).count();
     let scope = if args.all {
         "all migrations"
@@ -62,6 +67,7 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 "acknowledged": f.acknowledged,
             })).collect::<Vec<_>>(),
             "unacknowledged": unacknowledged,
+            "rebuilds": rebuilds,
             "refused": refused.iter().map(|(file, r)| json!({
                 "file": file.trim_matches('`'),
                 "line": r.line,
@@ -75,6 +81,9 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 "{file}:{}: {} (not allowed: {})",
                 r.line, r.statement, r.why
             );
+        }
+        for problem in &rebuilds {
+            println!("{problem}");
         }
         for (file, f) in &found {
             let state = if f.acknowledged {
@@ -96,6 +105,13 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
+    if !rebuilds.is_empty() {
+        return Err(Error::check_failed(format!(
+            "{} problem(s) in table rebuilds; SQLite's procedure: a `-- {FOREIGN_KEYS_OFF}` line in the file, and every index, trigger and view of the table made again after it (`cargo xtask database new NAME --rebuild TABLE` writes one)",
+            rebuilds.len()
+        ))
+        .into());
+    }
     if unacknowledged > 0 {
         return Err(Error::check_failed(format!(
             "{unacknowledged} destructive statement(s) not acknowledged; review each, then put `-- {} <why>` on the line before it",
@@ -104,4 +120,30 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// `file:line: …` for each table rebuild in the up.sql of the migrations after `applied` that
+/// lacks the foreign-keys-off line, and `file: …` for each index, trigger or view of a rebuilt
+/// table it does not make again (found by running it on a scratch database the migrations built).
+fn rebuild_problems(catalog: &Catalog, applied: usize) -> onsendo::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for migration in catalog.between(applied, catalog.head()) {
+        let tables = rebuild::rebuilt_tables(&migration.up);
+        if tables.is_empty() {
+            continue;
+        }
+        let file = runner::file_of(catalog, migration, "up.sql");
+        if !needs_foreign_keys_off(&migration.up) {
+            for (table, line) in &tables {
+                problems.push(format!(
+                    "{file}:{line}: rebuild of {table} without a `-- {FOREIGN_KEYS_OFF}` line (foreign keys stay on: dropping a table others reference fails, or runs their ON DELETE actions)"
+                ));
+            }
+        }
+        let scratch = db::scratch(catalog, migration.version - 1)?;
+        for missing in rebuild::not_recreated(&scratch, catalog, migration.version)? {
+            problems.push(format!("{file}: {missing}"));
+        }
+    }
+    Ok(problems)
 }

@@ -4,8 +4,9 @@ use crate::cli_flags::GlobalArgs;
 use crate::database::schema_change::{self, Change};
 use onsendo::access::session::{Effect, Hold, Session};
 use onsendo::copies::manifest::Reason;
-use onsendo::migrate::{self, ledger, runner, Catalog, Mark};
+use onsendo::migrate::{self, ledger, lint, runner, Catalog, Mark};
 use onsendo::selection::hint::Hint;
+use onsendo::Environment;
 use onsendo::Error;
 
 /// The flags of `database migrate`.
@@ -82,6 +83,9 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
         )));
     }
     runner::gate(&catalog, state.version, target)?;
+    if db.identity().env == Environment::Prod {
+        refuse_unacknowledged(&catalog, state.version, target)?;
+    }
     let mut change = Change::planned(&catalog, state.version, target, &db, Reason::PreMigrate);
     change.accepted = args.accept_edited.clone();
     if change.steps.is_empty() && change.accepted.is_empty() {
@@ -107,4 +111,31 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
         runner::up(tx, &catalog, version, target, path)
     })?;
     Ok(change)
+}
+
+/// On prod, refuses a run from `from` to `to` whose up.sql files hold a destructive statement
+/// that no `-- onsendo:destructive-ok <why>` acknowledges, naming each (file and line).
+fn refuse_unacknowledged(catalog: &Catalog, from: usize, to: usize) -> onsendo::Result<()> {
+    let unacknowledged: Vec<String> = catalog
+        .between(from, to)
+        .iter()
+        .flat_map(|migration| {
+            lint::destructive_statements(&migration.up)
+                .into_iter()
+                .filter(|finding| !finding.acknowledged)
+                .map(|finding| {
+                    let file = runner::file_of(catalog, migration, "up.sql");
+                    format!("{file}:{}: {}", finding.line, finding.danger)
+                })
+        })
+        .collect();
+    if unacknowledged.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "refusing to migrate prod: {} not acknowledged ({}); nothing ran; review each, then put `-- {} <why>` on the line before it (the checksum leaves comments out, so databases that applied the file need no --accept-edited)",
+        onsendo::ui::counted(unacknowledged.len(), "destructive statement"),
+        onsendo::ui::at_most(&unacknowledged).join(", "),
+        lint::MARKER
+    )))
 }

@@ -187,13 +187,13 @@ pub enum DatabaseCommand {
     /// Where the database stands against the code's migrations: version, each migration applied
     /// or pending, and drift (an applied migration edited since, a database newer than the code)
     #[command(
-        after_help = "Drift is an applied migration whose up.sql or down.sql was edited since, or a database that\nknows versions this code does not (those above the head are counted on one line). Checksums read\n\\r\\n as \\n and skip a leading BOM; a lone \\r is a change. With --check, exits 4 when anything is\npending or drifted: a CI gate.\n\nExamples:\n  cargo xtask database status\n  cargo xtask database status --env prod --json\n  cargo xtask database status --check   # in CI"
+        after_help = "Drift is an applied migration whose up.sql or down.sql was edited since, or a database that\nknows versions this code does not (those above the head are counted on one line). Checksums cover\nthe statements, not comments or layout: adding a note or a `-- onsendo:destructive-ok <why>` is no\nedit (rows recorded before this rule compare the whole text until accepted). With --check, exits 4 when anything is\npending or drifted: a CI gate.\n\nExamples:\n  cargo xtask database status\n  cargo xtask database status --env prod --json\n  cargo xtask database status --check   # in CI"
     )]
     Status(status::StatusArgs),
     /// Apply pending migrations in one transaction, after showing the plan (destructive
     /// statements flagged) and making a backup checked equal to the database (always on prod; on dev when it holds data)
     #[command(
-        after_help = "Every pending up.sql passes the statement gate first (see `database exec --help`), in a dry run\ntoo: one that would end the transaction, ATTACH, VACUUM or switch a check off is refused (exit 3)\nbefore the backup. A failing migration leaves the database exactly as it was; the error names the\nfile and the statement (number and line). A database newer than the code, or an applied migration\nedited since, is refused.\n\nExamples:\n  cargo xtask database migrate --dry-run      # run it in a transaction, roll back, report\n  cargo xtask database migrate\n  cargo xtask database migrate --env prod --yes\n  cargo xtask database migrate --to 3\n  cargo xtask database migrate --accept-edited 2   # after reviewing the edit"
+        after_help = "Every pending up.sql passes the statement gate first (see `database exec --help`), in a dry run\ntoo: one that would end the transaction, ATTACH, VACUUM or switch a check off is refused (exit 3)\nbefore the backup. A failing migration leaves the database exactly as it was; the error names the\nfile and the statement (number and line). A database newer than the code, or an applied migration\nedited since, is refused. On prod, a destructive statement (see `database lint --help`) without\n`-- onsendo:destructive-ok <why>` before it is refused (exit 3).\n\nA file with the line `-- onsendo:foreign-keys-off` (a table rebuild, see `database new --help`)\nmakes the whole run go with foreign keys off: they are switched off before the transaction and on\nagain after it, and PRAGMA foreign_key_check runs before the commit; a violation rolls it all back\nand names the rows.\n\nExamples:\n  cargo xtask database migrate --dry-run      # run it in a transaction, roll back, report\n  cargo xtask database migrate\n  cargo xtask database migrate --env prod --yes\n  cargo xtask database migrate --to 3\n  cargo xtask database migrate --accept-edited 2   # after reviewing the edit"
     )]
     Migrate(migrate::MigrateArgs),
     /// Undo the newest migrations with their down.sql, after a backup checked equal to the database (confirmation on prod)
@@ -203,13 +203,13 @@ pub enum DatabaseCommand {
     Rollback(rollback::RollbackArgs),
     /// Create the next numbered migration folder, migrations/NN-name/, with up.sql and down.sql
     #[command(
-        after_help = "Examples:\n  cargo xtask database new \"add visit notes\"\n  cargo xtask database new drop-legacy-columns --dry-run"
+        after_help = "With --rebuild TABLE, up.sql and down.sql hold SQLite's procedure for a change ALTER TABLE\ncannot make, for that table as the migrations make it: the `-- onsendo:foreign-keys-off` line, the\nnew table, the copy of its rows, the drop and the rename, then its indexes, triggers and views made\nagain. Edit the new table's definition and the copy's column lists.\n\nExamples:\n  cargo xtask database new \"add visit notes\"\n  cargo xtask database new drop-legacy-columns --dry-run\n  cargo xtask database new \"onsen hours\" --rebuild onsens"
     )]
     New(new::NewArgs),
     /// List destructive statements (DROP TABLE, DROP COLUMN, table rebuilds, DELETE) in pending
     /// migrations; exit 4 when one is not acknowledged with `-- onsendo:destructive-ok <why>`
     #[command(
-        after_help = "It also lists, in up.sql and down.sql, every statement the statement gate refuses (COMMIT,\nATTACH, PRAGMA foreign_keys = OFF, …); no marker acknowledges those.\n\nPut the marker in the comment lines right before the statement:\n  -- onsendo:destructive-ok notes moved to visit_notes in 04\n  ALTER TABLE visits DROP COLUMN notes;\n\nExamples:\n  cargo xtask database lint\n  cargo xtask database lint --all --json"
+        after_help = "It also lists, in up.sql and down.sql, every statement the statement gate refuses (COMMIT,\nATTACH, PRAGMA foreign_keys = OFF, …); no marker acknowledges those. A table rebuild\n(DROP TABLE t after a rename to t) must carry the `-- onsendo:foreign-keys-off` line and make the\ntable's indexes, triggers and views again: lint runs it on a scratch database to check.\n\nPut the marker, with the reason after it, in the comment lines right before the statement:\n  -- onsendo:destructive-ok notes moved to visit_notes in 04\n  ALTER TABLE visits DROP COLUMN notes;\n\nExamples:\n  cargo xtask database lint\n  cargo xtask database lint --all --json"
     )]
     Lint(lint::LintArgs),
     /// Is the database ready? File, stamp, integrity_check, foreign keys, migrations, journal,

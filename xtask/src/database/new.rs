@@ -1,7 +1,9 @@
-//! `database new NAME`: the next numbered migration folder, with `up.sql` and `down.sql`.
+//! `database new NAME [--rebuild TABLE]`: the next numbered migration folder, with `up.sql` and
+//! `down.sql` (for a rebuild, SQLite's procedure for that table).
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::migrate::Catalog;
+use onsendo::access::db;
+use onsendo::migrate::{rebuild, Catalog};
 use onsendo::selection::config;
 use onsendo::{ui, Error};
 use serde_json::json;
@@ -12,6 +14,9 @@ pub struct NewArgs {
     /// What the migration does, in a few words (letters, digits, spaces, - and _)
     #[arg(value_name = "NAME")]
     pub name: String,
+    /// Write SQLite's table-rebuild procedure for TABLE, as the migrations make it
+    #[arg(long, value_name = "TABLE")]
+    pub rebuild: Option<String>,
 }
 
 pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -25,8 +30,16 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .into());
     }
     let slug = slug(&args.name)?;
-    let version = Catalog::from_folder(&folder)?.head() + 1;
+    let catalog = Catalog::from_folder(&folder)?;
+    let version = catalog.head() + 1;
     let name = format!("{version:02}-{slug}");
+    let (up_text, down_text) = match &args.rebuild {
+        Some(table) => rebuild::skeleton(&db::scratch(&catalog, catalog.head())?, table, &name)?,
+        None => (
+            format!("-- {name}: {}\n-- Runs inside the migration's transaction; do not BEGIN or COMMIT here.\n\n", args.name.trim()),
+            format!("-- Undoes {name}. Delete this file if it cannot be undone (rollback then refuses).\n\n"),
+        ),
+    };
     let dir = folder.join(&name);
     let (up, down) = (dir.join("up.sql"), dir.join("down.sql"));
     if !global.dry_run {
@@ -36,8 +49,8 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         };
         std::fs::create_dir(&dir)
             .map_err(|e| Error::failed(format!("cannot create `{}`", dir.display())).because(e))?;
-        write(&up, format!("-- {name}: {}\n-- Runs inside the migration's transaction; do not BEGIN or COMMIT here.\n\n", args.name.trim()))?;
-        write(&down, format!("-- Undoes {name}. Delete this file if it cannot be undone (rollback then refuses).\n\n"))?;
+        write(&up, up_text)?;
+        write(&down, down_text)?;
     }
     if global.json {
         ui::print_json(&json!({

@@ -37,6 +37,8 @@ pub struct Change {
     pub done_elsewhere: bool,
     /// Ledger rows filled in for migrations applied before the ledger existed.
     pub filled: usize,
+    /// A migration of the run is marked `-- onsendo:foreign-keys-off`: the run has them off.
+    pub foreign_keys_off: bool,
 }
 
 impl Change {
@@ -81,6 +83,7 @@ impl Change {
             outcome: None,
             done_elsewhere: false,
             filled: 0,
+            foreign_keys_off: runner::needs_foreign_keys_off(catalog, from, to),
         }
     }
 
@@ -113,7 +116,7 @@ pub fn apply(
         change.backup = Some(session.back_up(&db, change.reason)?.path);
     }
     let (expected, target, path) = (change.from, change.to, change.path.clone());
-    let outcome = db.write(|tx| {
+    let run = |tx: &Transaction| {
         let version = migrate::current(tx, &path)?;
         if version == expected {
             work(tx, &path, version).map(Some)
@@ -125,7 +128,12 @@ pub fn apply(
                 path.display()
             )))
         }
-    })?;
+    };
+    let outcome = if change.foreign_keys_off {
+        db.write_without_foreign_keys(run)?
+    } else {
+        db.write(run)?
+    };
     change.done_elsewhere = outcome.is_none();
     change.outcome = outcome;
     Ok(())
@@ -139,6 +147,9 @@ fn plan_text(change: &Change) -> String {
         change.from,
         change.to
     );
+    if change.foreign_keys_off {
+        text.push_str("  foreign keys off for the run (a migration is marked onsendo:foreign-keys-off); checked before the commit\n");
+    }
     for version in &change.accepted {
         text.push_str(&format!(
             "  accept the edited file of migration {version}\n"
@@ -208,6 +219,7 @@ fn to_json(change: &Change) -> serde_json::Value {
         "changed": change.outcome.is_some() && !change.dry_run,
         "done_elsewhere": change.done_elsewhere,
         "ledger_filled": change.filled,
+        "foreign_keys_off": change.foreign_keys_off,
         "accepted_edited": change.accepted,
         "backup": change.backup.as_ref().map(|p| p.display().to_string()),
         "plan": change.steps.iter().map(|s| json!({"name": s.name, "destructive": s.dangers})).collect::<Vec<_>>(),
