@@ -13,6 +13,7 @@ pub(crate) mod catalog;
 pub mod ledger;
 pub mod lint;
 pub mod runner;
+pub mod schema;
 pub(crate) mod state;
 pub mod statements;
 
@@ -74,7 +75,7 @@ pub fn require_current(
 pub fn state(conn: &Connection, catalog: &Catalog, path: &Path) -> Result<State> {
     let version = current(conn, path)?;
     let ledger = ledger::read(conn, path)?;
-    Ok(State::compare(catalog, version, &ledger))
+    Ok(State::compare(catalog, version, ledger.as_deref()))
 }
 
 /// Whether a migration starts with a backup: always on prod (where `--no-backup` is

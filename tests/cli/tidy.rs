@@ -173,7 +173,15 @@ const LAYERS: [(&str, &[&str]); 9] = [
     ("ui", &["progress"]),
     (
         "migrate",
-        &["statements", "catalog", "ledger", "runner", "state", "lint"],
+        &[
+            "statements",
+            "catalog",
+            "ledger",
+            "runner",
+            "state",
+            "schema",
+            "lint",
+        ],
     ),
     (
         "access",
