@@ -218,43 +218,42 @@ fn database_checks(
         Ok((catalog, state))
     });
     let schema = schema_check(db, stands.as_ref().ok(), config);
-    let (migrations, pending) =
-        match stands.map(|(_, state)| state) {
-            Ok(state) if state.is_current() => (
+    let (migrations, pending) = match stands.map(|(_, state)| state) {
+        Ok(state) if state.is_current() => (
+            check(
+                "migrations",
+                Level::Pass,
+                format!("at head (version {}), nothing edited", state.head),
+                None,
+            ),
+            0,
+        ),
+        Ok(state) => {
+            let pending = state.marked(Mark::Pending).len();
+            let only_pending = !state.is_ahead()
+                && [Mark::Edited, Mark::DownEdited, Mark::Unrecorded]
+                    .into_iter()
+                    .all(|mark| state.marked(mark).is_empty());
+            let level = if only_pending && !serve {
+                Level::Warn
+            } else {
+                Level::Fail
+            };
+            (
                 check(
                     "migrations",
-                    Level::Pass,
-                    format!("at head (version {}), nothing edited", state.head),
-                    None,
+                    level,
+                    crate::ui::at_most(&state.problems(config)).join("; "),
+                    Some(format!(
+                        "see `{}`",
+                        Hint::command(config, "database status")
+                    )),
                 ),
-                0,
-            ),
-            Ok(state) => {
-                let pending = state.marked(Mark::Pending).len();
-                let only_pending = !state.is_ahead()
-                    && [Mark::Edited, Mark::DownEdited, Mark::Unrecorded]
-                        .into_iter()
-                        .all(|mark| state.marked(mark).is_empty());
-                let level = if only_pending && !serve {
-                    Level::Warn
-                } else {
-                    Level::Fail
-                };
-                (
-                    check(
-                        "migrations",
-                        level,
-                        crate::ui::at_most(&state.problems(config)).join("; "),
-                        Some(format!(
-                            "see `{}`",
-                            Hint::command(config, "database status")
-                        )),
-                    ),
-                    if only_pending { pending } else { 0 },
-                )
-            }
-            Err(e) => (check("migrations", Level::Fail, e.to_string(), None), 0),
-        };
+                if only_pending { pending } else { 0 },
+            )
+        }
+        Err(e) => (check("migrations", Level::Fail, e.to_string(), None), 0),
+    };
     let checks = vec![
         stamp,
         integrity,

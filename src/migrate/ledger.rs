@@ -70,7 +70,9 @@ pub fn read(conn: &Connection, path: &Path) -> Result<Option<Vec<Entry>>> {
             })
         })
         .map_err(cannot)?;
-    rows.collect::<rusqlite::Result<_>>().map(Some).map_err(cannot)
+    rows.collect::<rusqlite::Result<_>>()
+        .map(Some)
+        .map_err(cannot)
 }
 
 /// Creates the ledger if the database has none, and fills in a row from the current files for

@@ -281,7 +281,10 @@ mod tests {
         );
         assert_eq!(outcome.schema_changes, ["+ table a", "+ table b"]);
         assert_eq!(version(&conn), 2);
-        assert_eq!(ledger::read(&conn, here).unwrap().unwrap_or_default().len(), 2);
+        assert_eq!(
+            ledger::read(&conn, here).unwrap().unwrap_or_default().len(),
+            2
+        );
 
         let err = down(&conn, &catalog(), 3, 1, here).unwrap_err();
         assert!(
@@ -296,7 +299,10 @@ mod tests {
         );
         assert_eq!(outcome.schema_changes, ["- table a", "- table b"]);
         assert_eq!(version(&conn), 0);
-        assert!(ledger::read(&conn, here).unwrap().unwrap_or_default().is_empty());
+        assert!(ledger::read(&conn, here)
+            .unwrap()
+            .unwrap_or_default()
+            .is_empty());
     }
 
     #[test]
@@ -337,7 +343,13 @@ mod tests {
             "{err}"
         );
         assert_eq!(version(&conn), 0);
-        assert!(ledger::read(&conn, here).unwrap().unwrap_or_default().is_empty(), "nothing ran");
+        assert!(
+            ledger::read(&conn, here)
+                .unwrap()
+                .unwrap_or_default()
+                .is_empty(),
+            "nothing ran"
+        );
         broken.migrations[0].down = Some("DROP TABLE a; VACUUM;".into());
         up(&conn, &catalog(), 0, 1, here).unwrap();
         let err = down(&conn, &broken, 1, 0, here).unwrap_err();

@@ -333,7 +333,10 @@ mod tests {
             normalised("create table \"T x\" (a CHECK (a <> 'A  B'))"),
             "create table \"T x\"(a check(a<>'A  B'))"
         );
-        assert_ne!(normalised("CREATE TABLE t (a)"), normalised("CREATE TABLE t (b)"));
+        assert_ne!(
+            normalised("CREATE TABLE t (a)"),
+            normalised("CREATE TABLE t (b)")
+        );
     }
 
     #[test]
@@ -368,7 +371,10 @@ mod tests {
             .iter()
             .map(ToString::to_string)
             .collect();
-        assert!(missing.contains(&"table `b` is missing".to_string()), "{missing:?}");
+        assert!(
+            missing.contains(&"table `b` is missing".to_string()),
+            "{missing:?}"
+        );
     }
 
     #[test]

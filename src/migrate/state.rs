@@ -136,9 +136,14 @@ impl State {
     /// At head, nothing edited (up.sql or down.sql), nothing unknown: no [`State::problems`].
     pub fn is_current(&self) -> bool {
         !self.is_ahead()
-            && [Mark::Edited, Mark::DownEdited, Mark::Unrecorded, Mark::Pending]
-                .into_iter()
-                .all(|mark| self.marked(mark).is_empty())
+            && [
+                Mark::Edited,
+                Mark::DownEdited,
+                Mark::Unrecorded,
+                Mark::Pending,
+            ]
+            .into_iter()
+            .all(|mark| self.marked(mark).is_empty())
     }
 
     /// What is wrong, one sentence each: a database newer than the code, edited files, pending
@@ -270,7 +275,12 @@ mod tests {
         let state = State::compare(&catalog(4), 2, Some(&ledger));
         assert_eq!(
             marks(&state),
-            [Mark::BeforeLedger, Mark::Applied, Mark::Pending, Mark::Pending]
+            [
+                Mark::BeforeLedger,
+                Mark::Applied,
+                Mark::Pending,
+                Mark::Pending
+            ]
         );
         assert_eq!(
             state.problems(&config()),

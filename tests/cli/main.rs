@@ -32,6 +32,7 @@ mod reset;
 mod restore;
 mod retention;
 mod rollback;
+mod schema;
 mod seed;
 mod shell;
 mod sigkill;

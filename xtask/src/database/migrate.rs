@@ -95,7 +95,8 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
         return Ok(change);
     }
     let holds_data = migrate::holds_data(db.conn(), db.path())?;
-    let backup = migrate::backup_needed(db.identity().env, args.no_backup, holds_data)?;
+    let env = db.identity().env;
+    let backup = migrate::backup_needed(env, args.no_backup, holds_data)?;
     drop(db);
     let accepted = change.accepted.clone();
     schema_change::apply(session, &mut change, backup, json, |tx, path, version| {
@@ -106,5 +107,6 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
         }
         runner::up(tx, &catalog, version, target, path)
     })?;
+    schema_change::keep_schema_file(&mut change, &catalog, env);
     Ok(change)
 }

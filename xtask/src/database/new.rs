@@ -1,7 +1,7 @@
 //! `database new NAME`: the next numbered migration folder, with `up.sql` and `down.sql`.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::migrate::Catalog;
+use onsendo::migrate::{schema, Catalog};
 use onsendo::selection::config;
 use onsendo::{ui, Error};
 use serde_json::json;
@@ -39,6 +39,11 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         write(&up, format!("-- {name}: {}\n-- Runs inside the migration's transaction; do not BEGIN or COMMIT here.\n\n", args.name.trim()))?;
         write(&down, format!("-- Undoes {name}. Delete this file if it cannot be undone (rollback then refuses).\n\n"))?;
     }
+    let schema_file = if global.dry_run {
+        None
+    } else {
+        schema::keep_current(&Catalog::from_folder(&folder)?)?
+    };
     if global.json {
         ui::print_json(&json!({
             "version": version,
@@ -46,6 +51,7 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "up": up.display().to_string(),
             "down": down.display().to_string(),
             "dry_run": global.dry_run,
+            "schema_file": schema_file.as_ref().map(|p| p.display().to_string()),
         }));
     } else {
         let verb = if global.dry_run {
@@ -58,6 +64,9 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             up.display(),
             down.display()
         );
+        if let Some(file) = &schema_file {
+            println!("updated `{}`", file.display());
+        }
     }
     Ok(())
 }

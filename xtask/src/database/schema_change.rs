@@ -6,7 +6,8 @@ use crate::cli_flags::GlobalArgs;
 use onsendo::access::db::Database;
 use onsendo::access::session::{Effect, Session};
 use onsendo::copies::manifest::Reason;
-use onsendo::migrate::{self, lint, runner, Catalog};
+use onsendo::migrate::{self, lint, runner, schema, Catalog};
+use onsendo::Environment;
 use onsendo::{ui, Error, Result};
 use rusqlite::Transaction;
 use serde_json::json;
@@ -37,6 +38,8 @@ pub struct Change {
     pub done_elsewhere: bool,
     /// Ledger rows filled in for migrations applied before the ledger existed.
     pub filled: usize,
+    /// `migrations/schema.sql`, when this change rewrote it.
+    pub schema_file: Option<PathBuf>,
 }
 
 impl Change {
@@ -81,6 +84,7 @@ impl Change {
             outcome: None,
             done_elsewhere: false,
             filled: 0,
+            schema_file: None,
         }
     }
 
@@ -129,6 +133,18 @@ pub fn apply(
     change.done_elsewhere = outcome.is_none();
     change.outcome = outcome;
     Ok(())
+}
+
+/// Keeps `migrations/schema.sql` current after a change that ran on dev (not in a dry run). The
+/// change is committed by then, so a file that cannot be written is a warning, not a failure.
+pub fn keep_schema_file(change: &mut Change, catalog: &Catalog, env: Environment) {
+    if env != Environment::Dev || change.dry_run || change.outcome.is_none() {
+        return;
+    }
+    match schema::keep_current(catalog) {
+        Ok(written) => change.schema_file = written,
+        Err(e) => eprintln!("warning: {e}; `cargo xtask database new` writes it"),
+    }
 }
 
 fn plan_text(change: &Change) -> String {
@@ -189,6 +205,9 @@ pub fn render(change: &Change, global: &GlobalArgs) {
     if !outcome.schema_changes.is_empty() {
         println!("schema: {}", outcome.schema_changes.join(", "));
     }
+    if let Some(file) = &change.schema_file {
+        println!("updated `{}`", file.display());
+    }
     if change.dry_run {
         println!(
             "dry run: ran in a transaction and rolled it back; `{path}` is unchanged at version {}",
@@ -218,5 +237,6 @@ fn to_json(change: &Change) -> serde_json::Value {
             "rows_changed": s.rows_changed,
         })).collect::<Vec<_>>()),
         "schema_changes": change.outcome.as_ref().map(|o| o.schema_changes.clone()),
+        "schema_file": change.schema_file.as_ref().map(|p| p.display().to_string()),
     })
 }

@@ -22,7 +22,13 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let catalog = Catalog::of(&db.config().layout)?;
         let state = migrate::state(db.conn(), &catalog, db.path())?;
         let drift = schema::of(db.conn(), &catalog, &state, db.path())?;
-        Ok((db.config().clone(), db.identity().stamp, catalog, state, drift))
+        Ok((
+            db.config().clone(),
+            db.identity().stamp,
+            catalog,
+            state,
+            drift,
+        ))
     });
     let problems = match &result {
         Ok((config, _, _, state, drift)) => {
