@@ -26,6 +26,7 @@ mod migrations;
 mod mock_data;
 mod new_and_lint;
 mod places;
+mod prepare_redo_history;
 mod progress;
 mod prune;
 mod reset;

@@ -24,7 +24,12 @@ pub struct MigrateArgs {
 }
 
 pub fn run(args: &MigrateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let mut session = Session::begin(&global.options(), "database migrate", Effect::Read)?;
+    run_as(args, global, "database migrate")
+}
+
+/// Migrates as `operation` (the name the banner and the audit record show).
+pub fn run_as(args: &MigrateArgs, global: &GlobalArgs, operation: &str) -> anyhow::Result<()> {
+    let mut session = Session::begin(&global.options(), operation, Effect::Read)?;
     let result = migrate(&mut session, args, global.json);
     let change = session.finish(result)?;
     schema_change::render(&change, global);

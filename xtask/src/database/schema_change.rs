@@ -40,6 +40,8 @@ pub struct Change {
     pub filled: usize,
     /// `migrations/schema.sql`, when this change rewrote it.
     pub schema_file: Option<PathBuf>,
+    /// A redo: the newest migration undone and applied again (`from` and `to` are its version).
+    pub redo: bool,
 }
 
 impl Change {
@@ -85,6 +87,7 @@ impl Change {
             done_elsewhere: false,
             filled: 0,
             schema_file: None,
+            redo: false,
         }
     }
 
@@ -148,13 +151,21 @@ pub fn keep_schema_file(change: &mut Change, catalog: &Catalog, env: Environment
 }
 
 fn plan_text(change: &Change) -> String {
-    let mut text = format!(
-        "plan: {} `{}` from version {} to {}\n",
-        change.verb(),
-        change.path.display(),
-        change.from,
-        change.to
-    );
+    let mut text = if change.redo {
+        format!(
+            "plan: redo `{}` at version {}: undo the newest migration with its down.sql, then apply its up.sql again\n",
+            change.path.display(),
+            change.from
+        )
+    } else {
+        format!(
+            "plan: {} `{}` from version {} to {}\n",
+            change.verb(),
+            change.path.display(),
+            change.from,
+            change.to
+        )
+    };
     for version in &change.accepted {
         text.push_str(&format!(
             "  accept the edited file of migration {version}\n"
