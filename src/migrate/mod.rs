@@ -12,6 +12,7 @@
 pub(crate) mod catalog;
 pub mod ledger;
 pub mod lint;
+pub mod renumber;
 pub mod runner;
 pub mod schema;
 pub(crate) mod state;

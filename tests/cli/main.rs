@@ -29,6 +29,7 @@ mod places;
 mod prepare_redo_history;
 mod progress;
 mod prune;
+mod renumber;
 mod reset;
 mod restore;
 mod retention;

@@ -175,6 +175,7 @@ const LAYERS: [(&str, &[&str]); 9] = [
         "migrate",
         &[
             "statements",
+            "renumber",
             "catalog",
             "ledger",
             "runner",

@@ -14,6 +14,7 @@ mod new;
 mod prepare;
 mod prune;
 mod redo;
+mod renumber;
 mod reset;
 mod restore;
 mod rollback;
@@ -55,6 +56,7 @@ pub fn honours(command: &DatabaseCommand) -> (&'static str, Honours) {
         D::Prepare => ("prepare", destructive),
         D::Redo => ("redo", destructive),
         D::History => ("history", read),
+        D::Renumber => ("renumber", write),
         D::Doctor(_) => ("doctor", read),
         D::Audit(_) => ("audit", read),
         D::Seed => ("seed", write),
@@ -84,6 +86,7 @@ const GROUPS: [(&str, &[&str]); 5] = [
         "Migrations",
         &[
             "status", "migrate", "rollback", "new", "lint", "prepare", "redo", "history",
+            "renumber",
         ],
     ),
     (
@@ -231,6 +234,12 @@ pub enum DatabaseCommand {
         after_help = "How: applied (by migrate), filled (applied before the ledger existed; no time), accepted (an\nedited file accepted with migrate --accept-edited).\n\nExamples:\n  cargo xtask database history\n  cargo xtask database history --env prod --json"
     )]
     History,
+    /// After two branches each added a migration with the same number: move the ones no database
+    /// of this root has applied to the next free numbers
+    #[command(
+        after_help = "Every command refuses a migrations folder where two folders share a number, naming both. In each\nsuch group the one a database of this root (dev, prod, test) applied stays, the first by name when\nnone did; the others are renamed to the numbers after the highest. Refused (exit 3), moving nothing,\nwhen two of a group were applied, or a database has no ledger to tell. Then migrations/schema.sql is\nrewritten.\n\nExamples:\n  cargo xtask database renumber --dry-run\n  cargo xtask database renumber"
+    )]
+    Renumber,
     /// List destructive statements (DROP TABLE, DROP COLUMN, table rebuilds, DELETE) in pending
     /// migrations; exit 4 when one is not acknowledged with `-- onsendo:destructive-ok <why>`
     #[command(
@@ -310,6 +319,7 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Prepare => prepare::run(global),
         DatabaseCommand::Redo => redo::run(global),
         DatabaseCommand::History => history::run(global),
+        DatabaseCommand::Renumber => renumber::run(global),
         DatabaseCommand::Doctor(args) => doctor::run(args, global),
         DatabaseCommand::Audit(args) => audit::run(args, global),
         DatabaseCommand::Seed => seed::run(global),
