@@ -79,8 +79,16 @@ pub fn run(
     let quick_runs = runs.max(5) * 6;
     let mut rows = Vec::new();
     for (name, ours, baseline) in [
-        ("database status (51 migrations)", &status[..], &user_version),
-        ("database doctor (51 migrations)", &doctor[..], &user_version),
+        (
+            "database status (51 migrations)",
+            &status[..],
+            &user_version,
+        ),
+        (
+            "database doctor (51 migrations)",
+            &doctor[..],
+            &user_version,
+        ),
         (big_name.as_str(), &big_status[..], &big_version),
     ] {
         let (mut mine, mut theirs) = (Vec::new(), Vec::new());
