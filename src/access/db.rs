@@ -337,6 +337,17 @@ fn wait_for_lock(attempts: i32) -> bool {
     true
 }
 
+/// An empty in-memory database, for the library's scratch work (the schema the migrations make).
+pub(crate) fn in_memory() -> Result<Connection> {
+    Connection::open_in_memory().map_err(|e| {
+        sqlite_error(
+            Path::new(":memory:"),
+            "cannot open an in-memory database as",
+            e,
+        )
+    })
+}
+
 /// Creates a database file at `path` (a temporary name of the caller's, which must not exist)
 /// readable by its owner only, and connects to it, for the library's own builders and copies;
 /// commands reach databases through [`open`].

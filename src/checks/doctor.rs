@@ -4,9 +4,10 @@
 
 use crate::access::db::{self, Database};
 use crate::access::session::Session;
+use crate::checks::schema;
 use crate::copies::backup::{self, Status};
 use crate::copies::verify::{self, Allowed, Depth};
-use crate::migrate::{self, schema, Catalog, Mark};
+use crate::migrate::{self, Catalog, Mark};
 use crate::selection::config::DatabaseConfig;
 use crate::selection::env::Environment;
 use crate::selection::hint::Hint;

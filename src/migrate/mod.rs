@@ -14,7 +14,6 @@ pub mod ledger;
 pub mod lint;
 pub mod renumber;
 pub mod runner;
-pub mod schema;
 pub(crate) mod state;
 pub mod statements;
 

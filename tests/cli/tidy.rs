@@ -180,7 +180,6 @@ const LAYERS: [(&str, &[&str]); 9] = [
             "ledger",
             "runner",
             "state",
-            "schema",
             "lint",
         ],
     ),
@@ -216,7 +215,7 @@ const LAYERS: [(&str, &[&str]); 9] = [
         "store",
         &["onsens", "locations", "visits", "stats", "exchange"],
     ),
-    ("checks", &["settings", "doctor"]),
+    ("checks", &["settings", "schema", "doctor"]),
 ];
 
 /// Each library module (`stage` or `stage::file`) with its height in [`LAYERS`].

@@ -1,7 +1,8 @@
 //! `database new NAME`: the next numbered migration folder, with `up.sql` and `down.sql`.
 
 use crate::cli_flags::GlobalArgs;
-use onsendo::migrate::{schema, Catalog};
+use onsendo::checks::schema;
+use onsendo::migrate::Catalog;
 use onsendo::selection::config;
 use onsendo::{ui, Error};
 use serde_json::json;

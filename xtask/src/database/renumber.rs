@@ -3,8 +3,9 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::session::{Effect, Options, Session};
+use onsendo::checks::schema;
 use onsendo::migrate::renumber::{self, Applied};
-use onsendo::migrate::{self, ledger, schema, Catalog};
+use onsendo::migrate::{self, ledger, Catalog};
 use onsendo::selection::config::{self, Flags};
 use onsendo::{ui, Environment, Error};
 use serde_json::json;

@@ -5,8 +5,9 @@
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::db::Database;
 use onsendo::access::session::{Effect, Session};
+use onsendo::checks::schema;
 use onsendo::copies::manifest::Reason;
-use onsendo::migrate::{self, lint, runner, schema, Catalog};
+use onsendo::migrate::{self, lint, runner, Catalog};
 use onsendo::Environment;
 use onsendo::{ui, Error, Result};
 use rusqlite::Transaction;

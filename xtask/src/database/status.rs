@@ -3,7 +3,8 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::session::{Effect, Session};
-use onsendo::migrate::{self, schema, Catalog, Mark, State};
+use onsendo::checks::schema;
+use onsendo::migrate::{self, Catalog, Mark, State};
 use onsendo::{ui, Error};
 use serde_json::json;
 

@@ -4,7 +4,7 @@
 //!
 //! onsendo's bookkeeping tables, `onsendo_meta` (the stamp) and `onsendo_migrations` (the ledger),
 //! are the tool's, whatever the migrations say, and are left out of both: the stamp has its own
-//! check, and the ledger's rows are compared with the version by [`super::state`].
+//! check, and the ledger's rows are compared with the version by [`crate::migrate::State`].
 
 use crate::migrate::catalog::{Catalog, Source};
 use crate::migrate::state::State;
@@ -83,8 +83,7 @@ pub(crate) fn objects(conn: &Connection, path: &Path) -> Result<Vec<Object>> {
 fn built(catalog: &Catalog, version: usize) -> Result<Connection> {
     let here = Path::new(":memory:");
     runner::gate(catalog, 0, version)?;
-    let conn = Connection::open_in_memory()
-        .map_err(|e| sqlite_error(here, "cannot open an in-memory database as", e))?;
+    let conn = crate::access::db::in_memory()?;
     let tx = conn
         .unchecked_transaction()
         .map_err(|e| sqlite_error(here, "cannot begin a transaction on", e))?;
