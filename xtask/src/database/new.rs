@@ -15,16 +15,21 @@ pub struct NewArgs {
     pub name: String,
 }
 
-pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+/// The selected root's `migrations/` folder, which the commands that write migration files need.
+pub fn migrations_folder(global: &GlobalArgs) -> onsendo::Result<std::path::PathBuf> {
     let config = config::from_process(&global.options().flags)?;
     let folder = config.layout.migrations_dir();
     if !folder.is_dir() {
         return Err(Error::failed(format!(
             "there is no migrations folder `{}`; run inside the repository, or name its root with --root",
             folder.display()
-        ))
-        .into());
+        )));
     }
+    Ok(folder)
+}
+
+pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let folder = migrations_folder(global)?;
     let slug = slug(&args.name)?;
     let version = Catalog::from_folder(&folder)?.head() + 1;
     let name = format!("{version:02}-{slug}");

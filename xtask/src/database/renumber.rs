@@ -13,14 +13,7 @@ use serde_json::json;
 pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
     let options = global.options();
     let config = config::from_process(&options.flags)?;
-    let folder = config.layout.migrations_dir();
-    if !folder.is_dir() {
-        return Err(Error::failed(format!(
-            "there is no migrations folder `{}`; run inside the repository, or name its root with --root",
-            folder.display()
-        ))
-        .into());
-    }
+    let folder = crate::database::new::migrations_folder(global)?;
     let applied = Environment::ALL
         .into_iter()
         .filter(|env| config.layout.database(*env).exists())
