@@ -55,7 +55,7 @@ need = test -n "$${$(1)}" || { printf 'error: %s is missing: give it as `make %s
 shell_words = $(foreach word,$(1),'$(subst ','\'',$(word))')
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore compact prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list onsen-show location-list visit-list visit-show visit-add visit-modify visit-delete app visit-import visit-export stats completions test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore compact prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-prepare db-redo db-history db-renumber db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list onsen-show location-list visit-list visit-show visit-add visit-modify visit-delete app visit-import visit-export stats completions test lint fmt ci
 
 # The optional flags the app's visit and destructive targets share.
 VISIT_DETAILS = $${FEE:+--fee="$$FEE"} $${MINUTES:+--minutes="$$MINUTES"} $${NOTES:+--notes="$$NOTES"}
@@ -117,6 +117,18 @@ db-new: ## Create the next migration folder: make db-new NAME="add visit notes" 
 
 db-lint: ## List destructive statements in ENV's pending migrations (ALL=1: every migration)
 	@$(XTASK) database lint --env $(ENV) $${ALL:+--all}
+
+db-prepare: ## Deploy step: create ENV's database if missing, else back up and migrate it (DRY_RUN=1; YES=1 on prod)
+	@$(XTASK) database prepare --env $(ENV) $${DRY_RUN:+--dry-run} $${YES:+--yes}
+
+db-redo: ## Undo ENV's newest migration and apply it again (dev and test only; DRY_RUN=1)
+	@$(XTASK) database redo --env $(ENV) $${DRY_RUN:+--dry-run}
+
+db-history: ## Show ENV's migration ledger: when each was applied, how long it took, how recorded
+	@$(XTASK) database history --env $(ENV)
+
+db-renumber: ## Move migrations that share a number and no database applied to the next free ones (DRY_RUN=1)
+	@$(XTASK) database renumber $${DRY_RUN:+--dry-run}
 
 db-doctor: ## Is ENV's database ready? One line per check; exit 4 when not
 	@$(XTASK) database doctor --env $(ENV)

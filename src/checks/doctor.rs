@@ -4,6 +4,7 @@
 
 use crate::access::db::{self, Database};
 use crate::access::session::Session;
+use crate::checks::schema;
 use crate::copies::backup::{self, Status};
 use crate::copies::verify::{self, Allowed, Depth};
 use crate::migrate::{self, Catalog, Mark};
@@ -116,11 +117,12 @@ impl Readiness {
 }
 
 /// The names of the checks that need an open database, in order.
-const DATABASE_CHECKS: [&str; 6] = [
+const DATABASE_CHECKS: [&str; 7] = [
     "stamp",
     "integrity",
     "foreign keys",
     "migrations",
+    "schema",
     "journal",
     "backup",
 ];
@@ -212,51 +214,94 @@ fn database_checks(
         ),
     };
     let (integrity, foreign_keys) = health(path, config)?;
-    let (migrations, pending) =
-        match Catalog::of(layout).and_then(|catalog| migrate::state(conn, &catalog, path)) {
-            Ok(state) if state.is_current() => (
+    let stands = Catalog::of(layout).and_then(|catalog| {
+        let state = migrate::state(conn, &catalog, path)?;
+        Ok((catalog, state))
+    });
+    let schema = schema_check(db, stands.as_ref().ok(), config);
+    let (migrations, pending) = match stands.map(|(_, state)| state) {
+        Ok(state) if state.is_current() => (
+            check(
+                "migrations",
+                Level::Pass,
+                format!("at head (version {}), nothing edited", state.head),
+                None,
+            ),
+            0,
+        ),
+        Ok(state) => {
+            let pending = state.marked(Mark::Pending).len();
+            let only_pending = !state.is_ahead()
+                && [Mark::Edited, Mark::DownEdited, Mark::Unrecorded]
+                    .into_iter()
+                    .all(|mark| state.marked(mark).is_empty());
+            let level = if only_pending && !serve {
+                Level::Warn
+            } else {
+                Level::Fail
+            };
+            (
                 check(
                     "migrations",
-                    Level::Pass,
-                    format!("at head (version {}), nothing edited", state.head),
-                    None,
+                    level,
+                    crate::ui::at_most(&state.problems(config)).join("; "),
+                    Some(format!(
+                        "see `{}`",
+                        Hint::command(config, "database status")
+                    )),
                 ),
-                0,
-            ),
-            Ok(state) => {
-                let pending = state.marked(Mark::Pending).len();
-                let only_pending = !state.is_ahead()
-                    && state.marked(Mark::Edited).is_empty()
-                    && state.marked(Mark::DownEdited).is_empty();
-                let level = if only_pending && !serve {
-                    Level::Warn
-                } else {
-                    Level::Fail
-                };
-                (
-                    check(
-                        "migrations",
-                        level,
-                        crate::ui::at_most(&state.problems(config)).join("; "),
-                        Some(format!(
-                            "see `{}`",
-                            Hint::command(config, "database status")
-                        )),
-                    ),
-                    if only_pending { pending } else { 0 },
-                )
-            }
-            Err(e) => (check("migrations", Level::Fail, e.to_string(), None), 0),
-        };
+                if only_pending { pending } else { 0 },
+            )
+        }
+        Err(e) => (check("migrations", Level::Fail, e.to_string(), None), 0),
+    };
     let checks = vec![
         stamp,
         integrity,
         foreign_keys,
         migrations,
+        schema,
         journal(path),
         newest_backup(config, identity.env),
     ];
     Ok((checks, pending))
+}
+
+/// `schema`: the database's schema against the one its version should have (drift); skipped when
+/// the migrations cannot be read or the database is newer than the code.
+fn schema_check(
+    db: &Database,
+    stands: Option<&(Catalog, migrate::State)>,
+    config: &DatabaseConfig,
+) -> Check {
+    let Some((catalog, state)) = stands.filter(|(_, state)| !state.is_ahead()) else {
+        return check(
+            "schema",
+            Level::Skip,
+            "no schema to compare with: see the migrations line",
+            None,
+        );
+    };
+    match schema::of(db.conn(), catalog, state, db.path()) {
+        Ok(found) => match schema::problem(&found, state.version, config) {
+            None => check(
+                "schema",
+                Level::Pass,
+                format!("what the migrations make at version {}", state.version),
+                None,
+            ),
+            Some(problem) => check(
+                "schema",
+                Level::Fail,
+                problem,
+                Some(format!(
+                    "see `{}`",
+                    Hint::command(config, "database status")
+                )),
+            ),
+        },
+        Err(e) => check("schema", Level::Fail, e.to_string(), None),
+    }
 }
 
 /// `integrity` and `foreign keys`: the health check `verify` runs (header and size, SQLite's

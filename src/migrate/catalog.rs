@@ -2,6 +2,7 @@
 //! the root's `migrations/` folder when there is one, else the set built into the binary.
 
 use crate::migrate::statements;
+use crate::migrate::renumber::number_of;
 use crate::selection::paths::Layout;
 use crate::shared::digest::Digest;
 use crate::shared::error::{Context, Error, Result};
@@ -116,13 +117,24 @@ impl Catalog {
         mut found: Vec<(String, Option<String>, Option<String>)>,
     ) -> Result<Catalog> {
         found.sort_by_key(|(name, _, _)| (number_of(name), name.clone()));
+        let place = |name: &str| match &source {
+            Source::Folder(folder) => format!("`{}`", folder.join(name).display()),
+            Source::BuiltIn => format!("built-in migration `{name}`"),
+        };
+        if let Some(pair) = found.windows(2).find(|pair| {
+            number_of(&pair[0].0).is_some() && number_of(&pair[0].0) == number_of(&pair[1].0)
+        }) {
+            return Err(Error::usage(format!(
+                "two migrations have number {}: {} and {} (two branches each added one); move the one no database has applied to the next free number with `cargo xtask database renumber`",
+                number_of(&pair[0].0).unwrap_or_default(),
+                place(&pair[0].0),
+                place(&pair[1].0)
+            )));
+        }
         let mut migrations = Vec::with_capacity(found.len());
         for (index, (name, up, down)) in found.into_iter().enumerate() {
             let expected = index + 1;
-            let where_ = || match &source {
-                Source::Folder(folder) => format!("`{}`", folder.join(&name).display()),
-                Source::BuiltIn => format!("built-in migration `{name}`"),
-            };
+            let where_ = || place(&name);
             let version = number_of(&name).ok_or_else(|| {
                 Error::usage(format!(
                     "{} is not named `NN-name` (e.g. `{expected:02}-add-notes`); rename it",
@@ -164,14 +176,6 @@ impl Catalog {
         let to = to.min(self.head());
         &self.migrations[from.min(to)..to]
     }
-}
-
-/// The number in front of `NN-name`.
-fn number_of(name: &str) -> Option<usize> {
-    let (number, rest) = name.split_once(['-', '_'])?;
-    let valid =
-        !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty();
-    valid.then(|| number.parse().ok()).flatten()
 }
 
 /// The marker line that runs a migration's file with foreign keys off (SQLite's procedure for a

@@ -16,7 +16,7 @@ pub(crate) const TABLE: &str = "onsendo_migrations";
 
 /// One applied migration, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Entry {
+pub struct Entry {
     /// Its version.
     pub version: usize,
     /// Its folder's name when it was applied.
@@ -34,8 +34,8 @@ pub(crate) struct Entry {
     pub how: String,
 }
 
-/// Reads the ledger; empty when the database has none yet.
-pub(crate) fn read(conn: &Connection, path: &Path) -> Result<Vec<Entry>> {
+/// Reads the ledger, oldest first; `None` when the database has none yet.
+pub fn read(conn: &Connection, path: &Path) -> Result<Option<Vec<Entry>>> {
     let cannot = |e| sqlite_error(path, "cannot read the migration ledger of", e);
     let exists: bool = conn
         .query_row(
@@ -45,7 +45,7 @@ pub(crate) fn read(conn: &Connection, path: &Path) -> Result<Vec<Entry>> {
         )
         .map_err(cannot)?;
     if !exists {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let down = if has_down_checksum(conn).map_err(cannot)? {
         "down_checksum"
@@ -70,7 +70,9 @@ pub(crate) fn read(conn: &Connection, path: &Path) -> Result<Vec<Entry>> {
             })
         })
         .map_err(cannot)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(cannot)
+    rows.collect::<rusqlite::Result<_>>()
+        .map(Some)
+        .map_err(cannot)
 }
 
 /// Creates the ledger if the database has none, and fills in a row from the current files for

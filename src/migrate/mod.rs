@@ -14,6 +14,7 @@ pub(crate) mod catalog;
 pub mod ledger;
 pub mod lint;
 pub mod rebuild;
+pub mod renumber;
 pub mod runner;
 pub(crate) mod state;
 pub mod statements;
@@ -76,7 +77,7 @@ pub fn require_current(
 pub fn state(conn: &Connection, catalog: &Catalog, path: &Path) -> Result<State> {
     let version = current(conn, path)?;
     let ledger = ledger::read(conn, path)?;
-    Ok(State::compare(catalog, version, &ledger))
+    Ok(State::compare(catalog, version, ledger.as_deref()))
 }
 
 /// Whether a migration starts with a backup: always on prod (where `--no-backup` is

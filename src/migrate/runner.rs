@@ -350,7 +350,10 @@ mod tests {
         );
         assert_eq!(outcome.schema_changes, ["+ table a", "+ table b"]);
         assert_eq!(version(&conn), 2);
-        assert_eq!(ledger::read(&conn, here).unwrap().len(), 2);
+        assert_eq!(
+            ledger::read(&conn, here).unwrap().unwrap_or_default().len(),
+            2
+        );
 
         let err = down(&conn, &catalog(), 3, 1, here).unwrap_err();
         assert!(
@@ -365,7 +368,10 @@ mod tests {
         );
         assert_eq!(outcome.schema_changes, ["- table a", "- table b"]);
         assert_eq!(version(&conn), 0);
-        assert!(ledger::read(&conn, here).unwrap().is_empty());
+        assert!(ledger::read(&conn, here)
+            .unwrap()
+            .unwrap_or_default()
+            .is_empty());
     }
 
     #[test]
@@ -406,7 +412,13 @@ mod tests {
             "{err}"
         );
         assert_eq!(version(&conn), 0);
-        assert!(ledger::read(&conn, here).unwrap().is_empty(), "nothing ran");
+        assert!(
+            ledger::read(&conn, here)
+                .unwrap()
+                .unwrap_or_default()
+                .is_empty(),
+            "nothing ran"
+        );
         broken.migrations[0].down = Some("DROP TABLE a; VACUUM;".into());
         up(&conn, &catalog(), 0, 1, here).unwrap();
         let err = down(&conn, &broken, 1, 0, here).unwrap_err();
@@ -425,7 +437,7 @@ mod tests {
         conn.execute_batch(&catalog().migrations[0].up).unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
         up(&conn, &catalog(), 1, 2, here).unwrap();
-        let rows = ledger::read(&conn, here).unwrap();
+        let rows = ledger::read(&conn, here).unwrap().unwrap_or_default();
         assert_eq!(
             (rows[0].how.as_str(), rows[0].applied_at.is_none()),
             ("filled", true)

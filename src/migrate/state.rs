@@ -16,6 +16,8 @@ pub enum Mark {
     Applied,
     /// Applied before the ledger existed; its row was (or will be) filled from the current file.
     BeforeLedger,
+    /// Applied, but the ledger, which exists, has no row for it: removed by hand.
+    Unrecorded,
     /// Applied, but its file's checksum differs from the recorded one.
     Edited,
     /// Applied, but its down.sql differs from the one recorded (changed or removed).
@@ -32,6 +34,7 @@ impl Mark {
         match self {
             Mark::Applied => "applied",
             Mark::BeforeLedger => "applied (before the ledger)",
+            Mark::Unrecorded => "applied, its ledger row MISSING",
             Mark::Edited => "EDITED since applied",
             Mark::DownEdited => "down.sql EDITED since applied",
             Mark::Pending => "pending",
@@ -67,8 +70,11 @@ pub struct State {
 }
 
 impl State {
-    /// Compares the database (`version`, `ledger`) with `catalog`.
-    pub(crate) fn compare(catalog: &Catalog, version: usize, ledger: &[Entry]) -> State {
+    /// Compares the database (`version`, `ledger`: `None` when it has no ledger table) with
+    /// `catalog`.
+    pub(crate) fn compare(catalog: &Catalog, version: usize, ledger: Option<&[Entry]>) -> State {
+        let has_ledger = ledger.is_some();
+        let ledger = ledger.unwrap_or_default();
         let head = catalog.head();
         let recorded = |v: usize| ledger.iter().find(|entry| entry.version == v);
         let known = catalog.migrations.iter().map(|migration| {
@@ -76,6 +82,7 @@ impl State {
             let entry = recorded(v);
             let mark = match entry {
                 _ if v > version => Mark::Pending,
+                None if has_ledger => Mark::Unrecorded,
                 None => Mark::BeforeLedger,
                 Some(e) if !checksum_matches(&e.checksum, &migration.up) => Mark::Edited,
                 Some(e) if !down_matches(e.down_checksum.as_deref(), migration.down.as_deref()) => {
@@ -127,9 +134,14 @@ impl State {
     /// At head, nothing edited (up.sql or down.sql), nothing unknown: no [`State::problems`].
     pub fn is_current(&self) -> bool {
         !self.is_ahead()
-            && [Mark::Edited, Mark::DownEdited, Mark::Pending]
-                .into_iter()
-                .all(|mark| self.marked(mark).is_empty())
+            && [
+                Mark::Edited,
+                Mark::DownEdited,
+                Mark::Unrecorded,
+                Mark::Pending,
+            ]
+            .into_iter()
+            .all(|mark| self.marked(mark).is_empty())
     }
 
     /// What is wrong, one sentence each: a database newer than the code, edited files, pending
@@ -181,6 +193,14 @@ impl State {
                 "the down.sql of migration {} was changed after it was applied, so it may not undo what ran; review it, then accept it with `{}` (or restore the file)",
                 row.name,
                 Hint::command(config, "database migrate").value("--accept-edited", row.version)
+            ));
+        }
+        let unrecorded = self.marked(Mark::Unrecorded);
+        if !unrecorded.is_empty() {
+            problems.push(format!(
+                "ledger drift: applied migration(s) {} have no row in the ledger (removed by hand?); if the files are what ran, record them again with `{}`",
+                names(unrecorded, 10),
+                Hint::command(config, "database migrate")
             ));
         }
         let pending = self.marked(Mark::Pending);
@@ -260,23 +280,42 @@ mod tests {
             entry(1, "CREATE TABLE t1 (x);", "filled"),
             entry(2, "CREATE TABLE t2 (x);", "applied"),
         ];
-        let state = State::compare(&catalog(4), 3, &ledger);
+        let state = State::compare(&catalog(4), 2, Some(&ledger));
         assert_eq!(
             marks(&state),
             [
                 Mark::BeforeLedger,
                 Mark::Applied,
-                Mark::BeforeLedger,
+                Mark::Pending,
                 Mark::Pending
             ]
         );
-        assert_eq!(state.problems(&config()).len(), 1);
-        assert!(
-            state.problems(&config())[0].starts_with("1 pending migration: 4 (04-t4)"),
-            "{:?}",
-            state.problems(&config())
+        assert_eq!(
+            state.problems(&config()),
+            ["2 pending migrations: 3 (03-t3), 4 (04-t4); apply with `cargo xtask database migrate --env dev`"]
         );
-        assert!(State::compare(&catalog(4), 4, &ledger).is_current());
+        let no_ledger = State::compare(&catalog(4), 4, None);
+        assert_eq!(marks(&no_ledger), [Mark::BeforeLedger; 4]);
+        assert!(no_ledger.is_current());
+        assert_eq!(no_ledger.unrecorded, 4);
+    }
+
+    #[test]
+    fn a_row_removed_from_the_ledger_is_drift() {
+        let ledger = [
+            entry(1, "CREATE TABLE t1 (x);", "applied"),
+            entry(3, "CREATE TABLE t3 (x);", "applied"),
+        ];
+        let state = State::compare(&catalog(3), 3, Some(&ledger));
+        assert_eq!(
+            marks(&state),
+            [Mark::Applied, Mark::Unrecorded, Mark::Applied]
+        );
+        assert!(!state.is_current());
+        assert_eq!(
+            state.problems(&config()),
+            ["ledger drift: applied migration(s) 2 (02-t2) have no row in the ledger (removed by hand?); if the files are what ran, record them again with `cargo xtask database migrate --env dev`"]
+        );
     }
 
     #[test]
@@ -285,7 +324,7 @@ mod tests {
             entry(1, "CREATE TABLE t1 (x);", "applied"),
             entry(2, "CREATE TABLE t2 (y);", "applied"),
         ];
-        let state = State::compare(&catalog(2), 2, &ledger);
+        let state = State::compare(&catalog(2), 2, Some(&ledger));
         assert_eq!(marks(&state), [Mark::Applied, Mark::Edited]);
         assert!(
             state.problems(&config())[0].contains("migration 02-t2 was edited"),
@@ -298,7 +337,7 @@ mod tests {
     #[test]
     fn a_database_newer_than_the_code() {
         let ledger = [entry(3, "CREATE TABLE t3 (x);", "applied")];
-        let state = State::compare(&catalog(2), 3, &ledger);
+        let state = State::compare(&catalog(2), 3, Some(&ledger));
         assert!(state.is_ahead());
         assert_eq!(state.rows[2].name, "03-t3");
         assert!(
@@ -306,7 +345,7 @@ mod tests {
             "{:?}",
             state.problems(&config())
         );
-        let by_version_only = State::compare(&catalog(2), 5, &[]);
+        let by_version_only = State::compare(&catalog(2), 5, None);
         assert!(by_version_only.is_ahead());
         assert_eq!(by_version_only.rows.len(), 2);
         assert_eq!(
@@ -320,7 +359,7 @@ mod tests {
         let ledger: Vec<Entry> = (1..=40)
             .map(|v| entry(v, &format!("CREATE TABLE t{v} (x);"), "applied"))
             .collect();
-        let state = State::compare(&catalog(2), i32::MAX as usize, &ledger);
+        let state = State::compare(&catalog(2), i32::MAX as usize, Some(&ledger));
         assert_eq!(
             state.rows.len(),
             40,
@@ -342,7 +381,7 @@ mod tests {
             entry(2, "CREATE TABLE t2 (x);", "applied"),
         ];
         ledger[1].down_checksum = Some(checksum("DROP TABLE t2; DROP TABLE t1;"));
-        let state = State::compare(&catalog(2), 2, &ledger);
+        let state = State::compare(&catalog(2), 2, Some(&ledger));
         assert_eq!(marks(&state), [Mark::Applied, Mark::DownEdited]);
         assert!(
             state.problems(&config())[0].starts_with("the down.sql of migration 02-t2 was changed"),
@@ -351,6 +390,6 @@ mod tests {
         );
         assert!(state.problems(&config())[0].contains("--accept-edited 2"));
         ledger[1].down_checksum = None;
-        assert!(State::compare(&catalog(2), 2, &ledger).is_current());
+        assert!(State::compare(&catalog(2), 2, Some(&ledger)).is_current());
     }
 }

@@ -32,6 +32,7 @@ fn a_healthy_database_is_ready() {
         "integrity",
         "foreign keys",
         "migrations",
+        "schema",
         "journal",
         "backup",
         "audit log",
@@ -54,7 +55,7 @@ fn a_healthy_database_is_ready() {
         .json();
     assert_eq!(json["ready"], true);
     assert_eq!(json["ready_to_serve"], true);
-    assert_eq!(json["checks"].as_array().unwrap().len(), 11);
+    assert_eq!(json["checks"].as_array().unwrap().len(), 12);
 }
 
 #[test]

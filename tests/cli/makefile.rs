@@ -321,6 +321,10 @@ fn backup_targets_make_list_verify_restore_and_prune() {
         "db-rollback",
         "db-new",
         "db-lint",
+        "db-prepare",
+        "db-redo",
+        "db-history",
+        "db-renumber",
         "db-doctor",
         "db-audit",
         "config",
@@ -413,6 +417,26 @@ fn migration_targets_status_migrate_rollback_lint_doctor() {
         .run()
         .ok();
     make(&sandbox, &["db-doctor", "ENV=dev"]).run().ok();
+    let history = make(&sandbox, &["db-history", "ENV=dev"]).run().ok();
+    assert!(
+        history.stdout.contains("02-visit-mood"),
+        "{}",
+        history.stdout
+    );
+    let redone = make(&sandbox, &["db-redo", "ENV=dev"]).run().ok();
+    assert!(redone.stdout.contains("plan: redo"), "{}", redone.stdout);
+    make(&sandbox, &["db-prepare", "ENV=dev"]).run().ok();
+    make(&sandbox, &["db-prepare", "ENV=test"]).run().ok();
+    assert!(
+        sandbox.db("test").exists(),
+        "prepare creates a missing database"
+    );
+    let renumbered = make(&sandbox, &["db-renumber", "DRY_RUN=1"]).run().ok();
+    assert!(
+        renumbered.stdout.contains("nothing to do"),
+        "{}",
+        renumbered.stdout
+    );
     make(&sandbox, &["db-rollback", "ENV=dev"]).run().ok();
     assert_eq!(
         sandbox.sqlite(&sandbox.db("dev"), "PRAGMA user_version"),

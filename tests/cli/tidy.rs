@@ -175,6 +175,7 @@ const LAYERS: [(&str, &[&str]); 9] = [
         "migrate",
         &[
             "statements",
+            "renumber",
             "catalog",
             "ledger",
             "runner",
@@ -215,7 +216,7 @@ const LAYERS: [(&str, &[&str]); 9] = [
         "store",
         &["onsens", "locations", "visits", "stats", "exchange"],
     ),
-    ("checks", &["settings", "doctor"]),
+    ("checks", &["settings", "schema", "doctor"]),
 ];
 
 /// Each library module (`stage` or `stage::file`) with its height in [`LAYERS`].

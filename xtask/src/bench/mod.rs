@@ -37,7 +37,7 @@ pub struct BenchArgs {
     #[arg(long, hide = true, value_name = "PATH")]
     pub integrity_check_only: Option<PathBuf>,
     /// Run only one group: `copy` (backup, verify, migrate-to-envs on the big database),
-    /// `everyday` (status, doctor, migrate) or `app` (visit list, stats, export and `database backups`
+    /// `everyday` (status, doctor, migrate; status on the big database) or `app` (visit list, stats, export and `database backups`
     /// with 20 backups, on the big database)
     #[arg(long, value_name = "GROUP", value_parser = ["copy", "everyday", "app"])]
     pub only: Option<String>,
@@ -103,7 +103,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if runs("everyday") {
         let hundred_k = generated(&xtask, &dir, 17)?;
-        everyday::run(&xtask, &dir.join("everyday"), &hundred_k, args.runs)?;
+        let big = generated(&xtask, &dir, args.size_mb)?;
+        everyday::run(&xtask, &dir.join("everyday"), &hundred_k, &big, args.runs)?;
     }
     if runs("app") {
         let big = generated(&xtask, &dir, args.size_mb)?;

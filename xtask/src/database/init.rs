@@ -9,7 +9,12 @@ use onsendo::{migrate, ui};
 use serde_json::json;
 
 pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
-    let mut session = Session::begin(&global.options(), "database init", Effect::Create)?;
+    run_as(global, "database init")
+}
+
+/// Initialises as `operation` (the name the banner and the audit record show).
+pub fn run_as(global: &GlobalArgs, operation: &str) -> anyhow::Result<()> {
+    let mut session = Session::begin(&global.options(), operation, Effect::Create)?;
     let config = session.config().clone();
     let catalog = migrate::Catalog::of(&config.layout)?;
     let head = catalog.head();

@@ -25,7 +25,12 @@ pub struct MigrateArgs {
 }
 
 pub fn run(args: &MigrateArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let mut session = Session::begin(&global.options(), "database migrate", Effect::Read)?;
+    run_as(args, global, "database migrate")
+}
+
+/// Migrates as `operation` (the name the banner and the audit record show).
+pub fn run_as(args: &MigrateArgs, global: &GlobalArgs, operation: &str) -> anyhow::Result<()> {
+    let mut session = Session::begin(&global.options(), operation, Effect::Read)?;
     let result = migrate(&mut session, args, global.json);
     let change = session.finish(result)?;
     schema_change::render(&change, global);
@@ -99,7 +104,8 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
         return Ok(change);
     }
     let holds_data = migrate::holds_data(db.conn(), db.path())?;
-    let backup = migrate::backup_needed(db.identity().env, args.no_backup, holds_data)?;
+    let env = db.identity().env;
+    let backup = migrate::backup_needed(env, args.no_backup, holds_data)?;
     drop(db);
     let accepted = change.accepted.clone();
     schema_change::apply(session, &mut change, backup, json, |tx, path, version| {
@@ -110,6 +116,7 @@ fn migrate(session: &mut Session, args: &MigrateArgs, json: bool) -> onsendo::Re
         }
         runner::up(tx, &catalog, version, target, path)
     })?;
+    schema_change::keep_schema_file(&mut change, &catalog, env);
     Ok(change)
 }
 

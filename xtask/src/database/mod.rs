@@ -4,13 +4,17 @@ mod audit;
 mod backup;
 mod compact;
 mod doctor;
+mod history;
 mod info;
 mod init;
 mod lint;
 mod migrate;
 mod mock_data;
 mod new;
+mod prepare;
 mod prune;
+mod redo;
+mod renumber;
 mod reset;
 mod restore;
 mod rollback;
@@ -49,6 +53,10 @@ pub fn honours(command: &DatabaseCommand) -> (&'static str, Honours) {
         D::Rollback(_) => ("rollback", destructive),
         D::New(_) => ("new", write),
         D::Lint(_) => ("lint", read),
+        D::Prepare => ("prepare", destructive),
+        D::Redo => ("redo", destructive),
+        D::History => ("history", read),
+        D::Renumber => ("renumber", write),
         D::Doctor(_) => ("doctor", read),
         D::Audit(_) => ("audit", read),
         D::Seed => ("seed", write),
@@ -76,7 +84,10 @@ const GROUPS: [(&str, &[&str]); 5] = [
     ),
     (
         "Migrations",
-        &["status", "migrate", "rollback", "new", "lint"],
+        &[
+            "status", "migrate", "rollback", "new", "lint", "prepare", "redo", "history",
+            "renumber",
+        ],
     ),
     (
         "Backups",
@@ -206,6 +217,29 @@ pub enum DatabaseCommand {
         after_help = "With --rebuild TABLE, up.sql and down.sql hold SQLite's procedure for a change ALTER TABLE\ncannot make, for that table as the migrations make it: the `-- onsendo:foreign-keys-off` line, the\nnew table, the copy of its rows, the drop and the rename, then its indexes, triggers and views made\nagain. Edit the new table's definition and the copy's column lists.\n\nExamples:\n  cargo xtask database new \"add visit notes\"\n  cargo xtask database new drop-legacy-columns --dry-run\n  cargo xtask database new \"onsen hours\" --rebuild onsens"
     )]
     New(new::NewArgs),
+    /// The one command a deploy runs: create the database when it is missing (as init), else apply
+    /// its pending migrations (as migrate: plan, confirmation on prod, a backup checked equal first)
+    #[command(
+        after_help = "A database at head is left as it is (\"nothing to do\"). A database newer than the code, or with an\napplied migration edited since, is refused (exit 3), as migrate refuses it. --json prints what init or\nmigrate prints.\n\nExamples:\n  cargo xtask database prepare --env prod --yes   # in a deploy script\n  cargo xtask database prepare --dry-run"
+    )]
+    Prepare,
+    /// Undo the newest migration with its down.sql and apply its up.sql again, in one transaction,
+    /// for development; refused on prod
+    #[command(
+        after_help = "The ledger then records the up.sql as it is now: redo is how an edited newest migration is\napplied again on dev. A changed down.sql is refused (accept it with `migrate --accept-edited N`\nfirst). A backup checked equal to the database comes first when it holds data; on dev,\nmigrations/schema.sql is rewritten.\n\nExamples:\n  cargo xtask database redo\n  cargo xtask database redo --env test --dry-run"
+    )]
+    Redo,
+    /// The ledger: each applied migration, when, how long it took, and how it was recorded
+    #[command(
+        after_help = "How: applied (by migrate), filled (applied before the ledger existed; no time), accepted (an\nedited file accepted with migrate --accept-edited).\n\nExamples:\n  cargo xtask database history\n  cargo xtask database history --env prod --json"
+    )]
+    History,
+    /// After two branches each added a migration with the same number: move the ones no database
+    /// of this root has applied to the next free numbers
+    #[command(
+        after_help = "Every command refuses a migrations folder where two folders share a number, naming both. In each\nsuch group the one a database of this root (dev, prod, test) applied stays, the first by name when\nnone did; the others are renamed to the numbers after the highest. Refused (exit 3), moving nothing,\nwhen two of a group were applied, or a database has no ledger to tell. Then migrations/schema.sql is\nrewritten.\n\nExamples:\n  cargo xtask database renumber --dry-run\n  cargo xtask database renumber"
+    )]
+    Renumber,
     /// List destructive statements (DROP TABLE, DROP COLUMN, table rebuilds, DELETE) in pending
     /// migrations; exit 4 when one is not acknowledged with `-- onsendo:destructive-ok <why>`
     #[command(
@@ -282,6 +316,10 @@ pub fn run(command: &DatabaseCommand, global: &GlobalArgs) -> anyhow::Result<()>
         DatabaseCommand::Rollback(args) => rollback::run(args, global),
         DatabaseCommand::New(args) => new::run(args, global),
         DatabaseCommand::Lint(args) => lint::run(args, global),
+        DatabaseCommand::Prepare => prepare::run(global),
+        DatabaseCommand::Redo => redo::run(global),
+        DatabaseCommand::History => history::run(global),
+        DatabaseCommand::Renumber => renumber::run(global),
         DatabaseCommand::Doctor(args) => doctor::run(args, global),
         DatabaseCommand::Audit(args) => audit::run(args, global),
         DatabaseCommand::Seed => seed::run(global),

@@ -3,6 +3,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::db;
+use onsendo::checks::schema;
 use onsendo::migrate::{rebuild, Catalog};
 use onsendo::selection::config;
 use onsendo::{ui, Error};
@@ -19,16 +20,21 @@ pub struct NewArgs {
     pub rebuild: Option<String>,
 }
 
-pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+/// The selected root's `migrations/` folder, which the commands that write migration files need.
+pub fn migrations_folder(global: &GlobalArgs) -> onsendo::Result<std::path::PathBuf> {
     let config = config::from_process(&global.options().flags)?;
     let folder = config.layout.migrations_dir();
     if !folder.is_dir() {
         return Err(Error::failed(format!(
             "there is no migrations folder `{}`; run inside the repository, or name its root with --root",
             folder.display()
-        ))
-        .into());
+        )));
     }
+    Ok(folder)
+}
+
+pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let folder = migrations_folder(global)?;
     let slug = slug(&args.name)?;
     let catalog = Catalog::from_folder(&folder)?;
     let version = catalog.head() + 1;
@@ -52,6 +58,11 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         write(&up, up_text)?;
         write(&down, down_text)?;
     }
+    let schema_file = if global.dry_run {
+        None
+    } else {
+        schema::keep_current(&Catalog::from_folder(&folder)?)?
+    };
     if global.json {
         ui::print_json(&json!({
             "version": version,
@@ -59,6 +70,7 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "up": up.display().to_string(),
             "down": down.display().to_string(),
             "dry_run": global.dry_run,
+            "schema_file": schema_file.as_ref().map(|p| p.display().to_string()),
         }));
     } else {
         let verb = if global.dry_run {
@@ -71,6 +83,9 @@ pub fn run(args: &NewArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             up.display(),
             down.display()
         );
+        if let Some(file) = &schema_file {
+            println!("updated `{}`", file.display());
+        }
     }
     Ok(())
 }

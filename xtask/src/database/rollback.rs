@@ -84,9 +84,11 @@ fn rollback(session: &mut Session, args: &RollbackArgs, json: bool) -> onsendo::
     if change.steps.is_empty() {
         return Ok(change);
     }
+    let env = db.identity().env;
     drop(db);
     schema_change::apply(session, &mut change, true, json, |tx, path, from| {
         runner::down(tx, &catalog, from, target, path)
     })?;
+    schema_change::keep_schema_file(&mut change, &catalog, env);
     Ok(change)
 }

@@ -5,8 +5,10 @@
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::db::Database;
 use onsendo::access::session::{Effect, Session};
+use onsendo::checks::schema;
 use onsendo::copies::manifest::Reason;
 use onsendo::migrate::{self, lint, runner, Catalog};
+use onsendo::Environment;
 use onsendo::{ui, Error, Result};
 use rusqlite::Transaction;
 use serde_json::json;
@@ -39,6 +41,10 @@ pub struct Change {
     pub filled: usize,
     /// A migration of the run is marked `-- onsendo:foreign-keys-off`: the run has them off.
     pub foreign_keys_off: bool,
+    /// `migrations/schema.sql`, when this change rewrote it.
+    pub schema_file: Option<PathBuf>,
+    /// A redo: the newest migration undone and applied again (`from` and `to` are its version).
+    pub redo: bool,
 }
 
 impl Change {
@@ -84,6 +90,8 @@ impl Change {
             done_elsewhere: false,
             filled: 0,
             foreign_keys_off: runner::needs_foreign_keys_off(catalog, from, to),
+            schema_file: None,
+            redo: false,
         }
     }
 
@@ -139,14 +147,34 @@ pub fn apply(
     Ok(())
 }
 
+/// Keeps `migrations/schema.sql` current after a change that ran on dev (not in a dry run). The
+/// change is committed by then, so a file that cannot be written is a warning, not a failure.
+pub fn keep_schema_file(change: &mut Change, catalog: &Catalog, env: Environment) {
+    if env != Environment::Dev || change.dry_run || change.outcome.is_none() {
+        return;
+    }
+    match schema::keep_current(catalog) {
+        Ok(written) => change.schema_file = written,
+        Err(e) => eprintln!("warning: {e}; `cargo xtask database new` writes it"),
+    }
+}
+
 fn plan_text(change: &Change) -> String {
-    let mut text = format!(
-        "plan: {} `{}` from version {} to {}\n",
-        change.verb(),
-        change.path.display(),
-        change.from,
-        change.to
-    );
+    let mut text = if change.redo {
+        format!(
+            "plan: redo `{}` at version {}: undo the newest migration with its down.sql, then apply its up.sql again\n",
+            change.path.display(),
+            change.from
+        )
+    } else {
+        format!(
+            "plan: {} `{}` from version {} to {}\n",
+            change.verb(),
+            change.path.display(),
+            change.from,
+            change.to
+        )
+    };
     if change.foreign_keys_off {
         text.push_str("  foreign keys off for the run (a migration is marked onsendo:foreign-keys-off); checked before the commit\n");
     }
@@ -200,6 +228,9 @@ pub fn render(change: &Change, global: &GlobalArgs) {
     if !outcome.schema_changes.is_empty() {
         println!("schema: {}", outcome.schema_changes.join(", "));
     }
+    if let Some(file) = &change.schema_file {
+        println!("updated `{}`", file.display());
+    }
     if change.dry_run {
         println!(
             "dry run: ran in a transaction and rolled it back; `{path}` is unchanged at version {}",
@@ -230,5 +261,6 @@ fn to_json(change: &Change) -> serde_json::Value {
             "rows_changed": s.rows_changed,
         })).collect::<Vec<_>>()),
         "schema_changes": change.outcome.as_ref().map(|o| o.schema_changes.clone()),
+        "schema_file": change.schema_file.as_ref().map(|p| p.display().to_string()),
     })
 }

@@ -3,6 +3,7 @@
 
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::session::{Effect, Session};
+use onsendo::checks::schema;
 use onsendo::migrate::{self, Catalog, Mark, State};
 use onsendo::{ui, Error};
 use serde_json::json;
@@ -10,7 +11,8 @@ use serde_json::json;
 /// The flags of `database status`.
 #[derive(clap::Args, Debug)]
 pub struct StatusArgs {
-    /// Exit 4 when a migration is pending, edited since applied, or unknown to this code
+    /// Exit 4 when a migration is pending, edited since applied, or unknown to this code, or the
+    /// schema or the ledger drifted
     #[arg(long)]
     pub check: bool,
 }
@@ -20,10 +22,21 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let result = session.open().and_then(|db| {
         let catalog = Catalog::of(&db.config().layout)?;
         let state = migrate::state(db.conn(), &catalog, db.path())?;
-        Ok((db.config().clone(), db.identity().stamp, catalog, state))
+        let drift = schema::of(db.conn(), &catalog, &state, db.path())?;
+        Ok((
+            db.config().clone(),
+            db.identity().stamp,
+            catalog,
+            state,
+            drift,
+        ))
     });
     let problems = match &result {
-        Ok((config, _, _, state)) => state.problems(config),
+        Ok((config, _, _, state, drift)) => {
+            let mut problems = state.problems(config);
+            problems.extend(schema::problem(drift, state.version, config));
+            problems
+        }
         Err(_) => Vec::new(),
     };
     let failure = match &result {
@@ -36,7 +49,8 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
         _ => None,
     };
-    let (config, stamp, catalog, state) = session.finish_checked(result, failure.as_ref())?;
+    let (config, stamp, catalog, state, drift) =
+        session.finish_checked(result, failure.as_ref())?;
     if global.json {
         ui::print_json(&json!({
             "environment": config.env.or(stamp).map(|e| e.name()),
@@ -54,8 +68,13 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             })).collect::<Vec<_>>(),
             "above_head": state.above_head(),
             "pending": state.marked(Mark::Pending).len(),
+            "drift": drift.iter().map(|d| json!({
+                "kind": d.kind,
+                "name": d.name,
+                "what": d.what,
+            })).collect::<Vec<_>>(),
             "problems": problems,
-            "current": state.is_current(),
+            "current": state.is_current() && drift.is_empty(),
         }));
     } else {
         println!("environment: {config}");
@@ -68,7 +87,7 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             println!("✗ {problem}");
         }
         if problems.is_empty() {
-            println!("✓ at head, nothing edited");
+            println!("✓ at head, nothing edited, the schema is what the migrations make");
         }
     }
     failure.map_or(Ok(()), |failure| Err(failure.into()))
@@ -90,7 +109,7 @@ pub fn rows(state: &State) -> String {
             let mark = match row.mark {
                 Mark::Applied | Mark::BeforeLedger => "✓",
                 Mark::Pending => "·",
-                Mark::Edited | Mark::DownEdited | Mark::Unknown => "✗",
+                Mark::Edited | Mark::DownEdited | Mark::Unrecorded | Mark::Unknown => "✗",
             };
             let at = row
                 .applied_at
