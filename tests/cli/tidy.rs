@@ -196,6 +196,7 @@ const LAYERS: [(&str, &[&str]); 9] = [
             "manifest",
             "verify",
             "backup",
+            "offsite",
             "retention",
             "restore",
             "compact",

@@ -10,6 +10,7 @@ mod lint;
 mod migrate;
 mod mock_data;
 mod new;
+mod offsite;
 mod prune;
 mod reset;
 mod restore;
