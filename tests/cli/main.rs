@@ -24,6 +24,7 @@ mod locked_or_full;
 mod makefile;
 mod migrations;
 mod mock_data;
+mod offsite;
 mod new_and_lint;
 mod places;
 mod progress;
