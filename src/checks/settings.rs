@@ -191,15 +191,21 @@ fn offsite(vars: &[(String, String)], show_secrets: bool) -> Vec<Setting> {
             audit::redact_value("repository", location),
             name,
         ),
-        None => setting("off-site repository", "none (backup --offsite is off)", "default"),
+        None => setting(
+            "off-site repository",
+            "none (backup --offsite is off)",
+            "default",
+        ),
     };
     let password = match offsite::PASSWORD_VARS
         .into_iter()
         .find_map(|name| Some((value(name)?, name)))
     {
-        Some((file, "RESTIC_PASSWORD_FILE")) => {
-            setting("off-site password", format!("read from {file}"), "RESTIC_PASSWORD_FILE")
-        }
+        Some((file, "RESTIC_PASSWORD_FILE")) => setting(
+            "off-site password",
+            format!("read from {file}"),
+            "RESTIC_PASSWORD_FILE",
+        ),
         Some((_, name)) => setting("off-site password", "***", name),
         None => setting("off-site password", "not set", "default"),
     };

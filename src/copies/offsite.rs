@@ -48,18 +48,15 @@ impl Repository {
     /// The repository the variables name, with `restic` found on PATH and a password set where
     /// restic reads it; a clear error with what to do otherwise.
     pub fn from_process() -> Result<Repository> {
-        let (source, location) = [REPOSITORY_VAR, "RESTIC_REPOSITORY"]
-            .into_iter()
-            .find_map(|name| {
-                let value = std::env::var(name).ok()?;
-                (!value.trim().is_empty()).then_some((name, value))
-            })
-            .ok_or_else(|| {
+        let (source, location) = configured_location().ok_or_else(|| {
                 Error::failed(format!(
                     "no off-site repository is configured; set {REPOSITORY_VAR} (or RESTIC_REPOSITORY) to a restic repository, e.g. `/mnt/offsite/onsendo` or `s3:https://host/bucket`, made once with `restic init`"
                 ))
             })?;
-        if !PASSWORD_VARS.iter().any(|name| std::env::var_os(name).is_some()) {
+        if !PASSWORD_VARS
+            .iter()
+            .any(|name| std::env::var_os(name).is_some())
+        {
             return Err(Error::failed(format!(
                 "no password for the off-site repository `{}`; set RESTIC_PASSWORD_FILE (a file holding it) or RESTIC_PASSWORD_COMMAND, as restic reads them",
                 shown(&location)
@@ -223,7 +220,10 @@ impl Repository {
             .map_err(|e| Error::failed("cannot run restic to download the snapshot").because(e))?;
         if !output.status.success() {
             return Err(self.failure(
-                &format!("download snapshot {}; nothing was placed", snapshot.short_id),
+                &format!(
+                    "download snapshot {}; nothing was placed",
+                    snapshot.short_id
+                ),
                 &output.stderr,
             ));
         }
@@ -287,7 +287,12 @@ impl Snapshot {
         let (page_count, page_size) = tag("pages")?
             .split_once('x')
             .and_then(|(n, size)| Some((n.parse::<u64>().ok()?, size.parse::<u64>().ok()?)))?;
-        let file = value.get("paths")?.as_array()?.first()?.as_str()?.to_string();
+        let file = value
+            .get("paths")?
+            .as_array()?
+            .first()?
+            .as_str()?
+            .to_string();
         Some(Snapshot {
             id: value.get("id")?.as_str()?.to_string(),
             short_id: value.get("short_id")?.as_str()?.to_string(),
@@ -352,6 +357,21 @@ fn shown(location: &str) -> String {
     crate::access::audit::redact_value("repository", location)
 }
 
+/// The repository's location and the variable that names it, when one does.
+fn configured_location() -> Option<(&'static str, String)> {
+    [REPOSITORY_VAR, "RESTIC_REPOSITORY"]
+        .into_iter()
+        .find_map(|name| {
+            let value = std::env::var(name).ok()?;
+            (!value.trim().is_empty()).then_some((name, value))
+        })
+}
+
+/// Whether a variable names an off-site repository.
+pub fn configured() -> bool {
+    configured_location().is_some()
+}
+
 /// Whether safety copies go off-site too (`ONSENDO_OFFSITE_SAFETY_COPIES=1`).
 pub fn safety_copies_offsite() -> bool {
     std::env::var(SAFETY_VAR).is_ok_and(|v| v.trim() == "1")
@@ -400,7 +420,8 @@ mod tests {
         let snapshot = Snapshot::parse(&listed).unwrap();
         assert_eq!(snapshot.manifest, manifest);
         assert_eq!(snapshot.file, "/onsen_dev.db");
-        let foreign = serde_json::json!({"id": "1", "short_id": "1", "paths": ["/x"], "tags": ["other"]});
+        let foreign =
+            serde_json::json!({"id": "1", "short_id": "1", "paths": ["/x"], "tags": ["other"]});
         assert_eq!(Snapshot::parse(&foreign), None);
     }
 

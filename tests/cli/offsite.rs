@@ -31,7 +31,9 @@ impl Offsite {
     /// is not installed.
     pub(crate) fn new(sandbox: &Sandbox) -> Option<Offsite> {
         if !installed("restic") {
-            eprintln!("skipped: restic is not installed (`.ci/run` installs it; apt-get install restic)");
+            eprintln!(
+                "skipped: restic is not installed (`.ci/run` installs it; apt-get install restic)"
+            );
             return None;
         }
         let offsite = Offsite {
@@ -142,10 +144,22 @@ fn a_round_trip_on_each_environment_brings_back_bytes_equal_to_the_backup_sent()
 
         let out = restore(&offsite, &sandbox, env, &["--latest"]).ok();
         let fetched = downloaded(&out);
-        assert_eq!(content(&sandbox, &db), before, "{env}: the content came back");
+        assert_eq!(
+            content(&sandbox, &db),
+            before,
+            "{env}: the content came back"
+        );
         assert_eq!(bytes(&fetched), bytes(&sent), "{env}: byte for byte");
         let (sent, fetched) = (manifest(&sent), manifest(&fetched));
-        for key in ["file_digest", "logical_digest", "size", "environment", "reason", "schema_version", "created_at"] {
+        for key in [
+            "file_digest",
+            "logical_digest",
+            "size",
+            "environment",
+            "reason",
+            "schema_version",
+            "created_at",
+        ] {
             assert_eq!(fetched[key], sent[key], "{env}: {key}");
         }
         sandbox
@@ -174,7 +188,9 @@ fn the_listing_shows_this_environments_snapshots_newest_first() {
     send(&offsite, &sandbox, "dev");
     let listed = offsite.listed(&sandbox, "dev");
     assert_eq!(listed.len(), 2, "{listed:?}");
-    assert!(listed.iter().all(|s| s["environment"] == "dev" && s["reason"] == "manual"));
+    assert!(listed
+        .iter()
+        .all(|s| s["environment"] == "dev" && s["reason"] == "manual"));
     assert!(listed[0]["created_at"].as_str() > listed[1]["created_at"].as_str());
     assert_eq!(listed[0]["schema_version"], 1);
     let table = offsite
@@ -182,10 +198,20 @@ fn the_listing_shows_this_environments_snapshots_newest_first() {
         .args(["database", "backups", "--offsite", "--env", "dev"])
         .run()
         .ok();
-    assert!(table.stdout.contains("2 off-site snapshots of dev"), "{}", table.stdout);
+    assert!(
+        table.stdout.contains("2 off-site snapshots of dev"),
+        "{}",
+        table.stdout
+    );
     let short = listed[1]["short_id"].as_str().unwrap();
     let restored = restore(&offsite, &sandbox, "dev", &[short]).ok();
-    assert!(restored.stderr.contains(&format!("downloading snapshot {short}")), "{}", restored.stderr);
+    assert!(
+        restored
+            .stderr
+            .contains(&format!("downloading snapshot {short}")),
+        "{}",
+        restored.stderr
+    );
 }
 
 #[test]
@@ -215,7 +241,11 @@ fn a_wrong_password_or_a_missing_repository_fails_and_changes_nothing() {
         .args(["database", "backups", "--offsite"])
         .run()
         .code(1);
-    assert!(out.stderr.contains("/nonexistent/onsendo-repository"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("/nonexistent/onsendo-repository"),
+        "{}",
+        out.stderr
+    );
 
     let out = sandbox
         .xtask()
@@ -223,7 +253,11 @@ fn a_wrong_password_or_a_missing_repository_fails_and_changes_nothing() {
         .args(["database", "backup", "--offsite"])
         .run()
         .code(1);
-    assert!(out.stderr.contains("no off-site repository is configured"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no off-site repository is configured"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(bytes(&db), live);
     assert_eq!(backups_on_disk(&sandbox), backups, "no backup made");
 }
@@ -247,7 +281,11 @@ fn another_environments_snapshot_needs_cross_env_before_anything_is_downloaded()
     assert_eq!(backups_on_disk(&sandbox), backups, "nothing downloaded");
 
     restore(&offsite, &sandbox, "dev", &[&prod_snapshot, "--cross-env"]).ok();
-    assert_eq!(sandbox.stamp(&sandbox.db("dev")), "dev", "re-stamped for its target");
+    assert_eq!(
+        sandbox.stamp(&sandbox.db("dev")),
+        "dev",
+        "re-stamped for its target"
+    );
 }
 
 #[test]
@@ -270,7 +308,11 @@ fn a_tampered_repository_fails_the_download_and_nothing_is_placed() {
         std::fs::write(&pack, content).unwrap();
     }
     let out = restore(&offsite, &sandbox, "dev", &["--latest"]).code(1);
-    assert!(out.stderr.contains("restic could not download snapshot"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("restic could not download snapshot"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("nothing was placed"), "{}", out.stderr);
     assert_eq!(bytes(&db), live);
     assert_eq!(backups_on_disk(&sandbox), backups);
@@ -296,13 +338,16 @@ fn kill_when(run: Run, started: impl Fn() -> bool) {
     let mut child = run.spawn();
     let deadline = Instant::now() + Duration::from_secs(60);
     while !started() {
-        assert!(child.try_wait().unwrap().is_none(), "it ended before the kill");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "it ended before the kill"
+        );
         assert!(Instant::now() < deadline, "the work never started");
         std::thread::sleep(Duration::from_millis(5));
     }
     let pid = child.id();
-    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default();
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
     for id in children.split_whitespace() {
         unsafe { libc::kill(id.parse().unwrap(), libc::SIGKILL) };
     }
@@ -333,7 +378,11 @@ fn a_kill_during_the_upload_changes_nothing_local_and_leaves_the_repository_whol
     offsite.check(&sandbox);
     send(&offsite, &sandbox, "dev");
     offsite.check(&sandbox);
-    assert_eq!(offsite.listed(&sandbox, "dev").len(), 1, "only the finished upload");
+    assert_eq!(
+        offsite.listed(&sandbox, "dev").len(),
+        1,
+        "only the finished upload"
+    );
 }
 
 #[test]
@@ -347,10 +396,11 @@ fn a_kill_during_the_download_leaves_the_live_database_untouched() {
     sandbox.sqlite(&db, "DELETE FROM visits WHERE id % 2 = 0");
     let (live, backups) = (bytes(&db), backups_on_disk(&sandbox));
     let backup_dir = sandbox.backup_dir();
-    kill_when(
-        restore_run(&offsite, &sandbox),
-        || names_in(&backup_dir).iter().any(|name| name.starts_with('.') && name.contains(".tmp-")),
-    );
+    kill_when(restore_run(&offsite, &sandbox), || {
+        names_in(&backup_dir)
+            .iter()
+            .any(|name| name.starts_with('.') && name.contains(".tmp-"))
+    });
     assert_eq!(bytes(&db), live, "the live database is untouched");
     assert_eq!(backups_on_disk(&sandbox), backups, "nothing placed");
     let out = restore(&offsite, &sandbox, "dev", &["--latest"]).ok();
@@ -360,9 +410,14 @@ fn a_kill_during_the_download_leaves_the_live_database_untouched() {
 
 /// `restore --offsite --latest` of dev, to start.
 fn restore_run(offsite: &Offsite, sandbox: &Sandbox) -> Run {
-    offsite
-        .xtask(sandbox)
-        .args(["database", "restore", "--offsite", "--latest", "--env", "dev"])
+    offsite.xtask(sandbox).args([
+        "database",
+        "restore",
+        "--offsite",
+        "--latest",
+        "--env",
+        "dev",
+    ])
 }
 
 #[test]
@@ -383,7 +438,16 @@ fn secrets_stay_out_of_output_and_the_audit_log() {
     let outputs = [
         run(&["database", "backup", "--offsite", "--env", "prod"]).ok(),
         run(&["database", "backups", "--offsite", "--env", "prod"]).ok(),
-        run(&["database", "restore", "--offsite", "--latest", "--env", "prod", "--yes"]).ok(),
+        run(&[
+            "database",
+            "restore",
+            "--offsite",
+            "--latest",
+            "--env",
+            "prod",
+            "--yes",
+        ])
+        .ok(),
         run(&["config", "show", "--env", "prod"]).ok(),
         run(&["database", "doctor", "--env", "prod"]),
     ];
@@ -395,5 +459,90 @@ fn secrets_stay_out_of_output_and_the_audit_log() {
     {
         assert!(!text.contains("battery"), "a secret shown: {text}");
     }
-    assert!(outputs[3].stdout.contains("RESTIC_PASSWORD"), "{}", outputs[3].stdout);
+    assert!(
+        outputs[3].stdout.contains("RESTIC_PASSWORD"),
+        "{}",
+        outputs[3].stdout
+    );
+}
+
+#[test]
+fn the_make_targets_send_list_and_restore_honouring_env() {
+    let sandbox = Sandbox::new();
+    let Some(offsite) = Offsite::new(&sandbox) else {
+        return;
+    };
+    sandbox.init("dev");
+    sandbox.init("prod");
+    let make = |args: &[&str]| offsite.with(crate::makefile::make(&sandbox, args)).run();
+    let sent = make(&["backup-offsite", "ENV=prod"]).ok();
+    assert!(sent.stdout.contains("onsen_prod_"), "{}", sent.stdout);
+    let listed = make(&["backups-offsite", "ENV=prod"]).ok();
+    assert!(
+        listed.stdout.contains("1 off-site snapshot of prod"),
+        "{}",
+        listed.stdout
+    );
+    let none = make(&["backups-offsite", "ENV=dev"]).ok();
+    assert!(
+        none.stdout.contains("no off-site snapshots of dev"),
+        "{}",
+        none.stdout
+    );
+    let db = sandbox.db("prod");
+    sandbox.sqlite(&db, "DELETE FROM onsens WHERE id = 1");
+    let emptied = bytes(&db);
+    make(&["restore-offsite", "ENV=prod", "DRY_RUN=1"]).ok();
+    assert_eq!(bytes(&db), emptied, "a dry run restores nothing");
+    let id = offsite.listed(&sandbox, "prod")[0]["short_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    make(&[
+        "restore-offsite",
+        "ENV=prod",
+        &format!("SNAPSHOT={id}"),
+        "YES=1",
+    ])
+    .ok();
+    assert_eq!(
+        sandbox.sqlite(&db, "SELECT count(*) FROM onsens WHERE id = 1"),
+        "1"
+    );
+}
+
+#[test]
+fn doctor_says_whether_the_repository_answers_and_how_old_the_newest_snapshot_is() {
+    let sandbox = Sandbox::new();
+    let Some(offsite) = Offsite::new(&sandbox) else {
+        return;
+    };
+    sandbox.init("prod");
+    let doctor = |run: Run| run.args(["database", "doctor", "--env", "prod"]).run();
+    let line = |out: &Output| {
+        let found = out.stdout.lines().find(|l| l.contains("off-site"));
+        found
+            .unwrap_or_else(|| panic!("no off-site line: {}", out.stdout))
+            .to_string()
+    };
+    let off = doctor(sandbox.xtask().env_remove("RESTIC_REPOSITORY"));
+    assert!(line(&off).starts_with("- off-site"), "{}", line(&off));
+    let none = doctor(offsite.xtask(&sandbox));
+    assert!(line(&none).starts_with("! off-site"), "{}", line(&none));
+    assert!(
+        line(&none).contains("no snapshot of prod"),
+        "{}",
+        line(&none)
+    );
+    send(&offsite, &sandbox, "prod");
+    let sent = doctor(offsite.xtask(&sandbox));
+    assert!(line(&sent).starts_with("✓ off-site"), "{}", line(&sent));
+    assert!(line(&sent).contains(" s old"), "{}", line(&sent));
+    let gone = doctor(offsite.with_location(sandbox.xtask(), "/nonexistent/repository"));
+    assert!(line(&gone).starts_with("! off-site"), "{}", line(&gone));
+    assert!(
+        line(&gone).contains("restic could not list"),
+        "{}",
+        line(&gone)
+    );
 }

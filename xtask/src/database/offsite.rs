@@ -32,7 +32,11 @@ pub fn send(repo: &Repository, made: &Made) -> onsendo::Result<String> {
 /// `database backups --offsite`: the repository's snapshots of the selected environment,
 /// newest first.
 pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
-    let session = Session::begin(&global.options(), "database backups --offsite", Effect::Read)?;
+    let session = Session::begin(
+        &global.options(),
+        "database backups --offsite",
+        Effect::Read,
+    )?;
     let env = session.config().env;
     let listed = Repository::from_process().and_then(|repo| Ok((repo.snapshots(env)?, repo)));
     let (snapshots, repo) = session.finish(listed)?;
@@ -61,7 +65,14 @@ pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
     println!(
         "{}",
         ui::table(
-            &["created (UTC)", "snapshot", "env", "size", "reason", "version"],
+            &[
+                "created (UTC)",
+                "snapshot",
+                "env",
+                "size",
+                "reason",
+                "version"
+            ],
             &rows,
             &empty
         )
