@@ -350,6 +350,12 @@ fn kill_when(run: Run, started: impl Fn() -> bool) {
         std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
     for id in children.split_whitespace() {
         unsafe { libc::kill(id.parse().unwrap(), libc::SIGKILL) };
+        // Gone once its parent has reaped it: a zombie would still hold its lock for restic.
+        let stat = format!("/proc/{id}/stat");
+        let reaped = Instant::now() + Duration::from_secs(10);
+        while Path::new(&stat).exists() && Instant::now() < reaped {
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
     child.kill().unwrap();
     child.wait().unwrap();
@@ -375,6 +381,10 @@ fn a_kill_during_the_upload_changes_nothing_local_and_leaves_the_repository_whol
         || restic_at_work(&offsite),
     );
     assert_eq!(bytes(&db), live, "the database is as it was");
+    // The killed restic's lock stays until `restic unlock` finds its process gone, as after any
+    // kill of restic; then the repository is whole.
+    let location = offsite.repo.display().to_string();
+    offsite.restic(&sandbox, &location, &["unlock"]).ok();
     offsite.check(&sandbox);
     send(&offsite, &sandbox, "dev");
     offsite.check(&sandbox);

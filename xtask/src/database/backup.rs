@@ -87,7 +87,7 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             "manifest": made.manifest.to_json(),
             "offsite_snapshot": snapshot,
         })),
-        Some((made, _)) => {
+        Some((made, snapshot)) => {
             let health = match (args.thorough, args.compact) {
                 (false, _) => "",
                 (true, false) => "; integrity_check and foreign_key_check passed on it",
@@ -100,6 +100,9 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 made.manifest.method,
                 made.manifest.file_digest
             );
+            if let (Some(repo), Some(id)) = (&repo, snapshot) {
+                eprintln!("sent off-site to `{}`: snapshot {id}", repo.shown());
+            }
             println!("{}", made.path.display());
         }
     }

@@ -11,14 +11,11 @@ use onsendo::ui;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
-/// Sends the placed backup `made` to `repo`; says so on stderr. On failure it says the local
+/// Sends the placed backup `made` to `repo`: the snapshot's id. On failure it says the local
 /// backup stays, and returns the error.
 pub fn send(repo: &Repository, made: &Made) -> onsendo::Result<String> {
     match repo.send(made) {
-        Ok(id) => {
-            eprintln!("sent off-site to `{}`: snapshot {id}", repo.shown());
-            Ok(id)
-        }
+        Ok(id) => Ok(id),
         Err(e) => {
             eprintln!(
                 "the local backup `{}` is made, but it was not sent off-site",
