@@ -214,17 +214,23 @@ fn the_listing_shows_this_environments_snapshots_newest_first() {
     );
 }
 
+/// A dev database sent off-site, then changed: its path, its bytes now, and the backups on disk.
+fn sent_then_changed(offsite: &Offsite, sandbox: &Sandbox) -> (PathBuf, Vec<u8>, Vec<String>) {
+    sandbox.init("dev");
+    send(offsite, sandbox, "dev");
+    let db = sandbox.db("dev");
+    sandbox.sqlite(&db, "DELETE FROM onsens WHERE id = 1");
+    let (live, backups) = (bytes(&db), backups_on_disk(sandbox));
+    (db, live, backups)
+}
+
 #[test]
 fn a_wrong_password_or_a_missing_repository_fails_and_changes_nothing() {
     let sandbox = Sandbox::new();
     let Some(offsite) = Offsite::new(&sandbox) else {
         return;
     };
-    sandbox.init("dev");
-    send(&offsite, &sandbox, "dev");
-    let db = sandbox.db("dev");
-    sandbox.sqlite(&db, "DELETE FROM onsens WHERE id = 1");
-    let (live, backups) = (bytes(&db), backups_on_disk(&sandbox));
+    let (db, live, backups) = sent_then_changed(&offsite, &sandbox);
 
     let wrong = sandbox.root().join("wrong-password");
     std::fs::write(&wrong, "not it").unwrap();
@@ -294,11 +300,7 @@ fn a_tampered_repository_fails_the_download_and_nothing_is_placed() {
     let Some(offsite) = Offsite::new(&sandbox) else {
         return;
     };
-    sandbox.init("dev");
-    send(&offsite, &sandbox, "dev");
-    let db = sandbox.db("dev");
-    sandbox.sqlite(&db, "DELETE FROM onsens WHERE id = 1");
-    let (live, backups) = (bytes(&db), backups_on_disk(&sandbox));
+    let (db, live, backups) = sent_then_changed(&offsite, &sandbox);
     let packs = pack_files(&offsite.repo.join("data"));
     assert!(!packs.is_empty(), "restic wrote packs");
     for pack in packs {
