@@ -13,7 +13,7 @@
 # The values the targets read.
 VALUES := ID FILE SQL NOTES NAME ONSEN DATE RATING FEE MINUTES TO STEPS KEEP OLDER_THAN OUTPUT FROM \
   VISITS SEED TAIL FOR ARGS FORMAT SIZE_MB COMPACT THOROUGH LATEST QUICK CROSS_ENV DRY_RUN YES FORCE \
-  CHECK ALL WRITE SKIP_INVALID ALL_ENVS REBUILD
+  CHECK ALL WRITE SKIP_INVALID ALL_ENVS REBUILD SNAPSHOT
 
 # The letters of dev, prod and test, lowercased, for matching ENV case-insensitively.
 env_lower = $(subst D,d,$(subst E,e,$(subst V,v,$(subst P,p,$(subst R,r,$(subst O,o,$(subst T,t,$(subst S,s,$(1)))))))))
@@ -92,6 +92,15 @@ verify: ## Check ENV's database (FILE=path a backup or file instead, LATEST=1 th
 
 restore: ## Restore FILE=backup (default: ENV's latest) into ENV's database (CROSS_ENV=1, DRY_RUN=1; YES=1 on prod)
 	@$(XTASK) database restore --env $(ENV) $${CROSS_ENV:+--cross-env} $${DRY_RUN:+--dry-run} $${YES:+--yes} $${FILE:+--} "$${FILE:---latest}"
+
+backup-offsite: ## Back up ENV's database, then send the backup to the restic repository (ONSENDO_RESTIC_REPOSITORY)
+	@$(XTASK) database backup --offsite --env $(ENV)
+
+backups-offsite: ## List the restic repository's snapshots of ENV, newest first
+	@$(XTASK) database backups --offsite --env $(ENV)
+
+restore-offsite: ## Restore SNAPSHOT=id (default: ENV's latest) from the restic repository into ENV's database (CROSS_ENV=1, DRY_RUN=1; YES=1 on prod)
+	@$(XTASK) database restore --offsite --env $(ENV) $${CROSS_ENV:+--cross-env} $${DRY_RUN:+--dry-run} $${YES:+--yes} $${SNAPSHOT:+--} "$${SNAPSHOT:---latest}"
 
 compact: ## Give ENV's free pages back to the disk through a checked vacuumed copy (DRY_RUN=1; YES=1 on prod)
 	@$(XTASK) database compact --env $(ENV) $${DRY_RUN:+--dry-run} $${YES:+--yes}

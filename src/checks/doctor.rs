@@ -6,6 +6,7 @@ use crate::access::db::{self, Database};
 use crate::access::session::Session;
 use crate::checks::schema;
 use crate::copies::backup::{self, Status};
+use crate::copies::offsite;
 use crate::copies::verify::{self, Allowed, Depth};
 use crate::migrate::{self, Catalog, Mark};
 use crate::selection::config::DatabaseConfig;
@@ -173,6 +174,7 @@ pub fn diagnose(session: &mut Session, serve: bool) -> Result<Readiness> {
     ];
     checks.push(leftovers(&folders));
     checks.push(lock(&config.layout.canonical_of(&path)));
+    checks.push(offsite(&config, env));
     Ok(Readiness { checks, pending })
 }
 
@@ -431,6 +433,54 @@ fn newest_backup(config: &DatabaseConfig, env: Environment) -> Check {
                 check("backup", Level::Pass, detail, None)
             }
         }
+    }
+}
+
+/// Whether the off-site repository is configured and answers, and how old `env`'s newest
+/// snapshot there is (a warning past [`BACKUP_MAX_AGE_DAYS`], or when prod has none).
+fn offsite(config: &DatabaseConfig, env: Option<Environment>) -> Check {
+    if !offsite::configured() {
+        let detail = format!(
+            "no repository configured ({} sends backups to one)",
+            offsite::REPOSITORY_VAR
+        );
+        return check("off-site", Level::Skip, detail, None);
+    }
+    let repo = match offsite::Repository::from_process() {
+        Ok(repo) => repo,
+        Err(e) => return check("off-site", Level::Warn, e.to_string(), None),
+    };
+    let send = format!(
+        "send one with `{}`",
+        Hint::command(config, "database backup").flag("--offsite")
+    );
+    let prod = env == Some(Environment::Prod);
+    let whose = env.map_or("custom databases", Environment::name);
+    match repo.snapshots(env) {
+        Err(e) => check("off-site", Level::Warn, e.to_string(), None),
+        Ok(found) => match found.first() {
+            None => check(
+                "off-site",
+                if prod { Level::Warn } else { Level::Pass },
+                format!("`{}` answers; no snapshot of {whose} there", repo.shown()),
+                prod.then_some(send),
+            ),
+            Some(newest) => {
+                let age = crate::shared::time::unix_now()
+                    .saturating_sub(newest.manifest.created_unix)
+                    .max(0);
+                let detail = format!(
+                    "`{}` answers; newest snapshot of {whose}: {}, {} old",
+                    repo.shown(),
+                    newest.short_id,
+                    age_text(age)
+                );
+                match age >= BACKUP_MAX_AGE_DAYS * 86_400 {
+                    true => check("off-site", Level::Warn, detail, Some(send)),
+                    false => check("off-site", Level::Pass, detail, None),
+                }
+            }
+        },
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::access::audit::{self, KEEP_ROTATED, ROTATE_BYTES};
 use crate::access::db::BUSY_TIMEOUT;
+use crate::copies::offsite;
 use crate::copies::retention::{Policy, DEFAULT_KEEP, KEEP_SAFETY_VAR, SPACE_WARN_VAR};
 use crate::migrate::{Catalog, Source};
 use crate::selection::config::{DatabaseConfig, Rule, ENV_VAR};
@@ -107,6 +108,7 @@ pub fn list(
         lock_wait(vars),
         setting("colour", colour.0, colour.1),
     ];
+    settings.extend(offsite(vars, show_secrets));
     let mut others: Vec<&(String, String)> = vars
         .iter()
         .filter(|(name, _)| {
@@ -117,6 +119,8 @@ pub fn list(
                     crate::access::lock::WAIT_VAR,
                     KEEP_SAFETY_VAR,
                     SPACE_WARN_VAR,
+                    offsite::REPOSITORY_VAR,
+                    offsite::SAFETY_VAR,
                 ]
                 .contains(&name.as_str())
         })
@@ -167,6 +171,54 @@ fn safety_copies(vars: &[(String, String)]) -> Setting {
         Err(e) => e.to_string(),
     };
     setting("safety copies", shown, source)
+}
+
+/// The off-site repository, where its password comes from (never the password), and whether
+/// safety copies go there too.
+fn offsite(vars: &[(String, String)], show_secrets: bool) -> Vec<Setting> {
+    let value = |name: &str| {
+        vars.iter()
+            .find(|(n, v)| n == name && !v.trim().is_empty())
+            .map(|(_, value)| value.as_str())
+    };
+    let repository = [offsite::REPOSITORY_VAR, "RESTIC_REPOSITORY"]
+        .into_iter()
+        .find_map(|name| Some((value(name)?, name)));
+    let repository = match repository {
+        Some((location, name)) if show_secrets => setting("off-site repository", location, name),
+        Some((location, name)) => setting(
+            "off-site repository",
+            audit::redact_value("repository", location),
+            name,
+        ),
+        None => setting(
+            "off-site repository",
+            "none (backup --offsite is off)",
+            "default",
+        ),
+    };
+    let password = match offsite::PASSWORD_VARS
+        .into_iter()
+        .find_map(|name| Some((value(name)?, name)))
+    {
+        Some((file, "RESTIC_PASSWORD_FILE")) => setting(
+            "off-site password",
+            format!("read from {file}"),
+            "RESTIC_PASSWORD_FILE",
+        ),
+        Some((_, name)) => setting("off-site password", "***", name),
+        None => setting("off-site password", "not set", "default"),
+    };
+    let safety = match value(offsite::SAFETY_VAR) {
+        Some(v) if v.trim() == "1" => ("sent off-site too", offsite::SAFETY_VAR),
+        Some(_) => ("local only", offsite::SAFETY_VAR),
+        None => ("local only", "default"),
+    };
+    vec![
+        repository,
+        password,
+        setting("off-site safety copies", safety.0, safety.1),
+    ]
 }
 
 /// How long a command waits for another one's lock, and where that came from.

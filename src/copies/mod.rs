@@ -7,6 +7,7 @@
 //! - `verify`: the checks of a database and of a backup against its manifest (a copy is
 //!   verified by it before it is placed, so it sits here, below the backup);
 //! - `backup`: backups made, listed, chosen and removed;
+//! - `offsite`: backups sent to a restic repository, listed, fetched back and forgotten;
 //! - `retention`: which backups stay: prune's rules, the safety-copy policy applied after the
 //!   session's automatic backup, the notice when backups take too much room;
 //! - `restore`: putting a backup's content back into the live file;
@@ -20,6 +21,7 @@ pub mod compact;
 pub(crate) mod copy;
 pub(crate) mod direct;
 pub mod manifest;
+pub mod offsite;
 pub(crate) mod records;
 pub mod restore;
 pub mod retention;

@@ -6,6 +6,7 @@ use crate::access::db::Database;
 use crate::access::session::Session;
 use crate::copies::backup::{self, Entry, Made, Status};
 use crate::copies::manifest::{self, Manifest, Reason};
+use crate::copies::offsite;
 use crate::selection::config::{number_setting, DatabaseConfig};
 use crate::selection::env::Environment;
 use crate::selection::hint::Hint;
@@ -214,7 +215,8 @@ pub fn newest_verified(entries: &[Entry]) -> Vec<bool> {
 impl Session {
     /// Makes the backup (checked equal to its source) a command promises before it changes `db`,
     /// notes it for the audit record, then applies the retention policy to the database's safety
-    /// copies and tells what it removed (on stderr).
+    /// copies and tells what it removed (on stderr). With [`offsite::SAFETY_VAR`] set, the copy
+    /// is also sent off-site (a failure there is a warning: the local copy is made).
     pub fn back_up(&mut self, db: &Database, reason: Reason) -> Result<Made> {
         let policy = Policy::from_process()?;
         let made = backup::before(db, reason)?;
@@ -222,6 +224,12 @@ impl Session {
         let spared = Some(self.spared());
         for notice in after_backup(&made, db.path(), db.config(), &policy, spared) {
             eprintln!("{notice}");
+        }
+        if offsite::safety_copies_offsite() {
+            match offsite::Repository::from_process().and_then(|repo| repo.send(&made)) {
+                Ok(id) => eprintln!("sent the safety copy off-site: snapshot {id}"),
+                Err(e) => eprintln!("warning: the safety copy stays local only: {e}"),
+            }
         }
         Ok(made)
     }

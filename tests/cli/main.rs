@@ -26,6 +26,7 @@ mod makefile;
 mod migrations;
 mod mock_data;
 mod new_and_lint;
+mod offsite;
 mod places;
 mod prepare_redo_history;
 mod progress;

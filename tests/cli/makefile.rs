@@ -3,7 +3,7 @@
 use crate::support::{bytes, Sandbox};
 use std::path::Path;
 
-fn make(sandbox: &Sandbox, args: &[&str]) -> crate::support::Run {
+pub(crate) fn make(sandbox: &Sandbox, args: &[&str]) -> crate::support::Run {
     let repository = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bin = Path::new(env!("CARGO_BIN_EXE_onsendo")).parent().unwrap();
     sandbox

@@ -1,10 +1,12 @@
 //! `database backup` and `database backups`: make a backup, checked equal to its source, with its
 //! manifest; list them from their manifests (hashing them only with `--check`).
 
+use super::offsite;
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::session::{Effect, Hold, Session};
 use onsendo::copies::backup::{self, Request};
 use onsendo::copies::manifest::Reason;
+use onsendo::copies::offsite::Repository;
 use onsendo::copies::retention::{self, Policy};
 use onsendo::ui;
 use serde_json::json;
@@ -22,11 +24,19 @@ pub struct BackupArgs {
     /// Check the snapshot's health before placing it (integrity_check, foreign_key_check)
     #[arg(long)]
     pub thorough: bool,
+    /// Then send it to the restic repository (ONSENDO_RESTIC_REPOSITORY) as one snapshot
+    #[arg(long)]
+    pub offsite: bool,
 }
 
 pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let policy = Policy::from_process()?;
     let mut session = Session::begin(&global.options(), "database backup", Effect::Read)?;
+    let repo = match args.offsite.then(Repository::from_process).transpose() {
+        Ok(repo) => repo,
+        // Recorded as any failed prod command is.
+        Err(e) => return Err(session.finish::<()>(Err(e)).unwrap_err().into()),
+    };
     let dir = args
         .output
         .clone()
@@ -50,25 +60,34 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 compact: args.compact,
                 thorough: args.thorough,
             })
+            .and_then(|made| match &repo {
+                Some(repo) => offsite::send(repo, &made).map(|id| (made, Some(id))),
+                None => Ok((made, None)),
+            })
             .map(Some)
         });
     let source = session.config().path.clone();
     let mut notices = Vec::new();
-    if let Ok(Some(made)) = &result {
+    if let Ok(Some((made, _))) = &result {
         session.record_backup(&made.path);
         notices = retention::after_backup(made, &source, session.config(), &policy, None);
     }
     match session.finish(result)? {
         None => println!(
-            "would back up `{}` into `{}` (dry run)",
+            "would back up `{}` into `{}`{} (dry run)",
             source.display(),
-            dir.display()
+            dir.display(),
+            repo.map_or(String::new(), |repo| format!(
+                " and send it to `{}`",
+                repo.shown()
+            ))
         ),
-        Some(made) if global.json => ui::print_json(&json!({
+        Some((made, snapshot)) if global.json => ui::print_json(&json!({
             "path": made.path.display().to_string(),
             "manifest": made.manifest.to_json(),
+            "offsite_snapshot": snapshot,
         })),
-        Some(made) => {
+        Some((made, snapshot)) => {
             let health = match (args.thorough, args.compact) {
                 (false, _) => "",
                 (true, false) => "; integrity_check and foreign_key_check passed on it",
@@ -81,6 +100,9 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 made.manifest.method,
                 made.manifest.file_digest
             );
+            if let (Some(repo), Some(id)) = (&repo, snapshot) {
+                eprintln!("sent off-site to `{}`: snapshot {id}", repo.shown());
+            }
             println!("{}", made.path.display());
         }
     }
@@ -93,11 +115,17 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 pub struct BackupsArgs {
     /// Also hash each file and compare it with its manifest (reads every backup); exit 4 when
     /// one does not match
-    #[arg(long)]
+    #[arg(long, conflicts_with = "offsite")]
     pub check: bool,
+    /// List the restic repository's snapshots of the selected environment instead, newest first
+    #[arg(long)]
+    pub offsite: bool,
 }
 
 pub fn list(args: &BackupsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    if args.offsite {
+        return offsite::list(global);
+    }
     let session = Session::begin(&global.options(), "database backups", Effect::Read)?;
     let dir = session.config().layout.backup_dir();
     let entries = session.finish(backup::list(&dir))?;

@@ -11,6 +11,7 @@ mod lint;
 mod migrate;
 mod mock_data;
 mod new;
+mod offsite;
 mod prepare;
 mod prune;
 mod redo;
@@ -161,13 +162,13 @@ pub enum DatabaseCommand {
     /// Make a backup, checked equal to the database, with its manifest: onsen_<env>_<UTC time>.db
     /// (+ .json); prints its path
     #[command(
-        after_help = "The copy is a consistent snapshot even while another process writes, is checked equal to it\nbefore it is moved into place, and never overwrites anything. Equal is all a plain backup proves:\n--thorough also runs integrity_check and foreign_key_check on the snapshot before placing it.\n\nExamples:\n  cargo xtask database backup --env prod\n  cargo xtask database backup --compact --output /mnt/usb/onsendo\n  cargo xtask database backup --thorough --json"
+        after_help = "The copy is a consistent snapshot even while another process writes, is checked equal to it\nbefore it is moved into place, and never overwrites anything. Equal is all a plain backup proves:\n--thorough also runs integrity_check and foreign_key_check on the snapshot before placing it.\n\nExamples:\n  cargo xtask database backup --env prod\n  cargo xtask database backup --compact --output /mnt/usb/onsendo\n  cargo xtask database backup --thorough --json\n  cargo xtask database backup --env prod --offsite   # then sent to ONSENDO_RESTIC_REPOSITORY\n\nWith --offsite the placed backup is sent to a restic repository as one snapshot, tagged with its\nenvironment, reason, schema version and manifest hashes. The repository comes from\nONSENDO_RESTIC_REPOSITORY (else RESTIC_REPOSITORY); its password from restic's own\nRESTIC_PASSWORD_FILE or RESTIC_PASSWORD_COMMAND; a store's credentials from its own variables.\nONSENDO_OFFSITE_SAFETY_COPIES=1 sends the safety copies (pre-migrate, …) too."
     )]
     Backup(backup::BackupArgs),
     /// List the backups from their manifests: time, environment, size, reason, schema version;
     /// --check also hashes each against its manifest
     #[command(
-        after_help = "Without --check the listing reads only the manifests and the files' sizes, so it is quick at any\nsize; a size that differs from the manifest's is shown. --check reads every file and compares its\nhash (and the environment stamped inside) with the manifest, and exits 4 when one does not match.\n\nExamples:\n  cargo xtask database backups\n  cargo xtask database backups --check\n  cargo xtask database backups --json"
+        after_help = "Without --check the listing reads only the manifests and the files' sizes, so it is quick at any\nsize; a size that differs from the manifest's is shown. --check reads every file and compares its\nhash (and the environment stamped inside) with the manifest, and exits 4 when one does not match.\n\nExamples:\n  cargo xtask database backups\n  cargo xtask database backups --check\n  cargo xtask database backups --json\n  cargo xtask database backups --offsite --env prod   # the restic repository's snapshots of prod"
     )]
     Backups(backup::BackupsArgs),
     /// Check a database or a backup: header, size, integrity_check, foreign_key_check, and a
@@ -180,7 +181,7 @@ pub enum DatabaseCommand {
     /// (integrity_check included), the live database is backed up, the result checked to hold the
     /// backup's content (destructive: confirmation on prod)
     #[command(
-        after_help = "A missing live database (lost) is recreated from the backup, with nothing to back up first.\n\nExamples:\n  cargo xtask database restore --latest --env dev\n  cargo xtask database restore artifacts/db/backups/onsen_prod_20261122T081500Z.db --env prod\n  cargo xtask database restore onsen_prod_20261122T081500Z.db --env dev --cross-env\n  cargo xtask database restore --latest --dry-run"
+        after_help = "A missing live database (lost) is recreated from the backup, with nothing to back up first.\n\nExamples:\n  cargo xtask database restore --latest --env dev\n  cargo xtask database restore artifacts/db/backups/onsen_prod_20261122T081500Z.db --env prod\n  cargo xtask database restore onsen_prod_20261122T081500Z.db --env dev --cross-env\n  cargo xtask database restore --latest --dry-run\n  cargo xtask database restore --offsite --latest --env prod\n  cargo xtask database restore --offsite 1cd6e03f --env dev --cross-env\n\nWith --offsite, a snapshot of the restic repository (its id, or --latest) is downloaded into the\nbackup folder, placed only when its bytes hash to the manifest hash it was sent with, then restored\nas a local backup is: verified, the live database backed up first, prod confirmed and audited. A\nsnapshot of another environment needs --cross-env before anything is downloaded."
     )]
     Restore(restore::RestoreArgs),
     /// Remove the selected environment's old backups (--all-envs: every environment's); the newest

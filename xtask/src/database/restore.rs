@@ -1,6 +1,7 @@
 //! `database restore`: put a backup's content, once it passes verify, into the live database,
 //! through SQLite, after backing the live database up.
 
+use super::offsite;
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::session::{Effect, Hold, Session};
 use onsendo::copies::backup;
@@ -16,9 +17,9 @@ use std::path::{Path, PathBuf};
 /// The flags of `database restore`.
 #[derive(clap::Args, Debug)]
 pub struct RestoreArgs {
-    /// The backup to restore
+    /// The backup to restore (with --offsite: the snapshot's id, or a prefix of it)
     #[arg(
-        value_name = "FILE",
+        value_name = "FILE|SNAPSHOT",
         required_unless_present = "latest",
         conflicts_with = "latest"
     )]
@@ -29,14 +30,21 @@ pub struct RestoreArgs {
     /// Allow a backup of another environment; it is re-stamped for this one
     #[arg(long)]
     pub cross_env: bool,
+    /// Restore a snapshot of the restic repository (ONSENDO_RESTIC_REPOSITORY): downloaded into the
+    /// backup folder, checked against the hashes it was sent with, then restored as a local backup
+    #[arg(long)]
+    pub offsite: bool,
 }
 
 pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    if args.offsite && global.dry_run {
+        return offsite::plan_restore(args, global);
+    }
     let mut session = Session::begin(&global.options(), "database restore", Effect::Destructive)?;
     let canonical = session.config().layout.canonical_of(&session.config().path);
     let chosen = session.lock(Hold::Exclusive).and_then(|()| {
         match (&args.file, restore::interrupted(&canonical)) {
-            (Some(file), _) => Ok(file.clone()),
+            (Some(file), _) if !args.offsite => Ok(file.clone()),
             (None, Some(unfinished)) => {
                 eprintln!(
                     "an earlier restore of `{}` was interrupted; finishing it",
@@ -44,7 +52,10 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 );
                 Ok(unfinished)
             }
-            (None, None) => {
+            (wanted, _) if args.offsite => {
+                offsite::fetch(session.config(), wanted.as_deref(), args.cross_env)
+            }
+            (_, _) => {
                 let env = session.config().env;
                 backup::latest_to_restore(session.config(), env).map(|entry| entry.path)
             }
@@ -165,7 +176,7 @@ fn describe_plan(
 /// The stamp a backup of `manifest`'s environment needs in `target` (`None`: the same
 /// environment); another environment needs `--cross-env`, which the hint adds to the command that
 /// `config` resolved.
-fn restamp_for(
+pub(super) fn restamp_for(
     config: &DatabaseConfig,
     file: &Path,
     manifest: &Manifest,
