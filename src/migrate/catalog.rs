@@ -1,8 +1,8 @@
 //! The migrations the code knows: `NN-name/up.sql` (+ optional `down.sql`) folders, read from
 //! the root's `migrations/` folder when there is one, else the set built into the binary.
 
-use crate::migrate::statements;
 use crate::migrate::renumber::number_of;
+use crate::migrate::statements;
 use crate::selection::paths::Layout;
 use crate::shared::digest::Digest;
 use crate::shared::error::{Context, Error, Result};

@@ -55,7 +55,9 @@ fn a_healthy_database_is_ready() {
         .json();
     assert_eq!(json["ready"], true);
     assert_eq!(json["ready_to_serve"], true);
-    assert_eq!(json["checks"].as_array().unwrap().len(), 12);
+    // The twelve above and the off-site line, which is skipped without a repository.
+    assert_eq!(json["checks"].as_array().unwrap().len(), 13);
+    assert!(line(&out.stdout, "off-site").starts_with('-'), "{}", out.stdout);
 }
 
 #[test]
