@@ -296,24 +296,9 @@ pub fn keep_current(catalog: &Catalog) -> Result<Option<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::catalog::{checksum, Migration};
 
     fn catalog(ups: &[&str]) -> Catalog {
-        Catalog {
-            source: Source::BuiltIn,
-            migrations: ups
-                .iter()
-                .enumerate()
-                .map(|(i, up)| Migration {
-                    version: i + 1,
-                    name: format!("{:02}-m", i + 1),
-                    up: up.to_string(),
-                    down: None,
-                    checksum: checksum(up),
-                    down_checksum: None,
-                })
-                .collect(),
-        }
+        Catalog::of_ups(ups)
     }
 
     #[test]

@@ -57,6 +57,27 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// A built-in catalog of these `up.sql` texts, without `down.sql`: for unit tests.
+    #[cfg(test)]
+    pub(crate) fn of_ups(ups: &[&str]) -> Catalog {
+        let migrations = ups
+            .iter()
+            .enumerate()
+            .map(|(i, up)| Migration {
+                version: i + 1,
+                name: format!("{:02}-m", i + 1),
+                up: up.to_string(),
+                down: None,
+                checksum: checksum(up),
+                down_checksum: None,
+            })
+            .collect();
+        Catalog {
+            source: Source::BuiltIn,
+            migrations,
+        }
+    }
+
     /// The migrations of a root: its `migrations/` folder if it has one, else the built-in set.
     pub fn of(layout: &Layout) -> Result<Catalog> {
         let folder = layout.migrations_dir();

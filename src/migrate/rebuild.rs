@@ -250,25 +250,9 @@ pub fn skeleton(scratch: &Connection, table: &str, name: &str) -> Result<(String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::catalog::{checksum, Migration, Source};
 
     fn catalog(ups: &[&str]) -> Catalog {
-        let migrations = ups
-            .iter()
-            .enumerate()
-            .map(|(i, up)| Migration {
-                version: i + 1,
-                name: format!("{:02}-m", i + 1),
-                up: up.to_string(),
-                down: None,
-                checksum: checksum(up),
-                down_checksum: None,
-            })
-            .collect();
-        Catalog {
-            source: Source::BuiltIn,
-            migrations,
-        }
+        Catalog::of_ups(ups)
     }
 
     fn scratch(catalog: &Catalog, version: usize) -> Connection {

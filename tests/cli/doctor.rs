@@ -57,7 +57,11 @@ fn a_healthy_database_is_ready() {
     assert_eq!(json["ready_to_serve"], true);
     // The twelve above and the off-site line, which is skipped without a repository.
     assert_eq!(json["checks"].as_array().unwrap().len(), 13);
-    assert!(line(&out.stdout, "off-site").starts_with('-'), "{}", out.stdout);
+    assert!(
+        line(&out.stdout, "off-site").starts_with('-'),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
