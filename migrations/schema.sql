@@ -1,6 +1,7 @@
 -- The schema the migrations make at version 1, as SQLite stores it, bookkeeping tables
 -- (onsendo_meta, onsendo_migrations) left out. Written by `cargo xtask database migrate`,
 -- `rollback`, `new` and `renumber`; a test checks it against the migrations. Do not edit.
+-- built from: xxh3-128:40f54e84f184718ae3ed880983acfa7a
 
 CREATE TABLE locations (
     id          INTEGER PRIMARY KEY,

@@ -82,7 +82,45 @@ pub(crate) fn objects(conn: &Connection, path: &Path) -> Result<Vec<Object>> {
 /// does.
 fn built(catalog: &Catalog, version: usize) -> Result<Connection> {
     runner::gate(catalog, 0, version)?;
+    if version == catalog.head() {
+        if let Some(conn) = from_committed(catalog) {
+            return Ok(conn);
+        }
+    }
     crate::access::db::scratch(catalog, version)
+}
+
+/// The `-- built from:` line of `schema.sql`: a fingerprint of the checksums of every migration
+/// (up and down) it was written from, and of the schema text after the header. It lets [`built`]
+/// take the committed text instead of running every migration, only while neither changed.
+fn fingerprint(catalog: &Catalog, body: &str) -> String {
+    let mut digest = crate::shared::digest::Digest::new();
+    for migration in &catalog.migrations {
+        digest.update(migration.name.as_bytes());
+        digest.update(migration.checksum.as_bytes());
+        digest.update(migration.down_checksum.as_deref().unwrap_or("-").as_bytes());
+        digest.update(b"\n");
+    }
+    digest.update(body.as_bytes());
+    format!("-- built from: {}", digest.finish())
+}
+
+/// An in-memory database holding the schema of `catalog`'s committed `schema.sql`, when its
+/// fingerprint says it was written from exactly these migrations and not edited since; `None`
+/// otherwise (or when anything fails: the caller builds the schema from the migrations).
+fn from_committed(catalog: &Catalog) -> Option<Connection> {
+    let Source::Folder(folder) = &catalog.source else {
+        return None;
+    };
+    let file = std::fs::read_to_string(folder.join(FILE)).ok()?;
+    let (header, body) = file.split_once("\n\n")?;
+    header
+        .lines()
+        .any(|line| line == fingerprint(catalog, body))
+        .then_some(())?;
+    let conn = crate::access::db::scratch(catalog, 0).ok()?;
+    conn.execute_batch(&format!("BEGIN; {body} COMMIT;")).ok()?;
+    Some(conn)
 }
 
 /// The schema `catalog`'s migrations make at `version`.
@@ -261,15 +299,20 @@ pub(crate) fn normalised(sql: &str) -> String {
 /// statement as SQLite stored it (line endings `\n`), in [`objects`]' order, a blank line between.
 pub fn text(catalog: &Catalog) -> Result<String> {
     let head = catalog.head();
-    let mut text = format!(
-        "-- The schema the migrations make at version {head}, as SQLite stores it, bookkeeping tables\n-- (onsendo_meta, onsendo_migrations) left out. Written by `cargo xtask database migrate`,\n-- `rollback`, `new` and `renumber`; a test checks it against the migrations. Do not edit.\n"
-    );
-    for object in expected(catalog, head)? {
-        text.push('\n');
-        text.push_str(&object.sql.replace("\r\n", "\n"));
-        text.push_str(";\n");
+    let mut body = String::new();
+    for object in objects(
+        &crate::access::db::scratch(catalog, head)?,
+        Path::new(":memory:"),
+    )? {
+        body.push('\n');
+        body.push_str(&object.sql.replace("\r\n", "\n"));
+        body.push_str(";\n");
     }
-    Ok(text)
+    let body = body.strip_prefix('\n').unwrap_or(&body);
+    Ok(format!(
+        "-- The schema the migrations make at version {head}, as SQLite stores it, bookkeeping tables\n-- (onsendo_meta, onsendo_migrations) left out. Written by `cargo xtask database migrate`,\n-- `rollback`, `new` and `renumber`; a test checks it against the migrations. Do not edit.\n{}\n\n{body}",
+        fingerprint(catalog, body)
+    ))
 }
 
 /// Rewrites `schema.sql` in `catalog`'s folder when its text is not [`text`]'s; the file's path
@@ -374,6 +417,45 @@ mod tests {
                 "",
                 "CREATE INDEX a_on_z ON z (x);"
             ]
+        );
+    }
+
+    #[test]
+    fn the_committed_text_is_the_reference_only_while_its_fingerprint_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let migration = dir.path().join("01-a");
+        std::fs::create_dir_all(&migration).unwrap();
+        std::fs::write(
+            migration.join("up.sql"),
+            "CREATE TABLE a (x); CREATE INDEX a_x ON a (x);",
+        )
+        .unwrap();
+        let catalog = Catalog::from_folder(dir.path()).unwrap();
+        assert!(from_committed(&catalog).is_none(), "no schema.sql yet");
+        let text = text(&catalog).unwrap();
+        std::fs::write(dir.path().join(FILE), &text).unwrap();
+        let conn = from_committed(&catalog).expect("the fingerprint holds");
+        let names: Vec<String> = objects(&conn, Path::new(":memory:"))
+            .unwrap()
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        assert_eq!(names, ["a", "a_x"]);
+        std::fs::write(
+            dir.path().join(FILE),
+            text.replace("CREATE INDEX a_x ON a (x);\n", ""),
+        )
+        .unwrap();
+        assert!(
+            from_committed(&catalog).is_none(),
+            "an edited text is not trusted"
+        );
+        std::fs::write(dir.path().join(FILE), &text).unwrap();
+        std::fs::write(migration.join("up.sql"), "CREATE TABLE a (x, y);").unwrap();
+        let changed = Catalog::from_folder(dir.path()).unwrap();
+        assert!(
+            from_committed(&changed).is_none(),
+            "changed migrations are not what it was made from"
         );
     }
 }

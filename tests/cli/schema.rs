@@ -241,3 +241,28 @@ fn a_row_removed_from_the_ledger_is_drift_until_recorded_again() {
     xtask(&sandbox, &["migrate"]).ok();
     xtask(&sandbox, &["status", "--check"]).ok();
 }
+
+#[test]
+fn an_edited_schema_sql_is_not_trusted_as_the_reference() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let folder = own_migrations(&sandbox);
+    let file = folder.join("schema.sql");
+    // The index taken out of the committed text, and out of the database: the text is no longer
+    // what its fingerprint was made of, so the reference is built from the migrations again.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (header, body) = text.split_once("\n\n").unwrap();
+    let edited: Vec<&str> = body
+        .split("\n\n")
+        .filter(|statement| !statement.contains("INDEX visits_by_date"))
+        .collect();
+    assert!(edited.len() < body.split("\n\n").count(), "{body}");
+    std::fs::write(&file, format!("{header}\n\n{}", edited.join("\n\n"))).unwrap();
+    sandbox.sqlite(&sandbox.db("prod"), "DROP INDEX visits_by_date");
+    let out = xtask(&sandbox, &["status", "--env", "prod", "--check"]).code(4);
+    assert!(
+        out.stdout.contains("index `visits_by_date` is missing"),
+        "{}",
+        out.stdout
+    );
+}

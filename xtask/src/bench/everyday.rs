@@ -150,7 +150,8 @@ fn arg(text: &str) -> &std::ffi::OsStr {
     text.as_ref()
 }
 
-/// A root holding `migrations/` with the repository's migrations and 50 generated ones.
+/// A root holding `migrations/` with the repository's migrations, 50 generated ones and their
+/// `schema.sql`.
 fn root_with_migrations(root: &Path) -> anyhow::Result<PathBuf> {
     let folder = root.join("migrations");
     std::fs::create_dir_all(
@@ -174,6 +175,8 @@ fn root_with_migrations(root: &Path) -> anyhow::Result<PathBuf> {
             &down,
         )?;
     }
+    // Its committed schema, as `database new` and `migrate` on dev keep it in a repository.
+    onsendo::checks::schema::keep_current(&onsendo::migrate::Catalog::from_folder(&folder)?)?;
     Ok(root.to_path_buf())
 }
 
