@@ -32,6 +32,13 @@ pub const TIMEOUT_VAR: &str = "ONSENDO_RESTIC_TIMEOUT";
 /// How long restic may show no progress when no variable says otherwise (seconds).
 const DEFAULT_TIMEOUT_SECS: u64 = 120;
 
+/// The time restic may show no progress, from [`TIMEOUT_VAR`]'s value (unset or blank: the
+/// default; at least a second); a value out of range is a usage error naming the variable.
+pub fn timeout_from(value: Option<&str>) -> Result<Duration> {
+    let seconds = number_setting(TIMEOUT_VAR, value, DEFAULT_TIMEOUT_SECS, 86_400, "seconds")?;
+    Ok(Duration::from_secs(seconds.max(1)))
+}
+
 /// restic's own variables for the repository's password, in the order restic prefers them.
 pub const PASSWORD_VARS: [&str; 3] = [
     "RESTIC_PASSWORD_FILE",
@@ -73,19 +80,11 @@ impl Repository {
                 shown(&location)
             )));
         }
-        let timeout = std::env::var(TIMEOUT_VAR).ok();
-        let seconds = number_setting(
-            TIMEOUT_VAR,
-            timeout.as_deref(),
-            DEFAULT_TIMEOUT_SECS,
-            86_400,
-            "seconds",
-        )?;
         Ok(Repository {
             location,
             source,
             program: find_restic()?,
-            stall: Duration::from_secs(seconds.max(1)),
+            stall: timeout_from(std::env::var(TIMEOUT_VAR).ok().as_deref())?,
         })
     }
 

@@ -281,6 +281,19 @@ fn a_wrong_password_or_a_missing_repository_fails_and_changes_nothing() {
         out.stderr
     );
 
+    let out = offsite
+        .xtask(&sandbox)
+        .env("ONSENDO_RESTIC_TIMEOUT", "soon")
+        .args(["database", "backups", "--offsite"])
+        .run()
+        .code(2);
+    assert!(
+        out.stderr
+            .contains("ONSENDO_RESTIC_TIMEOUT must be a whole number of seconds"),
+        "{}",
+        out.stderr
+    );
+
     let out = sandbox
         .xtask()
         .env_remove("RESTIC_REPOSITORY")
