@@ -278,12 +278,16 @@ impl Repository {
         backup::place(temp, path, manifest)
     }
 
-    /// Forgets the snapshots `ids`, then prunes the data no snapshot uses any more.
+    /// Forgets the snapshots `ids`, then prunes the data no snapshot uses any more. Stale locks
+    /// (of restic processes that were killed) are removed first, as `restic unlock` does: they
+    /// would stop both; a live process's lock stays and restic says so.
     pub fn forget(&self, ids: &[String]) -> Result<()> {
+        self.run(self.restic(&["unlock"]), "remove stale locks")?;
         let mut args = vec!["forget", "--quiet"];
         args.extend(ids.iter().map(String::as_str));
         self.run(self.restic(&args), "forget the snapshots")?;
-        self.run(self.restic(&["prune", "--quiet"]), "prune unused data")
+        // Not quiet: the lines of each stage are the progress the watchdog sees.
+        self.run(self.restic(&["prune"]), "prune unused data")
             .map(|_| ())
     }
 }

@@ -103,6 +103,26 @@ impl Offsite {
             .ok();
     }
 
+    /// Every snapshot in the repository as restic itself lists them: (id, `env=` tag), sorted.
+    pub(crate) fn in_repository(&self, sandbox: &Sandbox) -> Vec<(String, String)> {
+        let out = self
+            .restic(sandbox, &self.location, &["snapshots", "--json"])
+            .ok();
+        let mut found: Vec<(String, String)> = out
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let tags = s["tags"].as_array().unwrap();
+                let env = tags.iter().filter_map(|t| t.as_str()?.strip_prefix("env="));
+                (s["id"].as_str().unwrap().to_string(), env.collect())
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
     /// The snapshots `backups --offsite --json` lists for `env`.
     pub(crate) fn listed(&self, sandbox: &Sandbox, env: &str) -> Vec<serde_json::Value> {
         let out = self
