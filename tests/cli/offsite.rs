@@ -263,7 +263,10 @@ fn the_listing_shows_this_environments_snapshots_newest_first() {
 }
 
 /// A dev database sent off-site, then changed: its path, its bytes now, and the backups on disk.
-fn sent_then_changed(offsite: &Offsite, sandbox: &Sandbox) -> (PathBuf, Vec<u8>, Vec<String>) {
+pub(crate) fn sent_then_changed(
+    offsite: &Offsite,
+    sandbox: &Sandbox,
+) -> (PathBuf, Vec<u8>, Vec<String>) {
     sandbox.init("dev");
     send(offsite, sandbox, "dev");
     let db = sandbox.db("dev");

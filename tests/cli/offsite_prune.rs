@@ -93,15 +93,21 @@ fn ids_of_in(listing: &[(String, String)], env: &str) -> Vec<String> {
     found.map(|(id, _)| id.clone()).collect()
 }
 
-#[test]
-fn removing_prod_snapshots_takes_prods_confirmation_and_is_audited() {
+/// A sandbox whose prod database was sent off-site twice; `None` without restic.
+fn prod_sent_twice() -> Option<(Sandbox, Offsite)> {
     let sandbox = Sandbox::new();
-    let Some(offsite) = Offsite::new(&sandbox) else {
-        return;
-    };
+    let offsite = Offsite::new(&sandbox)?;
     sandbox.init("prod");
     send(&offsite, &sandbox, "prod");
     send(&offsite, &sandbox, "prod");
+    Some((sandbox, offsite))
+}
+
+#[test]
+fn removing_prod_snapshots_takes_prods_confirmation_and_is_audited() {
+    let Some((sandbox, offsite)) = prod_sent_twice() else {
+        return;
+    };
     let before = offsite.in_repository(&sandbox);
     let out = prune(&offsite, &sandbox, "prod", &["--keep", "1"]).code(3);
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
@@ -124,13 +130,9 @@ fn removing_prod_snapshots_takes_prods_confirmation_and_is_audited() {
 
 #[test]
 fn the_make_target_prunes_env_with_keep_and_dry_run() {
-    let sandbox = Sandbox::new();
-    let Some(offsite) = Offsite::new(&sandbox) else {
+    let Some((sandbox, offsite)) = prod_sent_twice() else {
         return;
     };
-    sandbox.init("prod");
-    send(&offsite, &sandbox, "prod");
-    send(&offsite, &sandbox, "prod");
     let make = |args: &[&str]| offsite.with(crate::makefile::make(&sandbox, args)).run();
     let before = offsite.in_repository(&sandbox);
     let out = make(&["prune-offsite", "ENV=prod", "KEEP=1", "DRY_RUN=1"]).ok();

@@ -5,7 +5,7 @@
 
 use crate::backup::backups_on_disk;
 use crate::faults::{assert_no_temp_files, db_dir};
-use crate::offsite::{installed, round_trip, send, Offsite};
+use crate::offsite::{installed, round_trip, sent_then_changed, Offsite};
 use crate::support::{bytes, Sandbox};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -139,11 +139,7 @@ fn a_stopped_store_fails_at_once_and_places_nothing() {
     let Some((sandbox, server, offsite)) = on_s3() else {
         return;
     };
-    sandbox.init("dev");
-    send(&offsite, &sandbox, "dev");
-    let db = sandbox.db("dev");
-    sandbox.sqlite(&db, "DELETE FROM onsens WHERE id = 1");
-    let (live, backups) = (bytes(&db), backups_on_disk(&sandbox));
+    let (db, live, backups) = sent_then_changed(&offsite, &sandbox);
     drop(server);
     let out = offsite
         .xtask(&sandbox)
@@ -174,11 +170,7 @@ fn a_store_that_stops_answering_is_given_up_on_after_the_set_time() {
     let Some((sandbox, server, offsite)) = on_s3() else {
         return;
     };
-    sandbox.init("dev");
-    send(&offsite, &sandbox, "dev");
-    let db = sandbox.db("dev");
-    sandbox.sqlite(&db, "DELETE FROM onsens WHERE id = 1");
-    let (live, backups) = (bytes(&db), backups_on_disk(&sandbox));
+    let (db, live, backups) = sent_then_changed(&offsite, &sandbox);
     server.freeze();
     let started = Instant::now();
     let out = offsite

@@ -39,11 +39,7 @@ pub fn run(retention: Retention, global: &GlobalArgs) -> anyhow::Result<()> {
         Ok((repo, snapshots.len(), removed))
     });
     let (repo, total, removed) = session.finish(result)?;
-    let verb = if global.dry_run {
-        "would remove"
-    } else {
-        "removed"
-    };
+    let verb = super::prune::removal_verb(global.dry_run);
     if global.json {
         let items: Vec<_> = removed
             .iter()

@@ -26,6 +26,14 @@ pub struct PruneArgs {
     pub offsite: bool,
 }
 
+/// The verb of prune's report: what a dry run would do, or what was done.
+pub fn removal_verb(dry_run: bool) -> &'static str {
+    match dry_run {
+        true => "would remove",
+        false => "removed",
+    }
+}
+
 impl PruneArgs {
     /// The rules the flags give (with none: keep the newest 10).
     pub fn retention(&self) -> Retention {
@@ -102,11 +110,7 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Ok((entries.len(), removed, orphans, others))
     });
     let (total, removed, orphans, others) = session.finish(result)?;
-    let verb = if global.dry_run {
-        "would remove"
-    } else {
-        "removed"
-    };
+    let verb = removal_verb(global.dry_run);
     if global.json {
         let items: Vec<_> = removed
             .iter()
