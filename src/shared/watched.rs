@@ -26,8 +26,21 @@ pub fn run(
     let finished = watch(&mut child, stall, &|| {
         progress().wrapping_add(written.load(Ordering::Relaxed))
     })?;
-    let joined = |reader: Option<JoinHandle<Vec<u8>>>| {
-        reader.map_or_else(Vec::new, |r| r.join().unwrap_or_default())
+    // After a kill, a process the child started may still hold the pipes: its output is not
+    // waited for past a grace period (the reading thread is left to end with it).
+    let grace = Instant::now() + Duration::from_secs(1);
+    let joined = |reader: Option<JoinHandle<Vec<u8>>>| match reader {
+        Some(reader) if finished.is_some() => reader.join().unwrap_or_default(),
+        Some(reader) => {
+            while !reader.is_finished() && Instant::now() < grace {
+                std::thread::sleep(POLL);
+            }
+            match reader.is_finished() {
+                true => reader.join().unwrap_or_default(),
+                false => Vec::new(),
+            }
+        }
+        None => Vec::new(),
     };
     let (stdout, stderr) = (joined(stdout), joined(stderr));
     Ok(finished.map(|status| Output {
