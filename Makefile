@@ -55,7 +55,7 @@ need = test -n "$${$(1)}" || { printf 'error: %s is missing: give it as `make %s
 shell_words = $(foreach word,$(1),'$(subst ','\'',$(word))')
 
 .DEFAULT_GOAL := help
-.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore compact prune migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-prepare db-redo db-history db-renumber db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list onsen-show location-list visit-list visit-show visit-add visit-modify visit-delete app visit-import visit-export stats completions test lint fmt ci
+.PHONY: help show-env db-path use-prod use-dev db-init backup backups verify restore compact prune prune-offsite migrate-to-envs db-status db-migrate db-rollback db-new db-lint db-prepare db-redo db-history db-renumber db-doctor db-audit db-seed db-reset db-mock db-exec db-sql db-shell config bench onsen-list onsen-show location-list visit-list visit-show visit-add visit-modify visit-delete app visit-import visit-export stats completions test lint fmt ci
 
 # The optional flags the app's visit and destructive targets share.
 VISIT_DETAILS = $${FEE:+--fee="$$FEE"} $${MINUTES:+--minutes="$$MINUTES"} $${NOTES:+--notes="$$NOTES"}
@@ -107,6 +107,9 @@ compact: ## Give ENV's free pages back to the disk through a checked vacuumed co
 
 prune: ## Remove ENV's old backups (KEEP=N, default 10; OLDER_THAN=days; ALL_ENVS=1 every environment's; DRY_RUN=1; the newest that matches its manifest stays)
 	@$(XTASK) database prune --env $(ENV) $${KEEP:+--keep="$$KEEP"} $${OLDER_THAN:+--older-than="$$OLDER_THAN"} $${ALL_ENVS:+--all-envs} $${DRY_RUN:+--dry-run} $${YES:+--yes}
+
+prune-offsite: ## Forget ENV's old snapshots in the restic repository, then restic prune (KEEP=N, default 10; OLDER_THAN=days; DRY_RUN=1; YES=1 on prod; the newest stays)
+	@$(XTASK) database prune --offsite --env $(ENV) $${KEEP:+--keep="$$KEEP"} $${OLDER_THAN:+--older-than="$$OLDER_THAN"} $${DRY_RUN:+--dry-run} $${YES:+--yes}
 
 migrate-to-envs: ## Split the legacy data/db/onsen.db (FROM=path) into prod and dev (YES=1, FORCE=1, DRY_RUN=1)
 	@$(XTASK) database migrate-to-envs $${FROM:+--from="$$FROM"} $${FORCE:+--force} $${DRY_RUN:+--dry-run} $${YES:+--yes}

@@ -121,6 +121,7 @@ pub fn list(
                     SPACE_WARN_VAR,
                     offsite::REPOSITORY_VAR,
                     offsite::SAFETY_VAR,
+                    offsite::TIMEOUT_VAR,
                 ]
                 .contains(&name.as_str())
         })
@@ -214,10 +215,21 @@ fn offsite(vars: &[(String, String)], show_secrets: bool) -> Vec<Setting> {
         Some(_) => ("local only", offsite::SAFETY_VAR),
         None => ("local only", "default"),
     };
+    let given = value(offsite::TIMEOUT_VAR);
+    let limit = match offsite::timeout_from(given) {
+        Ok(limit) => format!("stop restic after {} s without progress", limit.as_secs()),
+        Err(e) => e.to_string(),
+    };
+    let timeout = setting(
+        "off-site time limit",
+        limit,
+        given.map_or("default", |_| offsite::TIMEOUT_VAR),
+    );
     vec![
         repository,
         password,
         setting("off-site safety copies", safety.0, safety.1),
+        timeout,
     ]
 }
 

@@ -7,21 +7,37 @@
 use crate::access::failpoint;
 use crate::copies::backup::{self, Made};
 use crate::copies::manifest::Manifest;
-use crate::selection::config::DatabaseConfig;
+use crate::selection::config::{number_setting, DatabaseConfig};
 use crate::selection::env::Environment;
 use crate::selection::hint::Hint;
 use crate::shared::digest;
 use crate::shared::durable::{self, TempFile};
 use crate::shared::error::{Error, Result};
+use crate::shared::watched;
 use serde_json::Value;
+use std::io::Seek;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// The variable that names the repository for onsendo (before restic's own `RESTIC_REPOSITORY`).
 pub const REPOSITORY_VAR: &str = "ONSENDO_RESTIC_REPOSITORY";
 
 /// The variable that sends safety copies (`pre-migrate`, `pre-restore`, …) off-site too.
 pub const SAFETY_VAR: &str = "ONSENDO_OFFSITE_SAFETY_COPIES";
+
+/// The variable that sets how long restic may show no progress before it is stopped (seconds).
+pub const TIMEOUT_VAR: &str = "ONSENDO_RESTIC_TIMEOUT";
+
+/// How long restic may show no progress when no variable says otherwise (seconds).
+const DEFAULT_TIMEOUT_SECS: u64 = 120;
+
+/// The time restic may show no progress, from [`TIMEOUT_VAR`]'s value (unset or blank: the
+/// default; at least a second); a value out of range is a usage error naming the variable.
+pub fn timeout_from(value: Option<&str>) -> Result<Duration> {
+    let seconds = number_setting(TIMEOUT_VAR, value, DEFAULT_TIMEOUT_SECS, 86_400, "seconds")?;
+    Ok(Duration::from_secs(seconds.max(1)))
+}
 
 /// restic's own variables for the repository's password, in the order restic prefers them.
 pub const PASSWORD_VARS: [&str; 3] = [
@@ -42,6 +58,8 @@ pub struct Repository {
     pub source: &'static str,
     /// The `restic` program.
     program: PathBuf,
+    /// How long restic may show no progress before it is stopped.
+    stall: Duration,
 }
 
 impl Repository {
@@ -66,6 +84,7 @@ impl Repository {
             location,
             source,
             program: find_restic()?,
+            stall: timeout_from(std::env::var(TIMEOUT_VAR).ok().as_deref())?,
         })
     }
 
@@ -79,23 +98,40 @@ impl Repository {
         let mut command = Command::new(&self.program);
         command
             .args(args)
+            .stdout(Stdio::piped())
             .env("RESTIC_REPOSITORY", &self.location)
             .env_remove("RESTIC_REPOSITORY_FILE")
             .stdin(Stdio::null());
         command
     }
 
-    /// Runs `command` to its end; its stdout when it succeeds, else an error that says `doing`
+    /// Runs `command` to its end, stopped when it shows no progress (no output) for the
+    /// repository's time limit; its stdout when it succeeds, else an error that says `doing`.
+    fn run(&self, command: Command, doing: &str) -> Result<Vec<u8>> {
+        self.run_watched(command, doing, &|| 0)
+    }
+
+    /// Runs `command` to its end, stopped when neither its output nor `progress()` changes for
+    /// the repository's time limit; its stdout when it succeeds, else an error that says `doing`
     /// and shows restic's own last lines.
-    fn run(&self, mut command: Command, doing: &str) -> Result<Vec<u8>> {
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let output = command
-            .output()
+    fn run_watched(
+        &self,
+        mut command: Command,
+        doing: &str,
+        progress: &dyn Fn() -> u64,
+    ) -> Result<Vec<u8>> {
+        command.stderr(Stdio::piped());
+        let output = watched::run(command, self.stall, progress)
             .map_err(|e| Error::failed(format!("cannot run restic to {doing}")).because(e))?;
-        if output.status.success() {
-            return Ok(output.stdout);
+        match output {
+            Some(output) if output.status.success() => Ok(output.stdout),
+            Some(output) => Err(self.failure(doing, &output.stderr)),
+            None => Err(Error::failed(format!(
+                "restic could not {doing} (repository `{}`): it showed no progress for {} s, so it was stopped (is the store reachable? {TIMEOUT_VAR} sets how long to wait)",
+                self.shown(),
+                self.stall.as_secs()
+            ))),
         }
-        Err(self.failure(doing, &output.stderr))
     }
 
     /// restic failed while doing `doing`: its last lines, secrets in URLs hidden.
@@ -129,8 +165,14 @@ impl Repository {
             "--tag",
             &tags,
         ]);
-        command.stdin(Stdio::from(file));
-        let out = self.run(command, "store the backup")?;
+        // restic's read position in the file (shared with this duplicate): how far it has got.
+        let position = file.try_clone().map_err(|e| {
+            Error::failed(format!("cannot read `{}`", made.path.display())).because(e)
+        })?;
+        command.stdin(Stdio::from(file)).stdout(Stdio::piped());
+        let out = self.run_watched(command, "store the backup", &|| {
+            (&position).stream_position().unwrap_or(0)
+        })?;
         let summary = String::from_utf8_lossy(&out);
         summary
             .lines()
@@ -214,19 +256,13 @@ impl Repository {
         let file = durable::create_private(temp.path())
             .map_err(|e| durable::write_error(temp.path(), e))?;
         let mut command = self.restic(&["dump", &snapshot.id, &snapshot.file]);
-        command.stdout(Stdio::from(file)).stderr(Stdio::piped());
-        let output = command
-            .output()
-            .map_err(|e| Error::failed("cannot run restic to download the snapshot").because(e))?;
-        if !output.status.success() {
-            return Err(self.failure(
-                &format!(
-                    "download snapshot {}; nothing was placed",
-                    snapshot.short_id
-                ),
-                &output.stderr,
-            ));
-        }
+        command.stdout(Stdio::from(file));
+        let written = || std::fs::metadata(temp.path()).map_or(0, |m| m.len());
+        let doing = format!(
+            "download snapshot {}; nothing was placed",
+            snapshot.short_id
+        );
+        self.run_watched(command, &doing, &written)?;
         failpoint::hit("offsite.fetched")?;
         let found = digest::file_digest(temp.path(), None)?;
         if found != snapshot.manifest.file_digest {
@@ -242,12 +278,16 @@ impl Repository {
         backup::place(temp, path, manifest)
     }
 
-    /// Forgets the snapshots `ids`, then prunes the data no snapshot uses any more.
+    /// Forgets the snapshots `ids`, then prunes the data no snapshot uses any more. Stale locks
+    /// (of restic processes that were killed) are removed first, as `restic unlock` does: they
+    /// would stop both; a live process's lock stays and restic says so.
     pub fn forget(&self, ids: &[String]) -> Result<()> {
+        self.run(self.restic(&["unlock"]), "remove stale locks")?;
         let mut args = vec!["forget", "--quiet"];
         args.extend(ids.iter().map(String::as_str));
         self.run(self.restic(&args), "forget the snapshots")?;
-        self.run(self.restic(&["prune", "--quiet"]), "prune unused data")
+        // Not quiet: the lines of each stage are the progress the watchdog sees.
+        self.run(self.restic(&["prune"]), "prune unused data")
             .map(|_| ())
     }
 }

@@ -3,7 +3,8 @@
 //! - `error`: the error type, its exit-code kinds, and the one mapping of SQLite's errors;
 //! - `time`: dates and UTC time stamps;
 //! - `durable`: crash-safe placement of new files (temporary name, fsync, link into place);
-//! - `digest`: fingerprints of a file's bytes and of a database's values.
+//! - `digest`: fingerprints of a file's bytes and of a database's values;
+//! - `watched`: a child process stopped when it shows no progress for too long.
 //!
 //! May use: nothing of the library (the standard library and the crates only).
 
@@ -11,3 +12,4 @@ pub(crate) mod digest;
 pub mod durable;
 pub(crate) mod error;
 pub mod time;
+pub(crate) mod watched;

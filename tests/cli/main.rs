@@ -27,6 +27,8 @@ mod migrations;
 mod mock_data;
 mod new_and_lint;
 mod offsite;
+mod offsite_prune;
+mod offsite_s3;
 mod places;
 mod prepare_redo_history;
 mod progress;

@@ -12,10 +12,14 @@ use std::time::{Duration, Instant};
 /// The password of every test repository.
 const PASSWORD: &str = "correct horse battery staple";
 
-/// A restic repository made with `restic init` beside a sandbox's root, and the variables that
-/// reach it.
+/// A restic repository made with `restic init` for a sandbox, and the variables that reach it.
 pub(crate) struct Offsite {
+    /// The folder that holds the repository's files (the store's folder for a bucket).
     pub repo: PathBuf,
+    /// restic's name for it: the folder, or `s3:http://…/bucket`.
+    location: String,
+    /// The store's own variables (access keys).
+    store_vars: Vec<(&'static str, String)>,
     password_file: PathBuf,
     cache: PathBuf,
 }
@@ -30,6 +34,19 @@ impl Offsite {
     /// A new repository in `sandbox`'s root (`offsite/`), or `None` (said in one line) when restic
     /// is not installed.
     pub(crate) fn new(sandbox: &Sandbox) -> Option<Offsite> {
+        let repo = sandbox.root().join("offsite");
+        let location = repo.display().to_string();
+        Offsite::at(sandbox, repo, location, Vec::new())
+    }
+
+    /// A new repository at restic's `location`, whose files lie in the folder `repo`, reached
+    /// with the store's variables `store_vars`; `None` (said in one line) without restic.
+    pub(crate) fn at(
+        sandbox: &Sandbox,
+        repo: PathBuf,
+        location: String,
+        store_vars: Vec<(&'static str, String)>,
+    ) -> Option<Offsite> {
         if !installed("restic") {
             eprintln!(
                 "skipped: restic is not installed (`.ci/run` installs it; apt-get install restic)"
@@ -37,23 +54,28 @@ impl Offsite {
             return None;
         }
         let offsite = Offsite {
-            repo: sandbox.root().join("offsite"),
+            repo,
+            location,
+            store_vars,
             password_file: sandbox.root().join("restic-password"),
             cache: sandbox.root().join("restic-cache"),
         };
         std::fs::write(&offsite.password_file, PASSWORD).unwrap();
-        let location = offsite.repo.display().to_string();
-        offsite.restic(sandbox, &location, &["init"]).ok();
+        offsite.restic(sandbox, &offsite.location, &["init"]).ok();
         Some(offsite)
     }
 
     /// `run` with the repository and its password set as a user sets them, and no other restic
     /// variable of the test's own environment.
     pub(crate) fn with(&self, run: Run) -> Run {
-        self.with_location(run, &self.repo.display().to_string())
+        self.with_location(run, &self.location)
     }
 
-    fn with_location(&self, run: Run, location: &str) -> Run {
+    pub(crate) fn with_location(&self, run: Run, location: &str) -> Run {
+        let run = self
+            .store_vars
+            .iter()
+            .fold(run, |run, (name, value)| run.env(name, value));
         run.env_remove("RESTIC_REPOSITORY")
             .env_remove("RESTIC_PASSWORD")
             .env_remove("RESTIC_PASSWORD_COMMAND")
@@ -68,7 +90,7 @@ impl Offsite {
     }
 
     /// restic itself on the repository at `location`: the independent checker.
-    fn restic(&self, sandbox: &Sandbox, location: &str, args: &[&str]) -> Output {
+    pub(crate) fn restic(&self, sandbox: &Sandbox, location: &str, args: &[&str]) -> Output {
         self.with_location(sandbox.command("restic"), location)
             .env("RESTIC_REPOSITORY", location)
             .args(args)
@@ -77,9 +99,28 @@ impl Offsite {
 
     /// `restic check --read-data`: the repository is whole, every byte of it read.
     pub(crate) fn check(&self, sandbox: &Sandbox) {
-        let location = self.repo.display().to_string();
-        self.restic(sandbox, &location, &["check", "--read-data"])
+        self.restic(sandbox, &self.location, &["check", "--read-data"])
             .ok();
+    }
+
+    /// Every snapshot in the repository as restic itself lists them: (id, `env=` tag), sorted.
+    pub(crate) fn in_repository(&self, sandbox: &Sandbox) -> Vec<(String, String)> {
+        let out = self
+            .restic(sandbox, &self.location, &["snapshots", "--json"])
+            .ok();
+        let mut found: Vec<(String, String)> = out
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let tags = s["tags"].as_array().unwrap();
+                let env = tags.iter().filter_map(|t| t.as_str()?.strip_prefix("env="));
+                (s["id"].as_str().unwrap().to_string(), env.collect())
+            })
+            .collect();
+        found.sort();
+        found
     }
 
     /// The snapshots `backups --offsite --json` lists for `env`.
@@ -105,7 +146,7 @@ pub(crate) fn send(offsite: &Offsite, sandbox: &Sandbox, env: &str) -> PathBuf {
 }
 
 /// `restore --offsite` into `env` with `args` (`--latest`, or a snapshot id), confirmed.
-fn restore(offsite: &Offsite, sandbox: &Sandbox, env: &str, args: &[&str]) -> Output {
+pub(crate) fn restore(offsite: &Offsite, sandbox: &Sandbox, env: &str, args: &[&str]) -> Output {
     offsite
         .xtask(sandbox)
         .args(["database", "restore", "--offsite", "--yes", "--env", env])
@@ -135,44 +176,51 @@ fn a_round_trip_on_each_environment_brings_back_bytes_equal_to_the_backup_sent()
         let Some(offsite) = Offsite::new(&sandbox) else {
             return;
         };
-        sandbox.init(env);
-        let db = sandbox.db(env);
-        let sent = send(&offsite, &sandbox, env);
-        let before = content(&sandbox, &db);
-        sandbox.sqlite(&db, "DELETE FROM onsens WHERE id > 2");
-        assert_ne!(content(&sandbox, &db), before);
-
-        let out = restore(&offsite, &sandbox, env, &["--latest"]).ok();
-        let fetched = downloaded(&out);
-        assert_eq!(
-            content(&sandbox, &db),
-            before,
-            "{env}: the content came back"
-        );
-        assert_eq!(bytes(&fetched), bytes(&sent), "{env}: byte for byte");
-        let (sent, fetched) = (manifest(&sent), manifest(&fetched));
-        for key in [
-            "file_digest",
-            "logical_digest",
-            "size",
-            "environment",
-            "reason",
-            "schema_version",
-            "created_at",
-        ] {
-            assert_eq!(fetched[key], sent[key], "{env}: {key}");
-        }
-        sandbox
-            .xtask()
-            .args(["database", "verify", "--env", env])
-            .run()
-            .ok();
-        if env == "prod" {
-            let record = sandbox.last_audit();
-            assert_eq!(record["outcome"], "ok", "{record}");
-        }
-        offsite.check(&sandbox);
+        round_trip(&offsite, &sandbox, env);
     }
+}
+
+/// `env` initialised, sent off-site, changed, and restored with `--latest`: the content comes
+/// back, the downloaded backup equals the one sent byte for byte and by its manifest, prod's
+/// restore is audited, and the repository is whole by `restic check --read-data`.
+pub(crate) fn round_trip(offsite: &Offsite, sandbox: &Sandbox, env: &str) {
+    sandbox.init(env);
+    let db = sandbox.db(env);
+    let sent = send(offsite, sandbox, env);
+    let before = content(sandbox, &db);
+    sandbox.sqlite(&db, "DELETE FROM onsens WHERE id > 2");
+    assert_ne!(content(sandbox, &db), before);
+
+    let out = restore(offsite, sandbox, env, &["--latest"]).ok();
+    let fetched = downloaded(&out);
+    assert_eq!(
+        content(sandbox, &db),
+        before,
+        "{env}: the content came back"
+    );
+    assert_eq!(bytes(&fetched), bytes(&sent), "{env}: byte for byte");
+    let (sent, fetched) = (manifest(&sent), manifest(&fetched));
+    for key in [
+        "file_digest",
+        "logical_digest",
+        "size",
+        "environment",
+        "reason",
+        "schema_version",
+        "created_at",
+    ] {
+        assert_eq!(fetched[key], sent[key], "{env}: {key}");
+    }
+    sandbox
+        .xtask()
+        .args(["database", "verify", "--env", env])
+        .run()
+        .ok();
+    if env == "prod" {
+        let record = sandbox.last_audit();
+        assert_eq!(record["outcome"], "ok", "{record}");
+    }
+    offsite.check(sandbox);
 }
 
 #[test]
@@ -215,7 +263,10 @@ fn the_listing_shows_this_environments_snapshots_newest_first() {
 }
 
 /// A dev database sent off-site, then changed: its path, its bytes now, and the backups on disk.
-fn sent_then_changed(offsite: &Offsite, sandbox: &Sandbox) -> (PathBuf, Vec<u8>, Vec<String>) {
+pub(crate) fn sent_then_changed(
+    offsite: &Offsite,
+    sandbox: &Sandbox,
+) -> (PathBuf, Vec<u8>, Vec<String>) {
     sandbox.init("dev");
     send(offsite, sandbox, "dev");
     let db = sandbox.db("dev");
@@ -249,6 +300,19 @@ fn a_wrong_password_or_a_missing_repository_fails_and_changes_nothing() {
         .code(1);
     assert!(
         out.stderr.contains("/nonexistent/onsendo-repository"),
+        "{}",
+        out.stderr
+    );
+
+    let out = offsite
+        .xtask(&sandbox)
+        .env("ONSENDO_RESTIC_TIMEOUT", "soon")
+        .args(["database", "backups", "--offsite"])
+        .run()
+        .code(2);
+    assert!(
+        out.stderr
+            .contains("ONSENDO_RESTIC_TIMEOUT must be a whole number of seconds"),
         "{}",
         out.stderr
     );
@@ -385,8 +449,9 @@ fn a_kill_during_the_upload_changes_nothing_local_and_leaves_the_repository_whol
     assert_eq!(bytes(&db), live, "the database is as it was");
     // The killed restic's lock stays until `restic unlock` finds its process gone, as after any
     // kill of restic; then the repository is whole.
-    let location = offsite.repo.display().to_string();
-    offsite.restic(&sandbox, &location, &["unlock"]).ok();
+    offsite
+        .restic(&sandbox, &offsite.location, &["unlock"])
+        .ok();
     offsite.check(&sandbox);
     send(&offsite, &sandbox, "dev");
     offsite.check(&sandbox);

@@ -7,6 +7,7 @@ mod data;
 mod everyday;
 mod listing;
 mod measure;
+mod offsite;
 
 use anyhow::Context;
 use measure::{median_seconds, Sample};
@@ -39,7 +40,8 @@ pub struct BenchArgs {
     /// Run only one group: `copy` (backup, verify, migrate-to-envs on the big database),
     /// `everyday` (status, doctor, migrate; status on the big database) or `app` (visit list, stats, export and `database backups`
     /// with 20 backups, on the big database)
-    #[arg(long, value_name = "GROUP", value_parser = ["copy", "everyday", "app"])]
+    /// `offsite` (backup --offsite and restore --offsite against restic by hand, on an S3 server)
+    #[arg(long, value_name = "GROUP", value_parser = ["copy", "everyday", "app", "offsite"])]
     pub only: Option<String>,
 }
 
@@ -117,6 +119,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             args.runs,
         )?;
         listing::run(&xtask, &dir.join("listing"), &big, args.runs)?;
+    }
+    if runs("offsite") {
+        let big = generated(&xtask, &dir, args.size_mb)?;
+        offsite::run(&xtask, &dir.join("offsite"), &big)?;
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ mod migrate;
 mod mock_data;
 mod new;
 mod offsite;
+mod offsite_prune;
 mod prepare;
 mod prune;
 mod redo;
@@ -187,7 +188,7 @@ pub enum DatabaseCommand {
     /// Remove the selected environment's old backups (--all-envs: every environment's); the newest
     /// verified backup of each always stays (removing prod backups: confirmation on prod)
     #[command(
-        after_help = "Only the selected environment's backups (--env, ONSENDO_ENV, else dev) are considered; with\n--all-envs, every environment's. With no rule, keeps the newest 10. With both rules, a backup goes\nonly when it is outside the newest N and older than DAYS. The newest backup of each environment that still\nmatches its manifest always stays; removing a prod backup takes prod's confirmation. Files without\na readable manifest are not this tool's backups and are left alone. A manifest whose backup was\nnever placed (a crash while backing up) goes too, once it is ten minutes old.\n\nExamples:\n  cargo xtask database prune --dry-run\n  cargo xtask database prune --env dev --keep 5\n  cargo xtask database prune --all-envs --keep 3 --older-than 30"
+        after_help = "Only the selected environment's backups (--env, ONSENDO_ENV, else dev) are considered; with\n--all-envs, every environment's. With no rule, keeps the newest 10. With both rules, a backup goes\nonly when it is outside the newest N and older than DAYS. The newest backup of each environment that still\nmatches its manifest always stays; removing a prod backup takes prod's confirmation. Files without\na readable manifest are not this tool's backups and are left alone. A manifest whose backup was\nnever placed (a crash while backing up) goes too, once it is ten minutes old.\n\nExamples:\n  cargo xtask database prune --dry-run\n  cargo xtask database prune --env dev --keep 5\n  cargo xtask database prune --all-envs --keep 3 --older-than 30\n  cargo xtask database prune --offsite --env prod --keep 30 --dry-run\n  cargo xtask database prune --offsite --env dev --older-than 90\n\nWith --offsite the same rules choose among the restic repository's snapshots of the selected\nenvironment (the newest always stays; other environments' are never touched); restic forgets\nthose (after `restic unlock` removes stale locks of killed runs) and prunes the data only they\nused. Removing prod snapshots takes prod's confirmation, and is audited."
     )]
     Prune(prune::PruneArgs),
     /// Give free pages back to the disk: a vacuumed copy, checked equal to the database, put into

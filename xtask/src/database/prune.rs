@@ -19,18 +19,39 @@ pub struct PruneArgs {
     #[arg(long, value_name = "DAYS")]
     pub older_than: Option<u64>,
     /// Prune every environment's backups, not only the selected environment's
-    #[arg(long)]
+    #[arg(long, conflicts_with = "offsite")]
     pub all_envs: bool,
+    /// Prune the restic repository's snapshots of the selected environment instead (restic forget + prune)
+    #[arg(long)]
+    pub offsite: bool,
+}
+
+/// The verb of prune's report: what a dry run would do, or what was done.
+pub fn removal_verb(dry_run: bool) -> &'static str {
+    match dry_run {
+        true => "would remove",
+        false => "removed",
+    }
+}
+
+impl PruneArgs {
+    /// The rules the flags give (with none: keep the newest 10).
+    pub fn retention(&self) -> Retention {
+        Retention {
+            keep: match (self.keep, self.older_than) {
+                (None, None) => Some(retention::DEFAULT_KEEP),
+                (keep, _) => keep,
+            },
+            older_than_days: self.older_than,
+        }
+    }
 }
 
 pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
-    let retention = Retention {
-        keep: match (args.keep, args.older_than) {
-            (None, None) => Some(retention::DEFAULT_KEEP),
-            (keep, _) => keep,
-        },
-        older_than_days: args.older_than,
-    };
+    if args.offsite {
+        return super::offsite_prune::run(args.retention(), global);
+    }
+    let retention = args.retention();
     let mut session = Session::begin(&global.options(), "database prune", Effect::Destructive)?;
     let scope = match (args.all_envs, session.config().env) {
         (true, _) => Scope::Every,
@@ -89,11 +110,7 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Ok((entries.len(), removed, orphans, others))
     });
     let (total, removed, orphans, others) = session.finish(result)?;
-    let verb = if global.dry_run {
-        "would remove"
-    } else {
-        "removed"
-    };
+    let verb = removal_verb(global.dry_run);
     if global.json {
         let items: Vec<_> = removed
             .iter()
