@@ -21,6 +21,13 @@ pub struct ShellArgs {
 }
 
 pub fn run(args: &ShellArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    // sqlite3 may end (`.quit`) while this process still writes to it; that write must fail with
+    // a broken pipe, which `send` expects, not kill this process (the binaries otherwise take
+    // SIGPIPE's default, to end quietly under `| head`).
+    // SAFETY: setting a signal's disposition; no handler runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
     let sqlite3 = find_sqlite3()?;
     let effect = if args.write {
         Effect::Destructive
