@@ -104,17 +104,22 @@ fn of_same_database(dir: &Path, made: &Manifest) -> Result<Vec<(Entry, Manifest)
         .collect())
 }
 
-/// After the safety copy `made`: removes the safety copies of the same database beyond the
-/// newest `policy.keep_safety`, counting `made` (the newest, checked equal to its source when it
-/// was made, so also the newest verified one, and never removed). Manual backups, other
-/// databases' copies and the `spared` files are not touched. Returns what was removed.
-fn tidy_safety_copies(made: &Made, policy: &Policy, spared: &[PathBuf]) -> Result<Vec<Entry>> {
-    let dir = crate::shared::durable::folder_of(&made.path);
-    let mut removed = Vec::new();
+/// After the safety copy `made`: removes, from `found` (its database's backups, oldest first),
+/// the safety copies beyond the newest `policy.keep_safety`, counting `made` (the newest, checked
+/// equal to its source when it was made, so also the newest verified one, and never removed).
+/// Manual backups and the `spared` files are not touched. Each path removed goes into `removed`
+/// (those before a failure too).
+fn tidy_safety_copies(
+    made: &Made,
+    found: &[(Entry, Manifest)],
+    policy: &Policy,
+    spared: &[PathBuf],
+    removed: &mut Vec<PathBuf>,
+) -> Result<()> {
     let mut kept = 1;
-    for (entry, manifest) in of_same_database(&dir, &made.manifest)?.into_iter().rev() {
+    for (entry, manifest) in found.iter().rev() {
         let is_spared = spared.iter().any(|path| same_file(path, &entry.path));
-        if entry.path == made.path || is_spared || !is_safety_copy(&manifest) {
+        if entry.path == made.path || is_spared || !is_safety_copy(manifest) {
             continue;
         }
         if kept < policy.keep_safety {
@@ -126,27 +131,25 @@ fn tidy_safety_copies(made: &Made, policy: &Policy, spared: &[PathBuf]) -> Resul
         if manifest.environment.is_some() && entry.stamp() != manifest.environment {
             continue;
         }
-        backup::remove(&entry)?;
-        removed.push(entry);
+        backup::remove(entry)?;
+        removed.push(entry.path.clone());
     }
-    Ok(removed)
+    Ok(())
 }
 
-/// How much room the backups of `made`'s database take, when that passes `policy.space_warn`
-/// times `database_size`: (their count, their total size).
-pub fn over_space(
-    made: &Made,
+/// How much room `found` (a database's backups) takes, when that passes `policy.space_warn` times
+/// `database_size`: (their count, their total size).
+fn over_space(
+    found: &[&(Entry, Manifest)],
     database_size: u64,
     policy: &Policy,
-) -> Result<Option<(usize, u64)>> {
+) -> Option<(usize, u64)> {
     if policy.space_warn == 0 || database_size == 0 {
-        return Ok(None);
+        return None;
     }
-    let dir = crate::shared::durable::folder_of(&made.path);
-    let found = of_same_database(&dir, &made.manifest)?;
     let total: u64 = found.iter().map(|(entry, _)| entry.size).sum();
     let over = u128::from(total) > u128::from(database_size) * u128::from(policy.space_warn);
-    Ok(over.then_some((found.len(), total)))
+    over.then_some((found.len(), total))
 }
 
 /// What to tell after `made`, a backup of `source` that `config` selected: with `tidy` (a safety
@@ -165,12 +168,21 @@ pub fn after_backup(
         || format!("`{}`", source.display()),
         |env| env.name().to_string(),
     );
-    match tidy.map(|spared| tidy_safety_copies(made, policy, spared)) {
-        Some(Ok(removed)) if !removed.is_empty() => {
-            let names: Vec<String> = removed
-                .iter()
-                .map(|e| manifest::file_name(&e.path))
-                .collect();
+    // The folder is read once: the policy and the room both work from this listing.
+    let dir = crate::shared::durable::folder_of(&made.path);
+    let found = match of_same_database(&dir, &made.manifest) {
+        Ok(found) => found,
+        Err(e) => {
+            return tidy
+                .map(|_| format!("warning: older safety copies stay: {e}"))
+                .into_iter()
+                .collect()
+        }
+    };
+    let mut removed = Vec::new();
+    match tidy.map(|spared| tidy_safety_copies(made, &found, policy, spared, &mut removed)) {
+        Some(Ok(())) if !removed.is_empty() => {
+            let names: Vec<String> = removed.iter().map(|p| manifest::file_name(p)).collect();
             notices.push(format!(
                 "removed {} of {whose} ({}): the newest {} stay ({KEEP_SAFETY_VAR} sets how many)",
                 counted(removed.len(), "older safety copy"),
@@ -181,8 +193,12 @@ pub fn after_backup(
         Some(Err(e)) => notices.push(format!("warning: older safety copies stay: {e}")),
         _ => {}
     }
+    let left: Vec<&(Entry, Manifest)> = found
+        .iter()
+        .filter(|(entry, _)| !removed.contains(&entry.path))
+        .collect();
     let database_size = std::fs::metadata(source).map_or(0, |m| m.len());
-    if let Ok(Some((count, total))) = over_space(made, database_size, policy) {
+    if let Some((count, total)) = over_space(&left, database_size, policy) {
         notices.push(format!(
             "note: the {} of {whose} take {}, more than {} times the database's {} ({SPACE_WARN_VAR}); `{}` removes older ones",
             counted(count, "backup"),
