@@ -73,7 +73,7 @@ pub fn list(
         },
         Err(e) => (format!("unreadable: {e}"), "root's migrations/ folder"),
     };
-    let colour = match vars.iter().find(|(name, _)| name == "NO_COLOR") {
+    let colour = match var(vars, "NO_COLOR") {
         Some(_) => ("off", "NO_COLOR"),
         None => ("on when the output is a terminal", "default"),
     };
@@ -143,14 +143,16 @@ pub fn list(
     settings
 }
 
+/// The value of the variable `name` among `vars`, as it is (blank included).
+fn var<'a>(vars: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    vars.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, value)| value.as_str())
+}
+
 /// The retention policy of safety copies and the backup-space notice, and where they came from.
 fn safety_copies(vars: &[(String, String)]) -> Setting {
-    let value = |name: &str| {
-        vars.iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, value)| value.as_str())
-    };
-    let (keep, warn) = (value(KEEP_SAFETY_VAR), value(SPACE_WARN_VAR));
+    let (keep, warn) = (var(vars, KEEP_SAFETY_VAR), var(vars, SPACE_WARN_VAR));
     let set: Vec<&str> = [(KEEP_SAFETY_VAR, keep), (SPACE_WARN_VAR, warn)]
         .into_iter()
         .filter_map(|(name, value)| value.map(|_| name))
@@ -177,11 +179,7 @@ fn safety_copies(vars: &[(String, String)]) -> Setting {
 /// The off-site repository, where its password comes from (never the password), and whether
 /// safety copies go there too.
 fn offsite(vars: &[(String, String)], show_secrets: bool) -> Vec<Setting> {
-    let value = |name: &str| {
-        vars.iter()
-            .find(|(n, v)| n == name && !v.trim().is_empty())
-            .map(|(_, value)| value.as_str())
-    };
+    let value = |name: &str| var(vars, name).filter(|v| !v.trim().is_empty());
     let repository = [offsite::REPOSITORY_VAR, "RESTIC_REPOSITORY"]
         .into_iter()
         .find_map(|name| Some((value(name)?, name)));
@@ -236,10 +234,7 @@ fn offsite(vars: &[(String, String)], show_secrets: bool) -> Vec<Setting> {
 /// How long a command waits for another one's lock, and where that came from.
 fn lock_wait(vars: &[(String, String)]) -> Setting {
     use crate::access::lock::{wait_from, WAIT_VAR};
-    let value = vars
-        .iter()
-        .find(|(name, _)| name == WAIT_VAR)
-        .map(|(_, value)| value.as_str());
+    let value = var(vars, WAIT_VAR);
     let source = if value.is_some() { WAIT_VAR } else { "default" };
     let shown = match wait_from(value) {
         Ok(wait) => format!("{} s, then refuse", wait.as_secs()),
