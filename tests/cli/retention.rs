@@ -220,21 +220,19 @@ fn commands_that_make_a_backup_say_when_backups_pass_the_set_multiple_of_the_dat
     sandbox.init("dev");
     let twice = ("ONSENDO_BACKUP_SPACE_WARN", "2");
     let quiet = |out: &str| !out.contains("note: the");
-    for _ in 0..2 {
-        let out = sandbox
+    let back_up = || {
+        sandbox
             .xtask()
             .args(["database", "backup", "--env", "dev"])
             .env(twice.0, twice.1)
             .run()
-            .ok();
+            .ok()
+    };
+    for _ in 0..2 {
+        let out = back_up();
         assert!(quiet(&out.stderr), "{}", out.stderr);
     }
-    let out = sandbox
-        .xtask()
-        .args(["database", "backup", "--env", "dev"])
-        .env(twice.0, twice.1)
-        .run()
-        .ok();
+    let out = back_up();
     assert!(
         out.stderr.contains("note: the 3 backups of dev take ")
             && out.stderr.contains("more than 2 times the database's")
