@@ -52,26 +52,63 @@ pub(crate) fn restamp(path: &Path, env: Option<Environment>) -> Result<()> {
 }
 
 /// Replaces the content of `live` with the staged copy's, through SQLite, and checks that the
-/// live file now holds exactly the staged content and passes `quick_check`.
+/// live file now holds exactly the staged content (by content hash) and passes `quick_check`,
+/// the two side by side.
 pub fn replace_contents(staged: &Path, live: &Path) -> Result<()> {
+    let by_records = !db::is_wal_in(&open(staged)?, staged)? && !db::is_wal_in(&open(live)?, live)?;
     let from = db::connect(staged, Access::Read)?;
-    let logical = digest::logical_digest(&from, staged)?;
+    let expected = content_hash(&from, &open(staged)?, staged, by_records)?;
     let mut to = db::connect(live, Access::Write)?;
     failpoint::hit("restore.replace")?;
     copy::backup_all(&from, &mut to, live, live)?;
     drop((from, to));
     failpoint::hit("restore.replaced")?;
-    let conn = db::connect(live, Access::Read)?;
-    let found = digest::logical_digest(&conn, live)?;
-    if found != logical {
+    // The header and size first, before this process holds any lock on the file (the check
+    // opens and closes a descriptor of it: see `db::check_header_in`); then the hash, through a
+    // descriptor opened before the connections and closed after them, beside `quick_check`.
+    let report = verify::file_checks(live);
+    let file = open(live)?;
+    let (found, health) = std::thread::scope(|scope| {
+        let health =
+            scope.spawn(|| verify::sqlite_checks(report, Depth::Quick, Allowed::SourcesOwn));
+        let found = db::connect(live, Access::Read).and_then(|conn| {
+            conn.execute_batch("BEGIN")
+                .map_err(|e| sqlite_error(live, "cannot read", e))?;
+            content_hash(&conn, &file, live, by_records)
+        });
+        (found, health.join().expect("the checking thread panicked"))
+    });
+    drop(file);
+    let found = found?;
+    if found != expected {
         return Err(Error::failed(format!(
-            "`{}` does not hold the restored content after the restore ({found} ≠ {logical}); restore it again from the pre-restore backup",
+            "`{}` does not hold the restored content after the restore ({found} ≠ {expected}); restore it again from the pre-restore backup",
             live.display()
         )));
     }
-    verify::database(live, Depth::Quick, Allowed::SourcesOwn)?
-        .into_result()
-        .map(|_| ())
+    health?.into_result().map(|_| ())
+}
+
+/// `path` opened for reading.
+fn open(path: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(path)
+        .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))
+}
+
+/// The content hash that [`replace_contents`] compares: the record hash, which reads the b-trees
+/// straight from the main file at memory speed, when `by_records`; else (a database in WAL mode,
+/// whose content may sit in its `-wal` file) the hash of the values read through SQLite. `file`
+/// is a descriptor of `path` (see [`crate::copies::records::digest_in`]).
+fn content_hash(
+    conn: &rusqlite::Connection,
+    file: &std::fs::File,
+    path: &Path,
+    by_records: bool,
+) -> Result<String> {
+    match by_records {
+        true => crate::copies::records::digest_in(conn, file, path),
+        false => digest::logical_digest(conn, path),
+    }
 }
 
 /// Where a restore into the database `canonical` (its name by [`crate::selection::paths::Layout::canonical_of`])

@@ -160,7 +160,7 @@ pub(crate) fn file_checks(path: &Path) -> Report {
 
 /// Adds the checks through SQLite to a [`file_checks`] report: the structural check and the
 /// foreign-key check, in parallel, on their own read-only connections.
-fn sqlite_checks(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
+pub(crate) fn sqlite_checks(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
     let Report {
         path, mut checks, ..
     } = report;
@@ -211,20 +211,29 @@ pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> 
         .foreign_key_violations
         .map_or(Allowed::SourcesOwn, Allowed::AtMost);
     let mut report = file_checks(path);
-    // The hash reads through a descriptor opened before the connections and closed after them
-    // (see `db::check_header_in`).
+    // The hashes read through a descriptor opened before the connections and closed after them
+    // (see `db::check_header_in`). All run side by side; the content hash and the stamp count
+    // only when every check before them passed (on a damaged file, the checks say more).
     let file = std::fs::File::open(path)
         .map_err(|e| Error::failed(format!("cannot open `{}`", path.display())).because(e))?;
-    let (checked, file_digest) = std::thread::scope(|scope| {
+    let (checked, file_digest, content) = std::thread::scope(|scope| {
         let hashing = scope.spawn(|| digest::reader_digest(&file, path));
-        let checked = if report.passed() {
-            sqlite_checks(report.clone(), depth, allowed).map(Some)
-        } else {
-            Ok(None)
+        let checked = report.passed().then(|| {
+            let content = scope.spawn(|| content_and_stamp(&file, path));
+            let checked = sqlite_checks(report.clone(), depth, allowed);
+            (
+                checked,
+                content.join().expect("the hashing thread panicked"),
+            )
+        });
+        let (checked, content) = match checked {
+            Some((checked, content)) => (checked.map(Some), Some(content)),
+            None => (Ok(None), None),
         };
         (
             checked,
             hashing.join().expect("the hashing thread panicked"),
+            content,
         )
     });
     drop(file);
@@ -243,18 +252,25 @@ pub fn backup(path: &Path, manifest: &Manifest, depth: Depth) -> Result<Report> 
         file_digest,
         &manifest.file_digest,
     ));
-    if report.passed() {
-        let conn = db::connect(path, Access::Read)?;
-        let logical = crate::copies::records::digest(&conn, path)?;
+    if let (true, Some(content)) = (report.passed(), content) {
+        let (logical, stamp) = content?;
         report.checks.push(against_manifest(
             "manifest content hash",
             logical,
             &manifest.logical_digest,
         ));
-        let stamp = crate::access::stamp::read(&conn, path, None)?;
         report.checks.extend(environment_check(manifest, stamp));
     }
     Ok(report)
+}
+
+/// The record hash of the database `path` (read through `file`) and its stamp, on a connection
+/// of their own.
+fn content_and_stamp(file: &std::fs::File, path: &Path) -> Result<(String, Option<Environment>)> {
+    let conn = db::connect(path, Access::Read)?;
+    let logical = crate::copies::records::digest_in(&conn, file, path)?;
+    let stamp = crate::access::stamp::read(&conn, path, None)?;
+    Ok((logical, stamp))
 }
 
 /// The environment the manifest names against the stamp inside the backup: a manifest edited to

@@ -6,7 +6,7 @@ use crate::backup::{
     name_of, restore_into, truncate_to_half, verify, verify_file,
 };
 use crate::split::hashes_under;
-use crate::support::{bytes, names_in, Sandbox};
+use crate::support::{bytes, names_in, Sandbox, SqliteShell};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -144,6 +144,32 @@ fn restore_brings_the_content_back_and_keeps_what_it_replaced() {
         "no temporary or side files beside the live database: {:?}",
         names_in(db.parent().unwrap())
     );
+}
+
+#[test]
+fn a_live_database_in_wal_mode_is_restored_while_another_connection_keeps_its_wal() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let db = sandbox.db("dev");
+    assert_eq!(sandbox.sqlite(&db, "PRAGMA journal_mode = WAL"), "wal");
+    let saved = backup(&sandbox, "dev", &[]);
+    change_data(&sandbox, &db);
+    // An open connection keeps the WAL in use: the restored pages are still in it (not
+    // checkpointed into the main file) when the restore checks the content it wrote.
+    let mut other = SqliteShell::open(&db);
+    other.run("SELECT count(*) FROM onsens;");
+
+    restore_json(&sandbox, &["--latest", "--env", "dev"]);
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    assert!(
+        std::fs::metadata(&wal).map_or(0, |m| m.len()) > 0,
+        "the restored content is (partly) in the WAL"
+    );
+    assert_same_content(&sandbox, &db, &saved);
+    assert_eq!(sandbox.sqlite(&db, "PRAGMA journal_mode"), "wal");
+    assert!(other.close());
+    assert_same_content(&sandbox, &db, &saved);
+    assert_eq!(sandbox.sqlite(&db, "PRAGMA integrity_check"), "ok");
 }
 
 #[test]
