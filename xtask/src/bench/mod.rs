@@ -122,7 +122,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if runs("offsite") {
         let big = generated(&xtask, &dir, args.size_mb)?;
-        offsite::run(&xtask, &dir.join("offsite"), &big)?;
+        offsite::run(&xtask, &dir.join("offsite"), &big, args.runs)?;
     }
     Ok(())
 }

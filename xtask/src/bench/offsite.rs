@@ -1,8 +1,10 @@
 //! `bench --only offsite`: `backup --offsite` and `restore --offsite --latest` against restic run
 //! by hand, with the repositories on an `rclone serve s3` the bench starts on 127.0.0.1; how much
 //! a day's use (100 visits added, 20 modified) and 20 such days grow the repository; our own peak
-//! memory (read from `/proc` while we run, so restic's is counted apart).
+//! memory (read from `/proc` while we run, so restic's is counted apart). Times are medians of
+//! `--runs` runs, each first backup into new, empty repositories.
 
+use super::measure::median;
 use anyhow::{bail, Context};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -25,7 +27,7 @@ struct Ours {
     peak_kib: u64,
 }
 
-pub fn run(xtask: &Path, dir: &Path, source: &Path) -> anyhow::Result<()> {
+pub fn run(xtask: &Path, dir: &Path, source: &Path, runs: usize) -> anyhow::Result<()> {
     for program in ["restic", "rclone"] {
         if Command::new(program).arg("version").output().is_err() {
             println!("\noffsite: skipped, `{program}` is not installed");
@@ -43,34 +45,43 @@ pub fn run(xtask: &Path, dir: &Path, source: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(&storage)?;
     let (_server, endpoint) = start_server(dir, &storage)?;
     let log = dir.join("last-command.log");
-    let ours = format!("s3:{endpoint}/ours");
-    let hand = format!("s3:{endpoint}/hand");
-    for repo in [&ours, &hand] {
-        shell(&format!("restic -r '{repo}' init -q"), &log)?;
-    }
     let xtask_args = |words: &[&str]| -> Vec<String> {
         let mut args = vec!["--root".to_string(), root.display().to_string()];
         args.extend(words.iter().map(|w| w.to_string()));
         args
     };
     let send = xtask_args(&["database", "backup", "--env", "dev", "--offsite"]);
-    let first = ours_run(xtask, &send, &ours, &log)?;
-    let by_hand = shell(
-        &format!(
-            "restic -r '{hand}' backup -q --stdin --stdin-filename onsen_dev.db < '{}'",
-            live.display()
-        ),
-        &log,
-    )?;
-    let bucket = storage.join("ours");
+    let backups = root.join("artifacts/db/backups");
+    // First backups, each into new, empty repositories; the days go on in the last of ours.
+    let (mut firsts, mut by_hand, mut ours) = (Vec::new(), Vec::new(), String::new());
+    for run in 0..runs.max(1) {
+        ours = format!("s3:{endpoint}/ours{run}");
+        let hand = format!("s3:{endpoint}/hand{run}");
+        for repo in [&ours, &hand] {
+            shell(&format!("restic -r '{repo}' init -q"), &log)?;
+        }
+        firsts.push(ours_run(xtask, &send, &ours, &log)?);
+        clear(&backups)?;
+        by_hand.push(shell(
+            &format!(
+                "restic -r '{hand}' backup -q --stdin --stdin-filename onsen_dev.db < '{}'",
+                live.display()
+            ),
+            &log,
+        )?);
+        std::fs::remove_dir_all(storage.join(format!("hand{run}")))?;
+    }
+    let bucket = storage.join(format!("ours{}", runs.max(1) - 1));
     let after_first = folder_size(&bucket)?;
-    day_of_use(&live, 0, &log)?;
-    let mut peak = first.peak_kib;
-    peak = peak.max(ours_run(xtask, &send, &ours, &log)?.peak_kib);
-    let one_day = folder_size(&bucket)? - after_first;
-    for day in 1..20 {
+    let mut one_day = 0;
+    let mut peak = firsts.iter().map(|run| run.peak_kib).max().unwrap_or(0);
+    for day in 0..20 {
         day_of_use(&live, day, &log)?;
         peak = peak.max(ours_run(xtask, &send, &ours, &log)?.peak_kib);
+        clear(&backups)?;
+        if day == 0 {
+            one_day = folder_size(&bucket)? - after_first;
+        }
     }
     let twenty_days = folder_size(&bucket)?;
     let restore = xtask_args(&[
@@ -82,23 +93,32 @@ pub fn run(xtask: &Path, dir: &Path, source: &Path) -> anyhow::Result<()> {
         "--latest",
         "--yes",
     ]);
-    let restored = ours_run(xtask, &restore, &ours, &log)?;
-    peak = peak.max(restored.peak_kib);
-    let dumped = dir.join("dumped.db");
-    let dump_and_copy = shell(
-        &format!(
-            "restic -r '{ours}' dump latest /onsen_dev.db > '{}' && cp '{}' '{}/copied.db' && sync",
-            dumped.display(),
-            dumped.display(),
-            dir.display()
-        ),
-        &log,
-    )?;
+    let (mut restored, mut dump_and_copy) = (Vec::new(), Vec::new());
+    for _ in 0..runs.max(1) {
+        let run = ours_run(xtask, &restore, &ours, &log)?;
+        peak = peak.max(run.peak_kib);
+        restored.push(run.seconds);
+        clear(&backups)?;
+        let (dumped, copied) = (dir.join("dumped.db"), dir.join("copied.db"));
+        dump_and_copy.push(shell(
+            &format!(
+                "restic -r '{ours}' dump latest /onsen_dev.db > '{}' && cp '{}' '{}' && sync",
+                dumped.display(),
+                dumped.display(),
+                copied.display()
+            ),
+            &log,
+        )?);
+        std::fs::remove_file(dumped)?;
+        std::fs::remove_file(copied)?;
+    }
+    let first: Vec<f64> = firsts.iter().map(|run| run.seconds).collect();
     report(
         size,
-        (first.seconds, by_hand),
+        runs.max(1),
+        (median(&first), median(&by_hand)),
         (one_day, twenty_days),
-        (restored.seconds, dump_and_copy),
+        (median(&restored), median(&dump_and_copy)),
         peak,
     );
     Ok(())
@@ -106,6 +126,7 @@ pub fn run(xtask: &Path, dir: &Path, source: &Path) -> anyhow::Result<()> {
 
 fn report(
     size: u64,
+    runs: usize,
     (first, by_hand): (f64, f64),
     (one_day, twenty_days): (u64, u64),
     (restored, dump_and_copy): (f64, f64),
@@ -114,7 +135,7 @@ fn report(
     let mib = |bytes: u64| bytes as f64 / 1048576.0;
     let verdict = |met: bool| if met { "met" } else { "MISSED" };
     println!(
-        "\noff-site, database {:.0} MiB, repository on rclone serve s3 (127.0.0.1)",
+        "\noff-site, database {:.0} MiB, repository on rclone serve s3 (127.0.0.1); times are medians of {runs} runs",
         mib(size)
     );
     let rows = [
@@ -227,6 +248,18 @@ fn ours_run(xtask: &Path, args: &[String], repo: &str, log: &Path) -> anyhow::Re
 fn shell(script: &str, log: &Path) -> anyhow::Result<f64> {
     let sample = super::measure::run("sh", &["-c", script], log)?;
     Ok(sample.seconds)
+}
+
+/// Removes the local backups (and their manifests) the runs made: each is a copy of the whole
+/// database, and only the repository is measured.
+fn clear(backups: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(backups)? {
+        let path = entry?.path();
+        if path.is_file() {
+            std::fs::remove_file(path)?;
+        }
+    }
+    Ok(())
 }
 
 /// The bytes of the files under `dir`.
