@@ -412,7 +412,12 @@ fn newest(
 
 /// Removes a backup and its manifest.
 pub fn remove(entry: &Entry) -> Result<()> {
-    remove_files(&[entry.path.clone(), Manifest::path_for(&entry.path)])
+    remove_at(&entry.path)
+}
+
+/// Removes the backup at `path` and its manifest.
+pub fn remove_at(path: &Path) -> Result<()> {
+    remove_files(&[path.to_path_buf(), Manifest::path_for(path)])
 }
 
 /// Removes `paths` (those already gone are no error), then syncs the folder of the first.

@@ -359,6 +359,53 @@ fn another_environments_snapshot_needs_cross_env_before_anything_is_downloaded()
 }
 
 #[test]
+fn a_snapshot_relabelled_for_prod_is_refused_and_its_download_not_kept() {
+    let sandbox = Sandbox::new();
+    let Some(offsite) = Offsite::new(&sandbox) else {
+        return;
+    };
+    sandbox.init("dev");
+    sandbox.init("prod");
+    send(&offsite, &sandbox, "dev");
+    let (id, _) = offsite.in_repository(&sandbox).remove(0);
+    // Its tags (the manifest it carries) now say prod; the file inside is still stamped dev.
+    offsite
+        .restic(
+            &sandbox,
+            &offsite.location,
+            &["tag", "--remove", "env=dev", "--add", "env=prod", &id],
+        )
+        .ok();
+    let prod = sandbox.db("prod");
+    let before = bytes(&prod);
+    let backups = backups_on_disk(&sandbox);
+
+    let out = restore(&offsite, &sandbox, "prod", &["--latest"]).code(4);
+    assert!(
+        out.stderr
+            .contains("the manifest says prod, but the backup is stamped dev"),
+        "{}",
+        out.stderr
+    );
+    let copy = downloaded(&out);
+    assert!(
+        out.stderr.contains(&format!(
+            "the downloaded copy `{}` is removed",
+            copy.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&prod), before, "prod is untouched");
+    assert_eq!(
+        backups_on_disk(&sandbox),
+        backups,
+        "no copy of the refused snapshot is left among the backups"
+    );
+    assert_no_temp_files(&[sandbox.backup_dir(), db_dir(&sandbox)]);
+}
+
+#[test]
 fn a_tampered_repository_fails_the_download_and_nothing_is_placed() {
     let sandbox = Sandbox::new();
     let Some(offsite) = Offsite::new(&sandbox) else {

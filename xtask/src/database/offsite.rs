@@ -4,7 +4,7 @@
 use super::restore::{restamp_for, RestoreArgs};
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::session::{Effect, Session};
-use onsendo::copies::backup::Made;
+use onsendo::copies::backup::{self, Made};
 use onsendo::copies::offsite::{Repository, Snapshot};
 use onsendo::selection::config::DatabaseConfig;
 use onsendo::ui;
@@ -147,6 +147,15 @@ pub fn fetch(
         made.manifest.file_digest
     );
     Ok(made.path)
+}
+
+/// `refused`, after removing the downloaded copy `file` that failed its check (and saying so).
+pub fn discard(file: &Path, refused: onsendo::Error) -> onsendo::Error {
+    match backup::remove_at(file) {
+        Ok(()) => eprintln!("the downloaded copy `{}` is removed", file.display()),
+        Err(e) => eprintln!("warning: the downloaded copy is not removed: {e}"),
+    }
+    refused
 }
 
 /// `restore --offsite --dry-run`: which snapshot would be downloaded and restored.

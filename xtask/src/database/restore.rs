@@ -44,32 +44,40 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let canonical = session.config().layout.canonical_of(&session.config().path);
     let chosen = session.lock(Hold::Exclusive).and_then(|()| {
         match (&args.file, restore::interrupted(&canonical)) {
-            (Some(file), _) if !args.offsite => Ok(file.clone()),
+            (Some(file), _) if !args.offsite => Ok((file.clone(), false)),
             (None, Some(unfinished)) => {
                 eprintln!(
                     "an earlier restore of `{}` was interrupted; finishing it",
                     unfinished.display()
                 );
-                Ok(unfinished)
+                Ok((unfinished, false))
             }
             (wanted, _) if args.offsite => {
                 offsite::fetch(session.config(), wanted.as_deref(), args.cross_env)
+                    .map(|file| (file, true))
             }
             (_, _) => {
                 let env = session.config().env;
-                backup::latest_to_restore(session.config(), env).map(|entry| entry.path)
+                backup::latest_to_restore(session.config(), env).map(|entry| (entry.path, false))
             }
         }
     });
-    let result = chosen.and_then(|file| {
+    let result = chosen.and_then(|(file, downloaded)| {
         let manifest = manifest::require(&file, session.config())?;
-        verify::backup(&file, &manifest, Depth::Full)?
-            .into_result()
-            .map_err(|e| {
+        let checked = verify::backup(&file, &manifest, Depth::Full).and_then(|report| {
+            report.into_result().map_err(|e| {
                 Error::check_failed(format!(
                     "refusing to restore a backup that fails verification: {e}"
                 ))
-            })?;
+            })
+        });
+        if let Err(refused) = checked {
+            // A snapshot downloaded for this restore that fails is not kept as a local backup.
+            return Err(match downloaded {
+                true => offsite::discard(&file, refused),
+                false => refused,
+            });
+        }
         describe_plan(session.config(), &file, &manifest, args.file.is_none())?;
         let live = session.config().path.clone();
         if !live.exists() {
