@@ -31,6 +31,8 @@ pub(crate) struct Record {
     pub duration_ms: u128,
     /// The backup made before the operation, if any.
     pub backup: Option<PathBuf>,
+    /// Older backups the operation removed (safety copies past the retention policy).
+    pub removed: Vec<PathBuf>,
 }
 
 /// The open log: opened (and rotated) before the operation starts, its start record written
@@ -323,6 +325,7 @@ fn to_json(record: &Record, id: Option<&str>) -> Value {
         "outcome": record.outcome,
         "duration_ms": record.duration_ms,
         "backup": record.backup.as_ref().map(|p| p.display().to_string()),
+        "removed_backups": record.removed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     })
 }
 
@@ -964,6 +967,7 @@ mod tests {
             outcome: "ok".into(),
             duration_ms: 12,
             backup: None,
+            removed: Vec::new(),
         }
     }
 

@@ -52,6 +52,8 @@ pub struct Session {
     confirmation: &'static str,
     backup: Option<PathBuf>,
     spared: Vec<PathBuf>,
+    /// Older backups the operation removed, for the audit record.
+    removed: Vec<PathBuf>,
     decided_by: Option<&'static str>,
     locks: Vec<(PathBuf, Hold, Lock)>,
 }
@@ -103,6 +105,7 @@ impl Session {
             confirmation: "not needed",
             backup: None,
             spared: Vec::new(),
+            removed: Vec::new(),
             decided_by: None,
             locks: Vec::new(),
         })
@@ -340,6 +343,11 @@ impl Session {
         self.backup = Some(path.to_path_buf());
     }
 
+    /// Notes older backups the operation removed, for the audit record.
+    pub fn record_removed(&mut self, paths: Vec<PathBuf>) {
+        self.removed.extend(paths);
+    }
+
     /// Whether the selection names prod: by environment, or by prod's canonical path.
     fn selects_prod(&self) -> bool {
         let prod = Some(Environment::Prod);
@@ -476,6 +484,7 @@ impl Session {
                 outcome,
                 duration_ms: self.started.elapsed().as_millis(),
                 backup: self.backup.take(),
+                removed: std::mem::take(&mut self.removed),
             };
             if let Err(e) = log.append(&record) {
                 eprintln!("warning: {e}");

@@ -152,17 +152,26 @@ fn over_space(
     over.then_some((found.len(), total))
 }
 
-/// What to tell after `made`, a backup of `source` that `config` selected: with `tidy` (a safety
-/// copy: the files it spares), the older safety copies removed by `policy`; and whether the
-/// database's backups now take more than `policy` allows. Removal that fails is a warning: the
-/// new copy is in place.
+/// What [`after_backup`] did and has to tell.
+#[derive(Debug, Default)]
+pub struct AfterBackup {
+    /// What to tell (on stderr).
+    pub notices: Vec<String>,
+    /// The older safety copies it removed.
+    pub removed: Vec<PathBuf>,
+}
+
+/// After `made`, a backup of `source` that `config` selected: with `tidy` (a safety copy: the
+/// files it spares), the older safety copies removed by `policy`; and whether the database's
+/// backups now take more than `policy` allows. Removal that fails is a warning: the new copy is
+/// in place.
 pub fn after_backup(
     made: &Made,
     source: &Path,
     config: &DatabaseConfig,
     policy: &Policy,
     tidy: Option<&[PathBuf]>,
-) -> Vec<String> {
+) -> AfterBackup {
     let mut notices = Vec::new();
     let whose = made.manifest.environment.map_or_else(
         || format!("`{}`", source.display()),
@@ -173,10 +182,13 @@ pub fn after_backup(
     let found = match of_same_database(&dir, &made.manifest) {
         Ok(found) => found,
         Err(e) => {
-            return tidy
-                .map(|_| format!("warning: older safety copies stay: {e}"))
-                .into_iter()
-                .collect()
+            return AfterBackup {
+                notices: tidy
+                    .map(|_| format!("warning: older safety copies stay: {e}"))
+                    .into_iter()
+                    .collect(),
+                removed: Vec::new(),
+            }
         }
     };
     let mut removed = Vec::new();
@@ -208,7 +220,7 @@ pub fn after_backup(
             Hint::command(config, "database prune")
         ));
     }
-    notices
+    AfterBackup { notices, removed }
 }
 
 /// For each environment, the newest of `entries` (oldest first, as [`backup::list`] gives them)
@@ -231,16 +243,18 @@ pub fn newest_verified(entries: &[Entry]) -> Vec<bool> {
 impl Session {
     /// Makes the backup (checked equal to its source) a command promises before it changes `db`,
     /// notes it for the audit record, then applies the retention policy to the database's safety
-    /// copies and tells what it removed (on stderr). With [`offsite::SAFETY_VAR`] set, the copy
+    /// copies and tells what it removed (on stderr, and in the audit record). With [`offsite::SAFETY_VAR`] set, the copy
     /// is also sent off-site (a failure there is a warning: the local copy is made).
     pub fn back_up(&mut self, db: &Database, reason: Reason) -> Result<Made> {
         let policy = Policy::from_process()?;
         let made = backup::before(db, reason)?;
         self.record_backup(&made.path);
         let spared = Some(self.spared());
-        for notice in after_backup(&made, db.path(), db.config(), &policy, spared) {
+        let after = after_backup(&made, db.path(), db.config(), &policy, spared);
+        for notice in &after.notices {
             eprintln!("{notice}");
         }
+        self.record_removed(after.removed);
         if offsite::safety_copies_offsite() {
             match offsite::Repository::from_process().and_then(|repo| repo.send(&made)) {
                 Ok(id) => eprintln!("sent the safety copy off-site: snapshot {id}"),

@@ -253,3 +253,47 @@ fn commands_that_make_a_backup_say_when_backups_pass_the_set_multiple_of_the_dat
         .ok();
     assert!(quiet(&off.stderr), "0 turns the notice off: {}", off.stderr);
 }
+
+#[test]
+fn prod_safety_copies_the_policy_removes_are_named_in_the_audit_record() {
+    let sandbox = Sandbox::new();
+    sandbox.init("prod");
+    let write = |region: &str| {
+        let out = sandbox
+            .xtask()
+            .args(["database", "exec", "--write", "--yes", "--env", "prod"])
+            .arg(format!(
+                "UPDATE onsens SET region = '{region}' WHERE id = 1"
+            ))
+            .env("ONSENDO_KEEP_SAFETY_COPIES", "1")
+            .run()
+            .ok();
+        (sandbox.last_audit(), out.stderr)
+    };
+    let (first, _) = write("Beppu 1");
+    let first_copy = PathBuf::from(first["backup"].as_str().expect("a pre-sql copy"));
+    assert_eq!(first["removed_backups"], serde_json::json!([]));
+
+    let (second, stderr) = write("Beppu 2");
+    assert!(
+        stderr.contains("removed 1 older safety copy of prod ("),
+        "{stderr}"
+    );
+    assert!(!first_copy.exists(), "the older copy is gone");
+    assert_eq!(
+        second["removed_backups"],
+        serde_json::json!([first_copy.display().to_string()])
+    );
+    let shown = sandbox
+        .xtask()
+        .args(["database", "audit", "--tail", "1", "--env", "prod"])
+        .run()
+        .ok();
+    assert!(
+        shown
+            .stdout
+            .contains(&format!("  removed: {}", first_copy.display())),
+        "{}",
+        shown.stdout
+    );
+}

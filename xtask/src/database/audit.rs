@@ -48,7 +48,7 @@ fn field<'a>(record: &'a Value, name: &str) -> &'a str {
     record.get(name).and_then(Value::as_str).unwrap_or("?")
 }
 
-/// `time  user@host  outcome  confirmation  command…  backup`; a start record (with `state`) shows
+/// `time  user@host  outcome  confirmation  command…  backup  removed`; a start record (with `state`) shows
 /// what became of its operation in place of the outcome.
 fn text(record: &Value, state: Option<State>) -> String {
     let command = record
@@ -67,6 +67,15 @@ fn text(record: &Value, state: Option<State>) -> String {
         .and_then(Value::as_str)
         .map(|b| format!("  backup: {b}"))
         .unwrap_or_default();
+    let removed: Vec<&str> = record
+        .get("removed_backups")
+        .and_then(Value::as_array)
+        .map(|paths| paths.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let removed = match removed.is_empty() {
+        true => String::new(),
+        false => format!("  removed: {}", removed.join(", ")),
+    };
     let confirmation = record
         .get("confirmation")
         .and_then(Value::as_str)
@@ -88,7 +97,7 @@ fn text(record: &Value, state: Option<State>) -> String {
         }
     };
     ui::escape_controls(&format!(
-        "{}  {}@{}  {outcome}{confirmation}  {command}{backup}",
+        "{}  {}@{}  {outcome}{confirmation}  {command}{backup}{removed}",
         field(record, "time"),
         field(record, "user"),
         field(record, "host"),

@@ -70,7 +70,7 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut notices = Vec::new();
     if let Ok(Some((made, _))) = &result {
         session.record_backup(&made.path);
-        notices = retention::after_backup(made, &source, session.config(), &policy, None);
+        notices = retention::after_backup(made, &source, session.config(), &policy, None).notices;
     }
     match session.finish(result)? {
         None => println!(
