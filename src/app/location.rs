@@ -5,7 +5,7 @@ use crate::cli_flags::GlobalArgs;
 use clap::{Args, Subcommand};
 use onsendo::access::session::Effect;
 use onsendo::store::locations::{self, Location, LocationChanges, NewLocation};
-use onsendo::ui::{cell, table};
+use onsendo::ui::{cell, escape_controls, table};
 use serde_json::{json, Value};
 
 #[derive(Subcommand, Debug)]
@@ -102,7 +102,7 @@ pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()>
                 db.write(|tx| locations::add(tx, &new))
             })?;
             let verb = if dry_run { "would add" } else { "added" };
-            let text = format!("{verb} location {id}: {}", name.trim());
+            let text = format!("{verb} location {id}: {}", escape_controls(name.trim()));
             render(global.json, json!({ "id": id, "dry_run": dry_run }), text);
         }
         LocationCommand::Modify { id, name, details } => {
@@ -134,7 +134,7 @@ pub fn run(command: &LocationCommand, global: &GlobalArgs) -> anyhow::Result<()>
                 |db| db.write(|tx| locations::delete(tx, *id)),
             )?;
             let verb = if dry_run { "would delete" } else { "deleted" };
-            let text = format!("{verb} location {id}: {}", location.name);
+            let text = format!("{verb} location {id}: {}", escape_controls(&location.name));
             render(
                 global.json,
                 json!({ "deleted": location.to_json(), "dry_run": dry_run }),

@@ -64,7 +64,7 @@ fn render_modified(json: bool, dry_run: bool, what: &str, modified: Modified<Val
         .collect();
     let shown = |value: &Value| match value {
         Value::Null => "-".to_string(),
-        Value::String(text) => text.clone(),
+        Value::String(text) => onsendo::ui::escape_controls(text),
         other => other.to_string(),
     };
     let text = if changed.is_empty() {

@@ -5,7 +5,7 @@ use crate::cli_flags::GlobalArgs;
 use clap::{Args, Subcommand};
 use onsendo::access::session::Effect;
 use onsendo::store::onsens::{self, Details, NewOnsen, Onsen, OnsenChanges};
-use onsendo::ui::{cell, table};
+use onsendo::ui::{cell, escape_controls, table};
 use serde_json::{json, Value};
 
 #[derive(Subcommand, Debug)]
@@ -119,7 +119,11 @@ pub fn run(command: &OnsenCommand, global: &GlobalArgs) -> anyhow::Result<()> {
                 onsens::get(db.conn(), *id)
             })?;
             let text = [
-                format!("{} (ban {})", onsen.name, onsen.ban_number),
+                format!(
+                    "{} (ban {})",
+                    escape_controls(&onsen.name),
+                    onsen.ban_number
+                ),
                 format!("id:             {}", onsen.id),
                 format!("region:         {}", cell(&onsen.region)),
                 format!("address:        {}", cell(&onsen.address)),
@@ -149,7 +153,10 @@ pub fn run(command: &OnsenCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             )?;
             let dry_run = global.dry_run;
             let verb = if dry_run { "would add" } else { "added" };
-            let text = format!("{verb} onsen {id} (ban {ban}): {}", name.trim());
+            let text = format!(
+                "{verb} onsen {id} (ban {ban}): {}",
+                escape_controls(name.trim())
+            );
             render(global.json, json!({ "id": id, "dry_run": dry_run }), text);
         }
         OnsenCommand::Modify {

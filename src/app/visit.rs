@@ -6,7 +6,7 @@ use clap::Subcommand;
 use onsendo::access::session::Effect;
 use onsendo::store::exchange::{self, Checked};
 use onsendo::store::visits::{self, Filter, NewVisit, Visit, VisitChanges};
-use onsendo::ui::{cell, counted, JsonArrayWriter, TableWriter};
+use onsendo::ui::{cell, counted, escape_controls, JsonArrayWriter, TableWriter};
 use onsendo::Error;
 use serde_json::{json, Value};
 
@@ -235,7 +235,8 @@ pub fn run(command: &VisitCommand, global: &GlobalArgs) -> anyhow::Result<()> {
             let verb = if dry_run { "would delete" } else { "deleted" };
             let text = format!(
                 "{verb} visit {id} ({} at {})",
-                visit.visited_at, visit.onsen_name
+                visit.visited_at,
+                escape_controls(&visit.onsen_name)
             );
             render(
                 global.json,
@@ -315,7 +316,11 @@ fn list(
 fn details(visit: &Visit) -> String {
     [
         format!("visit {} on {}", visit.id, visit.visited_at),
-        format!("onsen:   {} (id {})", visit.onsen_name, visit.onsen_id),
+        format!(
+            "onsen:   {} (id {})",
+            escape_controls(&visit.onsen_name),
+            visit.onsen_id
+        ),
         format!("rating:  {}", visit.personal_rating),
         format!("fee:     {}", cell(&visit.entry_fee_yen)),
         format!("minutes: {}", cell(&visit.stay_minutes)),

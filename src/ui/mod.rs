@@ -327,8 +327,11 @@ impl<W: std::io::Write> TableWriter<W> {
         }
     }
 
-    /// Adds a row: held while the widths are measured, written at once after.
+    /// Adds a row: held while the widths are measured, written at once after. Control characters
+    /// in a cell (a newline in a note, an escape sequence) are shown escaped (`\n`, `\u{1b}`):
+    /// one row stays one line, and no value can drive the terminal.
     pub fn row(&mut self, cells: Vec<String>) -> std::io::Result<()> {
+        let cells: Vec<String> = cells.iter().map(|cell| escape_controls(cell)).collect();
         self.rows += 1;
         if self.rows as usize > ALIGN_ROWS {
             return self.write_line(&cells);
@@ -407,9 +410,11 @@ pub fn at_most(lines: &[String]) -> Vec<String> {
     shown
 }
 
-/// An optional value as table text (`-` when absent).
+/// An optional value as table text (`-` when absent), control characters escaped.
 pub fn cell<T: std::fmt::Display>(value: &Option<T>) -> String {
-    value.as_ref().map_or_else(|| "-".to_string(), T::to_string)
+    value
+        .as_ref()
+        .map_or_else(|| "-".to_string(), |v| escape_controls(&v.to_string()))
 }
 
 /// A count with its noun, singular for one: `1 visit`, `3 visits`. `noun` is the singular, and

@@ -670,3 +670,78 @@ fn importing_the_same_file_again_is_refused_unless_duplicates_are_allowed() {
         .ok();
     assert_eq!(sandbox.sqlite(&db, "SELECT count(*) FROM visits"), "7");
 }
+
+#[test]
+fn control_characters_in_values_are_shown_escaped_and_kept_as_they_are() {
+    let sandbox = Sandbox::new();
+    sandbox.init("test");
+    let notes = "first line\nsecond 温泉 \"q\" $HOME\t\u{1b}[31mred";
+    sandbox
+        .onsendo()
+        .args([
+            "visit",
+            "add",
+            "--onsen",
+            "1",
+            "--date",
+            "2026-11-22",
+            "--rating",
+            "7",
+        ])
+        .args(["--notes", notes])
+        .run()
+        .ok();
+    sandbox
+        .onsendo()
+        .args([
+            "onsen",
+            "add",
+            "--ban",
+            "900",
+            "--name",
+            "bad\u{1b}]0;title\u{7}name",
+        ])
+        .run()
+        .ok();
+    let shown = "first line\\nsecond 温泉 \"q\" $HOME\\t\\u{1b}[31mred";
+    let list = sandbox.onsendo().args(["visit", "list"]).run().ok();
+    assert_eq!(
+        list.stdout.lines().count(),
+        2,
+        "one line a visit: {}",
+        list.stdout
+    );
+    assert!(list.stdout.contains(shown), "{}", list.stdout);
+    let show = sandbox.onsendo().args(["visit", "show", "1"]).run().ok();
+    assert!(
+        show.stdout.contains(&format!("notes:   {shown}")),
+        "{}",
+        show.stdout
+    );
+    let onsens = sandbox.onsendo().args(["onsen", "list"]).run().ok();
+    for out in [&list.stdout, &show.stdout, &onsens.stdout] {
+        assert!(
+            !out.contains('\u{1b}'),
+            "no raw escape reaches the terminal: {out:?}"
+        );
+    }
+    assert!(
+        onsens.stdout.contains("bad\\u{1b}]0;title\\u{7}name"),
+        "{}",
+        onsens.stdout
+    );
+    // The data itself is unchanged: JSON and the database hold the exact text.
+    let json = sandbox
+        .onsendo()
+        .args(["visit", "show", "1", "--json"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(json["notes"], notes);
+    let stored = sandbox.sqlite(
+        &sandbox.db("test"),
+        "SELECT hex(notes) FROM visits WHERE id = 1",
+    );
+    let hex: String = notes.bytes().map(|b| format!("{b:02X}")).collect();
+    assert_eq!(stored, hex);
+}
