@@ -215,6 +215,7 @@ fn offsite(vars: &[(String, String)], show_secrets: bool) -> Vec<Setting> {
     };
     let given = value(offsite::TIMEOUT_VAR);
     let limit = match offsite::timeout_from(given) {
+        Ok(std::time::Duration::MAX) => "no limit: restic runs until it ends".to_string(),
         Ok(limit) => format!("stop restic after {} s without progress", limit.as_secs()),
         Err(e) => e.to_string(),
     };

@@ -33,10 +33,14 @@ pub const TIMEOUT_VAR: &str = "ONSENDO_RESTIC_TIMEOUT";
 const DEFAULT_TIMEOUT_SECS: u64 = 120;
 
 /// The time restic may show no progress, from [`TIMEOUT_VAR`]'s value (unset or blank: the
-/// default; at least a second); a value out of range is a usage error naming the variable.
+/// default; 0: no limit, [`Duration::MAX`]); a value out of range is a usage error naming the
+/// variable.
 pub fn timeout_from(value: Option<&str>) -> Result<Duration> {
     let seconds = number_setting(TIMEOUT_VAR, value, DEFAULT_TIMEOUT_SECS, 86_400, "seconds")?;
-    Ok(Duration::from_secs(seconds.max(1)))
+    Ok(match seconds {
+        0 => Duration::MAX,
+        seconds => Duration::from_secs(seconds),
+    })
 }
 
 /// restic's own variables for the repository's password, in the order restic prefers them.
@@ -463,6 +467,18 @@ mod tests {
         let foreign =
             serde_json::json!({"id": "1", "short_id": "1", "paths": ["/x"], "tags": ["other"]});
         assert_eq!(Snapshot::parse(&foreign), None);
+    }
+
+    #[test]
+    fn the_time_limit_is_seconds_and_zero_means_none() {
+        assert_eq!(timeout_from(None).unwrap(), Duration::from_secs(120));
+        assert_eq!(timeout_from(Some(" ")).unwrap(), Duration::from_secs(120));
+        assert_eq!(timeout_from(Some("5")).unwrap(), Duration::from_secs(5));
+        assert_eq!(timeout_from(Some("0")).unwrap(), Duration::MAX);
+        for bad in ["-1", "86401", "1.5", "abc"] {
+            let e = timeout_from(Some(bad)).unwrap_err();
+            assert!(e.to_string().contains(TIMEOUT_VAR), "{e}");
+        }
     }
 
     #[test]
