@@ -70,21 +70,56 @@ fn attached_to(scratch: &Connection, table: &str) -> Result<Vec<Object>> {
         .collect())
 }
 
-/// What the rebuilds of migration `version` leave out: each index, trigger or view of a rebuilt
-/// table that `scratch` (built up to the version before) holds, that is gone once the migration
-/// ran there, unless the migration drops it by name (a deliberate drop of an index or trigger; a
-/// view is dropped by name in every rebuild, as the procedure asks, so it must come back). One
-/// line each:
+/// Which file of a migration: its `up.sql`, or its `down.sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Up,
+    Down,
+}
+
+impl Side {
+    /// The file's name.
+    pub fn file(self) -> &'static str {
+        match self {
+            Side::Up => "up.sql",
+            Side::Down => "down.sql",
+        }
+    }
+
+    /// The file's SQL in `migration` (a missing down.sql: none).
+    pub fn sql(self, migration: &crate::migrate::catalog::Migration) -> &str {
+        match self {
+            Side::Up => &migration.up,
+            Side::Down => migration.down.as_deref().unwrap_or_default(),
+        }
+    }
+
+    /// The version the file runs from: the one before `version` going up, `version` going down.
+    pub fn runs_from(self, version: usize) -> usize {
+        match self {
+            Side::Up => version - 1,
+            Side::Down => version,
+        }
+    }
+}
+
+/// What the rebuilds in the `side` file of migration `version` leave out: each index, trigger or
+/// view of a rebuilt table that `scratch` (built up to the version the file runs from) holds,
+/// that is gone once the file ran there, unless the file drops it by name (a deliberate drop of
+/// an index or trigger; a view is dropped by name in every rebuild, as the procedure asks, so it
+/// must come back). One line each:
 /// `index onsens_by_region of onsens is not recreated`.
 pub fn not_recreated(
     scratch: &Connection,
     catalog: &Catalog,
     version: usize,
+    side: Side,
 ) -> Result<Vec<String>> {
     let Some(migration) = catalog.get(version) else {
         return Ok(Vec::new());
     };
-    let tables = rebuilt_tables(&migration.up);
+    let sql = side.sql(migration);
+    let tables = rebuilt_tables(sql);
     let mut before = Vec::new();
     for (table, _) in &tables {
         before.extend(
@@ -96,11 +131,15 @@ pub fn not_recreated(
     if before.is_empty() {
         return Ok(Vec::new());
     }
-    let dropped = dropped_by_name(&migration.up);
+    let dropped = dropped_by_name(sql);
     let tx = scratch
         .unchecked_transaction()
         .map_err(|e| sqlite_error(Path::new(":memory:"), "cannot start a write on", e))?;
-    runner::up(&tx, catalog, version - 1, version, Path::new(":memory:"))?;
+    let here = Path::new(":memory:");
+    match side {
+        Side::Up => runner::up(&tx, catalog, version - 1, version, here)?,
+        Side::Down => runner::down(&tx, catalog, version, version - 1, here)?,
+    };
     let after: Vec<(String, String)> = tables
         .iter()
         .map(|(table, _)| attached_to(&tx, table))
@@ -276,7 +315,7 @@ mod tests {
         let catalog = catalog(&[FIRST, rebuild]);
         assert_eq!(rebuilt_tables(rebuild), [("odd t".to_string(), 2)]);
         assert_eq!(
-            not_recreated(&scratch(&catalog, 1), &catalog, 2).unwrap(),
+            not_recreated(&scratch(&catalog, 1), &catalog, 2, Side::Up).unwrap(),
             ["view t_view of odd t is not recreated"]
         );
     }
@@ -298,7 +337,7 @@ mod tests {
         );
         let both = catalog(&[FIRST, &up]);
         let conn = scratch(&both, 1);
-        assert!(not_recreated(&conn, &both, 2).unwrap().is_empty());
+        assert!(not_recreated(&conn, &both, 2, Side::Up).unwrap().is_empty());
         let objects = "SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT * FROM sqlite_schema ORDER BY name)";
         let before: String = conn.query_row(objects, [], |r| r.get(0)).unwrap();
         let tx = conn.unchecked_transaction().unwrap();

@@ -224,23 +224,45 @@ fn new_rebuild_writes_the_procedure_that_migrates_and_rolls_back_with_visits_in_
         visits
     );
 
-    std::fs::write(
-        &up_file,
-        up.replace("-- onsendo:foreign-keys-off\n", "")
-            .replace("CREATE INDEX onsens_by_region ON onsens (region);\n", ""),
-    )
-    .unwrap();
-    let out = xtask(&sandbox, &["lint", "--env", "dev"]).code(4);
-    let file = format!("`{}`", up_file.display());
-    for problem in [
-        format!("{file}:22: rebuild of onsens without a `-- onsendo:foreign-keys-off` line"),
-        format!("{file}: index onsens_by_region of onsens is not recreated"),
-    ] {
-        assert!(out.stdout.contains(&problem), "{problem}\n{}", out.stdout);
-    }
-    assert!(
-        out.stderr.contains("2 problem(s) in table rebuilds"),
-        "{}",
-        out.stderr
+    // Each file that loses the marker and the index is named, down.sql as up.sql; the down.sql
+    // is checked against the schema its up.sql makes.
+    let down_file = folder.join("02-onsen-hours").join("down.sql");
+    let (up, down) = (
+        format!("`{}`", up_file.display()),
+        format!("`{}`", down_file.display()),
     );
+    let marker = "without a `-- onsendo:foreign-keys-off` line";
+    let index = "index onsens_by_region of onsens is not recreated";
+    let mut expected = Vec::new();
+    for (file, shown, line) in [(&down_file, &down, 22), (&up_file, &up, 22)] {
+        let sql = std::fs::read_to_string(file).unwrap();
+        std::fs::write(
+            file,
+            sql.replace("-- onsendo:foreign-keys-off\n", "")
+                .replace("CREATE INDEX onsens_by_region ON onsens (region);\n", ""),
+        )
+        .unwrap();
+        // Once up.sql makes no index either, down.sql has none to lose.
+        expected.retain(|problem| problem != &format!("{down}: {index}"));
+        expected.push(format!("{shown}:{line}: rebuild of onsens {marker}"));
+        expected.push(format!("{shown}: {index}"));
+        let out = xtask(&sandbox, &["lint", "--env", "dev"]).code(4);
+        for problem in &expected {
+            assert!(out.stdout.contains(problem), "{problem}\n{}", out.stdout);
+        }
+        let count = if file == &up_file { 3 } else { 2 };
+        assert!(
+            out.stderr
+                .contains(&format!("{count} problem(s) in table rebuilds")),
+            "{}",
+            out.stderr
+        );
+        if file == &up_file {
+            assert!(
+                !out.stdout.contains(&format!("{down}: {index}")),
+                "{}",
+                out.stdout
+            );
+        }
+    }
 }

@@ -6,9 +6,10 @@
 use crate::cli_flags::GlobalArgs;
 use onsendo::access::db;
 use onsendo::access::session::{self, Effect};
+use onsendo::migrate::rebuild::Side;
 use onsendo::migrate::statements;
 use onsendo::migrate::{
-    self, lint, needs_foreign_keys_off, rebuild, runner, Catalog, FOREIGN_KEYS_OFF,
+    self, lint, needs_foreign_keys_off, rebuild, runner, Catalog, Migration, FOREIGN_KEYS_OFF,
 };
 use onsendo::{ui, Error};
 use serde_json::json;
@@ -122,28 +123,43 @@ pub fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `file:line: …` for each table rebuild in the up.sql of the migrations after `applied` that
-/// lacks the foreign-keys-off line, and `file: …` for each index, trigger or view of a rebuilt
-/// table it does not make again (found by running it on a scratch database the migrations built).
+/// `file:line: …` for each table rebuild in the up.sql or down.sql of the migrations after
+/// `applied` that lacks the foreign-keys-off line, and `file: …` for each index, trigger or view
+/// of a rebuilt table it does not make again (found by running it on a scratch database the
+/// migrations built up to the version it runs from).
 fn rebuild_problems(catalog: &Catalog, applied: usize) -> onsendo::Result<Vec<String>> {
     let mut problems = Vec::new();
     for migration in catalog.between(applied, catalog.head()) {
-        let tables = rebuild::rebuilt_tables(&migration.up);
-        if tables.is_empty() {
-            continue;
+        for side in [Side::Up, Side::Down] {
+            problems.extend(rebuild_problems_in(catalog, migration, side)?);
         }
-        let file = runner::file_of(catalog, migration, "up.sql");
-        if !needs_foreign_keys_off(&migration.up) {
-            for (table, line) in &tables {
-                problems.push(format!(
-                    "{file}:{line}: rebuild of {table} without a `-- {FOREIGN_KEYS_OFF}` line (foreign keys stay on: dropping a table others reference fails, or runs their ON DELETE actions)"
-                ));
-            }
+    }
+    Ok(problems)
+}
+
+/// [`rebuild_problems`] of one file of `migration`.
+fn rebuild_problems_in(
+    catalog: &Catalog,
+    migration: &Migration,
+    side: Side,
+) -> onsendo::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let sql = side.sql(migration);
+    let tables = rebuild::rebuilt_tables(sql);
+    if tables.is_empty() {
+        return Ok(problems);
+    }
+    let file = runner::file_of(catalog, migration, side.file());
+    if !needs_foreign_keys_off(sql) {
+        for (table, line) in &tables {
+            problems.push(format!(
+                "{file}:{line}: rebuild of {table} without a `-- {FOREIGN_KEYS_OFF}` line (foreign keys stay on: dropping a table others reference fails, or runs their ON DELETE actions)"
+            ));
         }
-        let scratch = db::scratch(catalog, migration.version - 1)?;
-        for missing in rebuild::not_recreated(&scratch, catalog, migration.version)? {
-            problems.push(format!("{file}: {missing}"));
-        }
+    }
+    let scratch = db::scratch(catalog, side.runs_from(migration.version))?;
+    for missing in rebuild::not_recreated(&scratch, catalog, migration.version, side)? {
+        problems.push(format!("{file}: {missing}"));
     }
     Ok(problems)
 }
