@@ -746,20 +746,23 @@ pub(crate) fn redact(args: &[String]) -> Vec<String> {
     out
 }
 
-/// `text` with the secrets of any URL in it hidden: the password of `scheme://user:password@`,
-/// and the value of every query parameter with a secret-looking name (`?token=abc&x=1` →
-/// `?token=***&x=1`).
+/// `text` with the secrets of any URL or connection string in it hidden: the password of
+/// `scheme://user:password@`, and the value of every `name=value` pair with a secret-looking name
+/// in a query or a connection string ([`redact_pairs`]).
 fn redact_text(text: &str) -> String {
-    redact_query(&redact_url_password(text))
+    redact_pairs(&redact_url_password(text))
 }
 
+/// The password of `scheme://user:password@host` hidden. The user part ends at the last `@`
+/// before any whitespace (a password may hold `@` or `/`, which restic accepts unescaped); a
+/// path holding an `@` may hide more than the password, never less.
 fn redact_url_password(arg: &str) -> String {
     let Some(scheme_end) = arg.find("://") else {
         return arg.to_string();
     };
     let rest = &arg[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end]
+    let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    match rest[..word_end]
         .rfind('@')
         .and_then(|at| rest[..at].find(':').map(|colon| (colon, at)))
     {
@@ -773,31 +776,40 @@ fn redact_url_password(arg: &str) -> String {
     }
 }
 
-/// Hides the values of the query parameters (after `?` or `&`) whose names look secret, up to
-/// the next `&`, `#` or whitespace.
-fn redact_query(text: &str) -> String {
+/// Hides the value of every `name=value` pair whose name looks secret and that follows a
+/// separator (`?`, `&`, `,`, `;`, `:`): query parameters (`?token=abc&x=1` → `?token=***&x=1`)
+/// and connection strings, such as rclone's (`:s3,secret_access_key=abc:bucket` →
+/// `:s3,secret_access_key=***:bucket`). A value runs to the next `&`, `#`, `,`, `;`, `:` or
+/// whitespace, or is quoted (`'…'`, `"…"`). Free text (`token=abc` after a space) is left alone.
+fn redact_pairs(text: &str) -> String {
+    let separator = |c: char| matches!(c, '?' | '&' | ',' | ';' | ':');
+    let in_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let value_end = |c: char| matches!(c, '&' | '#' | ',' | ';' | ':') || c.is_whitespace();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(['?', '&']) {
-        out.push_str(&rest[..=at]);
-        rest = &rest[at + 1..];
-        let name_end = rest.find(['=', '&', '?', '#']).unwrap_or(rest.len());
-        let name = &rest[..name_end];
-        if rest[name_end..].starts_with('=')
-            && !name.chars().any(char::is_whitespace)
-            && is_secret_name(name)
-        {
-            let value = &rest[name_end + 1..];
-            let value_end = value
-                .find(|c: char| c == '&' || c == '#' || c.is_whitespace())
-                .unwrap_or(value.len());
-            out.push_str(name);
-            out.push('=');
-            out.push_str(HIDDEN);
-            rest = &value[value_end..];
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        if text[..i].chars().next_back().is_some_and(separator) {
+            let name_len = text[i..].find(|c| !in_name(c)).unwrap_or(text.len() - i);
+            let name = &text[i..i + name_len];
+            let after = &text[i + name_len..];
+            if name_len > 0 && after.starts_with('=') && is_secret_name(name) {
+                let value = &after[1..];
+                let value_len = match value.chars().next() {
+                    Some(quote @ ('\'' | '"')) => {
+                        value[1..].find(quote).map_or(value.len(), |end| end + 2)
+                    }
+                    _ => value.find(value_end).unwrap_or(value.len()),
+                };
+                out.push_str(name);
+                out.push('=');
+                out.push_str(HIDDEN);
+                i += name_len + 1 + value_len;
+                continue;
+            }
         }
+        out.push(c);
+        i += c.len_utf8();
     }
-    out.push_str(rest);
     out
 }
 
@@ -872,6 +884,19 @@ mod tests {
             ("sftp://me:pw@h/x?secret=z", "sftp://me:***@h/x?secret=***"),
             ("what? token=abc & more", "what? token=abc & more"),
             ("a?b&c=1&", "a?b&c=1&"),
+            (
+                "rclone::s3,provider=Other,access_key_id=AKID,secret_access_key=Top/Secret+1,endpoint='http://127.0.0.1:1':bucket/rc",
+                "rclone::s3,provider=Other,access_key_id=AKID,secret_access_key=***,endpoint='http://127.0.0.1:1':bucket/rc",
+            ),
+            (
+                "rclone::b2,account=a,key='k:e,y':b",
+                "rclone::b2,account=a,key=***:b",
+            ),
+            (
+                "rest:http://alice:Se/cr@t@127.0.0.1:8000/repo",
+                "rest:http://alice:***@127.0.0.1:8000/repo",
+            ),
+            ("温泉?token=秘密&x=1", "温泉?token=***&x=1"),
         ];
         for (given, shown) in cases {
             assert_eq!(redact_value("ONSENDO_BACKUP_URL", given), shown, "{given}");
