@@ -340,7 +340,7 @@ fn started_json(id: &str, command: &[String], database: &Path) -> Value {
         "user": user(),
         "host": host(),
         "pid": pid,
-        "process_start": process_start(pid),
+        "process_start": crate::shared::process::start_time(pid),
         "boot": boot_id(),
         "command": command,
         "database": shown_database(database),
@@ -530,7 +530,9 @@ fn liveness(start: &Value) -> State {
     let pid = start.get("pid").and_then(Value::as_u64);
     let began = start.get("process_start").and_then(Value::as_u64);
     match (pid.and_then(|pid| u32::try_from(pid).ok()), began) {
-        (Some(pid), Some(began)) if process_start(pid) == Some(began) => State::Running,
+        (Some(pid), Some(began)) if crate::shared::process::start_time(pid) == Some(began) => {
+            State::Running
+        }
         (Some(_), Some(_)) => State::Interrupted,
         _ => State::Unknown,
     }
@@ -542,15 +544,6 @@ fn boot_id() -> Option<String> {
         .ok()
         .map(|id| id.trim().to_string())
         .filter(|id| !id.is_empty())
-}
-
-/// When the process `pid` started, in clock ticks since boot (field 22 of `/proc/PID/stat`);
-/// `None` when there is no such process.
-fn process_start(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may hold spaces and parentheses.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// The most of a log file read when looking for unfinished operations: its end.

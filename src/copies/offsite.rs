@@ -138,15 +138,24 @@ impl Repository {
         }
     }
 
-    /// restic failed while doing `doing`: its last lines, secrets in URLs hidden.
+    /// restic failed while doing `doing`: its last lines (and the line that says the repository
+    /// is locked, with how to remove a dead run's lock), secrets hidden.
     fn failure(&self, doing: &str, stderr: &[u8]) -> Error {
         let text = String::from_utf8_lossy(stderr);
         let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let last = lines[lines.len().saturating_sub(3)..].join("; ");
+        let mut shown = lines[lines.len().saturating_sub(3)..].to_vec();
+        let locked = lines.iter().find(|line| line.contains("already locked"));
+        if let Some(locked) = locked.filter(|line| !shown.contains(line)) {
+            shown.insert(0, locked);
+        }
+        let unlock = match locked {
+            Some(_) => "; if no restic is working on it any more, `restic unlock` (with the same repository and password) removes the lock a stopped run left, and `prune --offsite` does so first",
+            None => "",
+        };
         Error::failed(format!(
-            "restic could not {doing} (repository `{}`): {}",
+            "restic could not {doing} (repository `{}`): {}{unlock}",
             self.shown(),
-            crate::access::audit::redact_value("restic", &last)
+            crate::access::audit::redact_value("restic", &shown.join("; "))
         ))
     }
 
@@ -282,15 +291,23 @@ impl Repository {
         backup::place(temp, path, manifest)
     }
 
-    /// Forgets the snapshots `ids`, then prunes the data no snapshot uses any more. Stale locks
-    /// (of restic processes that were killed) are removed first, as `restic unlock` does: they
-    /// would stop both; a live process's lock stays and restic says so.
+    /// Removes stale locks (of restic processes that were killed), as `restic unlock` does: they
+    /// would stop every other command; a live process's lock stays.
+    pub fn unlock(&self) -> Result<()> {
+        self.run(self.restic(&["unlock"]), "remove stale locks")
+            .map(|_| ())
+    }
+
+    /// Forgets the snapshots `ids` (their data stays until [`Repository::prune`]).
     pub fn forget(&self, ids: &[String]) -> Result<()> {
-        self.run(self.restic(&["unlock"]), "remove stale locks")?;
         let mut args = vec!["forget", "--quiet"];
         args.extend(ids.iter().map(String::as_str));
-        self.run(self.restic(&args), "forget the snapshots")?;
-        // Not quiet: the lines of each stage are the progress the watchdog sees.
+        self.run(self.restic(&args), "forget the snapshots")
+            .map(|_| ())
+    }
+
+    /// Removes the data no snapshot uses any more.
+    pub fn prune(&self) -> Result<()> {
         self.run(self.restic(&["prune"]), "prune unused data")
             .map(|_| ())
     }

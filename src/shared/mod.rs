@@ -4,6 +4,7 @@
 //! - `time`: dates and UTC time stamps;
 //! - `durable`: crash-safe placement of new files (temporary name, fsync, link into place);
 //! - `digest`: fingerprints of a file's bytes and of a database's values;
+//! - `process`: a process's parent, start time and I/O counters, from `/proc`;
 //! - `watched`: a child process stopped when it shows no progress for too long.
 //!
 //! May use: nothing of the library (the standard library and the crates only).
@@ -11,5 +12,6 @@
 pub(crate) mod digest;
 pub mod durable;
 pub(crate) mod error;
+pub(crate) mod process;
 pub mod time;
 pub(crate) mod watched;

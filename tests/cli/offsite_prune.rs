@@ -143,3 +143,79 @@ fn the_make_target_prunes_env_with_keep_and_dry_run() {
     make(&["prune-offsite", "ENV=prod", "KEEP=1", "YES=1"]).ok();
     assert_eq!(ids_of(&offsite, &sandbox, "prod").len(), 1);
 }
+
+/// Leaves in the repository the exclusive lock of a `restic check` killed while it ran (what a
+/// run the watchdog or a user stopped hard leaves), after giving it enough data to read.
+fn leave_a_dead_exclusive_lock(offsite: &Offsite, sandbox: &Sandbox) {
+    let blob = sandbox.root().join("blob");
+    let noise: Vec<u8> = (0..24_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&blob, noise).unwrap();
+    let location = offsite.repo.display().to_string();
+    offsite
+        .restic(
+            sandbox,
+            &location,
+            &[
+                "backup",
+                "--quiet",
+                "--tag",
+                "not-ours",
+                &blob.display().to_string(),
+            ],
+        )
+        .ok();
+    let locks = offsite.repo.join("locks");
+    for _ in 0..20 {
+        let mut check = offsite
+            .with_location(sandbox.command("restic"), &location)
+            .env("RESTIC_REPOSITORY", &location)
+            .args(["check", "--read-data"])
+            .spawn();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::fs::read_dir(&locks).unwrap().next().is_none()
+            && check.try_wait().unwrap().is_none()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        check.kill().ok();
+        check.wait().unwrap();
+        if std::fs::read_dir(&locks).unwrap().next().is_some() {
+            return;
+        }
+    }
+    panic!("restic check never held its lock long enough to be killed");
+}
+
+#[test]
+fn a_dead_runs_exclusive_lock_is_named_with_the_way_out_and_prune_removes_it_first() {
+    let sandbox = Sandbox::new();
+    let Some(offsite) = Offsite::new(&sandbox) else {
+        return;
+    };
+    sandbox.init("dev");
+    send(&offsite, &sandbox, "dev");
+    send(&offsite, &sandbox, "dev");
+    leave_a_dead_exclusive_lock(&offsite, &sandbox);
+
+    let listed = offsite
+        .xtask(&sandbox)
+        .args(["database", "backups", "--offsite", "--env", "dev"])
+        .run()
+        .code(1);
+    for words in ["already locked exclusively", "`restic unlock`"] {
+        assert!(listed.stderr.contains(words), "{words}: {}", listed.stderr);
+    }
+
+    let out = prune(&offsite, &sandbox, "dev", &["--keep", "1"]).ok();
+    assert!(
+        out.stdout
+            .contains("removed 1 of 2 off-site snapshots of dev"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(ids_of(&offsite, &sandbox, "dev").len(), 1);
+    offsite.check(&sandbox);
+}

@@ -182,7 +182,10 @@ fn tests_run_only_programs_a_fresh_machine_has() {
 /// files it declares). A file may import only from files listed before it, or from itself;
 /// `src/lib.rs` and the binaries (`main.rs`, `app/`) stand on top of all of it.
 const LAYERS: [(&str, &[&str]); 9] = [
-    ("shared", &["error", "time", "durable", "digest", "watched"]),
+    (
+        "shared",
+        &["error", "time", "durable", "digest", "process", "watched"],
+    ),
     ("selection", &["env", "paths", "config", "hint"]),
     ("ui", &["progress"]),
     (

@@ -24,6 +24,9 @@ pub fn run(retention: Retention, global: &GlobalArgs) -> anyhow::Result<()> {
     };
     let layout = session.config().layout.clone();
     let result = Repository::from_process().and_then(|repo| {
+        if !global.dry_run {
+            repo.unlock()?;
+        }
         let snapshots = repo.snapshots(Some(env))?;
         let chosen = chosen(&snapshots, retention);
         if env == Environment::Prod && !chosen.is_empty() {
@@ -35,6 +38,19 @@ pub fn run(retention: Retention, global: &GlobalArgs) -> anyhow::Result<()> {
         if !global.dry_run && !removed.is_empty() {
             let ids: Vec<String> = removed.iter().map(|s| s.id.clone()).collect();
             repo.forget(&ids)?;
+            session.record_removed(
+                removed
+                    .iter()
+                    .map(|s| format!("restic snapshot {}", s.id).into())
+                    .collect(),
+            );
+            repo.prune().map_err(|e| {
+                let names: Vec<&str> = removed.iter().map(|s| s.short_id.as_str()).collect();
+                Error::failed(format!(
+                    "the snapshots {} are forgotten (they are no longer listed), but their data is not removed yet: {e}; `restic prune` (with the same repository and password) removes it",
+                    names.join(", ")
+                ))
+            })?;
         }
         Ok((repo, snapshots.len(), removed))
     });
