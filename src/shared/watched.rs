@@ -197,7 +197,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(100));
         let cmdline = std::fs::read(format!("/proc/{}/cmdline", grandchild.trim()));
         assert!(
-            cmdline.map_or(true, |line| !line.starts_with(b"sleep\0300")),
+            cmdline.map_or(true, |line| !line.starts_with(b"sleep\x00300")),
             "the grandchild {} still runs",
             grandchild.trim()
         );
