@@ -406,6 +406,45 @@ fn a_snapshot_relabelled_for_prod_is_refused_and_its_download_not_kept() {
 }
 
 #[test]
+fn a_prod_restore_not_confirmed_keeps_no_download() {
+    let sandbox = Sandbox::new();
+    let Some(offsite) = Offsite::new(&sandbox) else {
+        return;
+    };
+    sandbox.init("prod");
+    send(&offsite, &sandbox, "prod");
+    let prod = sandbox.db("prod");
+    let (before, backups) = (bytes(&prod), backups_on_disk(&sandbox));
+    let out = offsite
+        .xtask(&sandbox)
+        .args([
+            "database",
+            "restore",
+            "--offsite",
+            "--latest",
+            "--env",
+            "prod",
+        ])
+        .run()
+        .code(3);
+    let copy = downloaded(&out);
+    assert!(
+        out.stderr.contains(&format!(
+            "the downloaded copy `{}` is removed",
+            copy.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(bytes(&prod), before);
+    assert_eq!(
+        backups_on_disk(&sandbox),
+        backups,
+        "no download left behind"
+    );
+}
+
+#[test]
 fn a_tampered_repository_fails_the_download_and_nothing_is_placed() {
     let sandbox = Sandbox::new();
     let Some(offsite) = Offsite::new(&sandbox) else {

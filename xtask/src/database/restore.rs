@@ -63,55 +63,62 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
     });
     let result = chosen.and_then(|(file, downloaded)| {
-        let manifest = manifest::require(&file, session.config())?;
-        let checked = verify::backup(&file, &manifest, Depth::Full).and_then(|report| {
-            report.into_result().map_err(|e| {
-                Error::check_failed(format!(
-                    "refusing to restore a backup that fails verification: {e}"
-                ))
-            })
-        });
-        if let Err(refused) = checked {
-            // A snapshot downloaded for this restore that fails is not kept as a local backup.
-            return Err(match downloaded {
-                true => offsite::discard(&file, refused),
-                false => refused,
+        let mut attempt = || {
+            let manifest = manifest::require(&file, session.config())?;
+            verify::backup(&file, &manifest, Depth::Full)?
+                .into_result()
+                .map_err(|e| {
+                    Error::check_failed(format!(
+                        "refusing to restore a backup that fails verification: {e}"
+                    ))
+                })?;
+            describe_plan(session.config(), &file, &manifest, args.file.is_none())?;
+            let live = session.config().path.clone();
+            if !live.exists() {
+                return recreate(
+                    &mut session,
+                    &file,
+                    &manifest,
+                    args.cross_env,
+                    global.dry_run,
+                )
+                .map(|()| (file.clone(), live, None));
+            }
+            let db = session.open()?;
+            let (live, identity) = (db.path().to_path_buf(), db.identity());
+            let target_env = (!identity.custom).then_some(identity.env);
+            let restamp = restamp_for(db.config(), &file, &manifest, target_env, args.cross_env)?;
+            if global.dry_run {
+                return Ok((file.clone(), live, None));
+            }
+            // Recorded until done, so that a re-run after a kill finishes this restore rather than
+            // restoring the newest backup, which may be the copy made just below. A failure leaves
+            // the live database as it was (SQLite rolls the replacement back), so the record goes.
+            restore::record_intent(&canonical, &file)?;
+            session.spare(&file);
+            let restored = session.back_up(&db, Reason::PreRestore).and_then(|saved| {
+                drop(db);
+                let staged = restore::stage(&file, &manifest.file_digest, &live, restamp)?;
+                restore::replace_contents(staged.path(), &live)?;
+                Ok(saved)
             });
+            let cleared = restore::clear_intent(&canonical);
+            let saved = restored?;
+            cleared?;
+            Ok((file.clone(), live, Some(saved)))
+        };
+        // A snapshot downloaded for a restore that did not happen (refused, failed its check, not
+        // confirmed) is not kept as a local backup, unless a record says a restore of it must be
+        // finished.
+        match attempt() {
+            Err(e)
+                if downloaded
+                    && restore::interrupted(&canonical) != std::path::absolute(&file).ok() =>
+            {
+                Err(offsite::discard(&file, e))
+            }
+            other => other,
         }
-        describe_plan(session.config(), &file, &manifest, args.file.is_none())?;
-        let live = session.config().path.clone();
-        if !live.exists() {
-            return recreate(
-                &mut session,
-                &file,
-                &manifest,
-                args.cross_env,
-                global.dry_run,
-            )
-            .map(|()| (file, live, None));
-        }
-        let db = session.open()?;
-        let (live, identity) = (db.path().to_path_buf(), db.identity());
-        let target_env = (!identity.custom).then_some(identity.env);
-        let restamp = restamp_for(db.config(), &file, &manifest, target_env, args.cross_env)?;
-        if global.dry_run {
-            return Ok((file, live, None));
-        }
-        // Recorded until done, so that a re-run after a kill finishes this restore rather than
-        // restoring the newest backup, which may be the copy made just below. A failure leaves
-        // the live database as it was (SQLite rolls the replacement back), so the record goes.
-        restore::record_intent(&canonical, &file)?;
-        session.spare(&file);
-        let restored = session.back_up(&db, Reason::PreRestore).and_then(|saved| {
-            drop(db);
-            let staged = restore::stage(&file, &manifest.file_digest, &live, restamp)?;
-            restore::replace_contents(staged.path(), &live)?;
-            Ok(saved)
-        });
-        let cleared = restore::clear_intent(&canonical);
-        let saved = restored?;
-        cleared?;
-        Ok((file, live, Some(saved)))
     });
     let (file, live, saved) = session.finish(result)?;
     if global.dry_run {
