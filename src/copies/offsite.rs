@@ -77,7 +77,7 @@ impl Repository {
             })?;
         if !PASSWORD_VARS
             .iter()
-            .any(|name| std::env::var_os(name).is_some())
+            .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
         {
             return Err(Error::failed(format!(
                 "no password for the off-site repository `{}`; set RESTIC_PASSWORD_FILE (a file holding it) or RESTIC_PASSWORD_COMMAND, as restic reads them",

@@ -293,6 +293,20 @@ fn a_wrong_password_or_a_missing_repository_fails_and_changes_nothing() {
         .code(1);
     assert!(out.stderr.contains("wrong password"), "{}", out.stderr);
 
+    // A blank password variable is no password (as restic and `config show` see it).
+    let out = offsite
+        .xtask(&sandbox)
+        .env("RESTIC_PASSWORD_FILE", "")
+        .args(["database", "backups", "--offsite"])
+        .run()
+        .code(1);
+    assert!(
+        out.stderr
+            .contains("no password for the off-site repository"),
+        "{}",
+        out.stderr
+    );
+
     let out = offsite
         .with_location(sandbox.xtask(), "/nonexistent/onsendo-repository")
         .args(["database", "backups", "--offsite"])
