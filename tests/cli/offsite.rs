@@ -723,3 +723,36 @@ fn doctor_says_whether_the_repository_answers_and_how_old_the_newest_snapshot_is
         line(&gone)
     );
 }
+
+#[test]
+fn a_prod_backup_that_cannot_go_off_site_is_still_recorded_with_its_local_copy() {
+    let sandbox = Sandbox::new();
+    let Some(offsite) = Offsite::new(&sandbox) else {
+        return;
+    };
+    sandbox.init("prod");
+    let wrong = sandbox.root().join("wrong-password");
+    std::fs::write(&wrong, "not it").unwrap();
+    let out = offsite
+        .xtask(&sandbox)
+        .env("RESTIC_PASSWORD_FILE", &wrong)
+        .args(["database", "backup", "--offsite", "--env", "prod"])
+        .run()
+        .code(1);
+    let line = out
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("the local backup `"))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    let local = PathBuf::from(line.split('`').nth(1).unwrap());
+    assert!(local.is_file());
+    let record = sandbox.last_audit();
+    assert_eq!(record["backup"], local.display().to_string());
+    assert!(
+        record["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("failed: restic could not store the backup"),
+        "{record}"
+    );
+}

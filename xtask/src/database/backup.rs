@@ -41,7 +41,7 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .output
         .clone()
         .unwrap_or_else(|| session.config().layout.backup_dir());
-    let result = session
+    let made = session
         .lock(Hold::Shared)
         .and_then(|()| session.open())
         .and_then(|db| {
@@ -60,17 +60,22 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 compact: args.compact,
                 thorough: args.thorough,
             })
-            .and_then(|made| match &repo {
-                Some(repo) => offsite::send(repo, &made).map(|id| (made, Some(id))),
-                None => Ok((made, None)),
-            })
             .map(Some)
         });
+    // The local backup is recorded (prod's audit) and tidied as soon as it exists, whether or
+    // not it then goes off-site.
     let source = session.config().path.clone();
     let mut notices = Vec::new();
-    if let Ok(Some((made, _))) = &result {
+    if let Ok(Some(made)) = &made {
         session.record_backup(&made.path);
         notices = retention::after_backup(made, &source, session.config(), &policy, None).notices;
+    }
+    let result = made.and_then(|made| match (made, &repo) {
+        (Some(made), Some(repo)) => offsite::send(repo, &made).map(|id| Some((made, Some(id)))),
+        (made, _) => Ok(made.map(|made| (made, None))),
+    });
+    if result.is_err() {
+        notices.iter().for_each(|notice| eprintln!("{notice}"));
     }
     match session.finish(result)? {
         None => println!(
