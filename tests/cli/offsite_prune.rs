@@ -148,7 +148,7 @@ fn the_make_target_prunes_env_with_keep_and_dry_run() {
 /// run the watchdog or a user stopped hard leaves), after giving it enough data to read.
 fn leave_a_dead_exclusive_lock(offsite: &Offsite, sandbox: &Sandbox) {
     let blob = sandbox.root().join("blob");
-    let noise: Vec<u8> = (0..24_000_000u32)
+    let noise: Vec<u8> = (0..64_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     std::fs::write(&blob, noise).unwrap();
@@ -174,17 +174,36 @@ fn leave_a_dead_exclusive_lock(offsite: &Offsite, sandbox: &Sandbox) {
             .args(["check", "--read-data"])
             .spawn();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::fs::read_dir(&locks).unwrap().next().is_none()
+        // A lock file with its content (restic ignores one it cannot read), a moment to be
+        // whole on disk.
+        let written = || {
+            std::fs::read_dir(&locks)
+                .unwrap()
+                .flatten()
+                .any(|lock| lock.metadata().is_ok_and(|m| m.len() > 0))
+        };
+        while !written()
             && check.try_wait().unwrap().is_none()
             && std::time::Instant::now() < deadline
         {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
+        std::thread::sleep(std::time::Duration::from_millis(20));
         check.kill().ok();
         check.wait().unwrap();
-        if std::fs::read_dir(&locks).unwrap().next().is_some() {
+        // The lock counts once restic itself refuses to work for it (a kill before its lock
+        // file was whole leaves one restic ignores).
+        let listed = offsite
+            .with_location(sandbox.command("restic"), &location)
+            .env("RESTIC_REPOSITORY", &location)
+            .args(["snapshots"])
+            .run();
+        if listed.stderr.contains("already locked exclusively") {
             return;
         }
+        offsite
+            .restic(sandbox, &location, &["unlock", "--remove-all"])
+            .ok();
     }
     panic!("restic check never held its lock long enough to be killed");
 }
