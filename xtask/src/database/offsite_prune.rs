@@ -31,7 +31,7 @@ pub fn run(retention: Retention, global: &GlobalArgs) -> anyhow::Result<()> {
         let chosen = chosen(&snapshots, retention);
         if env == Environment::Prod && !chosen.is_empty() {
             // Prod's snapshots are prod's safety net: removing any takes prod's rules.
-            let why = "prune --offsite removes prod snapshots";
+            let why = "the prod snapshots it removes";
             session.confirm_for(layout.database(env), env, why)?;
         }
         let removed: Vec<Snapshot> = chosen.iter().map(|i| snapshots[*i].clone()).collect();

@@ -90,7 +90,7 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .any(|i| candidates[*i].environment == prod.name() || entries[*i].stamp() == Some(prod))
         {
             // Prod's backups are prod's safety net: removing any takes prod's rules.
-            session.confirm_for(layout.database(prod), prod, "prune removes prod backups")?;
+            session.confirm_for(layout.database(prod), prod, "the prod backups it removes")?;
         }
         let mut removed = Vec::new();
         for index in chosen {

@@ -229,7 +229,7 @@ fn recreate(
         )));
     };
     let restamp = restamp_for(session.config(), file, manifest, Some(env), cross_env)?;
-    session.confirm_for(live.clone(), env, "restore recreates the missing database")?;
+    session.confirm_for(live.clone(), env, "the missing database it recreates")?;
     if dry_run {
         return Ok(());
     }

@@ -119,7 +119,7 @@ pub fn run(args: &SplitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .confirm_for(
             prod,
             Environment::Prod,
-            "the split writes the prod database",
+            "the prod database the split writes",
         )
         .and_then(|()| split::run(&plan));
     if let Ok(outcome) = &result {
