@@ -91,10 +91,13 @@ impl Offsite {
 
     /// restic itself on the repository at `location`: the independent checker.
     pub(crate) fn restic(&self, sandbox: &Sandbox, location: &str, args: &[&str]) -> Output {
+        self.restic_command(sandbox, location).args(args).run()
+    }
+
+    /// A `restic` command on the repository at `location`, to add arguments to and run.
+    pub(crate) fn restic_command(&self, sandbox: &Sandbox, location: &str) -> Run {
         self.with_location(sandbox.command("restic"), location)
             .env("RESTIC_REPOSITORY", location)
-            .args(args)
-            .run()
     }
 
     /// `restic check --read-data`: the repository is whole, every byte of it read.

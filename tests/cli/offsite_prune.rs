@@ -169,8 +169,7 @@ fn leave_a_dead_exclusive_lock(offsite: &Offsite, sandbox: &Sandbox) {
     let locks = offsite.repo.join("locks");
     for _ in 0..20 {
         let mut check = offsite
-            .with_location(sandbox.command("restic"), &location)
-            .env("RESTIC_REPOSITORY", &location)
+            .restic_command(sandbox, &location)
             .args(["check", "--read-data"])
             .spawn();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -193,11 +192,7 @@ fn leave_a_dead_exclusive_lock(offsite: &Offsite, sandbox: &Sandbox) {
         check.wait().unwrap();
         // The lock counts once restic itself refuses to work for it (a kill before its lock
         // file was whole leaves one restic ignores).
-        let listed = offsite
-            .with_location(sandbox.command("restic"), &location)
-            .env("RESTIC_REPOSITORY", &location)
-            .args(["snapshots"])
-            .run();
+        let listed = offsite.restic(sandbox, &location, &["snapshots"]);
         if listed.stderr.contains("already locked exclusively") {
             return;
         }
