@@ -296,18 +296,17 @@ fn a_wrong_password_or_a_missing_repository_fails_and_changes_nothing() {
         .code(1);
     assert!(out.stderr.contains("wrong password"), "{}", out.stderr);
 
+    // The listing's error with one variable set to `value`.
+    let listing_with = |name: &str, value: &str, code: i32| {
+        let run = offsite.xtask(&sandbox).env(name, value);
+        let out = run.args(["database", "backups", "--offsite"]).run();
+        out.code(code).stderr
+    };
     // A blank password variable is no password (as restic and `config show` see it).
-    let out = offsite
-        .xtask(&sandbox)
-        .env("RESTIC_PASSWORD_FILE", "")
-        .args(["database", "backups", "--offsite"])
-        .run()
-        .code(1);
+    let said = listing_with("RESTIC_PASSWORD_FILE", "", 1);
     assert!(
-        out.stderr
-            .contains("no password for the off-site repository"),
-        "{}",
-        out.stderr
+        said.contains("no password for the off-site repository"),
+        "{said}"
     );
 
     let out = offsite
@@ -321,17 +320,10 @@ fn a_wrong_password_or_a_missing_repository_fails_and_changes_nothing() {
         out.stderr
     );
 
-    let out = offsite
-        .xtask(&sandbox)
-        .env("ONSENDO_RESTIC_TIMEOUT", "soon")
-        .args(["database", "backups", "--offsite"])
-        .run()
-        .code(2);
+    let said = listing_with("ONSENDO_RESTIC_TIMEOUT", "soon", 2);
     assert!(
-        out.stderr
-            .contains("ONSENDO_RESTIC_TIMEOUT must be a whole number of seconds"),
-        "{}",
-        out.stderr
+        said.contains("ONSENDO_RESTIC_TIMEOUT must be a whole number of seconds"),
+        "{said}"
     );
 
     let out = sandbox
