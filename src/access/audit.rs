@@ -33,6 +33,8 @@ pub(crate) struct Record {
     pub backup: Option<PathBuf>,
     /// Older backups the operation removed (safety copies past the retention policy).
     pub removed: Vec<PathBuf>,
+    /// The backup the operation restored, if it restored one.
+    pub restored: Option<String>,
 }
 
 /// The open log: opened (and rotated) before the operation starts, its start record written
@@ -326,6 +328,7 @@ fn to_json(record: &Record, id: Option<&str>) -> Value {
         "duration_ms": record.duration_ms,
         "backup": record.backup.as_ref().map(|p| p.display().to_string()),
         "removed_backups": record.removed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "restored": record.restored,
     })
 }
 
@@ -986,6 +989,7 @@ mod tests {
             duration_ms: 12,
             backup: None,
             removed: Vec::new(),
+            restored: None,
         }
     }
 

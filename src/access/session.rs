@@ -54,6 +54,8 @@ pub struct Session {
     spared: Vec<PathBuf>,
     /// Older backups the operation removed, for the audit record.
     removed: Vec<PathBuf>,
+    /// The backup the operation restored, for the audit record.
+    restored: Option<String>,
     decided_by: Option<&'static str>,
     locks: Vec<(PathBuf, Hold, Lock)>,
 }
@@ -106,6 +108,7 @@ impl Session {
             backup: None,
             spared: Vec::new(),
             removed: Vec::new(),
+            restored: None,
             decided_by: None,
             locks: Vec::new(),
         })
@@ -348,6 +351,12 @@ impl Session {
         self.removed.extend(paths);
     }
 
+    /// Notes the backup the operation restores (a file, and the snapshot it came from if any),
+    /// for the audit record.
+    pub fn record_restored(&mut self, what: String) {
+        self.restored = Some(what);
+    }
+
     /// Whether the selection names prod: by environment, or by prod's canonical path.
     fn selects_prod(&self) -> bool {
         let prod = Some(Environment::Prod);
@@ -485,6 +494,7 @@ impl Session {
                 duration_ms: self.started.elapsed().as_millis(),
                 backup: self.backup.take(),
                 removed: std::mem::take(&mut self.removed),
+                restored: self.restored.take(),
             };
             if let Err(e) = log.append(&record) {
                 eprintln!("warning: {e}");

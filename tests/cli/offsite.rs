@@ -451,6 +451,15 @@ fn a_prod_restore_not_confirmed_keeps_no_download() {
         backups,
         "no download left behind"
     );
+    // The audit record names the snapshot the refused restore had chosen.
+    let (id, _) = offsite.in_repository(&sandbox).remove(0);
+    let record = sandbox.last_audit();
+    let restored = record["restored"].as_str().unwrap();
+    assert!(
+        restored.starts_with(&copy.display().to_string())
+            && restored.contains(&format!("(snapshot {id} of `")),
+        "{record}"
+    );
 }
 
 #[test]

@@ -277,7 +277,13 @@ fn prod_restore_needs_a_confirmation_and_is_audited() {
     assert!(out.stderr.contains("--yes"), "{}", out.stderr);
     assert_eq!(bytes(&db), changed);
     assert_eq!(backups_on_disk(&sandbox), [name_of(&saved)]);
-    assert_eq!(sandbox.last_audit()["confirmation"], "refused");
+    let refused = sandbox.last_audit();
+    assert_eq!(refused["confirmation"], "refused");
+    assert_eq!(
+        refused["restored"],
+        saved.display().to_string(),
+        "what --latest chose is named"
+    );
 
     let out = restore_json(&sandbox, &["--latest", "--env", "prod", "--yes"]);
     assert_same_content(&sandbox, &db, &saved);
@@ -286,6 +292,7 @@ fn prod_restore_needs_a_confirmation_and_is_audited() {
     assert_eq!(record["outcome"], "ok");
     assert_eq!(record["confirmation"], "--yes");
     assert_eq!(record["backup"], pre_restore);
+    assert_eq!(record["restored"], saved.display().to_string());
     assert_eq!(record["database"], db.display().to_string());
     assert_eq!(manifest(Path::new(pre_restore))["environment"], "prod");
     assert_eq!(count(&sandbox, Path::new(pre_restore), "visits"), 25);

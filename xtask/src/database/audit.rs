@@ -48,7 +48,7 @@ fn field<'a>(record: &'a Value, name: &str) -> &'a str {
     record.get(name).and_then(Value::as_str).unwrap_or("?")
 }
 
-/// `time  user@host  outcome  confirmation  command…  backup  removed`; a start record (with `state`) shows
+/// `time  user@host  outcome  confirmation  command…  restored  backup  removed`; a start record (with `state`) shows
 /// what became of its operation in place of the outcome.
 fn text(record: &Value, state: Option<State>) -> String {
     let command = record
@@ -71,6 +71,11 @@ fn text(record: &Value, state: Option<State>) -> String {
         .get("removed_backups")
         .and_then(Value::as_array)
         .map(|paths| paths.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let restored = record
+        .get("restored")
+        .and_then(Value::as_str)
+        .map(|r| format!("  restored: {r}"))
         .unwrap_or_default();
     let removed = match removed.is_empty() {
         true => String::new(),
@@ -97,7 +102,7 @@ fn text(record: &Value, state: Option<State>) -> String {
         }
     };
     ui::escape_controls(&format!(
-        "{}  {}@{}  {outcome}{confirmation}  {command}{backup}{removed}",
+        "{}  {}@{}  {outcome}{confirmation}  {command}{restored}{backup}{removed}",
         field(record, "time"),
         field(record, "user"),
         field(record, "host"),

@@ -127,12 +127,13 @@ fn choose(
 }
 
 /// `restore --offsite`: downloads the chosen snapshot into the backup folder, placed only once
-/// it hashes to the file hash it was sent with; the restore goes on from that local backup.
+/// it hashes to the file hash it was sent with; the restore goes on from that local backup. The
+/// file, and where it came from (`snapshot ID of `REPOSITORY``).
 pub fn fetch(
     config: &DatabaseConfig,
     wanted: Option<&Path>,
     cross_env: bool,
-) -> onsendo::Result<PathBuf> {
+) -> onsendo::Result<(PathBuf, String)> {
     let (repo, snapshot) = choose(config, wanted, cross_env)?;
     eprintln!(
         "downloading snapshot {} from `{}`: {}",
@@ -146,7 +147,8 @@ pub fn fetch(
         made.path.display(),
         made.manifest.file_digest
     );
-    Ok(made.path)
+    let from = format!("snapshot {} of `{}`", snapshot.id, repo.shown());
+    Ok((made.path, from))
 }
 
 /// `refused`, after removing the downloaded copy `file` that failed its check (and saying so).

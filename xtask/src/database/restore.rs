@@ -44,25 +44,31 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let canonical = session.config().layout.canonical_of(&session.config().path);
     let chosen = session.lock(Hold::Exclusive).and_then(|()| {
         match (&args.file, restore::interrupted(&canonical)) {
-            (Some(file), _) if !args.offsite => Ok((file.clone(), false)),
+            (Some(file), _) if !args.offsite => Ok((file.clone(), None)),
             (None, Some(unfinished)) => {
                 eprintln!(
                     "an earlier restore of `{}` was interrupted; finishing it",
                     unfinished.display()
                 );
-                Ok((unfinished, false))
+                Ok((unfinished, None))
             }
             (wanted, _) if args.offsite => {
                 offsite::fetch(session.config(), wanted.as_deref(), args.cross_env)
-                    .map(|file| (file, true))
+                    .map(|(file, from)| (file, Some(from)))
             }
             (_, _) => {
                 let env = session.config().env;
-                backup::latest_to_restore(session.config(), env).map(|entry| (entry.path, false))
+                backup::latest_to_restore(session.config(), env).map(|entry| (entry.path, None))
             }
         }
     });
-    let result = chosen.and_then(|(file, downloaded)| {
+    let result = chosen.and_then(|(file, from)| {
+        let source = std::path::absolute(&file).unwrap_or_else(|_| file.clone());
+        session.record_restored(match &from {
+            Some(from) => format!("{} ({from})", source.display()),
+            None => source.display().to_string(),
+        });
+        let downloaded = from.is_some();
         let mut attempt = || {
             let manifest = manifest::require(&file, session.config())?;
             verify::backup(&file, &manifest, Depth::Full)?
