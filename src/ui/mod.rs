@@ -227,15 +227,14 @@ fn sqlite_message(error: &(dyn std::error::Error + 'static)) -> Option<String> {
 /// the terminal. Every message that shows a user's path or value goes through it: errors (in
 /// [`report_error`]), the banner and the write line.
 pub fn escape_controls(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_control() {
+            true => out.extend(c.escape_default()),
+            false => out.push(c),
+        }
+    }
+    out
 }
 
 /// A path as messages show it: through [`escape_controls`].
@@ -331,7 +330,13 @@ impl<W: std::io::Write> TableWriter<W> {
     /// in a cell (a newline in a note, an escape sequence) are shown escaped (`\n`, `\u{1b}`):
     /// one row stays one line, and no value can drive the terminal.
     pub fn row(&mut self, cells: Vec<String>) -> std::io::Result<()> {
-        let cells: Vec<String> = cells.iter().map(|cell| escape_controls(cell)).collect();
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|cell| match cell.contains(char::is_control) {
+                true => escape_controls(&cell),
+                false => cell,
+            })
+            .collect();
         self.rows += 1;
         if self.rows as usize > ALIGN_ROWS {
             return self.write_line(&cells);
