@@ -44,6 +44,15 @@ pub fn run(args: &AuditArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `  name: value` for the record's text field `name`, or nothing when it has none.
+fn labelled(record: &Value, name: &str) -> String {
+    record
+        .get(name)
+        .and_then(Value::as_str)
+        .map(|value| format!("  {name}: {value}"))
+        .unwrap_or_default()
+}
+
 fn field<'a>(record: &'a Value, name: &str) -> &'a str {
     record.get(name).and_then(Value::as_str).unwrap_or("?")
 }
@@ -62,29 +71,15 @@ fn text(record: &Value, state: Option<State>) -> String {
                 .join(" ")
         })
         .unwrap_or_default();
-    let backup = record
-        .get("backup")
-        .and_then(Value::as_str)
-        .map(|b| format!("  backup: {b}"))
-        .unwrap_or_default();
-    let removed: Vec<&str> = record
+    let backup = labelled(record, "backup");
+    let restored = labelled(record, "restored");
+    let confirmation = labelled(record, "confirmation");
+    let removed = record
         .get("removed_backups")
         .and_then(Value::as_array)
-        .map(|paths| paths.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let restored = record
-        .get("restored")
-        .and_then(Value::as_str)
-        .map(|r| format!("  restored: {r}"))
-        .unwrap_or_default();
-    let removed = match removed.is_empty() {
-        true => String::new(),
-        false => format!("  removed: {}", removed.join(", ")),
-    };
-    let confirmation = record
-        .get("confirmation")
-        .and_then(Value::as_str)
-        .map(|c| format!("  confirmation: {c}"))
+        .map(|paths| paths.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+        .filter(|paths| !paths.is_empty())
+        .map(|paths| format!("  removed: {}", paths.join(", ")))
         .unwrap_or_default();
     let outcome = match state {
         None => match record.get("started").and_then(Value::as_str) {
