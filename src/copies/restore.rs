@@ -55,9 +55,10 @@ pub(crate) fn restamp(path: &Path, env: Option<Environment>) -> Result<()> {
 /// live file now holds exactly the staged content (by content hash) and passes `quick_check`,
 /// the two side by side.
 pub fn replace_contents(staged: &Path, live: &Path) -> Result<()> {
-    let by_records = !db::is_wal_in(&open(staged)?, staged)? && !db::is_wal_in(&open(live)?, live)?;
+    let staged_file = open(staged)?;
+    let by_records = !db::is_wal_in(&staged_file, staged)? && !db::is_wal_in(&open(live)?, live)?;
     let from = db::connect(staged, Access::Read)?;
-    let expected = content_hash(&from, &open(staged)?, staged, by_records)?;
+    let expected = content_hash(&from, &staged_file, staged, by_records)?;
     let mut to = db::connect(live, Access::Write)?;
     failpoint::hit("restore.replace")?;
     copy::backup_all(&from, &mut to, live, live)?;
@@ -70,7 +71,7 @@ pub fn replace_contents(staged: &Path, live: &Path) -> Result<()> {
     let file = open(live)?;
     let (found, health) = std::thread::scope(|scope| {
         let health =
-            scope.spawn(|| verify::sqlite_checks(report, Depth::Quick, Allowed::SourcesOwn));
+            scope.spawn(|| verify::checks_after(report, Depth::Quick, Allowed::SourcesOwn));
         let found = db::connect(live, Access::Read).and_then(|conn| {
             conn.execute_batch("BEGIN")
                 .map_err(|e| sqlite_error(live, "cannot read", e))?;

@@ -133,7 +133,12 @@ pub enum Allowed {
 /// The health of a database file: header and size, then the structural check and the
 /// foreign-key check in parallel, `allowed` saying which foreign-key violations are no failure.
 pub fn database(path: &Path, depth: Depth, allowed: Allowed) -> Result<Report> {
-    let report = file_checks(path);
+    checks_after(file_checks(path), depth, allowed)
+}
+
+/// The rest of [`database`] after its [`file_checks`] `report`: the checks through SQLite, when
+/// the file checks passed (a file that is no database is not opened).
+pub(crate) fn checks_after(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
     if !report.passed() {
         return Ok(report);
     }
@@ -160,7 +165,7 @@ pub(crate) fn file_checks(path: &Path) -> Report {
 
 /// Adds the checks through SQLite to a [`file_checks`] report: the structural check and the
 /// foreign-key check, in parallel, on their own read-only connections.
-pub(crate) fn sqlite_checks(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
+fn sqlite_checks(report: Report, depth: Depth, allowed: Allowed) -> Result<Report> {
     let Report {
         path, mut checks, ..
     } = report;
