@@ -196,3 +196,28 @@ fn history_lists_the_ledger_with_times_durations_and_how() {
         out.stdout
     );
 }
+
+#[test]
+fn redo_of_a_migration_whose_up_sql_alone_turns_foreign_keys_off_runs_them_off() {
+    let sandbox = Sandbox::new();
+    sandbox.init("dev");
+    let folder = own_migrations(&sandbox);
+    add_migration(
+        &folder,
+        "02-marked",
+        "-- onsendo:foreign-keys-off\nCREATE TABLE marked (a);\n",
+        Some("DROP TABLE marked;\n"),
+    );
+    xtask(&sandbox, &["migrate", "--env", "dev"]).ok();
+    let out = xtask(&sandbox, &["redo", "--env", "dev"]).ok();
+    assert!(out.stdout.contains("02-marked"), "{}", out.stdout);
+    assert_eq!(version(&sandbox, "dev"), "2");
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("dev"), "SELECT count(*) FROM marked"),
+        "0"
+    );
+    assert_eq!(
+        sandbox.sqlite(&sandbox.db("dev"), "PRAGMA foreign_key_check"),
+        ""
+    );
+}

@@ -50,9 +50,10 @@ fn redo(session: &mut Session, json: bool) -> onsendo::Result<Change> {
     runner::gate(&catalog, version, version - 1)?;
     runner::gate(&catalog, version - 1, version)?;
     let mut change = Change::planned(&catalog, version, version - 1, &db, Reason::PreRollback);
-    change
-        .steps
-        .extend(Change::planned(&catalog, version - 1, version, &db, Reason::PreMigrate).steps);
+    let again = Change::planned(&catalog, version - 1, version, &db, Reason::PreMigrate);
+    change.steps.extend(again.steps);
+    // One transaction for both: foreign keys off for all of it when either file asks.
+    change.foreign_keys_off |= again.foreign_keys_off;
     change.to = version;
     change.redo = true;
     let env = db.identity().env;
