@@ -6,7 +6,7 @@
 
 use crate::access::failpoint;
 use crate::copies::backup::{self, Made};
-use crate::copies::manifest::Manifest;
+use crate::copies::manifest::{Manifest, Reason};
 use crate::selection::config::{number_setting, DatabaseConfig};
 use crate::selection::env::Environment;
 use crate::selection::hint::Hint;
@@ -57,9 +57,7 @@ const OURS: &str = "onsendo";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repository {
     /// restic's repository location (`/srv/restic`, `s3:http://host/bucket`, `rclone:remote:x`…).
-    pub location: String,
-    /// The variable it came from.
-    pub source: &'static str,
+    location: String,
     /// The `restic` program.
     program: PathBuf,
     /// How long restic may show no progress before it is stopped.
@@ -70,7 +68,7 @@ impl Repository {
     /// The repository the variables name, with `restic` found on PATH and a password set where
     /// restic reads it; a clear error with what to do otherwise.
     pub fn from_process() -> Result<Repository> {
-        let (source, location) = configured_location().ok_or_else(|| {
+        let location = configured_location().ok_or_else(|| {
                 Error::failed(format!(
                     "no off-site repository is configured; set {REPOSITORY_VAR} (or RESTIC_REPOSITORY) to a restic repository, e.g. `/mnt/offsite/onsendo` or `s3:https://host/bucket`, made once with `restic init`"
                 ))
@@ -86,7 +84,6 @@ impl Repository {
         }
         Ok(Repository {
             location,
-            source,
             program: find_restic()?,
             stall: timeout_from(std::env::var(TIMEOUT_VAR).ok().as_deref())?,
         })
@@ -231,7 +228,7 @@ impl Repository {
             return self
                 .snapshots(env)?
                 .into_iter()
-                .find(|s| s.manifest.reason != "pre-restore")
+                .find(|s| s.manifest.reason != Reason::PreRestore.name())
                 .ok_or_else(|| {
                     Error::failed(format!(
                         "there is no off-site snapshot of {} in `{}`; send one with `{}`",
@@ -327,6 +324,11 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The environment it was made of, as tags name it: its name, or `custom`.
+    pub fn environment_label(&self) -> &'static str {
+        env_label(self.manifest.environment)
+    }
+
     /// A snapshot from restic's JSON listing; `None` for one this tool did not send.
     fn parse(value: &Value) -> Option<Snapshot> {
         let tags: Vec<&str> = value
@@ -418,13 +420,13 @@ fn shown(location: &str) -> String {
     crate::access::audit::redact_value("repository", location)
 }
 
-/// The repository's location and the variable that names it, when one does.
-fn configured_location() -> Option<(&'static str, String)> {
+/// The repository's location, from the first variable that names one.
+fn configured_location() -> Option<String> {
     [REPOSITORY_VAR, "RESTIC_REPOSITORY"]
         .into_iter()
         .find_map(|name| {
             let value = std::env::var(name).ok()?;
-            (!value.trim().is_empty()).then_some((name, value))
+            (!value.trim().is_empty()).then_some(value)
         })
 }
 

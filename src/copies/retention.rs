@@ -161,17 +161,17 @@ pub struct AfterBackup {
     pub removed: Vec<PathBuf>,
 }
 
-/// After `made`, a backup of `source` that `config` selected: with `tidy` (a safety copy: the
+/// After `made`, a backup of the database `config` selects: with `tidy` (a safety copy: the
 /// files it spares), the older safety copies removed by `policy`; and whether the database's
 /// backups now take more than `policy` allows. Removal that fails is a warning: the new copy is
 /// in place.
 pub fn after_backup(
     made: &Made,
-    source: &Path,
     config: &DatabaseConfig,
     policy: &Policy,
     tidy: Option<&[PathBuf]>,
 ) -> AfterBackup {
+    let source = &config.path;
     let mut notices = Vec::new();
     let whose = made.manifest.environment.map_or_else(
         || format!("`{}`", source.display()),
@@ -250,7 +250,7 @@ impl Session {
         let made = backup::before(db, reason)?;
         self.record_backup(&made.path);
         let spared = Some(self.spared());
-        let after = after_backup(&made, db.path(), db.config(), &policy, spared);
+        let after = after_backup(&made, db.config(), &policy, spared);
         for notice in &after.notices {
             eprintln!("{notice}");
         }

@@ -68,7 +68,7 @@ pub fn run(args: &BackupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut notices = Vec::new();
     if let Ok(Some(made)) = &made {
         session.record_backup(&made.path);
-        notices = retention::after_backup(made, &source, session.config(), &policy, None).notices;
+        notices = retention::after_backup(made, session.config(), &policy, None).notices;
     }
     let result = made.and_then(|made| match (made, &repo) {
         (Some(made), Some(repo)) => offsite::send(repo, &made).map(|id| Some((made, Some(id)))),

@@ -48,7 +48,7 @@ pub fn list(global: &GlobalArgs) -> anyhow::Result<()> {
             vec![
                 s.manifest.created_at.clone(),
                 s.short_id.clone(),
-                env_name(s),
+                s.environment_label().to_string(),
                 ui::size(s.manifest.size),
                 s.manifest.reason.clone(),
                 s.manifest
@@ -89,7 +89,7 @@ fn snapshot_json(s: &Snapshot) -> serde_json::Value {
     json!({
         "snapshot": s.id,
         "short_id": s.short_id,
-        "environment": env_name(s),
+        "environment": s.environment_label(),
         "created_at": s.manifest.created_at,
         "created_unix": s.manifest.created_unix,
         "size": s.manifest.size,
@@ -98,14 +98,6 @@ fn snapshot_json(s: &Snapshot) -> serde_json::Value {
         "file_digest": s.manifest.file_digest,
         "logical_digest": s.manifest.logical_digest,
     })
-}
-
-/// The environment a snapshot was made of, or `custom`.
-fn env_name(s: &Snapshot) -> String {
-    s.manifest
-        .environment
-        .map_or("custom", |e| e.name())
-        .to_string()
 }
 
 /// The snapshot `--offsite` names (`wanted`: an id or a prefix; `None`: the newest of the
@@ -181,7 +173,7 @@ fn describe(snapshot: &Snapshot) -> String {
     format!(
         "a {} backup of {}, made {}, at schema version {}",
         snapshot.manifest.reason,
-        env_name(snapshot),
+        snapshot.environment_label(),
         snapshot.manifest.created_at,
         snapshot
             .manifest

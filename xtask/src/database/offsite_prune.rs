@@ -102,11 +102,7 @@ fn chosen(snapshots: &[Snapshot], rules: Retention) -> Vec<usize> {
         .iter()
         .rev()
         .map(|s| Candidate {
-            environment: s
-                .manifest
-                .environment
-                .map_or("custom", |e| e.name())
-                .to_string(),
+            environment: s.environment_label().to_string(),
             created_unix: s.manifest.created_unix,
             verified: true,
         })

@@ -117,10 +117,7 @@ pub fn run(args: &RestoreArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         // confirmed) is not kept as a local backup, unless a record says a restore of it must be
         // finished.
         match attempt() {
-            Err(e)
-                if downloaded
-                    && restore::interrupted(&canonical) != std::path::absolute(&file).ok() =>
-            {
+            Err(e) if downloaded && restore::interrupted(&canonical).as_ref() != Some(&source) => {
                 Err(offsite::discard(&file, e))
             }
             other => other,
