@@ -206,7 +206,12 @@ pub const FOREIGN_KEYS_OFF: &str = "onsendo:foreign-keys-off";
 /// Whether `sql` carries the [`FOREIGN_KEYS_OFF`] marker: a `--` comment line of its own,
 /// anywhere in the file (a `--` inside a string is no comment).
 pub fn needs_foreign_keys_off(sql: &str) -> bool {
-    statements::comments(sql)
+    marked(&statements::comments(sql))
+}
+
+/// Whether the comments of a file hold the [`FOREIGN_KEYS_OFF`] line.
+fn marked(comments: &str) -> bool {
+    comments
         .lines()
         .any(|line| line.trim().strip_prefix("--").map(str::trim) == Some(FOREIGN_KEYS_OFF))
 }
@@ -215,17 +220,18 @@ pub fn needs_foreign_keys_off(sql: &str) -> bool {
 const CHECKSUM_PREFIX: &str = "sql:";
 
 /// The checksum of a migration's SQL: `sql:xxh3-128:<hex>` of its statements without comments
-/// or layout ([`statements::without_comments`]), after the [`FOREIGN_KEYS_OFF`] marker when the
+/// or layout ([`statements::read`]), after the [`FOREIGN_KEYS_OFF`] marker when the
 /// file carries it. A comment (an acknowledgement with `onsendo:destructive-ok`, a note), a blank
 /// line, indentation, line endings and a byte-order mark leave it unchanged; a changed word,
 /// value or quote, or the foreign-keys marker (which changes how the file runs), changes it.
 pub(crate) fn checksum(sql: &str) -> String {
+    let (statements, comments) = statements::read(sql);
     let mut digest = Digest::new();
-    if needs_foreign_keys_off(sql) {
+    if marked(&comments) {
         digest.update(FOREIGN_KEYS_OFF.as_bytes());
         digest.update(b"\n");
     }
-    digest.update(statements::without_comments(sql).as_bytes());
+    digest.update(statements.as_bytes());
     format!("{CHECKSUM_PREFIX}{}", digest.finish())
 }
 
@@ -244,11 +250,12 @@ fn legacy_checksum(sql: &str) -> String {
     digest.finish()
 }
 
-/// Whether `recorded`, a checksum from a ledger, is the checksum of `sql`: compared in the form it
-/// was recorded in, so a row written before comments were left out still matches its file.
-pub(crate) fn checksum_matches(recorded: &str, sql: &str) -> bool {
+/// Whether `recorded`, a checksum from a ledger, is the checksum of `sql`, whose [`checksum`] is
+/// `current`: compared in the form it was recorded in, so a row written before comments were left
+/// out still matches its file.
+pub(crate) fn checksum_matches(recorded: &str, current: &str, sql: &str) -> bool {
     if recorded.starts_with(CHECKSUM_PREFIX) {
-        recorded == checksum(sql)
+        recorded == current
     } else {
         recorded == legacy_checksum(sql)
     }
@@ -294,16 +301,15 @@ mod tests {
         let sql = "CREATE TABLE t (x);\r\n";
         let legacy = legacy_checksum(sql);
         assert!(legacy.starts_with("xxh3-128:"), "{legacy}");
-        assert!(checksum_matches(&legacy, "\u{feff}CREATE TABLE t (x);\n"));
+        let matches =
+            |recorded: &str, file: &str| checksum_matches(recorded, &checksum(file), file);
+        assert!(matches(&legacy, "\u{feff}CREATE TABLE t (x);\n"));
         assert!(
-            !checksum_matches(&legacy, "-- a note\nCREATE TABLE t (x);\n"),
+            !matches(&legacy, "-- a note\nCREATE TABLE t (x);\n"),
             "the old form covered comments"
         );
-        assert!(checksum_matches(
-            &checksum(sql),
-            "-- a note\nCREATE TABLE t (x);\n"
-        ));
-        assert!(!checksum_matches(&checksum(sql), "CREATE TABLE t (y);"));
+        assert!(matches(&checksum(sql), "-- a note\nCREATE TABLE t (x);\n"));
+        assert!(!matches(&checksum(sql), "CREATE TABLE t (y);"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! `user_version` and the ledger, in time and memory bounded by the catalog and the ledger,
 //! whatever `user_version` holds.
 
-use crate::migrate::catalog::{checksum_matches, Catalog};
+use crate::migrate::catalog::{checksum_matches, Catalog, Migration};
 use crate::migrate::ledger::Entry;
 use crate::selection::config::DatabaseConfig;
 use crate::selection::hint::Hint;
@@ -84,10 +84,10 @@ impl State {
                 _ if v > version => Mark::Pending,
                 None if has_ledger => Mark::Unrecorded,
                 None => Mark::BeforeLedger,
-                Some(e) if !checksum_matches(&e.checksum, &migration.up) => Mark::Edited,
-                Some(e) if !down_matches(e.down_checksum.as_deref(), migration.down.as_deref()) => {
-                    Mark::DownEdited
+                Some(e) if !checksum_matches(&e.checksum, &migration.checksum, &migration.up) => {
+                    Mark::Edited
                 }
+                Some(e) if !down_matches(e.down_checksum.as_deref(), migration) => Mark::DownEdited,
                 Some(e) if e.how == "filled" => Mark::BeforeLedger,
                 Some(_) => Mark::Applied,
             };
@@ -219,11 +219,11 @@ impl State {
 
 /// Whether a recorded down.sql checksum still matches the file: a row without one (made before
 /// the column existed) takes the file as it is; a removed file is a change.
-fn down_matches(recorded: Option<&str>, down: Option<&str>) -> bool {
-    match (recorded, down) {
-        (None, _) => true,
-        (Some(recorded), Some(down)) => checksum_matches(recorded, down),
-        (Some(_), None) => false,
+fn down_matches(recorded: Option<&str>, migration: &Migration) -> bool {
+    match (recorded, &migration.down, &migration.down_checksum) {
+        (None, _, _) => true,
+        (Some(recorded), Some(down), Some(current)) => checksum_matches(recorded, current, down),
+        (Some(_), _, _) => false,
     }
 }
 

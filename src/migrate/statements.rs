@@ -220,21 +220,17 @@ pub fn split(sql: &str) -> Vec<Statement<'_>> {
     statements
 }
 
-/// `sql` as SQLite's tokenizer reads it, without its comments and layout: every word, string and
-/// punctuation character as written (a `\r\n` in a string read as `\n`), one space where
-/// whitespace or a comment separated two of them, nothing where they touched. Two texts with the
-/// same form run the same statements; a change of any word, value or quote changes it.
-pub(crate) fn without_comments(sql: &str) -> String {
-    read(sql).0
-}
-
 /// Every comment of `sql` (not the `--` in a string), in order, each with its `--` or `/* */`.
 pub(crate) fn comments(sql: &str) -> String {
     read(sql).1
 }
 
-/// [`without_comments`] and [`comments`] of `sql`, in one pass of the tokenizer.
-fn read(sql: &str) -> (String, String) {
+/// `sql` as SQLite's tokenizer reads it, without its comments and layout: every word, string and
+/// punctuation character as written (a `\r\n` in a string read as `\n`), one space where
+/// whitespace or a comment separated two of them, nothing where they touched (two texts with the
+/// same form run the same statements; a change of any word, value or quote changes it); and its
+/// [`comments`]. One pass of the tokenizer.
+pub(crate) fn read(sql: &str) -> (String, String) {
     let text = sql.strip_prefix('\u{feff}').unwrap_or(sql);
     let mut lexer = Lexer {
         text,
@@ -492,6 +488,7 @@ mod tests {
 
     #[test]
     fn the_form_without_comments_keeps_every_word_and_value() {
+        let without_comments = |sql| read(sql).0;
         let sql = "\u{feff}-- header\r\nCREATE TABLE t (x, -- inline\n  y);\n/* note */ INSERT INTO t VALUES ('a  -- b', x'00');\n";
         assert_eq!(
             without_comments(sql),
