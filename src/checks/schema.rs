@@ -123,11 +123,6 @@ fn from_committed(catalog: &Catalog) -> Option<Connection> {
     Some(conn)
 }
 
-/// The schema `catalog`'s migrations make at `version`.
-pub fn expected(catalog: &Catalog, version: usize) -> Result<Vec<Object>> {
-    objects(&built(catalog, version)?, Path::new(":memory:"))
-}
-
 /// How the schema of `conn` (a database at `version`) differs from what `catalog`'s migrations
 /// make at that version, objects compared by their normalised SQL (case, spacing and comments
 /// outside quotes do not count), a table's columns named.
